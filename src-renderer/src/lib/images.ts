@@ -1,0 +1,172 @@
+// Browser-side image plumbing: decode user files (PNG, JPEG, WebP, BMP) to model-sized grayscale, paint Float32
+// images onto canvases, and save results. Decoding here keeps untrusted bytes out of the back end entirely.
+
+export const ACCEPTED_IMAGE_TYPES = ['image/png', 'image/jpeg', 'image/webp', 'image/bmp']
+export const MAX_IMAGE_BYTES = 20 * 1024 * 1024
+export const MAX_IMAGE_SIDE = 8192
+
+export class ImageDecodeError extends Error {
+  constructor(message: string) {
+    super(message)
+    this.name = 'ImageDecodeError'
+  }
+}
+
+export function isAcceptedImage(file: { type: string; name: string }): boolean {
+  if (ACCEPTED_IMAGE_TYPES.includes(file.type)) return true
+  return /\.(png|jpe?g|webp|bmp)$/i.test(file.name)
+}
+
+/** Converts RGBA to luminance in [0, 1]; fully transparent pixels count as the background (0). */
+export function rgbaToGray(rgba: Uint8ClampedArray, count: number): Float32Array {
+  const out = new Float32Array(count)
+  for (let i = 0; i < count; i++) {
+    const alpha = (rgba[i * 4 + 3] ?? 255) / 255
+    const luminance = (0.299 * (rgba[i * 4] ?? 0) + 0.587 * (rgba[i * 4 + 1] ?? 0) + 0.114 * (rgba[i * 4 + 2] ?? 0)) / 255
+    // Composite over white, as a viewer shows it; the light-background check below then inverts it.
+    out[i] = luminance * alpha + (1 - alpha)
+  }
+  return out
+}
+
+/**
+ * MNIST digits are light on dark. Scans and photos are usually dark on light, so when the border is mostly
+ * light the image is inverted; the border is a better judge of "background" than the mean of the whole picture.
+ */
+export function shouldInvert(pixels: Float32Array, width: number, height: number): boolean {
+  let sum = 0
+  let count = 0
+  for (let x = 0; x < width; x++) {
+    sum += (pixels[x] ?? 0) + (pixels[(height - 1) * width + x] ?? 0)
+    count += 2
+  }
+  for (let y = 1; y < height - 1; y++) {
+    sum += (pixels[y * width] ?? 0) + (pixels[y * width + width - 1] ?? 0)
+    count += 2
+  }
+  return count > 0 && sum / count > 0.5
+}
+
+export function invert(pixels: Float32Array): Float32Array {
+  return pixels.map((v) => 1 - v)
+}
+
+/** Decodes a user-supplied image and fits it (letterboxed, aspect kept) to `width × height` grayscale. */
+export async function decodeImageFile(
+  file: File,
+  width: number,
+  height: number,
+): Promise<{ pixels: Float32Array; inverted: boolean; sourceWidth: number; sourceHeight: number }> {
+  if (!isAcceptedImage(file)) {
+    throw new ImageDecodeError(`"${file.name}" is not a PNG, JPEG, WebP or BMP image. Choose one of those formats.`)
+  }
+  if (file.size > MAX_IMAGE_BYTES) {
+    throw new ImageDecodeError(`"${file.name}" is larger than 20 MB. Resize it or pick a smaller image.`)
+  }
+  let bitmap: ImageBitmap
+  try {
+    bitmap = await createImageBitmap(file)
+  } catch {
+    throw new ImageDecodeError(`"${file.name}" could not be read as an image; it may be damaged. Try another file.`)
+  }
+  try {
+    if (bitmap.width > MAX_IMAGE_SIDE || bitmap.height > MAX_IMAGE_SIDE) {
+      throw new ImageDecodeError(`"${file.name}" is wider or taller than ${MAX_IMAGE_SIDE} px. Resize it first.`)
+    }
+    const canvas = document.createElement('canvas')
+    canvas.width = width
+    canvas.height = height
+    const context = canvas.getContext('2d', { willReadFrequently: true })
+    if (!context) throw new ImageDecodeError('This window cannot draw images (no 2-D canvas). Restart the app.')
+    context.fillStyle = '#ffffff'
+    context.fillRect(0, 0, width, height)
+    const scale = Math.min(width / bitmap.width, height / bitmap.height)
+    const drawWidth = bitmap.width * scale
+    const drawHeight = bitmap.height * scale
+    context.imageSmoothingQuality = 'high'
+    context.drawImage(bitmap, (width - drawWidth) / 2, (height - drawHeight) / 2, drawWidth, drawHeight)
+    let pixels = rgbaToGray(context.getImageData(0, 0, width, height).data, width * height)
+    const inverted = shouldInvert(pixels, width, height)
+    if (inverted) pixels = invert(pixels)
+    return { pixels, inverted, sourceWidth: bitmap.width, sourceHeight: bitmap.height }
+  } finally {
+    bitmap.close()
+  }
+}
+
+/** Grayscale [0, 1] → opaque RGBA, optionally through a colour map for difference images. */
+export function grayToRgba(pixels: ArrayLike<number>, colormap?: (v: number) => [number, number, number]): Uint8ClampedArray {
+  const rgba = new Uint8ClampedArray(pixels.length * 4)
+  for (let i = 0; i < pixels.length; i++) {
+    const v = Math.min(1, Math.max(0, pixels[i] ?? 0))
+    const [r, g, b] = colormap ? colormap(v) : [v * 255, v * 255, v * 255]
+    rgba[i * 4] = r
+    rgba[i * 4 + 1] = g
+    rgba[i * 4 + 2] = b
+    rgba[i * 4 + 3] = 255
+  }
+  return rgba
+}
+
+/** Perceptually ordered dark-blue → yellow ramp (an approximation of viridis) for differences and code strips. */
+export function viridis(v: number): [number, number, number] {
+  const stops: [number, number, number][] = [
+    [68, 1, 84],
+    [59, 82, 139],
+    [33, 145, 140],
+    [94, 201, 98],
+    [253, 231, 37],
+  ]
+  const position = Math.min(0.9999, Math.max(0, v)) * (stops.length - 1)
+  const index = Math.floor(position)
+  const t = position - index
+  const a = stops[index] ?? stops[0]!
+  const b = stops[index + 1] ?? a
+  return [a[0] + (b[0] - a[0]) * t, a[1] + (b[1] - a[1]) * t, a[2] + (b[2] - a[2]) * t]
+}
+
+export function paintGray(
+  canvas: HTMLCanvasElement,
+  pixels: ArrayLike<number>,
+  width: number,
+  height: number,
+  colormap?: (v: number) => [number, number, number],
+): void {
+  if (canvas.width !== width) canvas.width = width
+  if (canvas.height !== height) canvas.height = height
+  const context = canvas.getContext('2d')
+  if (!context) return
+  const rgba = grayToRgba(pixels, colormap)
+  context.putImageData(new ImageData(rgba as unknown as Uint8ClampedArray<ArrayBuffer>, width, height), 0, 0)
+}
+
+/** CSV with one row per image: name then the code values; RFC 4180 quoting for names. */
+export function codesToCsv(rows: readonly { name: string; code: ArrayLike<number> }[]): string {
+  const width = rows.reduce((max, row) => Math.max(max, row.code.length), 0)
+  const header = ['image', ...Array.from({ length: width }, (_, i) => `code_${i}`)]
+  const quote = (text: string) => (/[",\n\r]/.test(text) ? `"${text.replace(/"/g, '""')}"` : text)
+  const lines = [header.join(',')]
+  for (const row of rows) {
+    lines.push([quote(row.name), ...Array.from(row.code, (v) => String(Number(v.toPrecision(6))))].join(','))
+  }
+  return lines.join('\n') + '\n'
+}
+
+/** Starts a browser download; in Electron the same anchor triggers the native save dialog. */
+export function downloadBlob(blob: Blob, fileName: string): void {
+  const url = URL.createObjectURL(blob)
+  const anchor = document.createElement('a')
+  anchor.href = url
+  anchor.download = fileName
+  anchor.rel = 'noopener'
+  document.body.appendChild(anchor)
+  anchor.click()
+  anchor.remove()
+  setTimeout(() => URL.revokeObjectURL(url), 1000)
+}
+
+export function canvasToPngBlob(canvas: HTMLCanvasElement): Promise<Blob> {
+  return new Promise((resolve, reject) => {
+    canvas.toBlob((blob) => (blob ? resolve(blob) : reject(new Error('The image could not be encoded as PNG.'))), 'image/png')
+  })
+}

@@ -1,0 +1,91 @@
+// Image quality figures shown next to each reconstruction: PSNR and SSIM for images in [0, 1].
+// SSIM follows Wang et al. (2004) with an 11×11 Gaussian window (σ = 1.5), the values most tools report.
+
+export function mse(a: Float32Array, b: Float32Array): number {
+  if (a.length !== b.length) throw new Error(`Images differ in size (${a.length} vs ${b.length} pixels).`)
+  let sum = 0
+  for (let i = 0; i < a.length; i++) {
+    const d = (a[i] ?? 0) - (b[i] ?? 0)
+    sum += d * d
+  }
+  return a.length ? sum / a.length : 0
+}
+
+/** Peak signal-to-noise ratio in dB for a peak of 1; identical images give Infinity. */
+export function psnr(a: Float32Array, b: Float32Array): number {
+  const error = mse(a, b)
+  return error === 0 ? Infinity : 10 * Math.log10(1 / error)
+}
+
+function gaussianWindow(size: number, sigma: number): Float32Array {
+  const weights = new Float32Array(size * size)
+  const half = (size - 1) / 2
+  let total = 0
+  for (let y = 0; y < size; y++) {
+    for (let x = 0; x < size; x++) {
+      const w = Math.exp(-((x - half) ** 2 + (y - half) ** 2) / (2 * sigma * sigma))
+      weights[y * size + x] = w
+      total += w
+    }
+  }
+  for (let i = 0; i < weights.length; i++) weights[i] = (weights[i] ?? 0) / total
+  return weights
+}
+
+/** Mean SSIM over every window position that fits in a single-channel `width × height` image. */
+export function ssim(a: Float32Array, b: Float32Array, width: number, height: number): number {
+  if (a.length !== b.length || a.length !== width * height) {
+    throw new Error('SSIM needs two single-channel images of the same size.')
+  }
+  const windowSize = Math.min(11, width, height)
+  const window = gaussianWindow(windowSize, 1.5)
+  const c1 = 0.01 ** 2
+  const c2 = 0.03 ** 2
+  let total = 0
+  let count = 0
+  for (let y0 = 0; y0 + windowSize <= height; y0++) {
+    for (let x0 = 0; x0 + windowSize <= width; x0++) {
+      let meanA = 0
+      let meanB = 0
+      for (let y = 0; y < windowSize; y++) {
+        for (let x = 0; x < windowSize; x++) {
+          const w = window[y * windowSize + x] ?? 0
+          const i = (y0 + y) * width + x0 + x
+          meanA += w * (a[i] ?? 0)
+          meanB += w * (b[i] ?? 0)
+        }
+      }
+      let varA = 0
+      let varB = 0
+      let cov = 0
+      for (let y = 0; y < windowSize; y++) {
+        for (let x = 0; x < windowSize; x++) {
+          const w = window[y * windowSize + x] ?? 0
+          const i = (y0 + y) * width + x0 + x
+          const da = (a[i] ?? 0) - meanA
+          const db = (b[i] ?? 0) - meanB
+          varA += w * da * da
+          varB += w * db * db
+          cov += w * da * db
+        }
+      }
+      total += ((2 * meanA * meanB + c1) * (2 * cov + c2)) / ((meanA ** 2 + meanB ** 2 + c1) * (varA + varB + c2))
+      count++
+    }
+  }
+  return count ? total / count : 1
+}
+
+export function absoluteDifference(a: Float32Array, b: Float32Array): Float32Array {
+  const out = new Float32Array(a.length)
+  for (let i = 0; i < a.length; i++) out[i] = Math.abs((a[i] ?? 0) - (b[i] ?? 0))
+  return out
+}
+
+/** Latency summary for the Draw view: the p-th percentile (nearest-rank) of a list of milliseconds. */
+export function percentile(values: readonly number[], p: number): number {
+  if (!values.length) return NaN
+  const sorted = [...values].sort((x, y) => x - y)
+  const rank = Math.min(sorted.length - 1, Math.max(0, Math.ceil((p / 100) * sorted.length) - 1))
+  return sorted[rank] ?? NaN
+}

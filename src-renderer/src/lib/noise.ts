@@ -1,0 +1,49 @@
+// Synthetic corruption applied in the renderer before an image is sent to a model (Draw's noise slider and the
+// Compare view's "noisy" column). Seeded so the same image and level give the same noisy picture on every redraw.
+
+export type NoiseType = 'gaussian' | 'salt-and-pepper' | 'masking'
+
+export interface NoiseSpec {
+  type: NoiseType
+  /** gaussian: standard deviation; salt-and-pepper and masking: fraction of pixels hit. In [0, 1]. */
+  level: number
+}
+
+export const NOISE_LABELS: Record<NoiseType, string> = {
+  gaussian: 'Gaussian',
+  'salt-and-pepper': 'Salt and pepper',
+  masking: 'Masking (dropout)',
+}
+
+/** mulberry32: tiny, fast and good enough for visual noise; Math.random cannot be seeded. */
+export function seededRandom(seed: number): () => number {
+  let state = seed >>> 0
+  return () => {
+    state = (state + 0x6d2b79f5) >>> 0
+    let t = state
+    t = Math.imul(t ^ (t >>> 15), t | 1)
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61)
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296
+  }
+}
+
+export function addNoise(pixels: Float32Array, spec: NoiseSpec, seed = 1): Float32Array {
+  const out = new Float32Array(pixels)
+  if (spec.level <= 0) return out
+  const random = seededRandom(seed)
+  for (let i = 0; i < out.length; i++) {
+    const value = out[i] ?? 0
+    if (spec.type === 'gaussian') {
+      // Box–Muller; one normal sample per pixel is plenty here.
+      const u = Math.max(random(), 1e-12)
+      const v = random()
+      const normal = Math.sqrt(-2 * Math.log(u)) * Math.cos(2 * Math.PI * v)
+      out[i] = Math.min(1, Math.max(0, value + normal * spec.level))
+    } else if (spec.type === 'salt-and-pepper') {
+      if (random() < spec.level) out[i] = random() < 0.5 ? 0 : 1
+    } else if (random() < spec.level) {
+      out[i] = 0
+    }
+  }
+  return out
+}

@@ -1,0 +1,65 @@
+import { describe, expect, it } from 'vitest'
+import { absoluteDifference, percentile, psnr, ssim } from '@renderer/lib/metrics'
+import { addNoise } from '@renderer/lib/noise'
+
+function gradient(size: number): Float32Array {
+  const out = new Float32Array(size * size)
+  for (let y = 0; y < size; y++) for (let x = 0; x < size; x++) out[y * size + x] = ((x + y) % size) / size
+  return out
+}
+
+describe('psnr', () => {
+  it('is infinite for identical images and 20 dB for a uniform error of 0.1', () => {
+    const a = new Float32Array(16).fill(0.5)
+    expect(psnr(a, a)).toBe(Infinity)
+    expect(psnr(a, new Float32Array(16).fill(0.6))).toBeCloseTo(20, 3)
+  })
+})
+
+describe('ssim', () => {
+  it('is 1 for identical images and falls as noise grows', () => {
+    const image = gradient(28)
+    expect(ssim(image, image, 28, 28)).toBeCloseTo(1, 6)
+    const light = ssim(image, addNoise(image, { type: 'gaussian', level: 0.05 }, 3), 28, 28)
+    const heavy = ssim(image, addNoise(image, { type: 'gaussian', level: 0.4 }, 3), 28, 28)
+    expect(light).toBeLessThan(1)
+    expect(heavy).toBeLessThan(light)
+  })
+  it('rejects mismatched sizes with a readable message', () => {
+    expect(() => ssim(new Float32Array(4), new Float32Array(9), 2, 2)).toThrow(/same size/)
+  })
+})
+
+describe('absoluteDifference and percentile', () => {
+  it('computes |a − b| per pixel', () => {
+    expect(Array.from(absoluteDifference(new Float32Array([0.25, 1]), new Float32Array([0.5, 0])))).toEqual([0.25, 1])
+  })
+  it('uses nearest rank', () => {
+    const values = Array.from({ length: 100 }, (_, i) => i + 1)
+    expect(percentile(values, 95)).toBe(95)
+    expect(percentile([5], 95)).toBe(5)
+    expect(percentile([], 95)).toBeNaN()
+  })
+})
+
+describe('addNoise', () => {
+  it('is reproducible for a seed, leaves the input untouched and keeps values in [0, 1]', () => {
+    const image = gradient(10)
+    const copy = new Float32Array(image)
+    const a = addNoise(image, { type: 'salt-and-pepper', level: 0.3 }, 7)
+    const b = addNoise(image, { type: 'salt-and-pepper', level: 0.3 }, 7)
+    expect(Array.from(a)).toEqual(Array.from(b))
+    expect(Array.from(image)).toEqual(Array.from(copy))
+    expect(a.every((v) => v >= 0 && v <= 1)).toBe(true)
+    const changed = a.filter((v, i) => v !== image[i]).length
+    expect(changed).toBeGreaterThan(10)
+    expect(changed).toBeLessThan(50)
+  })
+  it('masking only ever sets pixels to zero; level 0 is the identity', () => {
+    const image = new Float32Array(100).fill(0.8)
+    const masked = addNoise(image, { type: 'masking', level: 0.5 }, 1)
+    expect(masked.every((v) => v === 0 || v === 0.8 || Math.abs(v - 0.8) < 1e-6)).toBe(true)
+    expect(masked.some((v) => v === 0)).toBe(true)
+    expect(Array.from(addNoise(image, { type: 'gaussian', level: 0 }))).toEqual(Array.from(image))
+  })
+})
