@@ -1,0 +1,611 @@
+// The one contract between the UI and the back end: every call, its payload and result schemas, every event,
+// and the typed error. Pure TypeScript (zod only, no Node): the renderer, the preload, the web shell and the
+// service all import this file, so a payload that parses here is safe to hand to the service.
+import { z } from 'zod'
+
+// ---------------------------------------------------------------------------------------------------------------
+// Limits. Checked before any per-element work so a hostile 10^8-element array costs one length comparison.
+// ---------------------------------------------------------------------------------------------------------------
+
+export const LIMITS = {
+  /** Largest width or height of an image crossing the contract. */
+  maxImageSide: 4096,
+  /** Largest number of values (width × height × channels) in one image: a 4096×4096 grey image. */
+  maxImageValues: 4096 * 4096,
+  /** Largest number of values in all images of one request together. */
+  maxRequestValues: 4096 * 4096,
+  /** Images per inference request. */
+  maxBatchImages: 256,
+  /** Length of one latent code vector. */
+  maxCodeSize: 4096,
+  /** Preview samples per request. */
+  maxPreviewSamples: 64,
+  /** Length of names and paths. */
+  maxNameLength: 120,
+  maxPathLength: 4096,
+  maxEpochs: 1000,
+  maxBatchSize: 4096,
+} as const
+
+// ---------------------------------------------------------------------------------------------------------------
+// Errors
+// ---------------------------------------------------------------------------------------------------------------
+
+/** Stable codes a program may switch on; the message is what a person reads. */
+export const ERROR_CODES = [
+  'INVALID_INPUT',
+  'UNKNOWN_CALL',
+  'MODEL_NOT_FOUND',
+  'MODEL_CORRUPT',
+  'MODEL_AMBIGUOUS',
+  'DATASET_NOT_FOUND',
+  'FILE_NOT_FOUND',
+  'IDX_TRUNCATED',
+  'IDX_INVALID',
+  'IMAGE_TOO_LARGE',
+  'IMAGE_INVALID',
+  'TRAINING_BUSY',
+  'NOT_TRAINING',
+  'CANCELLED',
+  'TRAINER_CRASHED',
+  'TRAINER_UNAVAILABLE',
+  'BACKEND_UNAVAILABLE',
+  'NOT_SUPPORTED',
+  'STORE_ERROR',
+  'FORBIDDEN',
+  'INTERNAL',
+] as const
+
+export const ErrorSchema = z.object({
+  code: z.string().min(1).max(64),
+  message: z.string().max(2000),
+})
+export type ContractErrorShape = z.infer<typeof ErrorSchema>
+
+/** What every client (preload, WebSocket) throws when a call fails: `code` to switch on, `message` to show. */
+export class ApiError extends Error {
+  readonly code: string
+  constructor(code: string, message: string) {
+    super(message)
+    this.name = 'ApiError'
+    this.code = code
+  }
+}
+
+export function isApiError(error: unknown): error is ApiError {
+  return error instanceof ApiError
+}
+
+/** How a result crosses IPC and the WebSocket: never a thrown error (Electron would mangle its message). */
+export type Envelope<T> = { ok: true; value: T } | { ok: false; error: ContractErrorShape }
+
+/** Turns zod's issues into one sentence a person can act on (first issue, with its path). */
+export function describeIssues(error: z.ZodError): string {
+  const issue = error.issues[0]
+  if (!issue) return 'The request was not valid.'
+  const where = issue.path.length > 0 ? ` at "${issue.path.join('.')}"` : ''
+  return `The request was not valid${where}: ${issue.message}`
+}
+
+// ---------------------------------------------------------------------------------------------------------------
+// Building blocks
+// ---------------------------------------------------------------------------------------------------------------
+
+/** Ids are short slugs. Anything path-like (slashes, dots, "~") is refused, so an id can never name a file. */
+const ID_PATTERN = /^[A-Za-z0-9][A-Za-z0-9_-]{0,79}$/
+export const ModelIdSchema = z.string().max(80).regex(ID_PATTERN, 'must be a model id (letters, digits, "-" or "_")')
+export const DatasetIdSchema = z
+  .string()
+  .max(80)
+  .regex(ID_PATTERN, 'must be a dataset id (letters, digits, "-" or "_")')
+export const RunIdSchema = z.string().max(80).regex(ID_PATTERN, 'must be a run id')
+
+const NameSchema = z
+  .string()
+  .trim()
+  .min(1, 'must not be empty')
+  .max(LIMITS.maxNameLength)
+  // Names show up in file dialogs and the CLI; control characters would only confuse.
+  .regex(/^[^\p{Cc}]+$/u, 'must not contain control characters')
+
+/** A path the user typed (web shell) or picked (Electron dialog). Optional everywhere: Electron asks itself. */
+const PathSchema = z
+  .string()
+  .min(1)
+  .max(LIMITS.maxPathLength)
+  .regex(/^[^\0]+$/, 'must not contain NUL characters')
+
+const finiteNumber = z.number().refine(Number.isFinite, 'must be a finite number')
+
+/**
+ * Validates a number array cheaply: the length is checked before any element, then one tight loop.
+ * zod's per-element array parsing would spend seconds on a hostile payload before reaching `.max()`.
+ */
+function numberArray(options: { maxLength: number; integer?: boolean; min?: number; max?: number; what: string }) {
+  return z.custom<number[]>(
+    (value) => {
+      if (!Array.isArray(value) || value.length > options.maxLength) return false
+      const { min = -Infinity, max = Infinity, integer = false } = options
+      for (let i = 0; i < value.length; i++) {
+        const v: unknown = value[i]
+        if (typeof v !== 'number' || !Number.isFinite(v) || v < min || v > max) return false
+        if (integer && !Number.isInteger(v)) return false
+      }
+      return true
+    },
+    { message: `must be ${options.what} (at most ${options.maxLength.toLocaleString('en')} values)` },
+  )
+}
+
+/**
+ * An image crossing the contract: row-major HWC bytes, values 0–255 (integers).
+ * Why bytes and not floats in [0, 1]: a plain number array crosses both structured-clone IPC and JSON WebSocket
+ * unchanged (typed arrays do not survive JSON), and 0–255 is 3 characters a value in JSON instead of ~18.
+ * Canvas ImageData uses the same scale. The service converts to Float32 [0, 1] for the ML core.
+ */
+export const ImageSchema = z
+  .object({
+    width: z.number().int().min(1).max(LIMITS.maxImageSide),
+    height: z.number().int().min(1).max(LIMITS.maxImageSide),
+    channels: z.union([z.literal(1), z.literal(3), z.literal(4)]),
+    data: numberArray({
+      maxLength: LIMITS.maxImageValues,
+      integer: true,
+      min: 0,
+      max: 255,
+      what: 'an array of integers 0–255',
+    }),
+  })
+  .refine((image) => image.data.length === image.width * image.height * image.channels, {
+    message: 'data must hold exactly width × height × channels values',
+    path: ['data'],
+  })
+export type Image = z.infer<typeof ImageSchema>
+
+/** A batch of images, capped in count and in total values. */
+const ImageBatchSchema = z
+  .array(ImageSchema)
+  .min(1, 'must hold at least one image')
+  .max(LIMITS.maxBatchImages)
+  .refine(
+    (images) => images.reduce((total, image) => total + image.data.length, 0) <= LIMITS.maxRequestValues,
+    `the images together must hold at most ${LIMITS.maxRequestValues.toLocaleString('en')} values`,
+  )
+
+const CodeSchema = numberArray({ maxLength: LIMITS.maxCodeSize, what: 'a latent code of finite numbers' })
+
+export const ArchitectureSchema = z.enum(['dense', 'sparse', 'deep', 'conv', 'seq2seq', 'vae', 'unet'])
+export type Architecture = z.infer<typeof ArchitectureSchema>
+
+/** Noise applied to inputs (training a denoiser) or to an image before denoising it (to see the effect). */
+export const NoiseSchema = z.discriminatedUnion('type', [
+  z.object({ type: z.literal('none') }),
+  z.object({ type: z.literal('gaussian'), stddev: z.number().min(0).max(1) }),
+  z.object({ type: z.literal('saltPepper'), amount: z.number().min(0).max(1) }),
+  z.object({ type: z.literal('mask'), amount: z.number().min(0).max(1) }),
+])
+export type Noise = z.infer<typeof NoiseSchema>
+
+const EmptyInput = z.object({}).strict()
+const ModelRef = z.object({ id: ModelIdSchema }).strict()
+
+// ---------------------------------------------------------------------------------------------------------------
+// Results
+// ---------------------------------------------------------------------------------------------------------------
+
+export const HistoryEntrySchema = z.object({
+  epoch: z.number().int().min(1),
+  loss: z.number(),
+  valLoss: z.number().optional(),
+  durationMs: z.number().optional(),
+})
+export type HistoryEntry = z.infer<typeof HistoryEntrySchema>
+
+export const ModelSummarySchema = z.object({
+  id: ModelIdSchema,
+  name: z.string(),
+  architecture: ArchitectureSchema,
+  inputShape: z.tuple([z.number().int(), z.number().int(), z.number().int()]),
+  codeSize: z.number().int(),
+  dataset: z.string(),
+  /** Epochs trained so far (the last checkpoint). */
+  epochs: z.number().int().min(0),
+  /** Epochs asked for when training started; a model with epochs < targetEpochs can be resumed. */
+  targetEpochs: z.number().int().min(0),
+  loss: z.number().optional(),
+  valLoss: z.number().optional(),
+  createdAt: z.string(),
+  updatedAt: z.string(),
+})
+export type ModelSummary = z.infer<typeof ModelSummarySchema>
+
+export const ModelDetailSchema = ModelSummarySchema.extend({
+  /** The architecture's full config (learning rate, per-architecture options), as stored. */
+  config: z.record(z.string(), z.unknown()),
+  noise: NoiseSchema.optional(),
+  backend: z.string().optional(),
+  history: z.array(HistoryEntrySchema),
+  /** Test-set metrics after the last epoch, when computed: mse, psnr, ssim… */
+  metrics: z.record(z.string(), z.number()).optional(),
+})
+export type ModelDetail = z.infer<typeof ModelDetailSchema>
+
+export const DatasetSummarySchema = z.object({
+  id: DatasetIdSchema,
+  name: z.string(),
+  kind: z.enum(['builtin', 'idx', 'folder']),
+  height: z.number().int(),
+  width: z.number().int(),
+  channels: z.number().int(),
+  trainCount: z.number().int().min(0),
+  testCount: z.number().int().min(0),
+  /** Where an added dataset lives on disk; absent for built-ins. */
+  path: z.string().optional(),
+})
+export type DatasetSummary = z.infer<typeof DatasetSummarySchema>
+
+export const MetricsSchema = z.object({ mse: z.number(), psnr: z.number(), ssim: z.number() })
+export type Metrics = z.infer<typeof MetricsSchema>
+
+export const TrainingConfigSchema = z
+  .object({
+    /** Name of the model that training creates; defaults to "<architecture> on <dataset>". */
+    name: NameSchema.optional(),
+    architecture: ArchitectureSchema,
+    datasetId: DatasetIdSchema,
+    codeSize: z.number().int().min(1).max(LIMITS.maxCodeSize),
+    epochs: z.number().int().min(1).max(LIMITS.maxEpochs),
+    batchSize: z.number().int().min(1).max(LIMITS.maxBatchSize),
+    learningRate: z.number().gt(0).max(10),
+    /** Noise applied to inputs only: a denoising autoencoder. */
+    noise: NoiseSchema.optional(),
+    /** Use only the first N training / test images (quick experiments). */
+    trainLimit: z.number().int().min(1).max(10_000_000).optional(),
+    testLimit: z.number().int().min(1).max(10_000_000).optional(),
+    seed: z.number().int().min(0).max(2 ** 31 - 1).optional(),
+    /** Per-architecture options (hidden layer sizes, sparsity, KL weight…), passed to the ML core as they are. */
+    options: z
+      .record(
+        z.string().max(64),
+        z.union([finiteNumber, z.boolean(), z.string().max(200), z.array(finiteNumber).max(64)]),
+      )
+      .refine((record) => Object.keys(record).length <= 32, 'must have at most 32 options')
+      .optional(),
+  })
+  .strict()
+export type TrainingConfig = z.infer<typeof TrainingConfigSchema>
+
+export const RunSchema = z.object({ runId: RunIdSchema, modelId: ModelIdSchema })
+export type Run = z.infer<typeof RunSchema>
+
+export const TrainingStatusSchema = z.object({
+  state: z.enum(['idle', 'starting', 'running', 'cancelling']),
+  run: z
+    .object({
+      runId: RunIdSchema,
+      modelId: ModelIdSchema,
+      epoch: z.number().int(),
+      epochs: z.number().int(),
+      batch: z.number().int(),
+      batches: z.number().int(),
+      loss: z.number().optional(),
+      startedAt: z.string(),
+    })
+    .optional(),
+  /** The trainer process: its pid and how many times it was restarted after a crash. */
+  trainer: z.object({ pid: z.number().int().optional(), restarts: z.number().int(), alive: z.boolean() }),
+  lastError: ErrorSchema.optional(),
+})
+export type TrainingStatus = z.infer<typeof TrainingStatusSchema>
+
+export const BackendInfoSchema = z.object({
+  name: z.string(),
+  requested: z.string().optional(),
+  fallbackReason: z.string().optional(),
+  threads: z.number().optional(),
+  tfjsVersion: z.string(),
+})
+export type BackendInfo = z.infer<typeof BackendInfoSchema>
+
+export const VersionsSchema = z.object({
+  app: z.string(),
+  node: z.string(),
+  tfjs: z.string().optional(),
+  electron: z.string().optional(),
+  chrome: z.string().optional(),
+  /** Which shell serves the UI; the web shell has no native dialogs, so paths are typed by the user. */
+  shell: z.enum(['electron', 'web', 'cli', 'test']),
+  nativeDialogs: z.boolean(),
+})
+export type Versions = z.infer<typeof VersionsSchema>
+
+export const PathsSchema = z.object({ store: z.string(), models: z.string(), logs: z.string().optional() })
+export type Paths = z.infer<typeof PathsSchema>
+
+// ---------------------------------------------------------------------------------------------------------------
+// Calls
+// ---------------------------------------------------------------------------------------------------------------
+
+function call<I extends z.ZodType, O extends z.ZodType>(doc: string, input: I, output: O) {
+  return { doc, input, output }
+}
+
+/**
+ * Every call, by name. `input` is parsed by the service before anything else runs; `output` documents the result
+ * (and tests check real results against it). Path inputs are optional: the Electron shell ignores them and asks
+ * with a native dialog; the web shell has no dialogs and requires them (the user types a path).
+ */
+export const calls = {
+  'models.list': call('All models in the store, newest first.', EmptyInput, z.array(ModelSummarySchema)),
+  'models.get': call('One model with its config, history and metrics.', ModelRef, ModelDetailSchema),
+  'models.rename': call(
+    'Gives a model a new display name (its id never changes).',
+    z.object({ id: ModelIdSchema, name: NameSchema }).strict(),
+    ModelSummarySchema,
+  ),
+  'models.delete': call(
+    'Removes a model folder from the store (refused while that model trains).',
+    ModelRef,
+    z.object({ deleted: z.boolean() }),
+  ),
+  'models.import': call(
+    'Copies a model folder into the store; null when the user cancelled the dialog.',
+    z.object({ path: PathSchema.optional() }).strict(),
+    ModelSummarySchema.nullable(),
+  ),
+  'models.export': call(
+    'Writes a model folder to a chosen place; null when the user cancelled the dialog.',
+    z.object({ id: ModelIdSchema, path: PathSchema.optional() }).strict(),
+    z.object({ path: z.string() }).nullable(),
+  ),
+  'datasets.builtIns': call('The datasets that ship with the app (MNIST).', EmptyInput, z.array(DatasetSummarySchema)),
+  'datasets.list': call('Built-in and added datasets.', EmptyInput, z.array(DatasetSummarySchema)),
+  'datasets.addIdxFolder': call(
+    'Registers a folder of IDX files (train/test images, optional labels); null when cancelled.',
+    z.object({ path: PathSchema.optional(), name: NameSchema.optional() }).strict(),
+    DatasetSummarySchema.nullable(),
+  ),
+  'datasets.addImageFolder': call(
+    'Registers a folder of PNG/JPEG images (resized to one size); null when cancelled.',
+    z.object({ path: PathSchema.optional(), name: NameSchema.optional() }).strict(),
+    DatasetSummarySchema.nullable(),
+  ),
+  'datasets.previewSamples': call(
+    'A few images (and labels, when known) from a dataset split.',
+    z
+      .object({
+        datasetId: DatasetIdSchema,
+        split: z.enum(['train', 'test']).default('train'),
+        count: z.number().int().min(1).max(LIMITS.maxPreviewSamples).default(16),
+        offset: z.number().int().min(0).max(10_000_000).default(0),
+      })
+      .strict(),
+    z.object({ images: z.array(ImageSchema), labels: z.array(z.number().int()).optional() }),
+  ),
+  'training.start': call(
+    'Starts training a new model (one training at a time); progress arrives as events.',
+    TrainingConfigSchema,
+    RunSchema,
+  ),
+  'training.cancel': call(
+    'Stops the running training after the current batch; the last finished epoch stays saved.',
+    EmptyInput,
+    z.object({ cancelled: z.boolean() }),
+  ),
+  'training.resume': call(
+    'Continues a model from its last saved epoch up to `epochs` (default: the epochs first asked for).',
+    z
+      .object({ id: ModelIdSchema, epochs: z.number().int().min(1).max(LIMITS.maxEpochs).optional() })
+      .strict(),
+    RunSchema,
+  ),
+  'training.status': call('What the trainer is doing now.', EmptyInput, TrainingStatusSchema),
+  'inference.encode': call(
+    'Latent codes of a batch of images.',
+    z.object({ id: ModelIdSchema, images: ImageBatchSchema }).strict(),
+    z.object({ codes: z.array(z.array(z.number())) }),
+  ),
+  'inference.decode': call(
+    'Images decoded from a batch of latent codes.',
+    z
+      .object({ id: ModelIdSchema, codes: z.array(CodeSchema).min(1).max(LIMITS.maxBatchImages) })
+      .strict(),
+    z.object({ images: z.array(ImageSchema) }),
+  ),
+  'inference.reconstruct': call(
+    'Reconstructions of a batch of images, with MSE/PSNR/SSIM against each input.',
+    z.object({ id: ModelIdSchema, images: ImageBatchSchema }).strict(),
+    z.object({ images: z.array(ImageSchema), metrics: z.array(MetricsSchema) }),
+  ),
+  'inference.denoise': call(
+    'Denoises a batch of images; with `noise`, first corrupts them (returned as `noisy`) to show the effect.',
+    z.object({ id: ModelIdSchema, images: ImageBatchSchema, noise: NoiseSchema.optional() }).strict(),
+    z.object({
+      images: z.array(ImageSchema),
+      noisy: z.array(ImageSchema).optional(),
+      /** Metrics of each output against the clean input; present only when `noise` was given. */
+      metrics: z.array(MetricsSchema).optional(),
+    }),
+  ),
+  'system.backend': call('The TensorFlow.js backend in use, and why, if it fell back.', EmptyInput, BackendInfoSchema),
+  'system.versions': call('Versions of the app and its runtimes, and which shell serves the UI.', EmptyInput, VersionsSchema),
+  'system.paths': call('Where models and logs are kept.', EmptyInput, PathsSchema),
+} as const
+
+export type Calls = typeof calls
+export type CallName = keyof Calls
+export const CALL_NAMES = Object.keys(calls) as CallName[]
+/** What a caller passes (defaults still optional). */
+export type CallInput<N extends CallName> = z.input<Calls[N]['input']>
+/** What the service receives after parsing (defaults filled in). */
+export type ParsedInput<N extends CallName> = z.output<Calls[N]['input']>
+export type CallOutput<N extends CallName> = z.output<Calls[N]['output']>
+
+export function isCallName(name: unknown): name is CallName {
+  return typeof name === 'string' && Object.prototype.hasOwnProperty.call(calls, name)
+}
+
+/** Parses a payload for a call; returns the typed value or the typed error. Never throws. */
+export function parseInput<N extends CallName>(
+  name: N,
+  payload: unknown,
+): { ok: true; value: ParsedInput<N> } | { ok: false; error: ContractErrorShape } {
+  const result = calls[name].input.safeParse(payload)
+  if (result.success) return { ok: true, value: result.data as ParsedInput<N> }
+  return { ok: false, error: { code: 'INVALID_INPUT', message: describeIssues(result.error) } }
+}
+
+// ---------------------------------------------------------------------------------------------------------------
+// Events
+// ---------------------------------------------------------------------------------------------------------------
+
+export const BatchProgressSchema = z.object({
+  runId: RunIdSchema,
+  modelId: ModelIdSchema,
+  epoch: z.number().int(),
+  epochs: z.number().int(),
+  batch: z.number().int(),
+  batches: z.number().int(),
+  loss: z.number(),
+  samplesPerSecond: z.number(),
+  etaSeconds: z.number(),
+})
+export type BatchProgress = z.infer<typeof BatchProgressSchema>
+
+export const EpochEndSchema = z.object({
+  runId: RunIdSchema,
+  modelId: ModelIdSchema,
+  epoch: z.number().int(),
+  epochs: z.number().int(),
+  loss: z.number(),
+  valLoss: z.number().optional(),
+  durationMs: z.number(),
+  /** A few fixed test images, their (noisy) inputs and reconstructions, so the UI shows learning progress. */
+  samples: z.array(
+    z.object({ original: ImageSchema, input: ImageSchema.optional(), reconstruction: ImageSchema }),
+  ),
+})
+export type EpochEnd = z.infer<typeof EpochEndSchema>
+
+export const TrainingDoneSchema = z.object({
+  runId: RunIdSchema,
+  modelId: ModelIdSchema,
+  status: z.enum(['completed', 'cancelled']),
+  epochs: z.number().int(),
+  history: z.array(HistoryEntrySchema),
+})
+export type TrainingDone = z.infer<typeof TrainingDoneSchema>
+
+export const TrainingErrorSchema = z.object({
+  runId: RunIdSchema.optional(),
+  modelId: ModelIdSchema.optional(),
+  error: ErrorSchema,
+  /** True when the trainer process died and is being restarted; the run can be resumed from its last epoch. */
+  trainerRestarted: z.boolean(),
+})
+export type TrainingErrorEvent = z.infer<typeof TrainingErrorSchema>
+
+export const events = {
+  'training.onBatchProgress': BatchProgressSchema,
+  'training.onEpochEnd': EpochEndSchema,
+  'training.onDone': TrainingDoneSchema,
+  'training.onError': TrainingErrorSchema,
+} as const
+
+export type Events = typeof events
+export type EventName = keyof Events
+export const EVENT_NAMES = Object.keys(events) as EventName[]
+export type EventPayload<E extends EventName> = z.output<Events[E]>
+export type EventMessage = { [E in EventName]: { name: E; payload: EventPayload<E> } }[EventName]
+
+export function isEventName(name: unknown): name is EventName {
+  return typeof name === 'string' && Object.prototype.hasOwnProperty.call(events, name)
+}
+
+// ---------------------------------------------------------------------------------------------------------------
+// The API shape both transports (preload over IPC, WebSocket in the browser) expose: `api.models.list()`.
+// ---------------------------------------------------------------------------------------------------------------
+
+type Unsubscribe = () => void
+type Listener<E extends EventName> = (payload: EventPayload<E>) => void
+type Fn<N extends CallName> =
+  z.input<Calls[N]['input']> extends Record<string, never> ? () => Promise<CallOutput<N>> : (payload: CallInput<N>) => Promise<CallOutput<N>>
+
+export interface BottleneckApi {
+  models: {
+    list: Fn<'models.list'>
+    get: Fn<'models.get'>
+    rename: Fn<'models.rename'>
+    delete: Fn<'models.delete'>
+    import: Fn<'models.import'>
+    export: Fn<'models.export'>
+  }
+  datasets: {
+    builtIns: Fn<'datasets.builtIns'>
+    list: Fn<'datasets.list'>
+    addIdxFolder: Fn<'datasets.addIdxFolder'>
+    addImageFolder: Fn<'datasets.addImageFolder'>
+    previewSamples: Fn<'datasets.previewSamples'>
+  }
+  training: {
+    start: Fn<'training.start'>
+    cancel: Fn<'training.cancel'>
+    resume: Fn<'training.resume'>
+    status: Fn<'training.status'>
+    onBatchProgress: (listener: Listener<'training.onBatchProgress'>) => Unsubscribe
+    onEpochEnd: (listener: Listener<'training.onEpochEnd'>) => Unsubscribe
+    onDone: (listener: Listener<'training.onDone'>) => Unsubscribe
+    onError: (listener: Listener<'training.onError'>) => Unsubscribe
+  }
+  inference: {
+    encode: Fn<'inference.encode'>
+    decode: Fn<'inference.decode'>
+    reconstruct: Fn<'inference.reconstruct'>
+    denoise: Fn<'inference.denoise'>
+  }
+  system: {
+    backend: Fn<'system.backend'>
+    versions: Fn<'system.versions'>
+    paths: Fn<'system.paths'>
+  }
+}
+
+/** The two primitives a transport provides; `createApi` turns them into the namespaced API. */
+export interface Transport {
+  /** Sends one call; resolves with the envelope (never rejects for a failed call, only for a broken transport). */
+  invoke(name: CallName, payload: unknown): Promise<Envelope<unknown>>
+  /** Subscribes to one event; returns the unsubscribe function. */
+  subscribe(name: EventName, listener: (payload: unknown) => void): Unsubscribe
+}
+
+/** Builds `api.models.list()` … from a transport, unwrapping envelopes into values or thrown ApiErrors. */
+export function createApi(transport: Transport): BottleneckApi {
+  const api: Record<string, Record<string, unknown>> = {}
+  for (const name of CALL_NAMES) {
+    const [namespace, method] = name.split('.') as [string, string]
+    api[namespace] ??= {}
+    api[namespace][method] = async (payload?: unknown) => {
+      const envelope = await transport.invoke(name, payload ?? {})
+      if (envelope.ok) return envelope.value
+      throw new ApiError(envelope.error.code, envelope.error.message)
+    }
+  }
+  for (const name of EVENT_NAMES) {
+    const [namespace, method] = name.split('.') as [string, string]
+    api[namespace] ??= {}
+    api[namespace][method] = (listener: (payload: unknown) => void) => transport.subscribe(name, listener)
+  }
+  return api as unknown as BottleneckApi
+}
+
+/** IPC channel names (Electron): one prefix so the main process can refuse anything else. */
+export const IPC_PREFIX = 'bottleneck:'
+export const IPC_EVENT_CHANNEL = 'bottleneck:event'
+export function ipcChannel(name: CallName): string {
+  return `${IPC_PREFIX}${name}`
+}
+
+/** WebSocket frames (web shell): JSON text, one message per frame. */
+export type WsRequest = { type: 'call'; id: number; name: CallName; payload: unknown }
+export type WsResponse = { type: 'result'; id: number; envelope: Envelope<unknown> }
+export type WsEvent = { type: 'event'; name: EventName; payload: unknown }
