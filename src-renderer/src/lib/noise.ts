@@ -1,7 +1,10 @@
 // Synthetic corruption applied in the renderer before an image is sent to a model (Draw's noise slider and the
 // Compare view's "noisy" column). Seeded so the same image and level give the same noisy picture on every redraw.
 
-export type NoiseType = 'gaussian' | 'salt-and-pepper' | 'masking'
+import type { Noise } from '@contract'
+
+/** The contract's noise kinds (minus "none"): the same names the trainer and the CLI use. */
+export type NoiseType = 'gaussian' | 'saltPepper' | 'mask'
 
 export interface NoiseSpec {
   type: NoiseType
@@ -11,8 +14,15 @@ export interface NoiseSpec {
 
 export const NOISE_LABELS: Record<NoiseType, string> = {
   gaussian: 'Gaussian',
-  'salt-and-pepper': 'Salt and pepper',
-  masking: 'Masking (dropout)',
+  saltPepper: 'Salt and pepper',
+  mask: 'Masking (dropout)',
+}
+
+/** The contract's shape for a noise spec; level 0 means no noise at all. */
+export function toContractNoise(spec: NoiseSpec | null | undefined): Noise {
+  if (!spec || spec.level <= 0) return { type: 'none' }
+  if (spec.type === 'gaussian') return { type: 'gaussian', stddev: spec.level }
+  return { type: spec.type, amount: spec.level }
 }
 
 /** mulberry32: tiny, fast and good enough for visual noise; Math.random cannot be seeded. */
@@ -39,7 +49,7 @@ export function addNoise(pixels: Float32Array, spec: NoiseSpec, seed = 1): Float
       const v = random()
       const normal = Math.sqrt(-2 * Math.log(u)) * Math.cos(2 * Math.PI * v)
       out[i] = Math.min(1, Math.max(0, value + normal * spec.level))
-    } else if (spec.type === 'salt-and-pepper') {
+    } else if (spec.type === 'saltPepper') {
       if (random() < spec.level) out[i] = random() < 0.5 ? 0 : 1
     } else if (random() < spec.level) {
       out[i] = 0

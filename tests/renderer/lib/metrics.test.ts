@@ -46,8 +46,8 @@ describe('addNoise', () => {
   it('is reproducible for a seed, leaves the input untouched and keeps values in [0, 1]', () => {
     const image = gradient(10)
     const copy = new Float32Array(image)
-    const a = addNoise(image, { type: 'salt-and-pepper', level: 0.3 }, 7)
-    const b = addNoise(image, { type: 'salt-and-pepper', level: 0.3 }, 7)
+    const a = addNoise(image, { type: 'saltPepper', level: 0.3 }, 7)
+    const b = addNoise(image, { type: 'saltPepper', level: 0.3 }, 7)
     expect(Array.from(a)).toEqual(Array.from(b))
     expect(Array.from(image)).toEqual(Array.from(copy))
     expect(a.every((v) => v >= 0 && v <= 1)).toBe(true)
@@ -57,7 +57,7 @@ describe('addNoise', () => {
   })
   it('masking only ever sets pixels to zero; level 0 is the identity', () => {
     const image = new Float32Array(100).fill(0.8)
-    const masked = addNoise(image, { type: 'masking', level: 0.5 }, 1)
+    const masked = addNoise(image, { type: 'mask', level: 0.5 }, 1)
     expect(masked.every((v) => v === 0 || v === 0.8 || Math.abs(v - 0.8) < 1e-6)).toBe(true)
     expect(masked.some((v) => v === 0)).toBe(true)
     expect(Array.from(addNoise(image, { type: 'gaussian', level: 0 }))).toEqual(Array.from(image))
