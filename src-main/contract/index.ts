@@ -181,6 +181,8 @@ export type Architecture = z.infer<typeof ArchitectureSchema>
 export const NoiseSchema = z.discriminatedUnion('type', [
   z.object({ type: z.literal('none') }),
   z.object({ type: z.literal('gaussian'), stddev: z.number().min(0).max(1) }),
+  /** Multiplicative x + x·n, n ~ N(0, stddev²): stronger on bright pixels. */
+  z.object({ type: z.literal('speckle'), stddev: z.number().min(0).max(1) }),
   z.object({ type: z.literal('saltPepper'), amount: z.number().min(0).max(1) }),
   z.object({ type: z.literal('mask'), amount: z.number().min(0).max(1) }),
 ])
