@@ -76,6 +76,14 @@ export function isApiError(error: unknown): error is ApiError {
   return error instanceof ApiError
 }
 
+/** True for an ApiError and for the plain `{ code, message }` a preload call rejects with (see createApi). */
+export function isApiErrorLike(error: unknown): error is { code: string; message: string } {
+  if (error instanceof ApiError) return true
+  if (typeof error !== 'object' || error === null) return false
+  const { code, message } = error as { code?: unknown; message?: unknown }
+  return typeof code === 'string' && typeof message === 'string'
+}
+
 /** How a result crosses IPC and the WebSocket: never a thrown error (Electron would mangle its message). */
 export type Envelope<T> = { ok: true; value: T } | { ok: false; error: ContractErrorShape }
 
@@ -93,7 +101,10 @@ export function describeIssues(error: z.ZodError): string {
 
 /** Ids are short slugs. Anything path-like (slashes, dots, "~") is refused, so an id can never name a file. */
 const ID_PATTERN = /^[A-Za-z0-9][A-Za-z0-9_-]{0,79}$/
-export const ModelIdSchema = z.string().max(80).regex(ID_PATTERN, 'must be a model id (letters, digits, "-" or "_")')
+export const ModelIdSchema = z
+  .string()
+  .max(80)
+  .regex(ID_PATTERN, 'must be a model id (letters, digits, "-" or "_")')
 export const DatasetIdSchema = z
   .string()
   .max(80)
@@ -121,7 +132,13 @@ const finiteNumber = z.number().refine(Number.isFinite, 'must be a finite number
  * Validates a number array cheaply: the length is checked before any element, then one tight loop.
  * zod's per-element array parsing would spend seconds on a hostile payload before reaching `.max()`.
  */
-function numberArray(options: { maxLength: number; integer?: boolean; min?: number; max?: number; what: string }) {
+function numberArray(options: {
+  maxLength: number
+  integer?: boolean
+  min?: number
+  max?: number
+  what: string
+}) {
   return z.custom<number[]>(
     (value) => {
       if (!Array.isArray(value) || value.length > options.maxLength) return false
@@ -264,7 +281,12 @@ export const TrainingConfigSchema = z
     /** Use only the first N training / test images (quick experiments). */
     trainLimit: z.number().int().min(1).max(10_000_000).optional(),
     testLimit: z.number().int().min(1).max(10_000_000).optional(),
-    seed: z.number().int().min(0).max(2 ** 31 - 1).optional(),
+    seed: z
+      .number()
+      .int()
+      .min(0)
+      .max(2 ** 31 - 1)
+      .optional(),
     /** Per-architecture options (hidden layer sizes, sparsity, KL weight…), passed to the ML core as they are. */
     options: z
       .record(
@@ -360,7 +382,11 @@ export const calls = {
     z.object({ id: ModelIdSchema, path: PathSchema.optional() }).strict(),
     z.object({ path: z.string() }).nullable(),
   ),
-  'datasets.builtIns': call('The datasets that ship with the app (MNIST).', EmptyInput, z.array(DatasetSummarySchema)),
+  'datasets.builtIns': call(
+    'The datasets that ship with the app (MNIST).',
+    EmptyInput,
+    z.array(DatasetSummarySchema),
+  ),
   'datasets.list': call('Built-in and added datasets.', EmptyInput, z.array(DatasetSummarySchema)),
   'datasets.addIdxFolder': call(
     'Registers a folder of IDX files (train/test images, optional labels); null when cancelled.',
@@ -409,9 +435,7 @@ export const calls = {
   ),
   'inference.decode': call(
     'Images decoded from a batch of latent codes.',
-    z
-      .object({ id: ModelIdSchema, codes: z.array(CodeSchema).min(1).max(LIMITS.maxBatchImages) })
-      .strict(),
+    z.object({ id: ModelIdSchema, codes: z.array(CodeSchema).min(1).max(LIMITS.maxBatchImages) }).strict(),
     z.object({ images: z.array(ImageSchema) }),
   ),
   'inference.reconstruct': call(
@@ -429,8 +453,16 @@ export const calls = {
       metrics: z.array(MetricsSchema).optional(),
     }),
   ),
-  'system.backend': call('The TensorFlow.js backend in use, and why, if it fell back.', EmptyInput, BackendInfoSchema),
-  'system.versions': call('Versions of the app and its runtimes, and which shell serves the UI.', EmptyInput, VersionsSchema),
+  'system.backend': call(
+    'The TensorFlow.js backend in use, and why, if it fell back.',
+    EmptyInput,
+    BackendInfoSchema,
+  ),
+  'system.versions': call(
+    'Versions of the app and its runtimes, and which shell serves the UI.',
+    EmptyInput,
+    VersionsSchema,
+  ),
   'system.paths': call('Where models and logs are kept.', EmptyInput, PathsSchema),
 } as const
 
@@ -531,7 +563,9 @@ export function isEventName(name: unknown): name is EventName {
 type Unsubscribe = () => void
 type Listener<E extends EventName> = (payload: EventPayload<E>) => void
 type Fn<N extends CallName> =
-  z.input<Calls[N]['input']> extends Record<string, never> ? () => Promise<CallOutput<N>> : (payload: CallInput<N>) => Promise<CallOutput<N>>
+  z.input<Calls[N]['input']> extends Record<string, never>
+    ? () => Promise<CallOutput<N>>
+    : (payload: CallInput<N>) => Promise<CallOutput<N>>
 
 export interface BottleneckApi {
   models: {
@@ -580,8 +614,16 @@ export interface Transport {
   subscribe(name: EventName, listener: (payload: unknown) => void): Unsubscribe
 }
 
-/** Builds `api.models.list()` … from a transport, unwrapping envelopes into values or thrown ApiErrors. */
-export function createApi(transport: Transport): BottleneckApi {
+/**
+ * Builds `api.models.list()` … from a transport, unwrapping envelopes into values or thrown ApiErrors.
+ * `makeError` exists for the preload: Electron's contextBridge drops an Error's custom fields (our `code`), so
+ * there a failed call rejects with a plain `{ name: 'ApiError', code, message }` object instead. Check failures
+ * with `isApiErrorLike`, which accepts both forms.
+ */
+export function createApi(
+  transport: Transport,
+  makeError: (code: string, message: string) => unknown = (code, message) => new ApiError(code, message),
+): BottleneckApi {
   const api: Record<string, Record<string, unknown>> = {}
   for (const name of CALL_NAMES) {
     const [namespace, method] = name.split('.') as [string, string]
@@ -589,7 +631,7 @@ export function createApi(transport: Transport): BottleneckApi {
     api[namespace][method] = async (payload?: unknown) => {
       const envelope = await transport.invoke(name, payload ?? {})
       if (envelope.ok) return envelope.value
-      throw new ApiError(envelope.error.code, envelope.error.message)
+      throw makeError(envelope.error.code, envelope.error.message)
     }
   }
   for (const name of EVENT_NAMES) {
