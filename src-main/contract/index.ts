@@ -539,7 +539,15 @@ export const TrainingErrorSchema = z.object({
 })
 export type TrainingErrorEvent = z.infer<typeof TrainingErrorSchema>
 
+export const ModelsChangedSchema = z.object({
+  reason: z.enum(['created', 'updated', 'renamed', 'deleted', 'imported']),
+  id: ModelIdSchema,
+})
+export type ModelsChanged = z.infer<typeof ModelsChangedSchema>
+
 export const events = {
+  /** A model was created, saved (each epoch), renamed, deleted or imported: lists should refresh. */
+  'models.onChanged': ModelsChangedSchema,
   'training.onBatchProgress': BatchProgressSchema,
   'training.onEpochEnd': EpochEndSchema,
   'training.onDone': TrainingDoneSchema,
@@ -575,6 +583,7 @@ export interface BottleneckApi {
     delete: Fn<'models.delete'>
     import: Fn<'models.import'>
     export: Fn<'models.export'>
+    onChanged: (listener: Listener<'models.onChanged'>) => Unsubscribe
   }
   datasets: {
     builtIns: Fn<'datasets.builtIns'>
