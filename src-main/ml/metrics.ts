@@ -1,0 +1,179 @@
+// Reconstruction quality: binary cross-entropy (Keras' definition), MSE, PSNR and SSIM (Gaussian window like
+// skimage / tf.image.ssim), per image and as a mean over a set. Tensor functions are for losses inside tf.tidy;
+// `evaluateReconstructions` runs a model over a whole split in batches and returns plain numbers.
+import * as tf from '@tensorflow/tfjs'
+import { BottleneckError } from './errors'
+import type { ImageSplit } from './datasets'
+
+export type MetricName = 'bce' | 'mse' | 'psnr' | 'ssim'
+export const METRIC_NAMES: readonly MetricName[] = ['bce', 'mse', 'psnr', 'ssim']
+
+/** Keras' backend epsilon: predictions are clipped to [ε, 1-ε] before the logarithms. */
+export const EPSILON = 1e-7
+
+function perImageMean(values: tf.Tensor): tf.Tensor1D {
+  const axes = values.shape.map((_, axis) => axis).slice(1)
+  return tf.mean(values, axes) as tf.Tensor1D
+}
+
+/** Binary cross-entropy per image: mean over pixels of −(y·log p + (1−y)·log(1−p)), p clipped like Keras. */
+export function binaryCrossEntropy(targets: tf.Tensor, predictions: tf.Tensor): tf.Tensor1D {
+  return tf.tidy(() => {
+    const p = tf.clipByValue(predictions, EPSILON, 1 - EPSILON)
+    const terms = tf.add(tf.mul(targets, tf.log(p)), tf.mul(tf.sub(1, targets), tf.log(tf.sub(1, p))))
+    return tf.neg(perImageMean(terms)) as tf.Tensor1D
+  })
+}
+
+/** The training loss: BCE averaged over the batch (what Keras calls `loss` for `binary_crossentropy`). */
+export function binaryCrossEntropyLoss(targets: tf.Tensor, predictions: tf.Tensor): tf.Scalar {
+  return tf.tidy(() => tf.mean(binaryCrossEntropy(targets, predictions)) as tf.Scalar)
+}
+
+/**
+ * The same loss for a sigmoid output, taken from the logits z (p = σ(z)): the value is Keras' clipped BCE, the
+ * gradient is (σ(z) − y)/n — the cancellation tf.keras also exploits — which spares the backward pass of the clip,
+ * logarithms and sigmoid (about a third of a training step for the dense seed model).
+ */
+export function binaryCrossEntropyFromLogitsLoss(targets: tf.Tensor, logits: tf.Tensor): tf.Scalar {
+  const loss = tf.customGrad((...args: (tf.Tensor | tf.GradSaveFunc)[]) => {
+    const [z, save] = args as [tf.Tensor, tf.GradSaveFunc]
+    const p = tf.sigmoid(z)
+    save([p])
+    const value = binaryCrossEntropyLoss(tf.reshape(targets, p.shape), p)
+    return {
+      value,
+      gradFunc: (dy, saved) => tf.mul(dy, tf.div(tf.sub(saved[0]!, tf.reshape(targets, p.shape)), p.size)),
+    }
+  })
+  return loss(logits) as tf.Scalar
+}
+
+export function meanSquaredError(targets: tf.Tensor, predictions: tf.Tensor): tf.Tensor1D {
+  return tf.tidy(() => perImageMean(tf.squaredDifference(targets, predictions)))
+}
+
+/** PSNR in dB for images in [0, 1] (data range 1); a perfect reconstruction gives Infinity, as in skimage. */
+export function peakSignalToNoiseRatio(targets: tf.Tensor, predictions: tf.Tensor): tf.Tensor1D {
+  return tf.tidy(() => tf.mul(-10 / Math.LN10, tf.log(meanSquaredError(targets, predictions))) as tf.Tensor1D)
+}
+
+const SSIM_WINDOW = 11
+const SSIM_SIGMA = 1.5
+const SSIM_C1 = (0.01 * 1) ** 2
+const SSIM_C2 = (0.03 * 1) ** 2
+
+function gaussianWindow(): tf.Tensor4D {
+  const half = (SSIM_WINDOW - 1) / 2
+  const line: number[] = []
+  for (let i = 0; i < SSIM_WINDOW; i++) line.push(Math.exp(-((i - half) ** 2) / (2 * SSIM_SIGMA ** 2)))
+  const total = line.reduce((a, b) => a + b, 0)
+  const weights: number[] = []
+  for (const row of line) for (const column of line) weights.push((row * column) / total ** 2)
+  return tf.tensor4d(weights, [SSIM_WINDOW, SSIM_WINDOW, 1, 1])
+}
+
+/**
+ * SSIM per image over NHWC batches with data range 1: Gaussian window 11, σ 1.5, K1 0.01, K2 0.03, statistics over
+ * the 'valid' region only and averaged over channels — the same numbers as tf.image.ssim and skimage's
+ * structural_similarity(gaussian_weights=True, use_sample_covariance=False, data_range=1).
+ */
+export function structuralSimilarity(targets: tf.Tensor4D, predictions: tf.Tensor4D): tf.Tensor1D {
+  const [count, height, width, channels] = targets.shape
+  if (height < SSIM_WINDOW || width < SSIM_WINDOW) {
+    throw new BottleneckError(
+      'INVALID_INPUT',
+      `SSIM needs images of at least ${SSIM_WINDOW}×${SSIM_WINDOW} pixels (these are ${height}×${width}).`,
+    )
+  }
+  return tf.tidy(() => {
+    const window = gaussianWindow()
+    // Channels become extra batch entries so one single-channel convolution filters them all.
+    const asGrey = (images: tf.Tensor4D) =>
+      tf.reshape(tf.transpose(images, [0, 3, 1, 2]), [count * channels, height, width, 1]) as tf.Tensor4D
+    const filter = (images: tf.Tensor4D) => tf.conv2d(images, window, 1, 'valid')
+    const x = asGrey(targets)
+    const y = asGrey(predictions)
+    const muX = filter(x)
+    const muY = filter(y)
+    const muXX = tf.mul(muX, muX)
+    const muYY = tf.mul(muY, muY)
+    const muXY = tf.mul(muX, muY)
+    const sigmaXX = tf.sub(filter(tf.mul(x, x)), muXX)
+    const sigmaYY = tf.sub(filter(tf.mul(y, y)), muYY)
+    const sigmaXY = tf.sub(filter(tf.mul(x, y)), muXY)
+    const numerator = tf.mul(tf.add(tf.mul(2, muXY), SSIM_C1), tf.add(tf.mul(2, sigmaXY), SSIM_C2))
+    const denominator = tf.mul(tf.add(tf.add(muXX, muYY), SSIM_C1), tf.add(tf.add(sigmaXX, sigmaYY), SSIM_C2))
+    const map = tf.div(numerator, denominator)
+    return tf.mean(tf.reshape(map, [count, -1]), 1) as tf.Tensor1D
+  })
+}
+
+export interface MetricResult {
+  /** Mean over all evaluated images. */
+  mean: Partial<Record<MetricName, number>>
+  /** One value per image, in split order (only when asked for, they can be large). */
+  perImage?: Partial<Record<MetricName, Float32Array>>
+  count: number
+}
+
+export interface EvaluateOptions {
+  metrics?: readonly MetricName[]
+  batchSize?: number
+  perImage?: boolean
+  /** Inputs are transformed (e.g. noised) before the model sees them; targets stay clean. */
+  transformInputs?: (clean: tf.Tensor4D, batchStart: number) => tf.Tensor4D
+}
+
+/**
+ * Runs `model` over every image of `split` and scores the reconstructions against the originals. The batch loop is
+ * synchronous per batch (one read-back each), so memory stays bounded whatever the split size.
+ */
+export function evaluateReconstructions(
+  model: tf.LayersModel,
+  split: ImageSplit,
+  shape: readonly [number, number, number],
+  options: EvaluateOptions = {},
+): MetricResult {
+  const metrics = options.metrics ?? METRIC_NAMES
+  const batchSize = options.batchSize ?? 1000
+  const imageSize = shape[0] * shape[1] * shape[2]
+  const sums: Partial<Record<MetricName, number>> = {}
+  const perImage: Partial<Record<MetricName, Float32Array>> = {}
+  for (const name of metrics) {
+    sums[name] = 0
+    if (options.perImage) perImage[name] = new Float32Array(split.count)
+  }
+  for (let start = 0; start < split.count; start += batchSize) {
+    const size = Math.min(batchSize, split.count - start)
+    const values = tf.tidy(() => {
+      const clean = tf.tensor4d(split.images.subarray(start * imageSize, (start + size) * imageSize), [size, ...shape])
+      const inputs = options.transformInputs ? options.transformInputs(clean, start) : clean
+      const predictions = model.apply(inputs, { training: false }) as tf.Tensor4D
+      return metrics.map((name) => scoreBatch(name, clean, predictions).dataSync() as Float32Array)
+    })
+    metrics.forEach((name, index) => {
+      const batchValues = values[index]!
+      let sum = 0
+      for (const value of batchValues) sum += value
+      sums[name]! += sum
+      perImage[name]?.set(batchValues, start)
+    })
+  }
+  const mean: Partial<Record<MetricName, number>> = {}
+  for (const name of metrics) mean[name] = split.count > 0 ? sums[name]! / split.count : Number.NaN
+  return options.perImage ? { mean, perImage, count: split.count } : { mean, count: split.count }
+}
+
+function scoreBatch(name: MetricName, targets: tf.Tensor4D, predictions: tf.Tensor4D): tf.Tensor1D {
+  switch (name) {
+    case 'bce':
+      return binaryCrossEntropy(targets, predictions)
+    case 'mse':
+      return meanSquaredError(targets, predictions)
+    case 'psnr':
+      return peakSignalToNoiseRatio(targets, predictions)
+    case 'ssim':
+      return structuralSimilarity(targets, predictions)
+  }
+}
