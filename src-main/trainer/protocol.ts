@@ -1,0 +1,90 @@
+// The typed message protocol between the service (parent) and a trainer process (child). Requests carry an id and
+// get exactly one response; the child also pushes events (training progress) and one `ready` message at start.
+// Messages are structured-cloned (utilityProcess, or fork with `serialization: 'advanced'`), so typed arrays pass.
+import type {
+  BackendInfo,
+  BatchProgress,
+  ContractErrorShape,
+  DatasetSummary,
+  EpochEnd,
+  Image,
+  Metrics,
+  Noise,
+  TrainingConfig,
+  TrainingDone,
+} from '../contract/index'
+
+/** A dataset as the trainer loads it: `mnist`, `idx:DIR` or `folder:DIR` (the ML core's spec). */
+export interface DatasetRef {
+  id: string
+  spec: string
+  name: string
+}
+
+export interface StartTrainingParams {
+  runId: string
+  modelId: string
+  /** Root of the model store; the trainer saves a checkpoint there after every epoch. */
+  storeRoot: string
+  dataset: DatasetRef
+  /** New training: the full config. Resume: omitted, the model's saved config is used. */
+  config?: TrainingConfig
+  /** Resume: train up to this many epochs in total (from the last saved epoch). */
+  epochs?: number
+}
+
+/** Every request the trainer answers, with its params and result. */
+export interface TrainerMethods {
+  backend: { params: Record<string, never>; result: BackendInfo }
+  startTraining: { params: StartTrainingParams; result: { started: true } }
+  cancelTraining: { params: Record<string, never>; result: { cancelled: boolean } }
+  encode: { params: { storeRoot: string; modelId: string; images: Image[] }; result: { codes: number[][] } }
+  decode: { params: { storeRoot: string; modelId: string; codes: number[][] }; result: { images: Image[] } }
+  reconstruct: {
+    params: { storeRoot: string; modelId: string; images: Image[] }
+    result: { images: Image[]; metrics: Metrics[] }
+  }
+  denoise: {
+    params: { storeRoot: string; modelId: string; images: Image[]; noise?: Noise; seed?: number }
+    result: { images: Image[]; noisy?: Image[]; metrics?: Metrics[] }
+  }
+  inspectDataset: { params: { dataset: DatasetRef }; result: Omit<DatasetSummary, 'kind' | 'path'> }
+  previewSamples: {
+    params: { dataset: DatasetRef; split: 'train' | 'test'; count: number; offset: number }
+    result: { images: Image[]; labels?: number[] }
+  }
+  /** Drops cached models (after a rename, delete or import the service tells the trainer to forget them). */
+  forgetModel: { params: { modelId: string }; result: { forgotten: boolean } }
+  /** Test hook: burns CPU synchronously (simulates a long batch) — only honoured when BOTTLENECK_TEST_HOOKS=1. */
+  busyWait: { params: { ms: number }; result: { waited: number } }
+}
+
+export type TrainerMethod = keyof TrainerMethods
+export type TrainerParams<M extends TrainerMethod> = TrainerMethods[M]['params']
+export type TrainerResult<M extends TrainerMethod> = TrainerMethods[M]['result']
+
+export type ParentMessage =
+  | { type: 'request'; id: number; method: TrainerMethod; params: unknown }
+  /** Asks the child to finish the current batch, save nothing new, and exit. */
+  | { type: 'shutdown' }
+
+export type TrainerEvent =
+  | { name: 'training.onBatchProgress'; payload: BatchProgress }
+  | { name: 'training.onEpochEnd'; payload: EpochEnd }
+  | { name: 'training.onDone'; payload: TrainingDone }
+  | { name: 'training.failed'; payload: { runId: string; modelId: string; error: ContractErrorShape } }
+
+export type ChildMessage =
+  | { type: 'ready'; pid: number; backend: BackendInfo }
+  | { type: 'response'; id: number; ok: true; value: unknown }
+  | { type: 'response'; id: number; ok: false; error: ContractErrorShape }
+  | ({ type: 'event' } & TrainerEvent)
+  | { type: 'log'; level: 'info' | 'warn' | 'error'; message: string }
+
+export function isChildMessage(value: unknown): value is ChildMessage {
+  return typeof value === 'object' && value !== null && typeof (value as { type?: unknown }).type === 'string'
+}
+
+export function isParentMessage(value: unknown): value is ParentMessage {
+  return typeof value === 'object' && value !== null && typeof (value as { type?: unknown }).type === 'string'
+}
