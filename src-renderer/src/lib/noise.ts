@@ -4,16 +4,17 @@
 import type { Noise } from '@contract'
 
 /** The contract's noise kinds (minus "none"): the same names the trainer and the CLI use. */
-export type NoiseType = 'gaussian' | 'saltPepper' | 'mask'
+export type NoiseType = 'gaussian' | 'speckle' | 'saltPepper' | 'mask'
 
 export interface NoiseSpec {
   type: NoiseType
-  /** gaussian: standard deviation; salt-and-pepper and masking: fraction of pixels hit. In [0, 1]. */
+  /** gaussian and speckle: standard deviation; salt-and-pepper and masking: fraction of pixels hit. In [0, 1]. */
   level: number
 }
 
 export const NOISE_LABELS: Record<NoiseType, string> = {
   gaussian: 'Gaussian',
+  speckle: 'Speckle',
   saltPepper: 'Salt and pepper',
   mask: 'Masking (dropout)',
 }
@@ -21,7 +22,7 @@ export const NOISE_LABELS: Record<NoiseType, string> = {
 /** The contract's shape for a noise spec; level 0 means no noise at all. */
 export function toContractNoise(spec: NoiseSpec | null | undefined): Noise {
   if (!spec || spec.level <= 0) return { type: 'none' }
-  if (spec.type === 'gaussian') return { type: 'gaussian', stddev: spec.level }
+  if (spec.type === 'gaussian' || spec.type === 'speckle') return { type: spec.type, stddev: spec.level }
   return { type: spec.type, amount: spec.level }
 }
 
@@ -43,12 +44,13 @@ export function addNoise(pixels: Float32Array, spec: NoiseSpec, seed = 1): Float
   const random = seededRandom(seed)
   for (let i = 0; i < out.length; i++) {
     const value = out[i] ?? 0
-    if (spec.type === 'gaussian') {
+    if (spec.type === 'gaussian' || spec.type === 'speckle') {
       // Box–Muller; one normal sample per pixel is plenty here.
       const u = Math.max(random(), 1e-12)
       const v = random()
-      const normal = Math.sqrt(-2 * Math.log(u)) * Math.cos(2 * Math.PI * v)
-      out[i] = Math.min(1, Math.max(0, value + normal * spec.level))
+      const normal = Math.sqrt(-2 * Math.log(u)) * Math.cos(2 * Math.PI * v) * spec.level
+      // Speckle is multiplicative (x + x·n), so dark background stays dark.
+      out[i] = Math.min(1, Math.max(0, value + (spec.type === 'speckle' ? value * normal : normal)))
     } else if (spec.type === 'saltPepper') {
       if (random() < spec.level) out[i] = random() < 0.5 ? 0 : 1
     } else if (random() < spec.level) {

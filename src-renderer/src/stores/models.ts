@@ -1,0 +1,140 @@
+// The model list and its operations (rename, delete, import, export), plus the model Draw and Compare use.
+import { defineStore } from 'pinia'
+import { computed, ref } from 'vue'
+import type { ModelDetail, ModelSummary } from '@contract'
+import { useApi } from '@renderer/api'
+
+const ACTIVE_KEY = 'bottleneck.activeModel'
+
+/** Draw works on single-channel 28×28 models only: that is what a drawn digit becomes. */
+export function isDrawable(model: Pick<ModelSummary, 'inputShape'>): boolean {
+  const [height, width, channels] = model.inputShape
+  return height === 28 && width === 28 && channels === 1
+}
+
+export const useModelsStore = defineStore('models', () => {
+  const models = ref<ModelSummary[]>([])
+  const loaded = ref(false)
+  const loading = ref(false)
+  const details = ref<Record<string, ModelDetail>>({})
+  const activeModelId = ref<string | null>(readActive())
+
+  const activeModel = computed(() => models.value.find((m) => m.id === activeModelId.value) ?? null)
+  const drawableModels = computed(() => models.value.filter(isDrawable))
+
+  async function refresh(): Promise<void> {
+    loading.value = true
+    try {
+      models.value = await useApi().models.list()
+      loaded.value = true
+      if (activeModelId.value && !models.value.some((m) => m.id === activeModelId.value)) setActive(null)
+    } finally {
+      loading.value = false
+    }
+  }
+
+  async function detail(id: string, force = false): Promise<ModelDetail> {
+    const cached = details.value[id]
+    if (cached && !force) return cached
+    const fetched = await useApi().models.get({ id })
+    details.value = { ...details.value, [id]: fetched }
+    return fetched
+  }
+
+  async function rename(id: string, name: string): Promise<ModelSummary> {
+    const updated = await useApi().models.rename({ id, name })
+    models.value = models.value.map((m) => (m.id === id ? updated : m))
+    const cached = details.value[id]
+    if (cached) details.value = { ...details.value, [id]: { ...cached, name: updated.name } }
+    return updated
+  }
+
+  async function remove(id: string): Promise<void> {
+    await useApi().models.delete({ id })
+    models.value = models.value.filter((m) => m.id !== id)
+    const { [id]: _removed, ...rest } = details.value
+    details.value = rest
+    if (activeModelId.value === id) setActive(null)
+  }
+
+  async function importModel(path?: string): Promise<ModelSummary | null> {
+    const imported = await useApi().models.import(path ? { path } : {})
+    if (imported) await refresh()
+    return imported
+  }
+
+  async function exportModel(id: string, path?: string): Promise<string | null> {
+    const result = await useApi().models.export(path ? { id, path } : { id })
+    return result?.path ?? null
+  }
+
+  function setActive(id: string | null): void {
+    activeModelId.value = id
+    try {
+      if (id) localStorage.setItem(ACTIVE_KEY, id)
+      else localStorage.removeItem(ACTIVE_KEY)
+    } catch {
+      // Storage may be disabled; the choice then lasts for this session only.
+    }
+  }
+
+  /** The active model if it suits `filter`, else the newest one that does. */
+  function pickModel(filter: (m: ModelSummary) => boolean = () => true): ModelSummary | null {
+    const active = activeModel.value
+    if (active && filter(active)) return active
+    return models.value.find(filter) ?? null
+  }
+
+  let watching = false
+  let refreshTimer: ReturnType<typeof setTimeout> | undefined
+  /** Follows the back end's models.onChanged (saves each epoch, renames elsewhere…), coalescing bursts into one reload. */
+  function watchChanges(onError: (error: unknown) => void): void {
+    if (watching) return
+    watching = true
+    useApi().models.onChanged((change) => {
+      if (change.reason === 'deleted') {
+        models.value = models.value.filter((m) => m.id !== change.id)
+        if (activeModelId.value === change.id) setActive(null)
+      }
+      const { [change.id]: _stale, ...rest } = details.value
+      details.value = rest
+      clearTimeout(refreshTimer)
+      refreshTimer = setTimeout(() => refresh().catch(onError), 150)
+    })
+  }
+
+  /** Adds or updates a model that training just created, without a full reload. */
+  function upsert(model: ModelSummary): void {
+    const index = models.value.findIndex((m) => m.id === model.id)
+    if (index >= 0) models.value = models.value.map((m) => (m.id === model.id ? model : m))
+    else models.value = [model, ...models.value]
+  }
+
+  return {
+    models,
+    loaded,
+    loading,
+    details,
+    activeModelId,
+    activeModel,
+    drawableModels,
+    refresh,
+    detail,
+    rename,
+    remove,
+    importModel,
+    exportModel,
+    setActive,
+    pickModel,
+    upsert,
+    watchChanges,
+  }
+})
+
+function readActive(): string | null {
+  try {
+    return localStorage.getItem(ACTIVE_KEY)
+  } catch {
+    return null
+  }
+}

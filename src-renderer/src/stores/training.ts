@@ -1,0 +1,266 @@
+// Training from the UI: the form (the seed's dense recipe preselected), the run's state, and the live series
+// the Train view draws (per-batch loss, per-epoch loss/val_loss, sample reconstructions) fed by contract events.
+import { defineStore } from 'pinia'
+import { computed, reactive, ref } from 'vue'
+import {
+  TrainingConfigSchema,
+  describeIssues,
+  type Architecture,
+  type BatchProgress,
+  type EpochEnd,
+  type TrainingConfig,
+  type TrainingDone,
+  type TrainingErrorEvent,
+} from '@contract'
+import { useApi } from '@renderer/api'
+import { toContractNoise, type NoiseType } from '@renderer/lib/noise'
+import { useNotificationsStore } from './notifications'
+
+export interface Recipe {
+  label: string
+  description: string
+  codeSize: number
+  epochs: number
+  batchSize: number
+  learningRate: number
+}
+
+/** Starting points per architecture. `dense` is the seed's recipe exactly: 32, 50 epochs, batch 256, Adam 0.001, BCE. */
+export const RECIPES: Record<Architecture, Recipe> = {
+  dense: { label: 'Dense', description: 'One hidden layer: 784 → 32 → 784.', codeSize: 32, epochs: 50, batchSize: 256, learningRate: 0.001 },
+  sparse: { label: 'Sparse', description: 'Dense with an L1 penalty on the code.', codeSize: 32, epochs: 100, batchSize: 256, learningRate: 0.001 },
+  deep: { label: 'Deep', description: 'Stacked dense layers 128 → 64 → code.', codeSize: 32, epochs: 100, batchSize: 256, learningRate: 0.001 },
+  conv: { label: 'Convolutional', description: 'Conv + pooling encoder, upsampling decoder.', codeSize: 128, epochs: 50, batchSize: 128, learningRate: 0.001 },
+  seq2seq: { label: 'Sequence-to-sequence', description: 'LSTM reads rows, LSTM writes them back.', codeSize: 64, epochs: 30, batchSize: 128, learningRate: 0.001 },
+  vae: { label: 'Variational (VAE)', description: 'Probabilistic code; 2-D code gives a map of digits.', codeSize: 2, epochs: 50, batchSize: 128, learningRate: 0.001 },
+  unet: { label: 'U-Net', description: 'Skip connections, for denoising.', codeSize: 64, epochs: 20, batchSize: 128, learningRate: 0.001 },
+}
+
+export interface TrainingForm {
+  name: string
+  architecture: Architecture
+  datasetId: string
+  codeSize: number
+  epochs: number
+  batchSize: number
+  learningRate: number
+  noiseType: 'none' | NoiseType
+  noiseLevel: number
+  /** Advanced: use only the first N training images (quick experiments, tests). Empty = all. */
+  trainLimit: number | null
+}
+
+export type TrainingState = 'idle' | 'starting' | 'running' | 'cancelling'
+export interface LossPoint {
+  x: number
+  y: number
+}
+
+const MAX_BATCH_POINTS = 600
+
+export const useTrainingStore = defineStore('training', () => {
+  const form = reactive<TrainingForm>({
+    name: '',
+    architecture: 'dense',
+    datasetId: 'mnist',
+    codeSize: RECIPES.dense.codeSize,
+    epochs: RECIPES.dense.epochs,
+    batchSize: RECIPES.dense.batchSize,
+    learningRate: RECIPES.dense.learningRate,
+    noiseType: 'none',
+    noiseLevel: 0.3,
+    trainLimit: null,
+  })
+  const state = ref<TrainingState>('idle')
+  const runId = ref<string | null>(null)
+  const modelId = ref<string | null>(null)
+  const progress = ref<BatchProgress | null>(null)
+  const batchLoss = ref<LossPoint[]>([])
+  const epochs = ref<{ epoch: number; loss: number; valLoss?: number }[]>([])
+  const samples = ref<EpochEnd['samples']>([])
+  const lastDone = ref<TrainingDone | null>(null)
+  const lastError = ref<TrainingErrorEvent | null>(null)
+  const formError = ref<string | null>(null)
+  let attached = false
+
+  const active = computed(() => state.value !== 'idle')
+  /** A stopped run whose model can continue from its last saved epoch. */
+  const resumable = computed(
+    () =>
+      state.value === 'idle' &&
+      modelId.value !== null &&
+      (lastDone.value?.status === 'cancelled' || (lastError.value !== null && lastError.value.modelId === modelId.value)),
+  )
+  const fraction = computed(() => {
+    const p = progress.value
+    if (!p || p.epochs === 0 || p.batches === 0) return 0
+    return Math.min(1, (p.epoch - 1 + p.batch / p.batches) / p.epochs)
+  })
+
+  function applyRecipe(architecture: Architecture): void {
+    const recipe = RECIPES[architecture]
+    Object.assign(form, {
+      architecture,
+      codeSize: recipe.codeSize,
+      epochs: recipe.epochs,
+      batchSize: recipe.batchSize,
+      learningRate: recipe.learningRate,
+    })
+  }
+
+  function buildConfig(): TrainingConfig {
+    const noise = form.noiseType === 'none' ? undefined : toContractNoise({ type: form.noiseType, level: form.noiseLevel })
+    return {
+      ...(form.name.trim() ? { name: form.name.trim() } : {}),
+      architecture: form.architecture,
+      datasetId: form.datasetId,
+      codeSize: form.codeSize,
+      epochs: form.epochs,
+      batchSize: form.batchSize,
+      learningRate: form.learningRate,
+      ...(noise && noise.type !== 'none' ? { noise } : {}),
+      ...(form.trainLimit ? { trainLimit: form.trainLimit } : {}),
+    }
+  }
+
+  function resetSeries(): void {
+    progress.value = null
+    batchLoss.value = []
+    epochs.value = []
+    samples.value = []
+    lastDone.value = null
+    lastError.value = null
+  }
+
+  /** Starts a new run. Returns false (with `formError` set) when the form does not validate. */
+  async function start(): Promise<boolean> {
+    const parsed = TrainingConfigSchema.safeParse(buildConfig())
+    if (!parsed.success) {
+      formError.value = describeIssues(parsed.error).replace('The request was not valid', 'Check the form')
+      return false
+    }
+    formError.value = null
+    resetSeries()
+    state.value = 'starting'
+    try {
+      const run = await useApi().training.start(parsed.data)
+      runId.value = run.runId
+      modelId.value = run.modelId
+      if (state.value === 'starting') state.value = 'running'
+      return true
+    } catch (error) {
+      state.value = 'idle'
+      useNotificationsStore().error(error)
+      return false
+    }
+  }
+
+  async function cancel(): Promise<void> {
+    if (!active.value) return
+    state.value = 'cancelling'
+    try {
+      await useApi().training.cancel()
+    } catch (error) {
+      state.value = 'running'
+      useNotificationsStore().error(error)
+    }
+  }
+
+  /** Continues a model from its last saved epoch (the current run's model unless another id is given). */
+  async function resume(id: string | null = modelId.value, targetEpochs?: number): Promise<boolean> {
+    if (!id) return false
+    const keepHistory = id === modelId.value
+    if (!keepHistory) resetSeries()
+    lastDone.value = null
+    lastError.value = null
+    state.value = 'starting'
+    try {
+      const run = await useApi().training.resume(targetEpochs ? { id, epochs: targetEpochs } : { id })
+      runId.value = run.runId
+      modelId.value = run.modelId
+      if (state.value === 'starting') state.value = 'running'
+      return true
+    } catch (error) {
+      state.value = 'idle'
+      useNotificationsStore().error(error)
+      return false
+    }
+  }
+
+  function onBatchProgress(event: BatchProgress): void {
+    if (runId.value && event.runId !== runId.value && state.value !== 'idle') return
+    runId.value = event.runId
+    modelId.value = event.modelId
+    if (state.value === 'idle' || state.value === 'starting') state.value = 'running'
+    progress.value = event
+    const points = [...batchLoss.value, { x: event.epoch - 1 + event.batch / Math.max(1, event.batches), y: event.loss }]
+    // Keep the chart cheap on long runs: halve the resolution of old points instead of growing forever.
+    batchLoss.value = points.length > MAX_BATCH_POINTS ? points.filter((_, i) => i % 2 === 0 || i === points.length - 1) : points
+  }
+
+  function onEpochEnd(event: EpochEnd): void {
+    if (runId.value && event.runId !== runId.value) return
+    epochs.value = [...epochs.value.filter((e) => e.epoch !== event.epoch), { epoch: event.epoch, loss: event.loss, valLoss: event.valLoss }]
+    if (event.samples.length) samples.value = event.samples
+  }
+
+  function onDone(event: TrainingDone): void {
+    if (runId.value && event.runId !== runId.value) return
+    state.value = 'idle'
+    lastDone.value = event
+    const notes = useNotificationsStore()
+    if (event.status === 'completed') notes.success(`Training finished after ${event.epochs} epoch${event.epochs === 1 ? '' : 's'}; the model is saved.`)
+    else notes.info(`Training stopped after epoch ${event.epochs}. The last finished epoch is saved; you can resume it.`)
+  }
+
+  function onError(event: TrainingErrorEvent): void {
+    if (runId.value && event.runId && event.runId !== runId.value) return
+    state.value = 'idle'
+    lastError.value = event
+    useNotificationsStore().error(event.error)
+  }
+
+  /** Subscribes to training events once per app, and picks up a run that was already going (e.g. after reload). */
+  async function attach(): Promise<void> {
+    if (attached) return
+    attached = true
+    const api = useApi()
+    api.training.onBatchProgress(onBatchProgress)
+    api.training.onEpochEnd(onEpochEnd)
+    api.training.onDone(onDone)
+    api.training.onError(onError)
+    const status = await api.training.status()
+    if (status.run && status.state !== 'idle') {
+      state.value = status.state
+      runId.value = status.run.runId
+      modelId.value = status.run.modelId
+    }
+  }
+
+  return {
+    form,
+    state,
+    runId,
+    modelId,
+    progress,
+    batchLoss,
+    epochs,
+    samples,
+    lastDone,
+    lastError,
+    formError,
+    active,
+    resumable,
+    fraction,
+    applyRecipe,
+    buildConfig,
+    start,
+    cancel,
+    resume,
+    attach,
+    onBatchProgress,
+    onEpochEnd,
+    onDone,
+    onError,
+  }
+})
