@@ -123,7 +123,8 @@ export function splitAtCode(model: tf.LayersModel): { encoder: tf.LayersModel; d
 export function disposeSharedWeights(models: readonly (tf.LayersModel | null)[]): void {
   const weights = new Set(models.flatMap((model) => model?.weights ?? []))
   for (const weight of weights) {
-    if (!weight.read().isDisposed) weight.dispose()
+    // A restored Autoencoder wraps the same model as its origin; whichever is disposed second finds these freed.
+    if (!(weight as unknown as { val: tf.Variable }).val.isDisposed) weight.dispose()
   }
 }
 

@@ -1,0 +1,108 @@
+import * as tf from '@tensorflow/tfjs'
+import { beforeAll, describe, expect, it } from 'vitest'
+import { initBackend } from '../../../src-main/ml/backend'
+import {
+  binaryCrossEntropy,
+  binaryCrossEntropyFromLogitsLoss,
+  binaryCrossEntropyLoss,
+  meanSquaredError,
+  peakSignalToNoiseRatio,
+  structuralSimilarity,
+} from '../../../src-main/ml/metrics'
+
+beforeAll(async () => {
+  await initBackend()
+})
+
+describe('metrics', () => {
+  it('BCE is Keras’: mean over pixels, predictions clipped to [1e-7, 1 − 1e-7]', () => {
+    const start = tf.memory().numTensors
+    tf.tidy(() => {
+      const y = tf.tensor2d([[1, 0, 0.5, 1]])
+      const p = tf.tensor2d([[0.9, 0.2, 0.5, 0]])
+      const clipped = 1e-7
+      const expected =
+        -(Math.log(0.9) + Math.log(0.8) + (0.5 * Math.log(0.5) + 0.5 * Math.log(0.5)) + Math.log(clipped)) / 4
+      expect(binaryCrossEntropy(y, p).dataSync()[0]).toBeCloseTo(expected, 4)
+      expect(binaryCrossEntropyLoss(y, p).dataSync()[0]).toBeCloseTo(expected, 4)
+    })
+    expect(tf.memory().numTensors).toBe(start)
+  })
+
+  it('the logits form has the same value, and the gradient of the BCE w.r.t. the logits', () => {
+    const start = tf.memory().numTensors
+    tf.tidy(() => {
+      const y = tf.tensor2d([[1, 0, 0.3], [0, 1, 0.8]])
+      const z = tf.tensor2d([[2, -1, 0.5], [0.1, 3, -2]])
+      const viaLogits = binaryCrossEntropyFromLogitsLoss(y, z)
+      const direct = binaryCrossEntropyLoss(y, tf.sigmoid(z))
+      expect(viaLogits.dataSync()[0]).toBeCloseTo(direct.dataSync()[0]!, 6)
+      const gradLogits = tf.grad((logits: tf.Tensor) => binaryCrossEntropyFromLogitsLoss(y, logits))(z).dataSync()
+      const gradDirect = tf.grad((logits: tf.Tensor) => binaryCrossEntropyLoss(y, tf.sigmoid(logits)))(z).dataSync()
+      gradLogits.forEach((value, i) => expect(value).toBeCloseTo(gradDirect[i]!, 5))
+    })
+    expect(tf.memory().numTensors).toBe(start)
+  })
+
+  it('MSE and PSNR per image (data range 1)', () => {
+    tf.tidy(() => {
+      const clean = tf.zeros([2, 12, 12, 1])
+      const noisy = tf.concat([tf.fill([1, 12, 12, 1], 0.1), tf.fill([1, 12, 12, 1], 0.01)])
+      expect(meanSquaredError(clean, noisy).dataSync()[0]).toBeCloseTo(0.01, 6)
+      const psnr = peakSignalToNoiseRatio(clean, noisy).dataSync()
+      expect(psnr[0]).toBeCloseTo(20, 3)
+      expect(psnr[1]).toBeCloseTo(40, 3)
+    })
+  })
+
+  it('SSIM is 1 for identical images, lower for noisy ones, and matches a direct computation', () => {
+    const start = tf.memory().numTensors
+    tf.tidy(() => {
+      const x = tf.randomUniform([2, 16, 16, 1], 0, 1, 'float32', 1) as tf.Tensor4D
+      const same = structuralSimilarity(x, x).dataSync()
+      expect(same[0]).toBeCloseTo(1, 5)
+      const noisy = tf.clipByValue(tf.add(x, tf.randomNormal(x.shape, 0, 0.2, 'float32', 2)), 0, 1) as tf.Tensor4D
+      const value = structuralSimilarity(x, noisy).dataSync()[0]!
+      expect(value).toBeLessThan(0.9)
+      expect(value).toBeCloseTo(referenceSsim(x.arraySync()[0]!, noisy.arraySync()[0]!), 4)
+    })
+    expect(tf.memory().numTensors).toBe(start)
+  })
+})
+
+// Plain-loop SSIM (valid windows, Gaussian 11/1.5, population statistics) — the definition, written independently.
+function referenceSsim(a: number[][][], b: number[][][]): number {
+  const size = 11
+  const sigma = 1.5
+  const g: number[] = []
+  for (let i = 0; i < size; i++) g.push(Math.exp(-((i - 5) ** 2) / (2 * sigma * sigma)))
+  const sum = g.reduce((s, v) => s + v, 0)
+  const w = (i: number, j: number) => (g[i]! * g[j]!) / (sum * sum)
+  const height = a.length
+  const width = a[0]!.length
+  let total = 0
+  let windows = 0
+  for (let top = 0; top + size <= height; top++) {
+    for (let left = 0; left + size <= width; left++) {
+      let mx = 0, my = 0, sxx = 0, syy = 0, sxy = 0
+      for (let i = 0; i < size; i++)
+        for (let j = 0; j < size; j++) {
+          const x = a[top + i]![left + j]![0]!
+          const y = b[top + i]![left + j]![0]!
+          mx += w(i, j) * x
+          my += w(i, j) * y
+          sxx += w(i, j) * x * x
+          syy += w(i, j) * y * y
+          sxy += w(i, j) * x * y
+        }
+      const c1 = 0.0001
+      const c2 = 0.0009
+      const vx = sxx - mx * mx
+      const vy = syy - my * my
+      const cxy = sxy - mx * my
+      total += ((2 * mx * my + c1) * (2 * cxy + c2)) / ((mx * mx + my * my + c1) * (vx + vy + c2))
+      windows++
+    }
+  }
+  return total / windows
+}

@@ -1,0 +1,106 @@
+import * as tf from '@tensorflow/tfjs'
+import { beforeAll, describe, expect, it } from 'vitest'
+import { initBackend } from '../../../src-main/ml/backend'
+import { buildAutoencoder, createModelConfig } from '../../../src-main/ml/architectures/index'
+import { loadDataset, type ImageDataset } from '../../../src-main/ml/datasets'
+import { evaluateReconstructions } from '../../../src-main/ml/metrics'
+import { fit, type BatchProgress } from '../../../src-main/ml/train'
+
+let mnist: ImageDataset
+
+beforeAll(async () => {
+  await initBackend()
+  mnist = await loadDataset('mnist', { limit: 2000, testLimit: 500 })
+})
+
+function model(seed: number) {
+  return buildAutoencoder(createModelConfig('dense', [28, 28, 1], { seed }))
+}
+
+describe('fit', () => {
+  it('lowers the validation loss on 2,000 MNIST digits, reports progress and frees every tensor', async () => {
+    const start = tf.memory().numTensors
+    const autoencoder = model(1)
+    const shape = [28, 28, 1] as const
+    const before = evaluateReconstructions(autoencoder.model, mnist.test, shape, { metrics: ['bce'] }).mean.bce!
+    const batches: BatchProgress[] = []
+    const history = await fit(
+      autoencoder,
+      { train: mnist.train, validation: mnist.test },
+      { epochs: 3, batchSize: 64, seed: 1, batchReportIntervalMs: 0, onBatchEnd: (p) => batches.push(p) },
+    )
+    expect(history.cancelled).toBe(false)
+    expect(history.epochs.map((e) => e.epoch)).toEqual([0, 1, 2])
+    const valLosses = history.epochs.map((e) => e.val_loss!)
+    expect(valLosses[0]!).toBeLessThan(before)
+    expect(valLosses[2]!).toBeLessThan(valLosses[0]!)
+    expect(valLosses[2]!).toBeLessThan(0.3)
+    expect(batches.length).toBe(3 * Math.ceil(2000 / 64))
+    expect(batches.at(-1)!.etaSeconds).toBe(0)
+    expect(batches.every((b) => Number.isFinite(b.loss) && b.samplesPerSecond > 0)).toBe(true)
+    // val_loss is the same number evaluation gives afterwards.
+    const after = evaluateReconstructions(autoencoder.model, mnist.test, shape, { metrics: ['bce'] }).mean.bce!
+    expect(after).toBeCloseTo(valLosses[2]!, 6)
+    autoencoder.dispose()
+    expect(tf.memory().numTensors).toBe(start)
+  })
+
+  it('is reproducible with a seed and differs with another', async () => {
+    const run = async (seed: number) => {
+      const autoencoder = model(seed)
+      const train = { ...mnist.train, images: mnist.train.images.subarray(0, 500 * 784), count: 500 }
+      const history = await fit(autoencoder, { train }, { epochs: 1, batchSize: 100, seed })
+      autoencoder.dispose()
+      return history.epochs[0]!.loss
+    }
+    const first = await run(7)
+    expect(await run(7)).toBeCloseTo(first, 6)
+    expect(await run(8)).not.toBeCloseTo(first, 6)
+  })
+
+  it('stops between batches when the signal aborts, keeping finished epochs', async () => {
+    const start = tf.memory().numTensors
+    const autoencoder = model(2)
+    const controller = new AbortController()
+    const history = await fit(
+      autoencoder,
+      { train: mnist.train },
+      {
+        epochs: 5,
+        batchSize: 100,
+        batchReportIntervalMs: 0,
+        onBatchEnd: (p) => {
+          if (p.epoch === 1 && p.batch === 2) controller.abort()
+        },
+        signal: controller.signal,
+      },
+    )
+    expect(history.cancelled).toBe(true)
+    expect(history.epochs.map((e) => e.epoch)).toEqual([0])
+    autoencoder.dispose()
+    expect(tf.memory().numTensors).toBe(start)
+  })
+
+  it('resumes at initialEpoch and awaits onEpochEnd before going on', async () => {
+    const autoencoder = model(3)
+    const seen: string[] = []
+    const history = await fit(
+      autoencoder,
+      { train: { ...mnist.train, images: mnist.train.images.subarray(0, 300 * 784), count: 300 } },
+      {
+        epochs: 4,
+        initialEpoch: 2,
+        batchSize: 100,
+        onEpochEnd: async (logs) => {
+          await new Promise((resolve) => setTimeout(resolve, 20))
+          seen.push(`end ${logs.epoch}`)
+        },
+        onBatchEnd: (p) => seen.push(`batch ${p.epoch}`),
+        batchReportIntervalMs: 1e9,
+      },
+    )
+    expect(history.epochs.map((e) => e.epoch)).toEqual([2, 3])
+    expect(seen).toEqual(['batch 2', 'end 2', 'batch 3', 'end 3'])
+    autoencoder.dispose()
+  })
+})
