@@ -191,7 +191,7 @@ const ImageBatchSchema = z
 
 const CodeSchema = numberArray({ maxLength: LIMITS.maxCodeSize, what: 'a latent code of finite numbers' })
 
-export const ArchitectureSchema = z.enum(['dense', 'sparse', 'deep', 'conv', 'seq2seq', 'vae', 'unet'])
+export const ArchitectureSchema = z.enum(['dense', 'sparse', 'deep', 'conv', 'seq2seq', 'vae', 'unet', 'denoiser'])
 export type Architecture = z.infer<typeof ArchitectureSchema>
 
 /** Noise applied to inputs (training a denoiser) or to an image before denoising it (to see the effect). */
