@@ -1,0 +1,370 @@
+// The model store: one folder per model under <root>/models/<id>/. Each save writes a complete new version folder
+// (v000001, v000002, …) and then swaps a one-line pointer file `current` by atomic rename, so a crash at any
+// moment leaves either the old or the new version loadable, never a mix. Folder names are ids we generate;
+// user-given names live only inside bottleneck.json.
+import { randomBytes } from 'node:crypto'
+import { link, copyFile, readdir, readFile, rename, rm, stat } from 'node:fs/promises'
+import { homedir } from 'node:os'
+import { basename, join, resolve } from 'node:path'
+import type * as tf from '@tensorflow/tfjs'
+import { restoreAutoencoder, type Autoencoder, type ModelConfig } from '../ml/architectures/index'
+import { BottleneckError } from '../ml/errors'
+import { ensureDirectory, randomSuffix, replaceFileAtomic, syncDirectory, writeDurable } from './files'
+import { cleanName, ModelMetadataSchema, type ModelMetadata } from './metadata'
+import { loadLayersModelFrom, restoreOptimizer, serializeModel, serializeOptimizer } from './tfjs-io'
+
+export type { ModelMetadata, EpochRecord } from './metadata'
+
+export interface ModelRecord {
+  id: string
+  /** The model's folder (<root>/models/<id>, or an outside folder given by path). */
+  folder: string
+  /** The folder holding the live version's files (model.json, weights.bin, bottleneck.json). */
+  versionFolder: string
+  metadata: ModelMetadata
+}
+
+export interface ListedModel {
+  id: string
+  folder: string
+  metadata?: ModelMetadata
+  /** Why this folder could not be read; such models are listed so the user can see and remove them. */
+  problem?: string
+}
+
+export interface LoadedModel {
+  record: ModelRecord
+  autoencoder: Autoencoder
+}
+
+export interface SaveRequest {
+  /** Existing model to add a version to (a checkpoint); omitted for a new model. */
+  id?: string
+  metadata: Omit<ModelMetadata, 'id' | 'formatVersion' | 'createdAt' | 'updatedAt'> & { createdAt?: string }
+  model: tf.LayersModel
+  /** Saved alongside so `--resume` continues with Adam's moments instead of restarting them. */
+  optimizer?: tf.Optimizer
+  /** Test hook: awaited at each step of the save so a test can kill the process exactly there. */
+  onStep?: (step: SaveStep) => Promise<void> | void
+}
+
+export type SaveStep = 'version-written' | 'pointer-written' | 'old-versions-removed'
+
+export interface Store {
+  root: string
+  list(): Promise<ListedModel[]>
+  get(ref: string): Promise<ModelRecord>
+  load(ref: string): Promise<LoadedModel>
+  /** Restores the optimizer state saved with the model's live version; false when there is none. */
+  restoreOptimizer(record: ModelRecord, optimizer: tf.Optimizer): Promise<boolean>
+  save(request: SaveRequest): Promise<ModelRecord>
+  rename(ref: string, name: string): Promise<ModelRecord>
+  remove(ref: string): Promise<void>
+  /** Writes a plain folder (model.json, weights.bin, bottleneck.json) at `destination`, which must not exist. */
+  export(ref: string, destination: string): Promise<string>
+  /** Copies a model folder (exported or another store's) into this store under a new id. */
+  import(source: string): Promise<ModelRecord>
+}
+
+const ID_PATTERN = /^[a-z0-9]{12}$/
+const VERSION_PATTERN = /^v\d{6}$/
+const POINTER = 'current'
+const MODEL_FILES = ['model.json', 'weights.bin', 'bottleneck.json'] as const
+const OPTIONAL_FILES = ['optimizer.json', 'optimizer.bin'] as const
+
+/** BOTTLENECK_HOME, else ~/.bottleneck (the app passes Electron's userData instead). */
+export function defaultStoreRoot(): string {
+  return resolve(process.env.BOTTLENECK_HOME || join(homedir(), '.bottleneck'))
+}
+
+export function openStore(root: string = defaultStoreRoot()): Store {
+  const storeRoot = resolve(root)
+  const modelsFolder = join(storeRoot, 'models')
+
+  async function liveVersionFolder(folder: string): Promise<string> {
+    let pointer: string
+    try {
+      pointer = (await readFile(join(folder, POINTER), 'utf8')).trim()
+    } catch {
+      // An exported (flat) model folder has the files directly.
+      if (await exists(join(folder, 'bottleneck.json'))) return folder
+      throw new BottleneckError('MODEL_CORRUPT', `${folder} is not a Bottleneck model folder (no ${POINTER} pointer or bottleneck.json).`)
+    }
+    if (!VERSION_PATTERN.test(pointer)) {
+      throw new BottleneckError('MODEL_CORRUPT', `The model in ${folder} cannot be loaded: its ${POINTER} file is damaged.`)
+    }
+    return join(folder, pointer)
+  }
+
+  async function readRecord(folder: string): Promise<ModelRecord> {
+    const versionFolder = await liveVersionFolder(folder)
+    let text: string
+    try {
+      text = await readFile(join(versionFolder, 'bottleneck.json'), 'utf8')
+    } catch (error) {
+      throw new BottleneckError('MODEL_CORRUPT', `The model in ${folder} cannot be loaded: bottleneck.json is missing.`, error)
+    }
+    let parsed: unknown
+    try {
+      parsed = JSON.parse(text)
+    } catch (error) {
+      throw new BottleneckError('MODEL_CORRUPT', `The model in ${folder} cannot be loaded: bottleneck.json is not valid JSON.`, error)
+    }
+    const result = ModelMetadataSchema.safeParse(parsed)
+    if (!result.success) {
+      const issue = result.error.issues[0]
+      throw new BottleneckError(
+        'MODEL_CORRUPT',
+        `The model in ${folder} cannot be loaded: bottleneck.json is malformed (${issue?.path.join('.') || 'root'}: ${issue?.message}).`,
+        result.error,
+      )
+    }
+    return { id: result.data.id, folder, versionFolder, metadata: result.data }
+  }
+
+  async function ids(): Promise<string[]> {
+    try {
+      return (await readdir(modelsFolder)).filter((name) => ID_PATTERN.test(name))
+    } catch {
+      return []
+    }
+  }
+
+  async function list(): Promise<ListedModel[]> {
+    const listed: ListedModel[] = []
+    for (const id of await ids()) {
+      const folder = join(modelsFolder, id)
+      try {
+        const record = await readRecord(folder)
+        listed.push({ id, folder, metadata: record.metadata })
+      } catch (error) {
+        listed.push({ id, folder, problem: (error as Error).message })
+      }
+    }
+    return listed.sort((a, b) => (b.metadata?.updatedAt ?? '').localeCompare(a.metadata?.updatedAt ?? ''))
+  }
+
+  async function get(ref: string): Promise<ModelRecord> {
+    const wanted = ref.trim()
+    if (ID_PATTERN.test(wanted) && (await exists(join(modelsFolder, wanted)))) return readRecord(join(modelsFolder, wanted))
+    const byName = (await list()).filter((model) => model.metadata?.name === wanted)
+    if (byName.length === 1) return readRecord(byName[0]!.folder)
+    if (byName.length > 1) {
+      throw new BottleneckError(
+        'MODEL_AMBIGUOUS',
+        `${byName.length} models are named "${wanted}" (${byName.map((m) => m.id).join(', ')}); use an id.`,
+      )
+    }
+    // A path to a model folder (inside or outside the store), e.g. an exported model.
+    if ((wanted.includes('/') || wanted.includes('\\') || wanted.startsWith('.')) && (await isDirectory(wanted))) {
+      return readRecord(resolve(wanted))
+    }
+    throw new BottleneckError('MODEL_NOT_FOUND', `No model "${wanted}" in ${storeRoot} (run \`bottleneck models\` to list them).`)
+  }
+
+  async function load(ref: string): Promise<LoadedModel> {
+    const record = await get(ref)
+    const model = await loadLayersModelFrom(record.versionFolder)
+    try {
+      return { record, autoencoder: restoreAutoencoder(record.metadata.config as ModelConfig, model) }
+    } catch (error) {
+      model.dispose()
+      if (error instanceof BottleneckError && error.code === 'MODEL_CORRUPT') throw error
+      throw new BottleneckError('MODEL_CORRUPT', `The model in ${record.folder} does not match its own configuration: ${(error as Error).message}`, error)
+    }
+  }
+
+  async function writeVersion(
+    folder: string,
+    version: string,
+    metadata: ModelMetadata,
+    files: { modelJson: string; weights: Uint8Array } | { linkFrom: string },
+    optimizer?: { modelJson: string; weights: Uint8Array },
+  ): Promise<void> {
+    const target = join(folder, version)
+    await ensureDirectory(target)
+    if ('linkFrom' in files) {
+      for (const name of [...MODEL_FILES.filter((f) => f !== 'bottleneck.json'), ...OPTIONAL_FILES]) {
+        if (await exists(join(files.linkFrom, name))) await linkOrCopy(join(files.linkFrom, name), join(target, name))
+      }
+    } else {
+      await writeDurable(join(target, 'model.json'), files.modelJson)
+      await writeDurable(join(target, 'weights.bin'), files.weights)
+    }
+    if (optimizer) {
+      await writeDurable(join(target, 'optimizer.json'), optimizer.modelJson)
+      await writeDurable(join(target, 'optimizer.bin'), optimizer.weights)
+    }
+    await writeDurable(join(target, 'bottleneck.json'), `${JSON.stringify(metadata, null, 2)}\n`)
+    await syncDirectory(target)
+  }
+
+  /** Adds a version to an existing model folder and switches the pointer to it; older versions are removed after. */
+  async function commitVersion(
+    folder: string,
+    metadata: ModelMetadata,
+    files: { modelJson: string; weights: Uint8Array } | { linkFrom: string },
+    optimizer?: { modelJson: string; weights: Uint8Array },
+    onStep?: SaveRequest['onStep'],
+  ): Promise<void> {
+    const entries = await readdir(folder)
+    const versions = entries.filter((name) => VERSION_PATTERN.test(name)).sort()
+    const next = `v${String(Number((versions.at(-1) ?? 'v000000').slice(1)) + 1).padStart(6, '0')}`
+    await writeVersion(folder, next, metadata, files, optimizer)
+    await onStep?.('version-written')
+    await replaceFileAtomic(join(folder, POINTER), `${next}\n`)
+    await onStep?.('pointer-written')
+    // Leftovers of earlier versions and of interrupted saves (stray temp files) are safe to drop now.
+    for (const name of entries) {
+      if (name !== POINTER && name !== next) await rm(join(folder, name), { recursive: true, force: true })
+    }
+    await onStep?.('old-versions-removed')
+  }
+
+  /** A new model appears whole: built in a temp folder beside the others, then renamed to its id. */
+  async function createModelFolder(
+    id: string,
+    metadata: ModelMetadata,
+    files: { modelJson: string; weights: Uint8Array } | { linkFrom: string },
+    optimizer?: { modelJson: string; weights: Uint8Array },
+    onStep?: SaveRequest['onStep'],
+  ): Promise<string> {
+    await ensureDirectory(modelsFolder)
+    const temp = join(modelsFolder, `.new-${randomSuffix()}`)
+    const folder = join(modelsFolder, id)
+    try {
+      await ensureDirectory(temp)
+      await writeVersion(temp, 'v000001', metadata, files, optimizer)
+      await onStep?.('version-written')
+      await writeDurable(join(temp, POINTER), 'v000001\n')
+      await syncDirectory(temp)
+      await rename(temp, folder)
+      await syncDirectory(modelsFolder)
+      await onStep?.('pointer-written')
+    } catch (error) {
+      await rm(temp, { recursive: true, force: true })
+      throw error
+    }
+    await onStep?.('old-versions-removed')
+    return folder
+  }
+
+  async function save(request: SaveRequest): Promise<ModelRecord> {
+    const name = cleanName(request.metadata.name)
+    if (!name) throw new BottleneckError('INVALID_INPUT', 'A model name must be 1–200 characters without control characters.')
+    const now = new Date().toISOString()
+    const existing = request.id ? await get(request.id) : undefined
+    if (existing && existing.folder !== join(modelsFolder, existing.id)) {
+      throw new BottleneckError('INVALID_INPUT', `${existing.folder} is outside the store; import it first.`)
+    }
+    const id = existing?.id ?? newId()
+    const metadata = ModelMetadataSchema.parse({
+      ...request.metadata,
+      name,
+      formatVersion: 1,
+      id,
+      createdAt: existing?.metadata.createdAt ?? request.metadata.createdAt ?? now,
+      updatedAt: now,
+    })
+    const files = await serializeModel(request.model)
+    const optimizer = request.optimizer ? await serializeOptimizer(request.optimizer) : undefined
+    if (existing) {
+      await commitVersion(existing.folder, metadata, files, optimizer, request.onStep)
+      return readRecord(existing.folder)
+    }
+    return readRecord(await createModelFolder(id, metadata, files, optimizer, request.onStep))
+  }
+
+  async function renameModel(ref: string, newName: string): Promise<ModelRecord> {
+    const name = cleanName(newName)
+    if (!name) throw new BottleneckError('INVALID_INPUT', 'A model name must be 1–200 characters without control characters.')
+    const record = await get(ref)
+    const metadata = { ...record.metadata, name, updatedAt: new Date().toISOString() }
+    // Weights are hard-linked into the new version, so renaming a large model costs no copy.
+    await commitVersion(record.folder, metadata, { linkFrom: record.versionFolder })
+    return readRecord(record.folder)
+  }
+
+  async function remove(ref: string): Promise<void> {
+    const record = await get(ref)
+    if (record.folder !== join(modelsFolder, record.id)) {
+      throw new BottleneckError('INVALID_INPUT', `${record.folder} is not in the store; Bottleneck only removes its own models.`)
+    }
+    // Renamed away first, so the model vanishes at once even if deleting its files is interrupted.
+    const trash = join(modelsFolder, `.removed-${randomSuffix()}`)
+    await rename(record.folder, trash)
+    await syncDirectory(modelsFolder)
+    await rm(trash, { recursive: true, force: true })
+  }
+
+  async function exportModel(ref: string, destination: string): Promise<string> {
+    const record = await get(ref)
+    const target = resolve(destination)
+    if (await exists(target)) throw new BottleneckError('INVALID_INPUT', `${target} already exists; choose a new folder.`)
+    const temp = join(resolve(target, '..'), `.${basename(target)}.${randomSuffix()}.tmp`)
+    try {
+      await ensureDirectory(temp)
+      for (const name of [...MODEL_FILES, ...OPTIONAL_FILES]) {
+        if (await exists(join(record.versionFolder, name))) await copyFile(join(record.versionFolder, name), join(temp, name))
+      }
+      await syncDirectory(temp)
+      await rename(temp, target)
+    } catch (error) {
+      await rm(temp, { recursive: true, force: true })
+      throw error
+    }
+    return target
+  }
+
+  async function importModel(source: string): Promise<ModelRecord> {
+    const record = await readRecord(resolve(source))
+    // Load once to prove the weights are complete before anything lands in the store.
+    const probe = await loadLayersModelFrom(record.versionFolder)
+    probe.dispose()
+    const id = newId()
+    const metadata = { ...record.metadata, id, updatedAt: new Date().toISOString() }
+    return readRecord(await createModelFolder(id, metadata, { linkFrom: record.versionFolder }))
+  }
+
+  return {
+    root: storeRoot,
+    list,
+    get,
+    load,
+    restoreOptimizer: (record, optimizer) => restoreOptimizer(record.versionFolder, optimizer),
+    save,
+    rename: renameModel,
+    remove,
+    export: exportModel,
+    import: importModel,
+  }
+}
+
+function newId(): string {
+  return randomBytes(6).toString('hex')
+}
+
+async function exists(path: string): Promise<boolean> {
+  try {
+    await stat(path)
+    return true
+  } catch {
+    return false
+  }
+}
+
+async function isDirectory(path: string): Promise<boolean> {
+  try {
+    return (await stat(path)).isDirectory()
+  } catch {
+    return false
+  }
+}
+
+async function linkOrCopy(from: string, to: string): Promise<void> {
+  try {
+    await link(from, to)
+  } catch {
+    await copyFile(from, to)
+  }
+}

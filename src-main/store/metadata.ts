@@ -1,0 +1,50 @@
+// bottleneck.json: what Bottleneck knows about a model besides its weights (name, config, dataset, history,
+// metrics, backend). Parsed with a schema on every load, so a hand-edited or damaged file is caught, not trusted.
+import { z } from 'zod'
+
+const finite = z.number().refine(Number.isFinite, 'must be a finite number')
+
+export const EpochRecordSchema = z.object({
+  epoch: z.number().int().min(0),
+  loss: finite,
+  val_loss: finite.optional(),
+  seconds: z.number().min(0).optional(),
+  samplesPerSecond: z.number().min(0).optional(),
+})
+
+export const ModelMetadataSchema = z.object({
+  formatVersion: z.literal(1),
+  id: z.string().regex(/^[A-Za-z0-9_-]{1,80}$/),
+  name: z.string().min(1).max(200),
+  config: z
+    .object({
+      architecture: z.string(),
+      inputShape: z.tuple([z.number().int().min(1), z.number().int().min(1), z.number().int().min(1)]),
+      codeSize: z.number().int().min(1),
+      learningRate: z.number().gt(0),
+      seed: z.number().int().optional(),
+    })
+    .catchall(z.unknown()),
+  dataset: z.object({ spec: z.string(), name: z.string(), trainCount: z.number().int(), testCount: z.number().int() }),
+  noise: z.unknown().optional(),
+  backend: z.object({ name: z.string(), tfjsVersion: z.string() }),
+  createdAt: z.string(),
+  updatedAt: z.string(),
+  /** Epochs completed (the checkpoint's); `targetEpochs` is what the run asked for, so a shortfall can be resumed. */
+  epochs: z.number().int().min(0),
+  targetEpochs: z.number().int().min(0),
+  batchSize: z.number().int().min(1),
+  history: z.array(EpochRecordSchema),
+  /** Test-set metrics of these weights, when computed (bce, mse, psnr, ssim). */
+  metrics: z.record(z.string(), z.number()).optional(),
+})
+
+export type ModelMetadata = z.infer<typeof ModelMetadataSchema>
+export type EpochRecord = z.infer<typeof EpochRecordSchema>
+
+/** Free-text names: trimmed, 1–200 characters, no control characters (they end up in terminals and dialogs). */
+export function cleanName(name: string): string | undefined {
+  const trimmed = name.trim()
+  if (trimmed.length < 1 || trimmed.length > 200 || /\p{Cc}/u.test(trimmed)) return undefined
+  return trimmed
+}

@@ -1,0 +1,184 @@
+// Models to and from bytes in the tfjs "layers-model" format (model.json + weights.bin, what tfjs-node's file://
+// writes), through an in-memory IOHandler so it works on every backend. Loading checks what tfjs would not:
+// missing or short weight files, byte counts against the manifest, NaN weights.
+import { readFile } from 'node:fs/promises'
+import { join } from 'node:path'
+import * as tf from '@tensorflow/tfjs'
+import { BottleneckError } from '../ml/errors'
+
+export interface SerializedModel {
+  modelJson: string
+  weights: Uint8Array
+}
+
+export async function serializeModel(model: tf.LayersModel): Promise<SerializedModel> {
+  let captured: tf.io.ModelArtifacts | undefined
+  await model.save(
+    tf.io.withSaveHandler(async (artifacts) => {
+      captured = artifacts
+      return { modelArtifactsInfo: { dateSaved: new Date(), modelTopologyType: 'JSON' } }
+    }),
+  )
+  if (!captured?.weightData || !captured.weightSpecs) throw new Error('tfjs produced no weights to save')
+  const weights = new Uint8Array(tf.io.CompositeArrayBuffer.join(captured.weightData))
+  const modelJson = {
+    format: 'layers-model',
+    generatedBy: `TensorFlow.js tfjs-layers v${tf.version.tfjs} (Bottleneck)`,
+    convertedBy: null,
+    modelTopology: captured.modelTopology,
+    weightsManifest: [{ paths: ['weights.bin'], weights: captured.weightSpecs }],
+  }
+  return { modelJson: JSON.stringify(modelJson), weights }
+}
+
+const BYTES_PER_VALUE: Record<string, number> = { float32: 4, int32: 4, bool: 1, uint8: 1, uint16: 2, float16: 2 }
+/** Shard names must be plain file names in the model folder: a manifest cannot make us read elsewhere. */
+const SHARD_NAME = /^[A-Za-z0-9_][A-Za-z0-9_.-]*$/
+
+interface Manifest {
+  modelTopology: object
+  weightSpecs: tf.io.WeightsManifestEntry[]
+  paths: string[]
+}
+
+function corrupt(folder: string, problem: string, detail?: unknown): BottleneckError {
+  return new BottleneckError('MODEL_CORRUPT', `The model in ${folder} cannot be loaded: ${problem}.`, detail)
+}
+
+async function readManifest(folder: string): Promise<Manifest> {
+  let text: string
+  try {
+    text = await readFile(join(folder, 'model.json'), 'utf8')
+  } catch (error) {
+    throw corrupt(folder, 'model.json is missing or unreadable', error)
+  }
+  let json: unknown
+  try {
+    json = JSON.parse(text)
+  } catch (error) {
+    throw corrupt(folder, 'model.json is not valid JSON (truncated?)', error)
+  }
+  const record = json as { modelTopology?: unknown; weightsManifest?: unknown }
+  if (typeof record.modelTopology !== 'object' || record.modelTopology === null || !Array.isArray(record.weightsManifest)) {
+    throw corrupt(folder, 'model.json is not a TensorFlow.js layers model (no modelTopology or weightsManifest)')
+  }
+  const weightSpecs: tf.io.WeightsManifestEntry[] = []
+  const paths: string[] = []
+  for (const group of record.weightsManifest as { paths?: unknown; weights?: unknown }[]) {
+    if (!Array.isArray(group?.paths) || !Array.isArray(group.weights)) throw corrupt(folder, 'its weights manifest is malformed')
+    for (const path of group.paths) {
+      if (typeof path !== 'string' || !SHARD_NAME.test(path)) throw corrupt(folder, `the weight file name "${String(path)}" is not allowed`)
+      paths.push(path)
+    }
+    weightSpecs.push(...(group.weights as tf.io.WeightsManifestEntry[]))
+  }
+  return { modelTopology: record.modelTopology, weightSpecs, paths }
+}
+
+function expectedBytes(folder: string, spec: tf.io.WeightsManifestEntry): number {
+  const dtype = spec.quantization?.dtype ?? spec.dtype
+  const bytes = BYTES_PER_VALUE[dtype]
+  if (!bytes || !Array.isArray(spec.shape) || !spec.shape.every((d) => Number.isInteger(d) && d >= 0)) {
+    throw corrupt(folder, `the weight "${String(spec.name)}" has an unusable dtype or shape`)
+  }
+  return bytes * spec.shape.reduce((a, b) => a * b, 1)
+}
+
+/** Reads and checks model.json and its weight files; returns what tf.loadLayersModel needs. */
+export async function readModelArtifacts(folder: string): Promise<tf.io.ModelArtifacts> {
+  const manifest = await readManifest(folder)
+  const buffers: Uint8Array[] = []
+  for (const path of manifest.paths) {
+    try {
+      buffers.push(await readFile(join(folder, path)))
+    } catch (error) {
+      throw corrupt(folder, `its weight file ${path} is missing`, error)
+    }
+  }
+  const weights = Buffer.concat(buffers)
+  const expected = manifest.weightSpecs.reduce((total, spec) => total + expectedBytes(folder, spec), 0)
+  if (weights.length !== expected) {
+    throw corrupt(
+      folder,
+      `${manifest.paths.join(' + ')} holds ${weights.length} bytes but model.json lists ${expected} bytes of weights${weights.length < expected ? ' (truncated)' : ''}`,
+    )
+  }
+  let offset = 0
+  for (const spec of manifest.weightSpecs) {
+    const size = expectedBytes(folder, spec)
+    if (spec.dtype === 'float32' && !spec.quantization) {
+      // Copy to an aligned buffer: Buffer.concat's offset need not be a multiple of 4.
+      const values = new Float32Array(weights.buffer.slice(weights.byteOffset + offset, weights.byteOffset + offset + size))
+      if (!values.every(Number.isFinite)) throw corrupt(folder, `the weight "${spec.name}" contains NaN or infinite values`)
+    }
+    offset += size
+  }
+  const weightData = weights.buffer.slice(weights.byteOffset, weights.byteOffset + weights.length)
+  return { modelTopology: manifest.modelTopology, weightSpecs: manifest.weightSpecs, weightData, format: 'layers-model' }
+}
+
+export async function loadLayersModelFrom(folder: string): Promise<tf.LayersModel> {
+  const artifacts = await readModelArtifacts(folder)
+  try {
+    return await tf.loadLayersModel(tf.io.fromMemory(artifacts))
+  } catch (error) {
+    throw corrupt(folder, `TensorFlow.js rejected it (${(error as Error).message.split('\n')[0]})`, error)
+  }
+}
+
+/** Optimizer state (Adam's step count and moments) so a resumed run continues exactly where it stopped. */
+export async function serializeOptimizer(optimizer: tf.Optimizer): Promise<SerializedModel> {
+  const named = await optimizer.getWeights()
+  const specs = named.map(({ name, tensor }) => ({ name, shape: tensor.shape, dtype: 'float32' }))
+  const arrays = await Promise.all(named.map(({ tensor }) => tensor.data() as Promise<Float32Array>))
+  // getWeights hands out fresh tensors for the iteration count; the moments are the optimizer's own variables.
+  named.forEach(({ tensor }) => {
+    if (!(tensor instanceof tf.Variable)) tensor.dispose()
+  })
+  const total = arrays.reduce((sum, values) => sum + values.length, 0)
+  const weights = new Float32Array(total)
+  let offset = 0
+  for (const values of arrays) {
+    weights.set(values, offset)
+    offset += values.length
+  }
+  return {
+    modelJson: JSON.stringify({ optimizer: optimizer.getClassName(), weights: specs }),
+    weights: new Uint8Array(weights.buffer),
+  }
+}
+
+export async function restoreOptimizer(folder: string, optimizer: tf.Optimizer): Promise<boolean> {
+  let specText: string
+  let bytes: Uint8Array
+  try {
+    specText = await readFile(join(folder, 'optimizer.json'), 'utf8')
+    bytes = await readFile(join(folder, 'optimizer.bin'))
+  } catch {
+    return false
+  }
+  let specs: { name: string; shape: number[] }[]
+  try {
+    const parsed = JSON.parse(specText) as { optimizer: string; weights: { name: string; shape: number[] }[] }
+    if (parsed.optimizer !== optimizer.getClassName()) return false
+    specs = parsed.weights
+  } catch (error) {
+    throw corrupt(folder, 'optimizer.json is not valid JSON', error)
+  }
+  const values = new Float32Array(bytes.buffer.slice(bytes.byteOffset, bytes.byteOffset + bytes.length))
+  const needed = specs.reduce((sum, spec) => sum + spec.shape.reduce((a, b) => a * b, 1), 0)
+  if (bytes.length % 4 !== 0 || values.length !== needed) throw corrupt(folder, 'optimizer.bin does not match optimizer.json')
+  let offset = 0
+  const named = specs.map((spec) => {
+    const size = spec.shape.reduce((a, b) => a * b, 1)
+    const tensor = tf.tensor(values.subarray(offset, offset + size), spec.shape)
+    offset += size
+    return { name: spec.name, tensor }
+  })
+  try {
+    await optimizer.setWeights(named)
+  } finally {
+    tf.dispose(named.map(({ tensor }) => tensor))
+  }
+  return true
+}
