@@ -1,0 +1,56 @@
+import { afterEach, describe, expect, it } from 'vitest'
+import App from '@renderer/App.vue'
+import { useSystemStore } from '@renderer/stores/system'
+import { useNavigationStore, parseHash } from '@renderer/stores/navigation'
+import { toUserError } from '@renderer/api/errors'
+import { ApiError } from '@contract'
+import { flushPromises, mountWith, setup } from './support/mount'
+
+afterEach(() => {
+  document.body.innerHTML = ''
+  history.replaceState(null, '', '#/')
+})
+
+describe('App', () => {
+  it('switches views with Ctrl+1..4 and marks the current one for assistive tech', async () => {
+    const { pinia } = setup()
+    useSystemStore().connection = 'connected'
+    const wrapper = await mountWith(App, pinia)
+    expect(wrapper.get('h1').text()).toBe('Train')
+    window.dispatchEvent(new KeyboardEvent('keydown', { key: '2', ctrlKey: true }))
+    await flushPromises()
+    expect(useNavigationStore().view).toBe('draw')
+    expect(location.hash).toBe('#/draw')
+    window.dispatchEvent(new KeyboardEvent('keydown', { key: '4', ctrlKey: true }))
+    await flushPromises()
+    expect(wrapper.get('h1').text()).toBe('Models')
+    expect(wrapper.get('[aria-current="page"]').text()).toContain('Models')
+  })
+
+  it('explains how to recover when the back end is unreachable', async () => {
+    const { pinia } = setup()
+    useSystemStore().markFailed({ code: 'DISCONNECTED', message: 'Bottleneck could not reach its server.' })
+    const wrapper = await mountWith(App, pinia)
+    const banner = wrapper.get('[role="alert"]')
+    expect(banner.text()).toContain('Bottleneck could not reach its server.')
+    expect(banner.text()).toContain('Restart the Bottleneck server')
+  })
+})
+
+describe('navigation and errors', () => {
+  it('parses hashes, falling back to Train for unknown views', () => {
+    expect(parseHash('#/models/abc-1')).toEqual({ view: 'models', modelId: 'abc-1' })
+    expect(parseHash('#/nowhere')).toEqual({ view: 'train', modelId: null })
+    expect(parseHash('')).toEqual({ view: 'train', modelId: null })
+  })
+
+  it('turns errors into sentences: contract errors keep their message, unknown ones never leak internals', () => {
+    expect(toUserError(new ApiError('MODEL_NOT_FOUND', 'No model "x".'))).toEqual({ code: 'MODEL_NOT_FOUND', message: 'No model "x".' })
+    expect(toUserError({ code: 'TRAINER_CRASHED', message: 'The trainer stopped.' }).message).toBe(
+      'The trainer stopped. The trainer restarted; resume the model from the Models view.',
+    )
+    const unknown = toUserError(new TypeError('Cannot read properties of undefined'))
+    expect(unknown.code).toBe('INTERNAL')
+    expect(unknown.message).not.toContain('undefined')
+  })
+})

@@ -1,0 +1,84 @@
+import { afterEach, describe, expect, it } from 'vitest'
+import CompareView from '@renderer/views/CompareView.vue'
+import { useModelsStore } from '@renderer/stores/models'
+import { useNotificationsStore } from '@renderer/stores/notifications'
+import { makeModel } from './support/fake-api'
+import { flushPromises, mountWith, setup } from './support/mount'
+
+afterEach(() => {
+  document.body.innerHTML = ''
+})
+
+async function mountCompare(models = [makeModel()]) {
+  const { api, pinia } = setup({ models })
+  await useModelsStore().refresh()
+  const wrapper = await mountWith(CompareView, pinia)
+  return { api, wrapper }
+}
+
+function button(wrapper: Awaited<ReturnType<typeof mountCompare>>['wrapper'], text: string) {
+  return wrapper.findAll('button').find((b) => b.text() === text)!
+}
+
+describe('CompareView', () => {
+  it('asks to train or import when there is no model', async () => {
+    const { wrapper } = await mountCompare([])
+    expect(wrapper.text()).toContain('No model yet')
+    expect(wrapper.text()).toContain('Go to Train')
+  })
+
+  it('tells the user how to start when there are no images', async () => {
+    const { wrapper } = await mountCompare()
+    expect(wrapper.text()).toContain('Drop PNG, JPEG, WebP or BMP images here')
+  })
+
+  it('adds test samples as rows with original, code, reconstruction, difference, PSNR and SSIM', async () => {
+    const { api, wrapper } = await mountCompare()
+    await button(wrapper, 'Add test samples').trigger('click')
+    await flushPromises()
+    expect(api.calls.find((c) => c.name === 'datasets.previewSamples')?.payload).toMatchObject({ datasetId: 'mnist', split: 'test', count: 8 })
+    const rows = wrapper.findAll('tbody tr')
+    expect(rows).toHaveLength(8)
+    expect(rows[0]!.text()).toContain('test #0 (digit 0)')
+    expect(rows[0]!.text()).toMatch(/PSNR \d+\.\d\d dB/)
+    expect(rows[0]!.text()).toMatch(/SSIM 0\.\d{3}/)
+    expect(rows[0]!.text()).toContain('no noise')
+    expect(rows[0]!.find('[aria-label^="Absolute difference"]').exists()).toBe(true)
+    // One batched request per kind, not one per row.
+    expect(api.calls.filter((c) => c.name === 'inference.reconstruct')).toHaveLength(1)
+    expect(api.calls.filter((c) => c.name === 'inference.encode')).toHaveLength(1)
+  })
+
+  it('re-runs every row through the denoiser with the chosen synthetic noise', async () => {
+    const { api, wrapper } = await mountCompare()
+    await button(wrapper, 'Add test samples').trigger('click')
+    await flushPromises()
+    await wrapper.get('[aria-label="Synthetic noise type"]').setValue('mask')
+    await flushPromises()
+    const denoise = api.calls.find((c) => c.name === 'inference.denoise')!
+    expect((denoise.payload as { noise: unknown }).noise).toEqual({ type: 'mask', amount: 0.3 })
+    expect((denoise.payload as { images: unknown[] }).images).toHaveLength(8)
+    expect(wrapper.findAll('[aria-label^="Noisy "]')).toHaveLength(8)
+  })
+
+  it('skips files that are not images with a message naming them', async () => {
+    const { wrapper } = await mountCompare()
+    const input = wrapper.get('input[type="file"]')
+    Object.defineProperty(input.element, 'files', { value: [new File(['x'], 'notes.txt', { type: 'text/plain' })] })
+    await input.trigger('change')
+    await flushPromises()
+    expect(useNotificationsStore().notices.at(-1)?.message).toBe(
+      '"notes.txt" is not a PNG, JPEG, WebP or BMP image and was skipped.',
+    )
+    expect(wrapper.findAll('tbody tr')).toHaveLength(0)
+  })
+
+  it('shows an inference failure as a toast and keeps the rows', async () => {
+    const { api, wrapper } = await mountCompare()
+    api.failNext('inference.reconstruct', 'MODEL_NOT_FOUND', 'No model "dense-mnist-1" in the store. Pick one from the Models view.')
+    await button(wrapper, 'Add test samples').trigger('click')
+    await flushPromises()
+    expect(useNotificationsStore().notices.at(-1)?.message).toContain('Pick one from the Models view')
+    expect(wrapper.findAll('tbody tr')).toHaveLength(8)
+  })
+})

@@ -1,0 +1,100 @@
+import { afterEach, describe, expect, it } from 'vitest'
+import DrawView from '@renderer/views/DrawView.vue'
+import DrawingPad from '@renderer/components/DrawingPad.vue'
+import { useModelsStore } from '@renderer/stores/models'
+import { makeModel } from './support/fake-api'
+import { flushPromises, mountWith, setup } from './support/mount'
+import type { GrayImage } from '@renderer/lib/digit-preprocess'
+
+afterEach(() => {
+  document.body.innerHTML = ''
+})
+
+/** A 280 × 280 drawing with a filled square of ink. */
+function drawing(x0: number, y0: number, side: number): GrayImage {
+  const pixels = new Float32Array(280 * 280)
+  for (let y = y0; y < y0 + side; y++) for (let x = x0; x < x0 + side; x++) pixels[y * 280 + x] = 1
+  return { pixels, width: 280, height: 280 }
+}
+
+async function mountDraw(models = [makeModel()]) {
+  const { api, pinia } = setup({ models })
+  await useModelsStore().refresh()
+  const wrapper = await mountWith(DrawView, pinia)
+  return { api, wrapper }
+}
+
+async function draw(wrapper: Awaited<ReturnType<typeof mountDraw>>['wrapper'], image: GrayImage, strokes = 1) {
+  const pad = wrapper.getComponent(DrawingPad)
+  pad.vm.$emit('strokes', strokes)
+  pad.vm.$emit('change', image)
+  await flushPromises()
+}
+
+describe('DrawView', () => {
+  it('says what to do when no 28×28 grayscale model exists', async () => {
+    const { wrapper } = await mountDraw([makeModel({ id: 'rgb', inputShape: [32, 32, 3] })])
+    expect(wrapper.text()).toContain('No model to draw with yet')
+    expect(wrapper.find('canvas').exists()).toBe(false)
+  })
+
+  it('sends the MNIST-style 28×28 input, then shows the code, the reconstruction and the latency', async () => {
+    const { api, wrapper } = await mountDraw()
+    await draw(wrapper, drawing(40, 40, 100))
+    const encode = api.calls.find((c) => c.name === 'inference.encode')!
+    const payload = encode.payload as { id: string; images: { width: number; height: number; channels: number; data: number[] }[] }
+    expect(payload.id).toBe('dense-mnist-1')
+    const image = payload.images[0]!
+    expect([image.width, image.height, image.channels]).toEqual([28, 28, 1])
+    // The square fills the central 20 × 20 box, as MNIST digits do.
+    expect(image.data.filter((v) => v > 200)).toHaveLength(400)
+    expect(image.data[14 * 28 + 14]).toBe(255)
+    expect(image.data[2 * 28 + 2]).toBe(0)
+    expect(api.calls.filter((c) => c.name === 'inference.reconstruct')).toHaveLength(1)
+    expect(wrapper.get('[role="group"]').attributes('aria-label')).toMatch(/^Latent code: 32 values/)
+    expect(wrapper.get('[data-testid="latency"]').text()).toMatch(/^\d+\.\d ms$/)
+    expect(wrapper.text()).toMatch(/PSNR \d+\.\d dB/)
+  })
+
+  it('keeps one request in flight and sends only the latest drawing when it returns', async () => {
+    const { api, wrapper } = await mountDraw()
+    api.inferenceDelayMs = 30
+    const pad = wrapper.getComponent(DrawingPad)
+    pad.vm.$emit('strokes', 1)
+    for (const side of [40, 60, 80, 100]) pad.vm.$emit('change', drawing(20, 20, side))
+    await new Promise((r) => setTimeout(r, 120))
+    await flushPromises()
+    const encodes = api.calls.filter((c) => c.name === 'inference.encode')
+    expect(encodes).toHaveLength(2)
+    // The second request carries the last drawing (side 100), not the ones in between.
+    const last = (encodes[1]!.payload as { images: { data: number[] }[] }).images[0]!.data
+    const first = (encodes[0]!.payload as { images: { data: number[] }[] }).images[0]!.data
+    expect(last).toEqual(first) // every square becomes the same 20 × 20 box…
+    expect(api.calls.filter((c) => c.name === 'inference.reconstruct')).toHaveLength(2)
+  })
+
+  it('adds noise before encoding when the noise slider is up', async () => {
+    const { api, wrapper } = await mountDraw()
+    await wrapper.get('[aria-label="Noise type"]').setValue('saltPepper')
+    await wrapper.get('[aria-label="Noise level"]').setValue('0.5')
+    await draw(wrapper, drawing(40, 40, 100))
+    const data = (api.calls.find((c) => c.name === 'inference.encode')!.payload as { images: { data: number[] }[] }).images[0]!.data
+    // Outside the 20 × 20 box some background pixels are now white salt.
+    const outside = data.filter((v, i) => {
+      const x = i % 28
+      const y = Math.floor(i / 28)
+      return (x < 4 || x >= 24 || y < 4 || y >= 24) && v === 255
+    })
+    expect(outside.length).toBeGreaterThan(10)
+  })
+
+  it('clears results when the drawing is cleared, and reports failures as sentences', async () => {
+    const { api, wrapper } = await mountDraw()
+    api.failNext('inference.encode', 'MODEL_CORRUPT', 'The model "dense on mnist" could not be read. Delete it and train it again.')
+    const { useNotificationsStore } = await import('@renderer/stores/notifications')
+    await draw(wrapper, drawing(40, 40, 100))
+    expect(useNotificationsStore().notices.at(-1)?.message).toContain('could not be read')
+    await draw(wrapper, drawing(0, 0, 0), 0)
+    expect(wrapper.text()).toContain('No code yet.')
+  })
+})

@@ -1,0 +1,91 @@
+import { afterEach, describe, expect, it } from 'vitest'
+import ModelsView from '@renderer/views/ModelsView.vue'
+import { useModelsStore } from '@renderer/stores/models'
+import { useNavigationStore } from '@renderer/stores/navigation'
+import { useSystemStore } from '@renderer/stores/system'
+import { makeModel } from './support/fake-api'
+import { flushPromises, mountWith, setup } from './support/mount'
+
+afterEach(() => {
+  document.body.innerHTML = ''
+  history.replaceState(null, '', '#/')
+})
+
+async function mountModels(models = [makeModel(), makeModel({ id: 'conv-1', name: 'conv run', architecture: 'conv', epochs: 2, targetEpochs: 10 })]) {
+  const { api, pinia } = setup({ models })
+  await useSystemStore().load()
+  const wrapper = await mountWith(ModelsView, pinia)
+  return { api, wrapper }
+}
+
+const byText = (wrapper: Awaited<ReturnType<typeof mountModels>>['wrapper'], text: string) =>
+  wrapper.findAll('button').find((b) => b.text() === text)!
+
+describe('ModelsView', () => {
+  it('lists models with metadata and a loss sparkline, and offers Resume only for unfinished ones', async () => {
+    const { wrapper } = await mountModels()
+    const rows = wrapper.findAll('tbody tr')
+    expect(rows).toHaveLength(2)
+    expect(rows[0]!.text()).toContain('dense on mnist')
+    expect(rows[0]!.text()).toContain('0.1000 · 0.1100')
+    expect(rows[0]!.find('svg polyline').exists()).toBe(true)
+    expect(rows[0]!.text()).not.toContain('Resume')
+    expect(rows[1]!.text()).toContain('2 / 10')
+    expect(rows[1]!.text()).toContain('Resume')
+  })
+
+  it('says what to do when the store is empty', async () => {
+    const { wrapper } = await mountModels([])
+    expect(wrapper.text()).toContain('No models yet')
+    expect(wrapper.text()).toContain('Go to Train')
+  })
+
+  it('renames through a dialog and offers undo', async () => {
+    const { api, wrapper } = await mountModels()
+    await wrapper.get('[aria-label="Rename dense on mnist"]').trigger('click')
+    const input = wrapper.get('[role="dialog"] input')
+    await input.setValue('my digits')
+    await wrapper.get('[role="dialog"] button.primary').trigger('click')
+    await flushPromises()
+    expect(api.calls.find((c) => c.name === 'models.rename')?.payload).toEqual({ id: 'dense-mnist-1', name: 'my digits' })
+    expect(wrapper.findAll('tbody tr')[0]!.text()).toContain('my digits')
+  })
+
+  it('deletes only after confirmation', async () => {
+    const { api, wrapper } = await mountModels()
+    await wrapper.get('[aria-label="Delete dense on mnist"]').trigger('click')
+    expect(wrapper.get('[role="dialog"]').text()).toContain('Delete “dense on mnist”?')
+    await byText(wrapper, 'Cancel').trigger('click')
+    expect(api.calls.some((c) => c.name === 'models.delete')).toBe(false)
+    expect(wrapper.findAll('tbody tr')).toHaveLength(2)
+
+    await wrapper.get('[aria-label="Delete dense on mnist"]').trigger('click')
+    await wrapper.get('[role="dialog"] button.danger').trigger('click')
+    await flushPromises()
+    expect(api.calls.find((c) => c.name === 'models.delete')?.payload).toEqual({ id: 'dense-mnist-1' })
+    expect(wrapper.findAll('tbody tr')).toHaveLength(1)
+    expect(useModelsStore().models.map((m) => m.id)).toEqual(['conv-1'])
+  })
+
+  it('asks for a path to import in the web shell (no native dialogs)', async () => {
+    const { api, wrapper } = await mountModels()
+    await byText(wrapper, 'Import model…').trigger('click')
+    await wrapper.get('[role="dialog"] input').setValue('/tmp/exported/dense')
+    await byText(wrapper, 'Import').trigger('click')
+    await flushPromises()
+    expect(api.calls.find((c) => c.name === 'models.import')?.payload).toEqual({ path: '/tmp/exported/dense' })
+    expect(wrapper.findAll('tbody tr')).toHaveLength(3)
+  })
+
+  it('opens a detail page with metadata, loss curves and originals against reconstructions', async () => {
+    const { api, wrapper } = await mountModels()
+    await wrapper.get('a.name').trigger('click')
+    await flushPromises()
+    expect(useNavigationStore().detailModelId).toBe('dense-mnist-1')
+    expect(wrapper.get('h1').text()).toBe('dense on mnist')
+    expect(wrapper.get('.loss-chart-stub').attributes('data-epochs')).toBe('3')
+    expect(wrapper.findAll('[aria-label^="Reconstruction "]')).toHaveLength(10)
+    expect(wrapper.text()).toMatch(/mean PSNR \d+\.\d\d dB/)
+    expect(api.calls.some((c) => c.name === 'inference.reconstruct')).toBe(true)
+  })
+})

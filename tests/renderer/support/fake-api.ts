@@ -1,0 +1,309 @@
+// An in-memory BottleneckApi for renderer tests (and the UI-only browser harness): models, datasets, a training run
+// the test drives by hand (emit progress, end epochs, finish), and inference that really transforms its input, so
+// views show believable results and tests can assert on them. Calls are recorded; failures can be injected.
+import {
+  ApiError,
+  type BatchProgress,
+  type BottleneckApi,
+  type DatasetSummary,
+  type EpochEnd,
+  type EventName,
+  type EventPayload,
+  type Image,
+  type ModelDetail,
+  type ModelSummary,
+  type TrainingConfig,
+  type TrainingDone,
+} from '@contract'
+
+type AnyListener = (payload: unknown) => void
+
+export interface FakeApi extends BottleneckApi {
+  calls: { name: string; payload: unknown }[]
+  state: { models: ModelDetail[]; datasets: DatasetSummary[]; training: { runId: string; modelId: string; config: TrainingConfig } | null }
+  /** Makes the next call of `name` fail with this code and message. */
+  failNext(name: string, code: string, message: string): void
+  emit<E extends EventName>(name: E, payload: EventPayload<E>): void
+  /** Emits a batch-progress event for the current run. */
+  progress(epoch: number, batch: number, batches?: number, loss?: number): BatchProgress
+  endEpoch(epoch: number, loss: number, valLoss?: number): EpochEnd
+  finish(status?: 'completed' | 'cancelled'): TrainingDone
+  /** Artificial latency for inference calls, in ms. */
+  inferenceDelayMs: number
+}
+
+export function digitImage(seed: number, size = 28): Image {
+  const data = new Array<number>(size * size).fill(0)
+  const cx = size / 2 + ((seed % 5) - 2)
+  const cy = size / 2
+  for (let y = 0; y < size; y++)
+    for (let x = 0; x < size; x++) {
+      const r = Math.hypot(x - cx, y - cy)
+      if (r > 5 && r < 8) data[y * size + x] = 255
+    }
+  return { width: size, height: size, channels: 1, data }
+}
+
+export function makeModel(overrides: Partial<ModelDetail> = {}): ModelDetail {
+  const now = new Date('2026-11-27T09:00:00Z').toISOString()
+  return {
+    id: 'dense-mnist-1',
+    name: 'dense on mnist',
+    architecture: 'dense',
+    inputShape: [28, 28, 1],
+    codeSize: 32,
+    dataset: 'mnist',
+    epochs: 3,
+    targetEpochs: 3,
+    loss: 0.1,
+    valLoss: 0.11,
+    createdAt: now,
+    updatedAt: now,
+    config: { learningRate: 0.001 },
+    history: [
+      { epoch: 1, loss: 0.2, valLoss: 0.18 },
+      { epoch: 2, loss: 0.14, valLoss: 0.13 },
+      { epoch: 3, loss: 0.1, valLoss: 0.11 },
+    ],
+    ...overrides,
+  }
+}
+
+function summary(model: ModelDetail): ModelSummary {
+  const { config: _c, noise: _n, backend: _b, history: _h, metrics: _m, ...rest } = model
+  return rest
+}
+
+/** A "reconstruction" that visibly differs from the input: a 3×3 box blur. */
+function blur(image: Image): Image {
+  const { width, height } = image
+  const data = new Array<number>(image.data.length)
+  for (let y = 0; y < height; y++)
+    for (let x = 0; x < width; x++) {
+      let sum = 0
+      let n = 0
+      for (let dy = -1; dy <= 1; dy++)
+        for (let dx = -1; dx <= 1; dx++) {
+          const yy = y + dy
+          const xx = x + dx
+          if (yy < 0 || xx < 0 || yy >= height || xx >= width) continue
+          sum += image.data[(yy * width + xx) * image.channels] ?? 0
+          n++
+        }
+      data[y * width + x] = Math.round(sum / n)
+    }
+  return { width, height, channels: 1, data }
+}
+
+function metricsOf(a: Image, b: Image) {
+  let error = 0
+  for (let i = 0; i < a.data.length; i++) error += (((a.data[i] ?? 0) - (b.data[i] ?? 0)) / 255) ** 2
+  const mse = error / a.data.length
+  return { mse, psnr: mse === 0 ? 99 : 10 * Math.log10(1 / mse), ssim: Math.max(0, 1 - mse * 10) }
+}
+
+export function createFakeApi(initial: { models?: ModelDetail[] } = {}): FakeApi {
+  const listeners = new Map<string, Set<AnyListener>>()
+  const failures = new Map<string, { code: string; message: string }>()
+  const calls: FakeApi['calls'] = []
+  const state: FakeApi['state'] = {
+    models: initial.models ?? [],
+    datasets: [
+      { id: 'mnist', name: 'MNIST (built in)', kind: 'builtin', height: 28, width: 28, channels: 1, trainCount: 60000, testCount: 10000 },
+    ],
+    training: null,
+  }
+  let runCounter = 0
+
+  function sleep(ms: number) {
+    return ms > 0 ? new Promise((r) => setTimeout(r, ms)) : Promise.resolve()
+  }
+
+  function handler<P, R>(name: string, body: (payload: P) => R | Promise<R>) {
+    return async (payload?: P): Promise<R> => {
+      calls.push({ name, payload })
+      await Promise.resolve()
+      const failure = failures.get(name)
+      if (failure) {
+        failures.delete(name)
+        throw new ApiError(failure.code, failure.message)
+      }
+      return body(payload as P)
+    }
+  }
+
+  function find(id: string): ModelDetail {
+    const model = state.models.find((m) => m.id === id)
+    if (!model) throw new ApiError('MODEL_NOT_FOUND', `No model "${id}" in the store. Pick one from the Models view.`)
+    return model
+  }
+
+  function emit(name: string, payload: unknown) {
+    for (const listener of listeners.get(name) ?? []) listener(payload)
+  }
+
+  function on(name: string) {
+    return (listener: AnyListener) => {
+      let set = listeners.get(name)
+      if (!set) listeners.set(name, (set = new Set()))
+      set.add(listener)
+      return () => set.delete(listener)
+    }
+  }
+
+  const api = {
+    calls,
+    state,
+    inferenceDelayMs: 0,
+    failNext(name: string, code: string, message: string) {
+      failures.set(name, { code, message })
+    },
+    emit,
+    models: {
+      list: handler('models.list', () => state.models.map(summary)),
+      get: handler('models.get', ({ id }: { id: string }) => find(id)),
+      rename: handler('models.rename', ({ id, name }: { id: string; name: string }) => {
+        const model = find(id)
+        model.name = name
+        return summary(model)
+      }),
+      delete: handler('models.delete', ({ id }: { id: string }) => {
+        find(id)
+        state.models = state.models.filter((m) => m.id !== id)
+        return { deleted: true }
+      }),
+      import: handler('models.import', ({ path }: { path?: string }) => {
+        if (!path) return null
+        const model = makeModel({ id: `imported-${state.models.length + 1}`, name: path.split('/').pop() ?? 'imported' })
+        state.models.unshift(model)
+        return summary(model)
+      }),
+      export: handler('models.export', ({ id, path }: { id: string; path?: string }) => {
+        find(id)
+        return path ? { path: `${path}/${id}` } : null
+      }),
+      onChanged: on('models.onChanged'),
+    },
+    datasets: {
+      builtIns: handler('datasets.builtIns', () => state.datasets.filter((d) => d.kind === 'builtin')),
+      list: handler('datasets.list', () => state.datasets),
+      addIdxFolder: handler('datasets.addIdxFolder', () => null),
+      addImageFolder: handler('datasets.addImageFolder', () => null),
+      previewSamples: handler('datasets.previewSamples', ({ count = 16, offset = 0 }: { count?: number; offset?: number }) => ({
+        images: Array.from({ length: count }, (_, i) => digitImage(offset + i)),
+        labels: Array.from({ length: count }, (_, i) => (offset + i) % 10),
+      })),
+    },
+    training: {
+      start: handler('training.start', (config: TrainingConfig) => {
+        if (state.training) throw new ApiError('TRAINING_BUSY', 'A training is already running. Cancel it or wait until it finishes.')
+        runCounter++
+        const modelId = `${config.architecture}-${config.datasetId}-${runCounter}`
+        state.training = { runId: `run-${runCounter}`, modelId, config }
+        state.models.unshift(
+          makeModel({ id: modelId, name: config.name ?? `${config.architecture} on ${config.datasetId}`, epochs: 0, targetEpochs: config.epochs, history: [], codeSize: config.codeSize }),
+        )
+        return { runId: state.training.runId, modelId }
+      }),
+      cancel: handler('training.cancel', () => ({ cancelled: state.training !== null })),
+      resume: handler('training.resume', ({ id }: { id: string }) => {
+        const model = find(id)
+        runCounter++
+        state.training = {
+          runId: `run-${runCounter}`,
+          modelId: id,
+          config: { architecture: model.architecture, datasetId: model.dataset, codeSize: model.codeSize, epochs: model.targetEpochs, batchSize: 256, learningRate: 0.001 },
+        }
+        return { runId: state.training.runId, modelId: id }
+      }),
+      status: handler('training.status', () => ({
+        state: state.training ? ('running' as const) : ('idle' as const),
+        trainer: { restarts: 0, alive: true },
+      })),
+      onBatchProgress: on('training.onBatchProgress'),
+      onEpochEnd: on('training.onEpochEnd'),
+      onDone: on('training.onDone'),
+      onError: on('training.onError'),
+    },
+    inference: {
+      encode: handler('inference.encode', async ({ id, images }: { id: string; images: Image[] }) => {
+        const model = find(id)
+        await sleep(api.inferenceDelayMs)
+        return {
+          codes: images.map((image) =>
+            Array.from({ length: model.codeSize }, (_, k) => {
+              const slice = image.data.slice(k * 24, k * 24 + 24)
+              return slice.reduce((s, v) => s + v, 0) / (24 * 255) - 0.2
+            }),
+          ),
+        }
+      }),
+      decode: handler('inference.decode', ({ codes }: { codes: number[][] }) => ({ images: codes.map((_, i) => digitImage(i)) })),
+      reconstruct: handler('inference.reconstruct', async ({ id, images }: { id: string; images: Image[] }) => {
+        find(id)
+        await sleep(api.inferenceDelayMs)
+        const out = images.map(blur)
+        return { images: out, metrics: images.map((image, i) => metricsOf(image, out[i]!)) }
+      }),
+      denoise: handler('inference.denoise', ({ id, images, noise }: { id: string; images: Image[]; noise?: { type: string } }) => {
+        find(id)
+        const noisy =
+          noise && noise.type !== 'none'
+            ? images.map((image) => ({ ...image, data: image.data.map((v, i) => (i % 7 === 0 ? 255 - v : v)) }))
+            : undefined
+        const out = (noisy ?? images).map(blur)
+        return { images: out, noisy, metrics: noisy ? images.map((image, i) => metricsOf(image, out[i]!)) : undefined }
+      }),
+    },
+    system: {
+      backend: handler('system.backend', () => ({ name: 'cpu', tfjsVersion: '4.22.0' })),
+      versions: handler('system.versions', () => ({ app: '0.1.0', node: '20', shell: 'test' as const, nativeDialogs: false })),
+      paths: handler('system.paths', () => ({ store: '/tmp/store', models: '/tmp/store/models' })),
+    },
+    progress(epoch: number, batch: number, batches = 10, loss = 0.3 / epoch) {
+      const run = state.training!
+      const event: BatchProgress = {
+        runId: run.runId,
+        modelId: run.modelId,
+        epoch,
+        epochs: run.config.epochs,
+        batch,
+        batches,
+        loss,
+        samplesPerSecond: 5120,
+        etaSeconds: 42,
+      }
+      emit('training.onBatchProgress', event)
+      return event
+    },
+    endEpoch(epoch: number, loss: number, valLoss?: number) {
+      const run = state.training!
+      const event: EpochEnd = {
+        runId: run.runId,
+        modelId: run.modelId,
+        epoch,
+        epochs: run.config.epochs,
+        loss,
+        valLoss,
+        durationMs: 1000,
+        samples: [0, 1, 2].map((i) => ({ original: digitImage(i), reconstruction: blur(digitImage(i)) })),
+      }
+      const model = state.models.find((m) => m.id === run.modelId)
+      if (model) {
+        model.epochs = epoch
+        model.history.push({ epoch, loss, valLoss })
+      }
+      emit('training.onEpochEnd', event)
+      return event
+    },
+    finish(status: 'completed' | 'cancelled' = 'completed') {
+      const run = state.training!
+      const model = state.models.find((m) => m.id === run.modelId)
+      const event: TrainingDone = { runId: run.runId, modelId: run.modelId, status, epochs: model?.epochs ?? 0, history: model?.history ?? [] }
+      state.training = null
+      emit('training.onDone', event)
+      return event
+    },
+  }
+  return api as unknown as FakeApi
+}

@@ -1,0 +1,126 @@
+import { afterEach, describe, expect, it } from 'vitest'
+import TrainView from '@renderer/views/TrainView.vue'
+import ToastHost from '@renderer/components/ToastHost.vue'
+import { useTrainingStore } from '@renderer/stores/training'
+import { useSystemStore } from '@renderer/stores/system'
+import { flushPromises, mountWith, setup } from './support/mount'
+
+afterEach(() => {
+  document.body.innerHTML = ''
+})
+
+async function mountTrain() {
+  const { api, pinia } = setup()
+  const training = useTrainingStore()
+  await training.attach()
+  await useSystemStore().load()
+  const wrapper = await mountWith(TrainView, pinia)
+  return { api, pinia, wrapper, training }
+}
+
+function field(wrapper: Awaited<ReturnType<typeof mountTrain>>['wrapper'], label: string) {
+  return wrapper.get(`[aria-label="${label}"]`)
+}
+
+describe('TrainView', () => {
+  it('preselects the seed recipe: dense, code 32, 50 epochs, batch 256, learning rate 0.001, Adam + BCE', async () => {
+    const { wrapper } = await mountTrain()
+    expect((field(wrapper, 'Architecture').element as HTMLSelectElement).value).toBe('dense')
+    expect((field(wrapper, 'Dataset').element as HTMLSelectElement).value).toBe('mnist')
+    expect((field(wrapper, 'Code size').element as HTMLInputElement).value).toBe('32')
+    expect((field(wrapper, 'Epochs').element as HTMLInputElement).value).toBe('50')
+    expect((field(wrapper, 'Batch size').element as HTMLInputElement).value).toBe('256')
+    expect((field(wrapper, 'Learning rate').element as HTMLInputElement).value).toBe('0.001')
+    expect(wrapper.text()).toContain('Adam')
+    expect(wrapper.text()).toContain('binary cross-entropy')
+  })
+
+  it('switches to another architecture’s recipe when the architecture changes', async () => {
+    const { wrapper } = await mountTrain()
+    await field(wrapper, 'Architecture').setValue('vae')
+    expect((field(wrapper, 'Code size').element as HTMLInputElement).value).toBe('2')
+  })
+
+  it('starts training with exactly the form’s settings, including the image limit and denoising noise', async () => {
+    const { wrapper, api } = await mountTrain()
+    await field(wrapper, 'Epochs').setValue('1')
+    await field(wrapper, 'Epochs').trigger('change')
+    await field(wrapper, 'Limit training images').setValue('2000')
+    await field(wrapper, 'Limit training images').trigger('change')
+    await field(wrapper, 'Noise type').setValue('gaussian')
+    await wrapper.get('form').trigger('submit')
+    await flushPromises()
+    const start = api.calls.find((c) => c.name === 'training.start')
+    expect(start?.payload).toEqual({
+      architecture: 'dense',
+      datasetId: 'mnist',
+      codeSize: 32,
+      epochs: 1,
+      batchSize: 256,
+      learningRate: 0.001,
+      noise: { type: 'gaussian', stddev: 0.3 },
+      trainLimit: 2000,
+    })
+  })
+
+  it('refuses an invalid form with a sentence and does not call the back end', async () => {
+    const { wrapper, api } = await mountTrain()
+    await field(wrapper, 'Epochs').setValue('0')
+    await field(wrapper, 'Epochs').trigger('change')
+    await wrapper.get('form').trigger('submit')
+    await flushPromises()
+    expect(wrapper.get('[role="alert"]').text()).toMatch(/Check the form at "epochs"/)
+    expect(api.calls.some((c) => c.name === 'training.start')).toBe(false)
+  })
+
+  it('shows epoch, batch, ETA, samples/s and the backend while training, then samples after each epoch', async () => {
+    const { wrapper, api } = await mountTrain()
+    await wrapper.get('form').trigger('submit')
+    await flushPromises()
+    api.progress(1, 5, 10, 0.25)
+    await flushPromises()
+    const bar = wrapper.get('[role="progressbar"]')
+    expect(bar.attributes('aria-valuenow')).toBe('1') // (0 + 5/10) / 50 epochs = 1 %
+    const text = wrapper.text()
+    expect(text).toContain('Epoch 1 / 50')
+    expect(text).toContain('Batch 5 / 10')
+    expect(text).toContain('ETA 42 s')
+    expect(text).toContain('5.1k samples/s')
+    expect(text).toContain('Backend: cpu')
+    expect(wrapper.find('.loss-chart-stub').exists()).toBe(true)
+    api.endEpoch(1, 0.2, 0.19)
+    await flushPromises()
+    expect(wrapper.findAll('[aria-label^="Reconstruction "]')).toHaveLength(3)
+    expect(wrapper.text()).toContain('val_loss 0.1900')
+  })
+
+  it('cancels, then offers to resume the stopped model', async () => {
+    const { wrapper, api, training } = await mountTrain()
+    await wrapper.get('form').trigger('submit')
+    await flushPromises()
+    api.progress(1, 1)
+    await flushPromises()
+    const cancel = wrapper.findAll('button').find((b) => b.text() === 'Cancel')!
+    await cancel.trigger('click')
+    expect(api.calls.some((c) => c.name === 'training.cancel')).toBe(true)
+    api.finish('cancelled')
+    await flushPromises()
+    expect(training.state).toBe('idle')
+    const resume = wrapper.findAll('button').find((b) => b.text() === 'Resume')
+    expect(resume).toBeDefined()
+    await resume!.trigger('click')
+    await flushPromises()
+    expect(api.calls.find((c) => c.name === 'training.resume')?.payload).toEqual({ id: 'dense-mnist-1' })
+  })
+
+  it('shows the back end’s refusal as a human sentence in a toast', async () => {
+    const { api, pinia } = setup()
+    api.failNext('training.start', 'TRAINING_BUSY', 'A training is already running. Cancel it or wait until it finishes.')
+    const wrapper = await mountWith(TrainView, pinia)
+    const toasts = await mountWith(ToastHost, pinia)
+    await wrapper.get('form').trigger('submit')
+    await flushPromises()
+    expect(toasts.get('[role="alert"]').text()).toContain('A training is already running.')
+    expect(useTrainingStore().state).toBe('idle')
+  })
+})
