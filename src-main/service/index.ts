@@ -1,0 +1,525 @@
+// Implements the contract: parses every payload with its schema, routes calls to the model store and to two
+// trainer processes (one trains, one answers inference and previews, so inference never waits for a batch), and
+// turns trainer messages into contract events. When the training process dies mid-run, the service reports it,
+// the host restarts the process, and the run resumes from the last checkpoint the store holds.
+import { createHash, randomBytes } from 'node:crypto'
+import { mkdir, open, readFile, rename, rm } from 'node:fs/promises'
+import { readFileSync } from 'node:fs'
+import { basename, join, resolve } from 'node:path'
+import {
+  isCallName,
+  parseInput,
+  type CallName,
+  type ContractErrorShape,
+  type DatasetSummary,
+  type Envelope,
+  type EventMessage,
+  type EventName,
+  type EventPayload,
+  type ModelDetail,
+  type ModelSummary,
+  type ParsedInput,
+  type TrainingStatus,
+  type Versions,
+} from '../contract/index'
+import { BottleneckError, isBottleneckError } from '../ml/errors'
+import { TrainerHost, type Logger } from '../trainer/host'
+import { ModelRepository, newModelId, type ModelRecord } from '../trainer/model-repository'
+import type { DatasetRef, TrainerEvent } from '../trainer/protocol'
+import type { SpawnTrainer } from '../trainer/transport'
+import type { Dialogs, Service } from './types'
+
+export type { Dialogs, Service } from './types'
+
+export interface ServiceOptions {
+  storeRoot: string
+  spawn: SpawnTrainer
+  shell: Versions['shell']
+  /** Electron lends native dialogs; without them, calls that need a path take the one the user typed. */
+  dialogs?: Dialogs
+  log?: Logger
+  appVersion?: string
+  /** Resume a run automatically after the training process crashed (at most this many times per run). */
+  autoResumeLimit?: number
+  logsDir?: string
+}
+
+type StoredDataset = DatasetSummary & { spec: string }
+
+const BUILT_INS: DatasetRef[] = [{ id: 'mnist', spec: 'mnist', name: 'MNIST' }]
+
+function readAppVersion(): string {
+  try {
+    const packageJson = JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as {
+      version?: string
+    }
+    return packageJson.version ?? '0.0.0'
+  } catch {
+    return '0.0.0'
+  }
+}
+
+async function writeJsonAtomic(path: string, value: unknown): Promise<void> {
+  const temporary = `${path}.${process.pid}.${randomBytes(4).toString('hex')}.tmp`
+  const handle = await open(temporary, 'w')
+  try {
+    await handle.writeFile(JSON.stringify(value, null, 2))
+    await handle.sync()
+  } finally {
+    await handle.close()
+  }
+  try {
+    await rename(temporary, path)
+  } catch (error) {
+    await rm(temporary, { force: true })
+    throw error
+  }
+}
+
+export function toSummary(record: ModelRecord): ModelSummary {
+  const last = record.history[record.history.length - 1]
+  const [height, width, channels] = record.config.inputShape
+  return {
+    id: record.id,
+    name: record.name,
+    architecture: record.config.architecture,
+    inputShape: [height, width, channels],
+    codeSize: record.config.codeSize,
+    dataset: record.dataset.name,
+    epochs: record.history.length,
+    targetEpochs: record.targetEpochs,
+    ...(last ? { loss: last.loss } : {}),
+    ...(last?.valLoss !== undefined ? { valLoss: last.valLoss } : {}),
+    createdAt: record.createdAt,
+    updatedAt: record.updatedAt,
+  }
+}
+
+function toDetail(record: ModelRecord): ModelDetail {
+  return {
+    ...toSummary(record),
+    config: { ...record.config },
+    ...(record.noise ? { noise: record.noise } : {}),
+    ...(record.backend ? { backend: record.backend } : {}),
+    history: record.history,
+    ...(record.metrics ? { metrics: record.metrics } : {}),
+  }
+}
+
+interface ActiveRun {
+  runId: string
+  modelId: string
+  epoch: number
+  epochs: number
+  batch: number
+  batches: number
+  loss?: number
+  startedAt: string
+  isNew: boolean
+  announced: boolean
+  autoResumes: number
+}
+
+export function createService(options: ServiceOptions): Service & {
+  /** For tests and benchmarks: the trainer hosts behind the service. */
+  hosts: { training: TrainerHost; inference: TrainerHost }
+} {
+  const log: Logger = options.log ?? ((level, message) => console[level === 'info' ? 'log' : level](message))
+  const storeRoot = resolve(options.storeRoot)
+  const repository = new ModelRepository(storeRoot)
+  const datasetsFile = join(storeRoot, 'datasets.json')
+  const appVersion = options.appVersion ?? readAppVersion()
+  const autoResumeLimit = options.autoResumeLimit ?? 2
+  const listeners = new Set<(message: EventMessage) => void>()
+  const training = new TrainerHost({ role: 'training', spawn: options.spawn, log })
+  const inference = new TrainerHost({ role: 'inference', spawn: options.spawn, log })
+  const builtInSummaries = new Map<string, Promise<DatasetSummary>>()
+
+  let state: TrainingStatus['state'] = 'idle'
+  let run: ActiveRun | undefined
+  let lastError: ContractErrorShape | undefined
+  let closed = false
+
+  function emit<E extends EventName>(name: E, payload: EventPayload<E>): void {
+    const message = { name, payload } as EventMessage
+    for (const listener of listeners) {
+      try {
+        listener(message)
+      } catch (error) {
+        log('error', `event listener for ${name} failed: ${(error as Error).message}`)
+      }
+    }
+  }
+
+  // ------------------------------------------------------------------------------------------------------------
+  // Trainer events and crashes
+  // ------------------------------------------------------------------------------------------------------------
+
+  training.onEvent((event: TrainerEvent) => {
+    switch (event.name) {
+      case 'training.onBatchProgress':
+        if (run && run.runId === event.payload.runId) {
+          Object.assign(run, {
+            epoch: event.payload.epoch,
+            epochs: event.payload.epochs,
+            batch: event.payload.batch,
+            batches: event.payload.batches,
+            loss: event.payload.loss,
+          })
+          if (!run.announced) {
+            run.announced = true
+            if (run.isNew) emit('models.onChanged', { reason: 'created', id: run.modelId })
+          }
+        }
+        emit('training.onBatchProgress', event.payload)
+        break
+      case 'training.onEpochEnd':
+        emit('training.onEpochEnd', event.payload)
+        emit('models.onChanged', { reason: 'updated', id: event.payload.modelId })
+        break
+      case 'training.onDone':
+        if (run?.runId === event.payload.runId) {
+          run = undefined
+          state = 'idle'
+        }
+        emit('training.onDone', event.payload)
+        emit('models.onChanged', { reason: 'updated', id: event.payload.modelId })
+        break
+      case 'training.failed':
+        if (run?.runId === event.payload.runId) {
+          run = undefined
+          state = 'idle'
+        }
+        lastError = event.payload.error
+        emit('training.onError', { ...event.payload, trainerRestarted: false })
+        break
+    }
+  })
+
+  training.onCrash((crash) => {
+    const crashedRun = run
+    const error: ContractErrorShape = {
+      code: 'TRAINER_CRASHED',
+      message: crashedRun
+        ? `The training process stopped unexpectedly (${crash.signal ?? `exit code ${crash.code}`}). The last finished epoch is saved${crash.restarting && crashedRun.autoResumes < autoResumeLimit ? '; training resumes from it' : '; resume the model to continue'}.`
+        : `The training process stopped unexpectedly (${crash.signal ?? `exit code ${crash.code}`}) and was restarted.`,
+    }
+    lastError = error
+    run = undefined
+    state = 'idle'
+    emit('training.onError', {
+      ...(crashedRun ? { runId: crashedRun.runId, modelId: crashedRun.modelId } : {}),
+      error,
+      trainerRestarted: crash.restarting,
+    })
+    if (crashedRun && crash.restarting && crashedRun.autoResumes < autoResumeLimit && !closed) {
+      // Same run id: to the UI this is one run that had a hiccup, not a new one.
+      resumeRun(crashedRun.modelId, undefined, crashedRun.runId, crashedRun.autoResumes + 1).catch(
+        (resumeError: unknown) => {
+          const shape = toErrorShape(resumeError)
+          lastError = shape
+          emit('training.onError', {
+            runId: crashedRun.runId,
+            modelId: crashedRun.modelId,
+            error: shape,
+            trainerRestarted: false,
+          })
+        },
+      )
+    }
+  })
+
+  inference.onCrash((crash) => {
+    log(
+      'warn',
+      `inference process crashed (${crash.signal ?? crash.code}); ${crash.restarting ? 'restarted' : 'not restarted'}`,
+    )
+  })
+
+  // Warm the inference process (loading TensorFlow takes seconds); failures surface on the first call.
+  inference
+    .start()
+    .catch((error: unknown) => log('error', `inference process failed to start: ${(error as Error).message}`))
+
+  // ------------------------------------------------------------------------------------------------------------
+  // Helpers
+  // ------------------------------------------------------------------------------------------------------------
+
+  function toErrorShape(error: unknown): ContractErrorShape {
+    if (isBottleneckError(error)) return { code: error.code, message: error.message }
+    log(
+      'error',
+      `unexpected failure: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}`,
+    )
+    return { code: 'INTERNAL', message: 'Something went wrong in Bottleneck; the log has the details.' }
+  }
+
+  async function choosePath(
+    typed: string | undefined,
+    ask: (dialogs: Dialogs) => Promise<string | undefined>,
+  ): Promise<string | undefined> {
+    if (options.dialogs) {
+      // In the desktop app paths come from the native dialog only, never from a string the page sent.
+      if (typed !== undefined)
+        throw new BottleneckError('INVALID_INPUT', 'In the desktop app, choose the folder in the dialog.')
+      return ask(options.dialogs)
+    }
+    if (typed === undefined) throw new BottleneckError('INVALID_INPUT', 'Type the full path of the folder.')
+    return resolve(typed)
+  }
+
+  async function readStoredDatasets(): Promise<StoredDataset[]> {
+    try {
+      const parsed = JSON.parse(await readFile(datasetsFile, 'utf8')) as unknown
+      return Array.isArray(parsed) ? (parsed as StoredDataset[]) : []
+    } catch {
+      return []
+    }
+  }
+
+  function builtInSummary(ref: DatasetRef): Promise<DatasetSummary> {
+    let summary = builtInSummaries.get(ref.id)
+    if (!summary) {
+      summary = inference
+        .request('inspectDataset', { dataset: ref })
+        .then((info) => ({ ...info, kind: 'builtin' as const }))
+      // A failure is not cached: the next call tries again.
+      summary.catch(() => builtInSummaries.delete(ref.id))
+      builtInSummaries.set(ref.id, summary)
+    }
+    return summary
+  }
+
+  async function datasetRef(id: string): Promise<DatasetRef> {
+    const builtIn = BUILT_INS.find((ref) => ref.id === id)
+    if (builtIn) return builtIn
+    const stored = (await readStoredDatasets()).find((dataset) => dataset.id === id)
+    if (!stored) throw new BottleneckError('DATASET_NOT_FOUND', `There is no dataset "${id}"; add it first.`)
+    return { id: stored.id, spec: stored.spec, name: stored.name }
+  }
+
+  async function addDataset(
+    kind: 'idx' | 'folder',
+    typed: string | undefined,
+    name: string | undefined,
+  ): Promise<DatasetSummary | null> {
+    const folder = await choosePath(typed, (dialogs) =>
+      dialogs.chooseFolder(kind === 'idx' ? 'Choose a folder of IDX files' : 'Choose a folder of images'),
+    )
+    if (folder === undefined) return null
+    const id = `${kind}-${createHash('sha256').update(folder).digest('hex').slice(0, 12)}`
+    const ref: DatasetRef = { id, spec: `${kind}:${folder}`, name: name ?? basename(folder) }
+    const info = await inference.request('inspectDataset', { dataset: ref })
+    const stored: StoredDataset = { ...info, kind, path: folder, spec: ref.spec }
+    await mkdir(storeRoot, { recursive: true })
+    const others = (await readStoredDatasets()).filter((dataset) => dataset.id !== id)
+    await writeJsonAtomic(datasetsFile, [...others, stored])
+    const { spec: _spec, ...summary } = stored
+    return summary
+  }
+
+  async function startRun(
+    modelId: string,
+    runId: string,
+    params: { config?: ParsedInput<'training.start'>; epochs?: number; dataset: DatasetRef },
+    autoResumes: number,
+  ) {
+    if (state !== 'idle')
+      throw new BottleneckError(
+        'TRAINING_BUSY',
+        'A training is already running; cancel it or wait until it ends.',
+      )
+    state = 'starting'
+    run = {
+      runId,
+      modelId,
+      epoch: 0,
+      epochs: params.config?.epochs ?? params.epochs ?? 0,
+      batch: 0,
+      batches: 0,
+      startedAt: new Date().toISOString(),
+      isNew: params.config !== undefined,
+      announced: false,
+      autoResumes,
+    }
+    try {
+      await training.request('startTraining', {
+        runId,
+        modelId,
+        storeRoot,
+        dataset: params.dataset,
+        ...(params.config ? { config: params.config } : {}),
+        ...(params.epochs !== undefined ? { epochs: params.epochs } : {}),
+      })
+      if (run?.runId === runId && state === 'starting') state = 'running'
+    } catch (error) {
+      if (run?.runId === runId) {
+        run = undefined
+        state = 'idle'
+      }
+      throw error
+    }
+    return { runId, modelId }
+  }
+
+  async function resumeRun(modelId: string, epochs: number | undefined, runId: string, autoResumes: number) {
+    const record = await repository.get(modelId)
+    const target = epochs ?? record.targetEpochs
+    if (record.history.length >= target) {
+      throw new BottleneckError(
+        'INVALID_INPUT',
+        `"${record.name}" already has ${record.history.length} epochs; ask for more than that to continue.`,
+      )
+    }
+    const dataset = await datasetRef(record.dataset.id).catch(() => record.dataset)
+    return startRun(modelId, runId, { epochs: target, dataset }, autoResumes)
+  }
+
+  const newRunId = () => `run-${Date.now().toString(36)}-${randomBytes(3).toString('hex')}`
+
+  // ------------------------------------------------------------------------------------------------------------
+  // Calls
+  // ------------------------------------------------------------------------------------------------------------
+
+  type Implementations = { [N in CallName]: (input: ParsedInput<N>) => Promise<unknown> }
+  const implementations: Implementations = {
+    'models.list': async () => (await repository.list()).map(toSummary),
+    'models.get': async ({ id }) => toDetail(await repository.get(id)),
+    'models.rename': async ({ id, name }) => {
+      const record = await repository.updateRecord(id, (current) => ({
+        ...current,
+        name,
+        updatedAt: new Date().toISOString(),
+      }))
+      emit('models.onChanged', { reason: 'renamed', id })
+      return toSummary(record)
+    },
+    'models.delete': async ({ id }) => {
+      if (run?.modelId === id)
+        throw new BottleneckError('TRAINING_BUSY', 'This model is training; cancel the training first.')
+      await repository.remove(id)
+      await inference.request('forgetModel', { modelId: id }).catch(() => undefined)
+      emit('models.onChanged', { reason: 'deleted', id })
+      return { deleted: true }
+    },
+    'models.import': async ({ path }) => {
+      const folder = await choosePath(path, (dialogs) =>
+        dialogs.chooseFolder('Choose a Bottleneck model folder'),
+      )
+      if (folder === undefined) return null
+      const record = await repository.importFrom(folder)
+      emit('models.onChanged', { reason: 'imported', id: record.id })
+      return toSummary(record)
+    },
+    'models.export': async ({ id, path }) => {
+      const record = await repository.get(id)
+      const folder = await choosePath(path, (dialogs) =>
+        dialogs.chooseSaveFolder('Export the model into this folder', record.name),
+      )
+      if (folder === undefined) return null
+      return { path: await repository.exportTo(id, folder) }
+    },
+    'datasets.builtIns': async () => Promise.all(BUILT_INS.map(builtInSummary)),
+    'datasets.list': async () => {
+      const builtIns = await Promise.all(BUILT_INS.map(builtInSummary))
+      const stored = (await readStoredDatasets()).map(({ spec: _spec, ...summary }) => summary)
+      return [...builtIns, ...stored]
+    },
+    'datasets.addIdxFolder': async ({ path, name }) => addDataset('idx', path, name),
+    'datasets.addImageFolder': async ({ path, name }) => addDataset('folder', path, name),
+    'datasets.previewSamples': async ({ datasetId, split, count, offset }) =>
+      inference.request('previewSamples', { dataset: await datasetRef(datasetId), split, count, offset }),
+    'training.start': async (config) => {
+      const dataset = await datasetRef(config.datasetId)
+      return startRun(newModelId(config.architecture), newRunId(), { config, dataset }, 0)
+    },
+    'training.cancel': async () => {
+      if (state !== 'running' && state !== 'starting') return { cancelled: false }
+      const answer = await training.request('cancelTraining', {})
+      if (answer.cancelled) state = 'cancelling'
+      return answer
+    },
+    'training.resume': async ({ id, epochs }) => resumeRun(id, epochs, newRunId(), 0),
+    'training.status': async (): Promise<TrainingStatus> => ({
+      state,
+      ...(run
+        ? {
+            run: {
+              runId: run.runId,
+              modelId: run.modelId,
+              epoch: run.epoch,
+              epochs: run.epochs,
+              batch: run.batch,
+              batches: run.batches,
+              ...(run.loss !== undefined ? { loss: run.loss } : {}),
+              startedAt: run.startedAt,
+            },
+          }
+        : {}),
+      trainer: {
+        ...(training.pid !== undefined ? { pid: training.pid } : {}),
+        restarts: training.restarts,
+        alive: training.alive,
+      },
+      ...(lastError ? { lastError } : {}),
+    }),
+    'inference.encode': async ({ id, images }) =>
+      inference.request('encode', { storeRoot, modelId: id, images }),
+    'inference.decode': async ({ id, codes }) =>
+      inference.request('decode', { storeRoot, modelId: id, codes }),
+    'inference.reconstruct': async ({ id, images }) =>
+      inference.request('reconstruct', { storeRoot, modelId: id, images }),
+    'inference.denoise': async ({ id, images, noise }) =>
+      inference.request('denoise', { storeRoot, modelId: id, images, ...(noise ? { noise } : {}) }),
+    'system.backend': async () => inference.start(),
+    'system.versions': async (): Promise<Versions> => {
+      const backend = inference.backend
+      return {
+        app: appVersion,
+        node: process.versions.node,
+        ...(backend ? { tfjs: backend.tfjsVersion } : {}),
+        ...(process.versions.electron ? { electron: process.versions.electron } : {}),
+        ...(process.versions.chrome ? { chrome: process.versions.chrome } : {}),
+        shell: options.shell,
+        nativeDialogs: options.dialogs !== undefined,
+      }
+    },
+    'system.paths': async () => ({
+      store: storeRoot,
+      models: repository.modelsDir,
+      ...(options.logsDir ? { logs: options.logsDir } : {}),
+    }),
+  }
+
+  return {
+    hosts: { training, inference },
+    async handle(name: string, payload: unknown): Promise<Envelope<unknown>> {
+      if (!isCallName(name)) {
+        return {
+          ok: false,
+          error: { code: 'UNKNOWN_CALL', message: `There is no call named "${String(name).slice(0, 80)}".` },
+        }
+      }
+      if (closed)
+        return { ok: false, error: { code: 'TRAINER_UNAVAILABLE', message: 'Bottleneck is shutting down.' } }
+      const parsed = parseInput(name, payload)
+      if (!parsed.ok) return parsed
+      try {
+        const implementation = implementations[name] as (input: unknown) => Promise<unknown>
+        return { ok: true, value: await implementation(parsed.value) }
+      } catch (error) {
+        return { ok: false, error: toErrorShape(error) }
+      }
+    },
+    onEvent(listener) {
+      listeners.add(listener)
+      return () => listeners.delete(listener)
+    },
+    async close() {
+      if (closed) return
+      closed = true
+      await Promise.all([training.shutdown(), inference.shutdown()])
+      listeners.clear()
+    },
+  }
+}
