@@ -12,6 +12,11 @@ export function isDrawable(model: Pick<ModelSummary, 'inputShape'>): boolean {
   return height === 28 && width === 28 && channels === 1
 }
 
+/** U-Net style models pass features through skips and have no single code layer: nothing to encode. */
+export function hasCode(model: Pick<ModelSummary, 'architecture'>): boolean {
+  return model.architecture !== 'unet' && model.architecture !== 'denoiser'
+}
+
 export const useModelsStore = defineStore('models', () => {
   const models = ref<ModelSummary[]>([])
   const loaded = ref(false)

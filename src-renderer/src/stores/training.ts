@@ -29,11 +29,12 @@ export interface Recipe {
 export const RECIPES: Record<Architecture, Recipe> = {
   dense: { label: 'Dense', description: 'One hidden layer: 784 → 32 → 784.', codeSize: 32, epochs: 50, batchSize: 256, learningRate: 0.001 },
   sparse: { label: 'Sparse', description: 'Dense with an L1 penalty on the code.', codeSize: 32, epochs: 100, batchSize: 256, learningRate: 0.001 },
-  deep: { label: 'Deep', description: 'Stacked dense layers 128 → 64 → code.', codeSize: 32, epochs: 100, batchSize: 256, learningRate: 0.001 },
-  conv: { label: 'Convolutional', description: 'Conv + pooling encoder, upsampling decoder.', codeSize: 128, epochs: 50, batchSize: 128, learningRate: 0.001 },
-  seq2seq: { label: 'Sequence-to-sequence', description: 'LSTM reads rows, LSTM writes them back.', codeSize: 64, epochs: 30, batchSize: 128, learningRate: 0.001 },
+  deep: { label: 'Deep', description: 'Stacked dense layers 784 → 128 → 64 → code.', codeSize: 32, epochs: 100, batchSize: 256, learningRate: 0.001 },
+  conv: { label: 'Convolutional', description: 'Conv + pooling encoder (16, 8 filters), upsampling decoder.', codeSize: 128, epochs: 50, batchSize: 128, learningRate: 0.001 },
+  seq2seq: { label: 'Sequence-to-sequence', description: 'LSTM reads rows, LSTM writes them back.', codeSize: 32, epochs: 30, batchSize: 128, learningRate: 0.001 },
   vae: { label: 'Variational (VAE)', description: 'Probabilistic code; 2-D code gives a map of digits.', codeSize: 2, epochs: 50, batchSize: 128, learningRate: 0.001 },
-  unet: { label: 'U-Net', description: 'Skip connections, for denoising.', codeSize: 64, epochs: 20, batchSize: 128, learningRate: 0.001 },
+  unet: { label: 'U-Net', description: 'Skip connections at every scale; no single code, for denoising.', codeSize: 32, epochs: 20, batchSize: 128, learningRate: 0.001 },
+  denoiser: { label: 'Denoiser (small U-Net)', description: 'Two-scale U-Net tuned for noisy MNIST; no single code. Pick a noise below.', codeSize: 32, epochs: 10, batchSize: 128, learningRate: 0.001 },
 }
 
 export interface TrainingForm {
