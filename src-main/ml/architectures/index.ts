@@ -3,9 +3,15 @@
 // ([batch, height, width, channels], values in [0, 1]) so training, metrics and the store treat them alike.
 import * as tf from '@tensorflow/tfjs'
 import { BottleneckError } from '../errors'
+import { conv } from './conv'
+import { deep } from './deep'
 import { dense } from './dense'
+import { denoiser } from './denoiser'
+import { seq2seq } from './seq2seq'
+import { sparse } from './sparse'
+import { vae } from './vae'
 
-export type ArchitectureName = 'dense' | 'sparse' | 'deep' | 'conv' | 'seq2seq' | 'vae' | 'unet'
+export type ArchitectureName = 'dense' | 'sparse' | 'deep' | 'conv' | 'seq2seq' | 'vae' | 'unet' | 'denoiser'
 
 export interface ModelConfig {
   architecture: ArchitectureName
@@ -48,6 +54,12 @@ export interface ArchitectureDefinition {
 function registry(): Partial<Record<ArchitectureName, ArchitectureDefinition>> {
   return {
     dense,
+    sparse,
+    deep,
+    conv,
+    seq2seq,
+    vae,
+    denoiser,
   }
 }
 

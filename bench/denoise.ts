@@ -1,0 +1,112 @@
+// Trains (or loads) the `mnist-denoise` preset and scores it on the MNIST test set under the preset's noise, next to
+// the noisy input and the classical baselines, against the published anchors. Never run as a test.
+//   npx tsx bench/denoise.ts [--epochs N] [--limit N] [--test-limit N] [--filters N] [--batch-size N]
+//                            [--save DIR] [--load DIR] [--baselines median5,gaussian,nlm] [--monitor N]
+// --save writes model.json + weights.bin (tfjs layers format, what the store reads) after every epoch.
+import { mkdir, readFile } from 'node:fs/promises'
+import { join } from 'node:path'
+import * as tf from '@tensorflow/tfjs'
+import { buildAutoencoder, restoreAutoencoder } from '../src-main/ml/architectures/index'
+import { initBackend } from '../src-main/ml/backend'
+import { loadDataset } from '../src-main/ml/datasets'
+import { DENOISE_BASELINES, evaluateDenoising, type DenoiseBaseline } from '../src-main/ml/denoise-eval'
+import { writeFileAtomic } from '../src-main/ml/image-io'
+import { applyNoise, parseNoiseSpec } from '../src-main/ml/noise'
+import { getPreset, presetModelConfig } from '../src-main/ml/presets'
+import { fit } from '../src-main/ml/train'
+
+const ANCHORS = [
+  ['Keras blog conv denoiser, 100 epochs', 20.25, 0.875],
+  ['keras.io denoiser', 20.06, 0.866],
+  ['median 5×5', 14.1, 0.48],
+  ['noisy input', 9.4, 0.36],
+] as const
+
+function option(name: string): string | undefined {
+  const index = process.argv.indexOf(`--${name}`)
+  return index >= 0 ? process.argv[index + 1] : undefined
+}
+const numberOption = (name: string) => (option(name) === undefined ? undefined : Number(option(name)))
+
+async function saveFolder(model: tf.LayersModel, folder: string): Promise<void> {
+  let captured: tf.io.ModelArtifacts | undefined
+  await model.save(
+    tf.io.withSaveHandler(async (artifacts) => {
+      captured = artifacts
+      return { modelArtifactsInfo: { dateSaved: new Date(), modelTopologyType: 'JSON' } }
+    }),
+  )
+  const weights = new Uint8Array(tf.io.CompositeArrayBuffer.join(captured!.weightData!))
+  const modelJson = {
+    format: 'layers-model',
+    generatedBy: `TensorFlow.js tfjs-layers v${tf.version.tfjs} (Bottleneck bench)`,
+    convertedBy: null,
+    modelTopology: captured!.modelTopology,
+    weightsManifest: [{ paths: ['weights.bin'], weights: captured!.weightSpecs }],
+  }
+  await mkdir(folder, { recursive: true })
+  await writeFileAtomic(join(folder, 'weights.bin'), weights)
+  await writeFileAtomic(join(folder, 'model.json'), new TextEncoder().encode(JSON.stringify(modelJson)))
+}
+
+async function loadFolder(folder: string): Promise<tf.LayersModel> {
+  const json = JSON.parse(await readFile(join(folder, 'model.json'), 'utf8'))
+  const weights = await readFile(join(folder, 'weights.bin'))
+  return tf.loadLayersModel(
+    tf.io.fromMemory({
+      modelTopology: json.modelTopology,
+      weightSpecs: json.weightsManifest[0].weights,
+      weightData: weights.buffer.slice(weights.byteOffset, weights.byteOffset + weights.length),
+    }),
+  )
+}
+
+const backend = await initBackend()
+const preset = getPreset(option('preset') ?? 'mnist-denoise')
+const spec = parseNoiseSpec(preset.noise)
+const epochs = numberOption('epochs') ?? preset.epochs
+const dataset = await loadDataset(preset.dataset, { limit: numberOption('limit'), testLimit: numberOption('test-limit') })
+const shape: [number, number, number] = [dataset.height, dataset.width, dataset.channels]
+const filters = numberOption('filters')
+const config = presetModelConfig(preset, shape, { seed: 42, ...(filters ? { filters } : {}) })
+const loadFrom = option('load')
+const autoencoder = loadFrom ? restoreAutoencoder(config, await loadFolder(loadFrom)) : buildAutoencoder(config)
+console.log(
+  `backend ${backend.name} (threads ${backend.threads ?? '?'}), preset ${preset.name}: ${preset.architecture} ` +
+    `${JSON.stringify(preset.options)}${filters ? ` filters ${filters}` : ''}, ${autoencoder.model.countParams()} parameters, ` +
+    `train ${dataset.train.count}, test ${dataset.test.count}, noise ${preset.noise}`,
+)
+
+const monitorCount = Math.min(numberOption('monitor') ?? 1000, dataset.test.count)
+const monitorSplit = { images: dataset.test.images.subarray(0, monitorCount * shape[0] * shape[1] * shape[2]), count: monitorCount }
+const started = performance.now()
+if (!loadFrom || epochs > 0) {
+  const save = option('save')
+  await fit(autoencoder, { train: dataset.train }, {
+    epochs,
+    batchSize: numberOption('batch-size') ?? preset.batchSize,
+    seed: 42,
+    noise: (clean, seed) => applyNoise(clean, spec, seed) as tf.Tensor4D,
+    onEpochEnd: async (logs) => {
+      const score = evaluateDenoising(autoencoder.model, monitorSplit, shape, spec).model!
+      console.log(
+        `epoch ${logs.epoch + 1}/${epochs}: loss ${logs.loss.toFixed(5)}, ${logs.seconds.toFixed(1)} s, ` +
+          `test[0:${monitorCount}] PSNR ${score.psnr.toFixed(2)} dB SSIM ${score.ssim.toFixed(4)}`,
+      )
+      if (save) await saveFolder(autoencoder.model, save)
+    },
+  })
+}
+const trainSeconds = (performance.now() - started) / 1000
+const baselines = (option('baselines') ?? 'median5,gaussian').split(',').filter(Boolean) as DenoiseBaseline[]
+for (const name of baselines) {
+  if (!DENOISE_BASELINES.includes(name)) throw new Error(`unknown baseline ${name}; use ${DENOISE_BASELINES.join(', ')}`)
+}
+const evaluation = evaluateDenoising(autoencoder.model, dataset.test, shape, spec, { baselines })
+const row = (label: string, psnr: number, ssim: number) => console.log(`${label.padEnd(42)} ${psnr.toFixed(2).padStart(6)} dB  ${ssim.toFixed(4)}`)
+console.log(`\nMNIST test (${evaluation.count} images), ${preset.noise}, backend ${backend.name}, ${epochs} epochs in ${trainSeconds.toFixed(0)} s`)
+row(`${preset.name} (this run)`, evaluation.model!.psnr, evaluation.model!.ssim)
+for (const [name, score] of Object.entries(evaluation.baselines)) row(`${name} (this run)`, score.psnr, score.ssim)
+row('noisy input (this run)', evaluation.noisy.psnr, evaluation.noisy.ssim)
+for (const [label, psnr, ssim] of ANCHORS) row(`anchor: ${label}`, psnr, ssim)
+autoencoder.dispose()

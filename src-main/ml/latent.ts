@@ -1,0 +1,401 @@
+// The latent space as a user sees it: every test image's code projected to 2-D (the code itself when it is 2-D,
+// else its first two principal components, computed here), drawn as a map coloured by digit label; interpolation
+// between two images through the code; and the VAE's manifold, decoded from a grid over the prior's quantiles
+// (the Keras blog's figure). Pure functions on plain arrays and models: the service, CLI and UI call them alike.
+import * as tf from '@tensorflow/tfjs'
+import type { Autoencoder } from './architectures/index'
+import { isVariational } from './architectures/vae'
+import type { ImageSplit } from './datasets'
+import { BottleneckError } from './errors'
+import type { ImageData } from './image-io'
+
+export interface EncodedSplit {
+  /** count × dimensions, row-major (a conv model's 4×4×8 code is flattened to 128). */
+  codes: Float32Array
+  count: number
+  dimensions: number
+}
+
+function requireEncoder(autoencoder: Autoencoder): tf.LayersModel {
+  if (!autoencoder.encoder) {
+    throw new BottleneckError(
+      'INVALID_INPUT',
+      `A ${autoencoder.config.architecture} model has no single code layer, so it has no latent space to show.`,
+    )
+  }
+  return autoencoder.encoder
+}
+
+function requireDecoder(autoencoder: Autoencoder): tf.LayersModel {
+  if (!autoencoder.decoder) {
+    throw new BottleneckError(
+      'INVALID_INPUT',
+      `A ${autoencoder.config.architecture} model has no separate decoder, so it cannot decode codes to images.`,
+    )
+  }
+  return autoencoder.decoder
+}
+
+/** Codes of the first `limit` images of `split` (all by default), encoded in batches. */
+export function encodeSplit(autoencoder: Autoencoder, split: ImageSplit, options: { limit?: number; batchSize?: number } = {}): EncodedSplit {
+  const encoder = requireEncoder(autoencoder)
+  const shape = autoencoder.config.inputShape
+  const imageSize = shape[0] * shape[1] * shape[2]
+  const count = Math.min(split.count, options.limit ?? split.count)
+  if (count < 1) throw new BottleneckError('INVALID_INPUT', 'There are no images to encode.')
+  const batchSize = options.batchSize ?? 500
+  const dimensions = (encoder.outputs[0]!.shape.slice(1) as number[]).reduce((a, b) => a * b, 1)
+  const codes = new Float32Array(count * dimensions)
+  for (let start = 0; start < count; start += batchSize) {
+    const size = Math.min(batchSize, count - start)
+    const values = tf.tidy(() => {
+      const images = tf.tensor4d(split.images.subarray(start * imageSize, (start + size) * imageSize), [size, ...shape])
+      return (encoder.predict(images) as tf.Tensor).dataSync() as Float32Array
+    })
+    codes.set(values, start * dimensions)
+  }
+  return { codes, count, dimensions }
+}
+
+export interface PrincipalComponents {
+  /** Per-dimension mean subtracted before projecting. */
+  mean: Float64Array
+  /** k unit vectors of length `dimensions`, row-major, largest variance first. */
+  components: Float64Array
+  /** Variance along each component. */
+  variances: number[]
+  /** Fraction of the total variance each component explains. */
+  explainedRatio: number[]
+}
+
+/**
+ * The top-k principal components by power iteration with deflation on the covariance matrix: codes are at most a
+ * few hundred dimensions, so the d×d covariance is small and this needs no linear-algebra library. Each component's
+ * sign is fixed (largest entry positive) so the same codes always give the same picture.
+ */
+export function principalComponents(encoded: EncodedSplit, k = 2): PrincipalComponents {
+  const { codes, count, dimensions: d } = encoded
+  if (count < 2) throw new BottleneckError('INVALID_INPUT', 'PCA needs at least two codes.')
+  const mean = new Float64Array(d)
+  for (let i = 0; i < count; i++) for (let j = 0; j < d; j++) mean[j]! += codes[i * d + j]!
+  for (let j = 0; j < d; j++) mean[j]! /= count
+  const covariance = new Float64Array(d * d)
+  const centred = new Float64Array(d)
+  for (let i = 0; i < count; i++) {
+    for (let j = 0; j < d; j++) centred[j] = codes[i * d + j]! - mean[j]!
+    for (let a = 0; a < d; a++) {
+      const value = centred[a]!
+      if (value === 0) continue
+      const row = a * d
+      for (let b = a; b < d; b++) covariance[row + b]! += value * centred[b]!
+    }
+  }
+  let total = 0
+  for (let a = 0; a < d; a++) {
+    for (let b = a; b < d; b++) {
+      const value = covariance[a * d + b]! / (count - 1)
+      covariance[a * d + b] = value
+      covariance[b * d + a] = value
+    }
+    total += covariance[a * d + a]!
+  }
+  const components = new Float64Array(k * d)
+  const variances: number[] = []
+  const vector = new Float64Array(d)
+  const next = new Float64Array(d)
+  for (let c = 0; c < Math.min(k, d); c++) {
+    // Deterministic start that is not orthogonal to any eigenvector in practice.
+    for (let j = 0; j < d; j++) vector[j] = 1 + j / d
+    let eigenvalue = 0
+    for (let iteration = 0; iteration < 500; iteration++) {
+      for (let a = 0; a < d; a++) {
+        let sum = 0
+        for (let b = 0; b < d; b++) sum += covariance[a * d + b]! * vector[b]!
+        next[a] = sum
+      }
+      const norm = Math.hypot(...next)
+      if (norm === 0) break
+      let change = 0
+      for (let j = 0; j < d; j++) {
+        const value = next[j]! / norm
+        change = Math.max(change, Math.abs(Math.abs(value) - Math.abs(vector[j]!)))
+        vector[j] = value
+      }
+      eigenvalue = norm
+      if (change < 1e-10) break
+    }
+    let largest = 0
+    for (let j = 0; j < d; j++) if (Math.abs(vector[j]!) > Math.abs(vector[largest]!)) largest = j
+    const sign = vector[largest]! < 0 ? -1 : 1
+    for (let j = 0; j < d; j++) components[c * d + j] = sign * vector[j]!
+    variances.push(eigenvalue)
+    // Deflate: remove this component's variance so the next iteration finds the next one.
+    for (let a = 0; a < d; a++) for (let b = 0; b < d; b++) covariance[a * d + b]! -= eigenvalue * vector[a]! * vector[b]!
+  }
+  return {
+    mean,
+    components,
+    variances,
+    explainedRatio: variances.map((variance) => (total > 0 ? variance / total : 0)),
+  }
+}
+
+export interface Projection {
+  /** count × 2, row-major: x then y of each point. */
+  points: Float32Array
+  count: number
+  method: 'code' | 'pca'
+  /** For PCA: the fraction of variance each axis explains. */
+  explainedRatio?: [number, number]
+}
+
+/** 2-D positions for codes: the code itself when it has two dimensions, else its first two principal components. */
+export function projectTo2d(encoded: EncodedSplit): Projection {
+  const { codes, count, dimensions: d } = encoded
+  if (d === 2) return { points: Float32Array.from(codes), count, method: 'code' }
+  if (d === 1) {
+    const points = new Float32Array(count * 2)
+    for (let i = 0; i < count; i++) points[2 * i] = codes[i]!
+    return { points, count, method: 'code' }
+  }
+  const pca = principalComponents(encoded, 2)
+  const points = new Float32Array(count * 2)
+  for (let i = 0; i < count; i++) {
+    let x = 0
+    let y = 0
+    for (let j = 0; j < d; j++) {
+      const value = codes[i * d + j]! - pca.mean[j]!
+      x += value * pca.components[j]!
+      y += value * pca.components[d + j]!
+    }
+    points[2 * i] = x
+    points[2 * i + 1] = y
+  }
+  return { points, count, method: 'pca', explainedRatio: [pca.explainedRatio[0]!, pca.explainedRatio[1]!] }
+}
+
+/** Matplotlib's tab10, the colours the Keras blog's latent scatter uses; label n gets colour n mod 10. */
+export const LABEL_COLOURS: readonly (readonly [number, number, number])[] = [
+  [31, 119, 180],
+  [255, 127, 14],
+  [44, 160, 44],
+  [214, 39, 40],
+  [148, 103, 189],
+  [140, 86, 75],
+  [227, 119, 194],
+  [127, 127, 127],
+  [188, 189, 34],
+  [23, 190, 207],
+]
+
+// 3×5 pixel digits for the legend (rows top to bottom, 3 bits each), so the map needs no font.
+const DIGIT_GLYPHS = ['111101101101111', '010110010010111', '111001111100111', '111001111001111', '101101111001001',
+  '111100111001111', '111100111101111', '111001010010010', '111101111101111', '111101111001111']
+
+export interface LatentMapOptions {
+  /** Side of the square plot area in pixels (default 512); a legend strip is added below when labels are given. */
+  size?: number
+  /** Dot radius in pixels (default 1: 3×3 dots). */
+  radius?: number
+}
+
+/**
+ * An RGB image of the projected points on white, each dot coloured by its label (grey without labels), with a legend
+ * strip "0 ■ 1 ■ … 9 ■" underneath. Axes are scaled to the 1st–99th percentile so a few outliers do not squash the map.
+ */
+export function renderLatentMap(projection: Projection, labels?: Uint8Array, options: LatentMapOptions = {}): ImageData {
+  const size = options.size ?? 512
+  const radius = options.radius ?? 1
+  if (!Number.isInteger(size) || size < 32 || size > 4096) {
+    throw new BottleneckError('INVALID_INPUT', `The map size must be a whole number from 32 to 4096 pixels (got ${size}).`)
+  }
+  const { points, count } = projection
+  const legendHeight = labels ? 24 : 0
+  const height = size + legendHeight
+  const data = new Float32Array(height * size * 3).fill(1)
+  const paint = (row: number, column: number, colour: readonly [number, number, number]) => {
+    if (row < 0 || row >= height || column < 0 || column >= size) return
+    const offset = (row * size + column) * 3
+    data[offset] = colour[0] / 255
+    data[offset + 1] = colour[1] / 255
+    data[offset + 2] = colour[2] / 255
+  }
+  const range = (axis: 0 | 1): [number, number] => {
+    const values = Float32Array.from({ length: count }, (_, i) => points[2 * i + axis]!).sort()
+    const low = values[Math.floor(0.01 * (count - 1))]!
+    const high = values[Math.ceil(0.99 * (count - 1))]!
+    const pad = (high - low) * 0.05 || 1
+    return [low - pad, high + pad]
+  }
+  const [xLow, xHigh] = range(0)
+  const [yLow, yHigh] = range(1)
+  for (let i = 0; i < count; i++) {
+    const column = Math.round(((points[2 * i]! - xLow) / (xHigh - xLow)) * (size - 1))
+    // Image rows grow downwards; plots grow upwards.
+    const row = Math.round((1 - (points[2 * i + 1]! - yLow) / (yHigh - yLow)) * (size - 1))
+    const colour = labels ? LABEL_COLOURS[labels[i]! % 10]! : ([80, 80, 80] as const)
+    for (let dy = -radius; dy <= radius; dy++) for (let dx = -radius; dx <= radius; dx++) paint(row + dy, column + dx, colour)
+  }
+  if (labels) {
+    const slot = Math.floor(size / 10)
+    for (let digit = 0; digit < 10; digit++) {
+      const left = digit * slot + Math.floor((slot - 20) / 2)
+      const top = size + 7
+      const glyph = DIGIT_GLYPHS[digit]!
+      for (let gy = 0; gy < 5; gy++) {
+        for (let gx = 0; gx < 3; gx++) {
+          if (glyph[gy * 3 + gx] !== '1') continue
+          for (let s = 0; s < 4; s++) paint(top + gy * 2 + (s >> 1), left + gx * 2 + (s & 1), [0, 0, 0])
+        }
+      }
+      for (let y = 0; y < 10; y++) for (let x = 0; x < 10; x++) paint(top + y, left + 9 + x, LABEL_COLOURS[digit]!)
+    }
+  }
+  return { data, height, width: size, channels: 3 }
+}
+
+/** Encodes, projects and draws in one call: what `bottleneck latent MODEL -o map.png` shows. */
+export function latentMap(
+  autoencoder: Autoencoder,
+  split: ImageSplit,
+  options: LatentMapOptions & { limit?: number } = {},
+): { projection: Projection; image: ImageData } {
+  const encoded = encodeSplit(autoencoder, split, { limit: options.limit })
+  const projection = projectTo2d(encoded)
+  const labels = split.labels?.subarray(0, projection.count)
+  return { projection, image: renderLatentMap(projection, labels, options) }
+}
+
+function checkModelImage(autoencoder: Autoencoder, image: ImageData, which: string): void {
+  const [height, width, channels] = autoencoder.config.inputShape
+  if (image.height !== height || image.width !== width || image.channels !== channels || image.data.length !== height * width * channels) {
+    throw new BottleneckError(
+      'INVALID_INPUT',
+      `The ${which} image is ${image.height}×${image.width}×${image.channels} but the model takes ${height}×${width}×${channels}.`,
+    )
+  }
+}
+
+/**
+ * `steps` images (≥ 2) from `from` to `to`: both are encoded, their codes mixed linearly (t = 0 … 1) and decoded, so
+ * the first and last images are the reconstructions of the two inputs.
+ */
+export function interpolate(autoencoder: Autoencoder, from: ImageData, to: ImageData, steps = 10): ImageData[] {
+  const encoder = requireEncoder(autoencoder)
+  const decoder = requireDecoder(autoencoder)
+  checkModelImage(autoencoder, from, 'first')
+  checkModelImage(autoencoder, to, 'second')
+  if (!Number.isInteger(steps) || steps < 2 || steps > 100) {
+    throw new BottleneckError('INVALID_INPUT', `Interpolation needs from 2 to 100 steps (got ${steps}).`)
+  }
+  const shape = autoencoder.config.inputShape
+  const decoded = tf.tidy(() => {
+    const pair = tf.concat([tf.tensor4d(from.data, [1, ...shape]), tf.tensor4d(to.data, [1, ...shape])])
+    const codes = encoder.predict(pair) as tf.Tensor
+    const [a, b] = tf.split(codes, 2)
+    const t = tf.linspace(0, 1, steps).reshape([steps, ...codes.shape.slice(1).map(() => 1)])
+    const mixed = tf.add(tf.mul(tf.sub(1, t), a!), tf.mul(t, b!))
+    return (decoder.predict(mixed) as tf.Tensor).dataSync() as Float32Array
+  })
+  const imageSize = shape[0] * shape[1] * shape[2]
+  return Array.from({ length: steps }, (_, i) => ({
+    data: decoded.slice(i * imageSize, (i + 1) * imageSize),
+    height: shape[0],
+    width: shape[1],
+    channels: shape[2],
+  }))
+}
+
+/** Lays equally sized images out in a grid, row by row (`columns` per row). */
+export function tileImages(images: readonly ImageData[], columns: number): ImageData {
+  const first = images[0]
+  if (!first) throw new BottleneckError('INVALID_INPUT', 'There are no images to lay out.')
+  const { height, width, channels } = first
+  const rows = Math.ceil(images.length / columns)
+  const out = new Float32Array(rows * height * columns * width * channels)
+  images.forEach((image, index) => {
+    if (image.height !== height || image.width !== width || image.channels !== channels) {
+      throw new BottleneckError('INVALID_INPUT', 'All images of a grid must have the same size.')
+    }
+    const top = Math.floor(index / columns) * height
+    const left = (index % columns) * width
+    for (let y = 0; y < height; y++) {
+      const target = ((top + y) * columns * width + left) * channels
+      out.set(image.data.subarray(y * width * channels, (y + 1) * width * channels), target)
+    }
+  })
+  return { data: out, height: rows * height, width: columns * width, channels }
+}
+
+/**
+ * Inverse of the standard normal CDF (Acklam's rational approximation, relative error < 1.2e-9): the scipy
+ * `norm.ppf` the Keras blog uses to place its grid so each cell covers equal prior probability.
+ */
+export function normalQuantile(p: number): number {
+  if (!(p > 0 && p < 1)) throw new BottleneckError('INVALID_INPUT', `A normal quantile needs 0 < p < 1 (got ${p}).`)
+  const a = [-3.969683028665376e1, 2.209460984245205e2, -2.759285104469687e2, 1.38357751867269e2, -3.066479806614716e1, 2.506628277459239]
+  const b = [-5.447609879822406e1, 1.615858368580409e2, -1.556989798598866e2, 6.680131188771972e1, -1.328068155288572e1]
+  const c = [-7.784894002430293e-3, -3.223964580411365e-1, -2.400758277161838, -2.549732539343734, 4.374664141464968, 2.938163982698783]
+  const d = [7.784695709041462e-3, 3.224671290700398e-1, 2.445134137142996, 3.754408661907416]
+  const low = 0.02425
+  if (p < low) {
+    const q = Math.sqrt(-2 * Math.log(p))
+    return (((((c[0]! * q + c[1]!) * q + c[2]!) * q + c[3]!) * q + c[4]!) * q + c[5]!) / ((((d[0]! * q + d[1]!) * q + d[2]!) * q + d[3]!) * q + 1)
+  }
+  if (p > 1 - low) return -normalQuantile(1 - p)
+  const q = p - 0.5
+  const r = q * q
+  return ((((((a[0]! * r + a[1]!) * r + a[2]!) * r + a[3]!) * r + a[4]!) * r + a[5]!) * q) /
+    (((((b[0]! * r + b[1]!) * r + b[2]!) * r + b[3]!) * r + b[4]!) * r + 1)
+}
+
+export interface ManifoldOptions {
+  /** Images per side (default 15, as in the Keras blog). */
+  n?: number
+  /** Probability range the grid spans (default 0.05–0.95, the blog's). */
+  from?: number
+  to?: number
+}
+
+/**
+ * The VAE's generated grid (the Keras blog's manifold figure): z over an n×n grid of the prior's quantiles
+ * (z₁ left → right, z₂ bottom → top, other code dimensions 0), each decoded to an image; one image of n×n digits.
+ */
+export function vaeManifold(autoencoder: Autoencoder, options: ManifoldOptions = {}): ImageData {
+  if (!isVariational(autoencoder)) {
+    throw new BottleneckError(
+      'INVALID_INPUT',
+      `Only a VAE can generate images from its prior; this model is ${autoencoder.config.architecture}.`,
+    )
+  }
+  const decoder = requireDecoder(autoencoder)
+  const n = options.n ?? 15
+  const from = options.from ?? 0.05
+  const to = options.to ?? 0.95
+  if (!Number.isInteger(n) || n < 2 || n > 50) {
+    throw new BottleneckError('INVALID_INPUT', `The grid needs from 2 to 50 images per side (got ${n}).`)
+  }
+  if (!(from > 0 && to < 1 && from < to)) {
+    throw new BottleneckError('INVALID_INPUT', `The grid's probability range must satisfy 0 < from < to < 1 (got ${from}–${to}).`)
+  }
+  const codeSize = autoencoder.config.codeSize
+  const quantiles = Array.from({ length: n }, (_, i) => normalQuantile(from + ((to - from) * i) / (n - 1)))
+  const z = new Float32Array(n * n * codeSize)
+  for (let row = 0; row < n; row++) {
+    for (let column = 0; column < n; column++) {
+      const offset = (row * n + column) * codeSize
+      z[offset] = quantiles[column]!
+      if (codeSize > 1) z[offset + 1] = quantiles[n - 1 - row]!
+    }
+  }
+  const shape = autoencoder.config.inputShape
+  const decoded = tf.tidy(() => (decoder.predict(tf.tensor2d(z, [n * n, codeSize])) as tf.Tensor).dataSync() as Float32Array)
+  const imageSize = shape[0] * shape[1] * shape[2]
+  const images = Array.from({ length: n * n }, (_, i) => ({
+    data: decoded.subarray(i * imageSize, (i + 1) * imageSize),
+    height: shape[0],
+    width: shape[1],
+    channels: shape[2],
+  }))
+  return tileImages(images, n)
+}
