@@ -38,7 +38,6 @@ export default defineConfig({
           environment: 'node',
           include: ['tests/e2e/**/*.test.ts'],
           pool: 'forks',
-          fileParallelism: false,
           testTimeout: 600_000,
           hookTimeout: 600_000,
         },
