@@ -307,7 +307,8 @@ export const TrainingStatusSchema = z.object({
   run: z
     .object({
       runId: RunIdSchema,
-      modelId: ModelIdSchema,
+      /** Absent while a new run is starting (the store mints the id at the first save). */
+      modelId: ModelIdSchema.optional(),
       epoch: z.number().int(),
       epochs: z.number().int(),
       batch: z.number().int(),

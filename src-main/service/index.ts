@@ -16,6 +16,7 @@ import {
   type EventMessage,
   type EventName,
   type EventPayload,
+  type Architecture,
   type ModelDetail,
   type ModelSummary,
   type ParsedInput,
@@ -23,8 +24,10 @@ import {
   type Versions,
 } from '../contract/index'
 import { BottleneckError, isBottleneckError } from '../ml/errors'
+import { parseNoiseSpec } from '../ml/noise'
+import { openStore, type ModelMetadata } from '../store/index'
 import { TrainerHost, type Logger } from '../trainer/host'
-import { ModelRepository, newModelId, type ModelRecord } from '../trainer/model-repository'
+import { fromNoiseSpec } from '../trainer/images'
 import type { DatasetRef, TrainerEvent } from '../trainer/protocol'
 import type { SpawnTrainer } from '../trainer/transport'
 import type { Dialogs, Service } from './types'
@@ -76,39 +79,63 @@ async function writeJsonAtomic(path: string, value: unknown): Promise<void> {
   }
 }
 
-export function toSummary(record: ModelRecord): ModelSummary {
-  const last = record.history[record.history.length - 1]
-  const [height, width, channels] = record.config.inputShape
+/** Store ids are minted by the store; checking the form here keeps names and paths (which the store's `get`
+ * would also resolve) from ever reaching it through the contract. */
+const STORE_ID = /^[a-z0-9]{12}$/
+function checkModelId(id: string): string {
+  if (!STORE_ID.test(id))
+    throw new BottleneckError('MODEL_NOT_FOUND', `There is no model with the id "${id}".`)
+  return id
+}
+
+export function toSummary(metadata: ModelMetadata): ModelSummary {
+  const last = metadata.history[metadata.history.length - 1]
+  const [height, width, channels] = metadata.config.inputShape
   return {
-    id: record.id,
-    name: record.name,
-    architecture: record.config.architecture,
+    id: metadata.id,
+    name: metadata.name,
+    architecture: metadata.config.architecture as Architecture,
     inputShape: [height, width, channels],
-    codeSize: record.config.codeSize,
-    dataset: record.dataset.name,
-    epochs: record.history.length,
-    targetEpochs: record.targetEpochs,
+    codeSize: metadata.config.codeSize,
+    dataset: metadata.dataset.name,
+    epochs: metadata.epochs,
+    targetEpochs: metadata.targetEpochs,
     ...(last ? { loss: last.loss } : {}),
-    ...(last?.valLoss !== undefined ? { valLoss: last.valLoss } : {}),
-    createdAt: record.createdAt,
-    updatedAt: record.updatedAt,
+    ...(last?.val_loss !== undefined ? { valLoss: last.val_loss } : {}),
+    createdAt: metadata.createdAt,
+    updatedAt: metadata.updatedAt,
   }
 }
 
-function toDetail(record: ModelRecord): ModelDetail {
+function toDetail(metadata: ModelMetadata): ModelDetail {
+  let noise: ModelDetail['noise']
+  if (typeof metadata.noise === 'string') {
+    try {
+      noise = fromNoiseSpec(parseNoiseSpec(metadata.noise))
+    } catch {
+      noise = undefined
+    }
+  }
   return {
-    ...toSummary(record),
-    config: { ...record.config },
-    ...(record.noise ? { noise: record.noise } : {}),
-    ...(record.backend ? { backend: record.backend } : {}),
-    history: record.history,
-    ...(record.metrics ? { metrics: record.metrics } : {}),
+    ...toSummary(metadata),
+    config: { ...metadata.config },
+    ...(noise ? { noise } : {}),
+    backend: metadata.backend.name,
+    // The store keeps Keras' 0-based epoch index; people count from 1.
+    history: metadata.history.map((entry) => ({
+      epoch: entry.epoch + 1,
+      loss: entry.loss,
+      ...(entry.val_loss !== undefined ? { valLoss: entry.val_loss } : {}),
+      ...(entry.seconds !== undefined ? { durationMs: Math.round(entry.seconds * 1000) } : {}),
+    })),
+    ...(metadata.metrics ? { metrics: metadata.metrics } : {}),
   }
 }
 
 interface ActiveRun {
   runId: string
-  modelId: string
+  /** Known once the trainer saved the new model (its first checkpoint). */
+  modelId?: string
   epoch: number
   epochs: number
   batch: number
@@ -116,7 +143,6 @@ interface ActiveRun {
   loss?: number
   startedAt: string
   isNew: boolean
-  announced: boolean
   autoResumes: number
 }
 
@@ -126,7 +152,7 @@ export function createService(options: ServiceOptions): Service & {
 } {
   const log: Logger = options.log ?? ((level, message) => console[level === 'info' ? 'log' : level](message))
   const storeRoot = resolve(options.storeRoot)
-  const repository = new ModelRepository(storeRoot)
+  const store = openStore(storeRoot)
   const datasetsFile = join(storeRoot, 'datasets.json')
   const appVersion = options.appVersion ?? readAppVersion()
   const autoResumeLimit = options.autoResumeLimit ?? 2
@@ -166,10 +192,6 @@ export function createService(options: ServiceOptions): Service & {
             batches: event.payload.batches,
             loss: event.payload.loss,
           })
-          if (!run.announced) {
-            run.announced = true
-            if (run.isNew) emit('models.onChanged', { reason: 'created', id: run.modelId })
-          }
         }
         emit('training.onBatchProgress', event.payload)
         break
@@ -212,15 +234,16 @@ export function createService(options: ServiceOptions): Service & {
       error,
       trainerRestarted: crash.restarting,
     })
-    if (crashedRun && crash.restarting && crashedRun.autoResumes < autoResumeLimit && !closed) {
+    const modelId = crashedRun?.modelId
+    if (crashedRun && modelId && crash.restarting && crashedRun.autoResumes < autoResumeLimit && !closed) {
       // Same run id: to the UI this is one run that had a hiccup, not a new one.
-      resumeRun(crashedRun.modelId, undefined, crashedRun.runId, crashedRun.autoResumes + 1).catch(
+      resumeRun(modelId, undefined, crashedRun.runId, crashedRun.autoResumes + 1).catch(
         (resumeError: unknown) => {
           const shape = toErrorShape(resumeError)
           lastError = shape
           emit('training.onError', {
             runId: crashedRun.runId,
-            modelId: crashedRun.modelId,
+            modelId,
             error: shape,
             trainerRestarted: false,
           })
@@ -319,63 +342,87 @@ export function createService(options: ServiceOptions): Service & {
   }
 
   async function startRun(
-    modelId: string,
     runId: string,
-    params: { config?: ParsedInput<'training.start'>; epochs?: number; dataset: DatasetRef },
+    params: {
+      modelId?: string
+      config?: ParsedInput<'training.start'>
+      epochs?: number
+      dataset: DatasetRef
+    },
     autoResumes: number,
-  ) {
-    if (state !== 'idle')
+  ): Promise<{ runId: string; modelId: string }> {
+    if (state !== 'idle') {
       throw new BottleneckError(
         'TRAINING_BUSY',
         'A training is already running; cancel it or wait until it ends.',
       )
+    }
     state = 'starting'
-    run = {
+    const current: ActiveRun = {
       runId,
-      modelId,
+      ...(params.modelId ? { modelId: params.modelId } : {}),
       epoch: 0,
       epochs: params.config?.epochs ?? params.epochs ?? 0,
       batch: 0,
       batches: 0,
       startedAt: new Date().toISOString(),
       isNew: params.config !== undefined,
-      announced: false,
       autoResumes,
     }
+    run = current
     try {
-      await training.request('startTraining', {
+      const answer = await training.request('startTraining', {
         runId,
-        modelId,
         storeRoot,
         dataset: params.dataset,
+        ...(params.modelId ? { modelId: params.modelId } : {}),
         ...(params.config ? { config: params.config } : {}),
         ...(params.epochs !== undefined ? { epochs: params.epochs } : {}),
       })
-      if (run?.runId === runId && state === 'starting') state = 'running'
+      current.modelId = answer.modelId
+      if (run === current && state === 'starting') state = 'running'
+      if (current.isNew) emit('models.onChanged', { reason: 'created', id: answer.modelId })
+      return { runId, modelId: answer.modelId }
     } catch (error) {
-      if (run?.runId === runId) {
+      if (run === current) {
         run = undefined
         state = 'idle'
       }
       throw error
     }
-    return { runId, modelId }
+  }
+
+  async function datasetRefForSpec(spec: string, name: string): Promise<DatasetRef> {
+    const builtIn = BUILT_INS.find((ref) => ref.spec === spec)
+    if (builtIn) return builtIn
+    const stored = (await readStoredDatasets()).find((dataset) => dataset.spec === spec)
+    return stored ? { id: stored.id, spec, name: stored.name } : { id: 'external', spec, name }
   }
 
   async function resumeRun(modelId: string, epochs: number | undefined, runId: string, autoResumes: number) {
-    const record = await repository.get(modelId)
-    const target = epochs ?? record.targetEpochs
-    if (record.history.length >= target) {
+    const { metadata } = await store.get(checkModelId(modelId))
+    const target = epochs ?? metadata.targetEpochs
+    if (metadata.epochs >= target) {
       throw new BottleneckError(
         'INVALID_INPUT',
-        `"${record.name}" already has ${record.history.length} epochs; ask for more than that to continue.`,
+        `"${metadata.name}" already has ${metadata.epochs} epochs; ask for more than that to continue.`,
       )
     }
-    const dataset = await datasetRef(record.dataset.id).catch(() => record.dataset)
-    return startRun(modelId, runId, { epochs: target, dataset }, autoResumes)
+    const dataset = await datasetRefForSpec(metadata.dataset.spec, metadata.dataset.name)
+    return startRun(runId, { modelId, epochs: target, dataset }, autoResumes)
   }
 
   const newRunId = () => `run-${Date.now().toString(36)}-${randomBytes(3).toString('hex')}`
+
+  /** A folder name for an export: the model's name made file-system safe, plus its id so it is unique. */
+  function exportFolderName(metadata: ModelMetadata): string {
+    const slug = metadata.name
+      .toLowerCase()
+      .replace(/[^a-z0-9]+/g, '-')
+      .replace(/^-+|-+$/g, '')
+      .slice(0, 60)
+    return `${slug || 'model'}-${metadata.id}`
+  }
 
   // ------------------------------------------------------------------------------------------------------------
   // Calls
@@ -383,21 +430,28 @@ export function createService(options: ServiceOptions): Service & {
 
   type Implementations = { [N in CallName]: (input: ParsedInput<N>) => Promise<unknown> }
   const implementations: Implementations = {
-    'models.list': async () => (await repository.list()).map(toSummary),
-    'models.get': async ({ id }) => toDetail(await repository.get(id)),
+    'models.list': async () => {
+      const listed = await store.list()
+      for (const broken of listed.filter((model) => !model.metadata)) {
+        log('warn', `model folder ${broken.folder} is not readable: ${broken.problem}`)
+      }
+      return listed.flatMap((model) => (model.metadata ? [toSummary(model.metadata)] : []))
+    },
+    'models.get': async ({ id }) => toDetail((await store.get(checkModelId(id))).metadata),
     'models.rename': async ({ id, name }) => {
-      const record = await repository.updateRecord(id, (current) => ({
-        ...current,
-        name,
-        updatedAt: new Date().toISOString(),
-      }))
+      if (run?.modelId === id)
+        throw new BottleneckError(
+          'TRAINING_BUSY',
+          'This model is training; rename it when the training ends.',
+        )
+      const record = await store.rename(checkModelId(id), name)
       emit('models.onChanged', { reason: 'renamed', id })
-      return toSummary(record)
+      return toSummary(record.metadata)
     },
     'models.delete': async ({ id }) => {
       if (run?.modelId === id)
         throw new BottleneckError('TRAINING_BUSY', 'This model is training; cancel the training first.')
-      await repository.remove(id)
+      await store.remove(checkModelId(id))
       await inference.request('forgetModel', { modelId: id }).catch(() => undefined)
       emit('models.onChanged', { reason: 'deleted', id })
       return { deleted: true }
@@ -407,17 +461,18 @@ export function createService(options: ServiceOptions): Service & {
         dialogs.chooseFolder('Choose a Bottleneck model folder'),
       )
       if (folder === undefined) return null
-      const record = await repository.importFrom(folder)
-      emit('models.onChanged', { reason: 'imported', id: record.id })
-      return toSummary(record)
+      // Through the inference process: importing loads the weights once to prove they are complete.
+      const { id } = await inference.request('importModel', { storeRoot, source: folder })
+      emit('models.onChanged', { reason: 'imported', id })
+      return toSummary((await store.get(id)).metadata)
     },
     'models.export': async ({ id, path }) => {
-      const record = await repository.get(id)
+      const { metadata } = await store.get(checkModelId(id))
       const folder = await choosePath(path, (dialogs) =>
-        dialogs.chooseSaveFolder('Export the model into this folder', record.name),
+        dialogs.chooseSaveFolder('Export the model into this folder', metadata.name),
       )
       if (folder === undefined) return null
-      return { path: await repository.exportTo(id, folder) }
+      return { path: await store.export(id, join(folder, exportFolderName(metadata))) }
     },
     'datasets.builtIns': async () => Promise.all(BUILT_INS.map(builtInSummary)),
     'datasets.list': async () => {
@@ -431,7 +486,7 @@ export function createService(options: ServiceOptions): Service & {
       inference.request('previewSamples', { dataset: await datasetRef(datasetId), split, count, offset }),
     'training.start': async (config) => {
       const dataset = await datasetRef(config.datasetId)
-      return startRun(newModelId(config.architecture), newRunId(), { config, dataset }, 0)
+      return startRun(newRunId(), { config, dataset }, 0)
     },
     'training.cancel': async () => {
       if (state !== 'running' && state !== 'starting') return { cancelled: false }
@@ -486,7 +541,7 @@ export function createService(options: ServiceOptions): Service & {
     },
     'system.paths': async () => ({
       store: storeRoot,
-      models: repository.modelsDir,
+      models: join(storeRoot, 'models'),
       ...(options.logsDir ? { logs: options.logsDir } : {}),
     }),
   }

@@ -47,3 +47,19 @@ export function toNoiseSpec(noise: Noise | undefined): NoiseSpec {
       return { kind: 'mask', amount: noise.amount }
   }
 }
+
+/** The ML core's noise in the contract's vocabulary (for model details). */
+export function fromNoiseSpec(spec: NoiseSpec): Noise {
+  switch (spec.kind) {
+    case 'none':
+      return { type: 'none' }
+    case 'gaussian':
+      return { type: 'gaussian', stddev: spec.sigma }
+    case 'speckle':
+      return { type: 'speckle', stddev: spec.sigma }
+    case 'salt-pepper':
+      return { type: 'saltPepper', amount: spec.amount }
+    case 'mask':
+      return { type: 'mask', amount: spec.amount }
+  }
+}

@@ -23,7 +23,8 @@ export interface DatasetRef {
 
 export interface StartTrainingParams {
   runId: string
-  modelId: string
+  /** Resume: the model to continue. New training: omitted, the store mints the id at the first save. */
+  modelId?: string
   /** Root of the model store; the trainer saves a checkpoint there after every epoch. */
   storeRoot: string
   dataset: DatasetRef
@@ -36,7 +37,7 @@ export interface StartTrainingParams {
 /** Every request the trainer answers, with its params and result. */
 export interface TrainerMethods {
   backend: { params: Record<string, never>; result: BackendInfo }
-  startTraining: { params: StartTrainingParams; result: { started: true } }
+  startTraining: { params: StartTrainingParams; result: { started: true; modelId: string } }
   cancelTraining: { params: Record<string, never>; result: { cancelled: boolean } }
   encode: { params: { storeRoot: string; modelId: string; images: Image[] }; result: { codes: number[][] } }
   decode: { params: { storeRoot: string; modelId: string; codes: number[][] }; result: { images: Image[] } }
@@ -48,6 +49,8 @@ export interface TrainerMethods {
     params: { storeRoot: string; modelId: string; images: Image[]; noise?: Noise; seed?: number }
     result: { images: Image[]; noisy?: Image[]; metrics?: Metrics[] }
   }
+  /** Copies a model folder into the store; loads it once to prove it is complete (which needs TensorFlow). */
+  importModel: { params: { storeRoot: string; source: string }; result: { id: string } }
   inspectDataset: { params: { dataset: DatasetRef }; result: Omit<DatasetSummary, 'kind' | 'path'> }
   previewSamples: {
     params: { dataset: DatasetRef; split: 'train' | 'test'; count: number; offset: number }

@@ -8,7 +8,6 @@ import {
   buildAutoencoder,
   createModelConfig,
   getArchitecture,
-  restoreAutoencoder,
   type Autoencoder,
   type ModelConfig,
 } from '../ml/architectures/index'
@@ -16,10 +15,10 @@ import { initBackend, type BackendName } from '../ml/backend'
 import { loadDataset, type ImageDataset } from '../ml/datasets'
 import { BottleneckError, isBottleneckError } from '../ml/errors'
 import { meanSquaredError, peakSignalToNoiseRatio, structuralSimilarity } from '../ml/metrics'
-import { applyNoise, type NoiseSpec } from '../ml/noise'
-import { fit } from '../ml/train'
+import { applyNoise, formatNoiseSpec, parseNoiseSpec, type NoiseSpec } from '../ml/noise'
+import { createAdam, fit } from '../ml/train'
+import { openStore, type ModelMetadata, type Store } from '../store/index'
 import { floatToImage, stackImages, toNoiseSpec } from './images'
-import { ModelRepository, type ModelRecord } from './model-repository'
 import {
   isParentMessage,
   type ChildMessage,
@@ -69,27 +68,31 @@ function toErrorShape(error: unknown): { code: string; message: string } {
 // Caches: a model loaded for inference is kept until its checkpoint changes; datasets are kept one at a time.
 // ---------------------------------------------------------------------------------------------------------------
 
-const repositories = new Map<string, ModelRepository>()
-function repository(root: string): ModelRepository {
-  let found = repositories.get(root)
-  if (!found) repositories.set(root, (found = new ModelRepository(root)))
+const stores = new Map<string, Store>()
+function storeAt(root: string): Store {
+  let found = stores.get(root)
+  if (!found) stores.set(root, (found = openStore(root)))
   return found
 }
 
-const loadedModels = new Map<string, { updatedAt: string; autoencoder: Autoencoder; record: ModelRecord }>()
+/** The service checks ids against this before they reach the store, whose `get` also accepts names and paths. */
+const STORE_ID = /^[a-z0-9]{12}$/
+function checkId(modelId: string): void {
+  if (!STORE_ID.test(modelId))
+    throw new BottleneckError('MODEL_NOT_FOUND', `There is no model with the id "${modelId}".`)
+}
 
-async function loadForInference(
-  storeRoot: string,
-  modelId: string,
-): Promise<{ autoencoder: Autoencoder; record: ModelRecord }> {
-  const store = repository(storeRoot)
+const loadedModels = new Map<string, { updatedAt: string; autoencoder: Autoencoder }>()
+
+async function loadForInference(storeRoot: string, modelId: string): Promise<{ autoencoder: Autoencoder }> {
+  checkId(modelId)
+  const store = storeAt(storeRoot)
   const record = await store.get(modelId)
   const cached = loadedModels.get(modelId)
-  if (cached && cached.updatedAt === record.updatedAt) return cached
-  const { model } = await store.loadModel(modelId)
-  const autoencoder = restoreAutoencoder(record.config, model)
+  if (cached && cached.updatedAt === record.metadata.updatedAt) return cached
+  const { autoencoder } = await store.load(modelId)
   cached?.autoencoder.dispose()
-  const entry = { updatedAt: record.updatedAt, autoencoder, record }
+  const entry = { updatedAt: record.metadata.updatedAt, autoencoder }
   loadedModels.set(modelId, entry)
   return entry
 }
@@ -251,16 +254,39 @@ const previewSamples: Handler<'previewSamples'> = async ({ dataset: ref, split, 
 /** Test images shown after every epoch; fixed so the UI can watch the same digits improve. */
 const SAMPLE_COUNT = 8
 
-let activeRun: { runId: string; modelId: string; controller: AbortController } | undefined
-let backendName = 'unknown'
+interface ActiveRun {
+  runId: string
+  modelId?: string
+  controller: AbortController
+}
+let activeRun: ActiveRun | undefined
+let backendInfo: { name: string; tfjsVersion: string } = { name: 'unknown', tfjsVersion: tf.version.tfjs }
 
-async function runTraining(params: StartTrainingParams, controller: AbortController): Promise<void> {
-  const store = repository(params.storeRoot)
-  let record: ModelRecord
-  let autoencoder: Autoencoder
-  let targetEpochs: number
+/** The store keeps noise as the spec text the CLI uses (`gaussian:0.5`), so both read each other's models. */
+function noiseFromMetadata(noise: unknown): NoiseSpec {
+  if (typeof noise === 'string') return parseNoiseSpec(noise)
+  return { kind: 'none' }
+}
+
+/** Everything a run needs once its model exists in the store. */
+interface PreparedRun {
+  modelId: string
+  metadata: ModelMetadata
+  autoencoder: Autoencoder
+  optimizer: tf.Optimizer
+  dataset: ImageDataset
+  noise: NoiseSpec
+}
+
+/**
+ * New run: loads the data, builds the model and saves it as epoch 0, so the store mints its id and the model is
+ * listed (and resumable) before the first batch. Resume: loads the last checkpoint with its Adam state.
+ */
+async function prepareRun(params: StartTrainingParams): Promise<PreparedRun> {
+  const store = storeAt(params.storeRoot)
   if (params.config) {
     const config = params.config
+    getArchitecture(config.architecture)
     const dataset = await datasetFor(params.dataset, config.trainLimit, config.testLimit)
     const modelConfig = createModelConfig(
       config.architecture,
@@ -272,70 +298,103 @@ async function runTraining(params: StartTrainingParams, controller: AbortControl
         seed: config.seed,
       },
     )
-    autoencoder = buildAutoencoder(modelConfig)
-    const now = new Date().toISOString()
-    targetEpochs = config.epochs
-    record = {
-      id: params.modelId,
-      name: config.name ?? `${config.architecture} on ${params.dataset.name}`,
-      config: modelConfig,
-      dataset: params.dataset,
-      noise: config.noise,
-      backend: backendName,
-      createdAt: now,
-      updatedAt: now,
-      targetEpochs,
-      batchSize: config.batchSize,
-      trainLimit: config.trainLimit,
-      testLimit: config.testLimit,
-      history: [],
+    const noise = toNoiseSpec(config.noise)
+    const autoencoder = buildAutoencoder(modelConfig)
+    const optimizer = createAdam(modelConfig.learningRate)
+    try {
+      const metadata: Omit<ModelMetadata, 'id' | 'formatVersion' | 'createdAt' | 'updatedAt'> = {
+        name: config.name ?? `${config.architecture} on ${params.dataset.name}`,
+        config: modelConfig,
+        dataset: {
+          spec: params.dataset.spec,
+          name: params.dataset.name,
+          trainCount: dataset.train.count,
+          testCount: dataset.test.count,
+        },
+        noise: noise.kind === 'none' ? undefined : formatNoiseSpec(noise),
+        backend: backendInfo,
+        epochs: 0,
+        targetEpochs: config.epochs,
+        batchSize: config.batchSize,
+        history: [],
+      }
+      const record = await store.save({ metadata, model: autoencoder.model })
+      return { modelId: record.id, metadata: record.metadata, autoencoder, optimizer, dataset, noise }
+    } catch (error) {
+      autoencoder.dispose()
+      optimizer.dispose()
+      throw error
     }
-    // Saved before the first batch so the model is listed (and resumable) from the start.
-    await store.save(record, autoencoder.model)
-  } else {
-    const loaded = await store.loadModel(params.modelId)
-    record = loaded.record
-    autoencoder = restoreAutoencoder(record.config, loaded.model)
-    targetEpochs = params.epochs ?? record.targetEpochs
-    record = { ...record, targetEpochs }
   }
-
+  const modelId = params.modelId ?? ''
+  checkId(modelId)
+  const { record, autoencoder } = await store.load(modelId)
+  const optimizer = createAdam(record.metadata.config.learningRate)
   try {
-    const dataset = await datasetFor(record.dataset, record.trainLimit, record.testLimit)
-    const [height, width, channels] = record.config.inputShape
+    await store.restoreOptimizer(record, optimizer)
+    // The same subset the run started with: the store records how many images were used.
+    const dataset = await datasetFor(
+      { id: params.dataset.id, spec: record.metadata.dataset.spec, name: record.metadata.dataset.name },
+      record.metadata.dataset.trainCount,
+      record.metadata.dataset.testCount,
+    )
+    const [height, width, channels] = record.metadata.config.inputShape
     if (dataset.height !== height || dataset.width !== width || dataset.channels !== channels) {
       throw new BottleneckError(
         'INVALID_INPUT',
         `The dataset's images are not ${width}×${height}×${channels} like the model's.`,
       )
     }
-    const noiseSpec = toNoiseSpec(record.noise)
-    const imageSize = height * width * channels
-    const sampleCount = Math.min(SAMPLE_COUNT, dataset.test.count)
-    const sampleData = dataset.test.images.subarray(0, sampleCount * imageSize)
-    const initialEpoch = record.history.length
-    const started = Date.now()
+    const metadata = { ...record.metadata, targetEpochs: params.epochs ?? record.metadata.targetEpochs }
+    return {
+      modelId,
+      metadata,
+      autoencoder,
+      optimizer,
+      dataset,
+      noise: noiseFromMetadata(record.metadata.noise),
+    }
+  } catch (error) {
+    autoencoder.dispose()
+    optimizer.dispose()
+    throw error
+  }
+}
 
+async function runTraining(
+  params: StartTrainingParams,
+  run: PreparedRun,
+  controller: AbortController,
+): Promise<void> {
+  const store = storeAt(params.storeRoot)
+  const { modelId, autoencoder, optimizer, dataset, noise } = run
+  let metadata = run.metadata
+  const [height, width, channels] = metadata.config.inputShape
+  const imageSize = height * width * channels
+  const sampleCount = Math.min(SAMPLE_COUNT, dataset.test.count)
+  const sampleData = dataset.test.images.subarray(0, sampleCount * imageSize)
+  const targetEpochs = metadata.targetEpochs
+  const started = Date.now()
+  try {
     const history = await fit(
       autoencoder,
       { train: dataset.train, validation: dataset.test },
       {
         epochs: targetEpochs,
-        initialEpoch,
-        batchSize: record.batchSize,
-        seed: record.config.seed,
+        initialEpoch: metadata.epochs,
+        batchSize: metadata.batchSize,
+        seed: metadata.config.seed,
         signal: controller.signal,
+        optimizer,
         noise:
-          noiseSpec.kind === 'none'
-            ? undefined
-            : (clean, seed) => applyNoise(clean, noiseSpec, seed) as tf.Tensor4D,
+          noise.kind === 'none' ? undefined : (clean, seed) => applyNoise(clean, noise, seed) as tf.Tensor4D,
         onBatchEnd(progress) {
           post({
             type: 'event',
             name: 'training.onBatchProgress',
             payload: {
               runId: params.runId,
-              modelId: record.id,
+              modelId,
               epoch: progress.epoch + 1,
               epochs: progress.epochs,
               batch: progress.batch + 1,
@@ -347,35 +406,33 @@ async function runTraining(params: StartTrainingParams, controller: AbortControl
           })
         },
         async onEpochEnd(logs) {
-          record = {
-            ...record,
-            updatedAt: new Date().toISOString(),
-            backend: backendName,
-            history: [
-              ...record.history,
-              {
-                epoch: logs.epoch + 1,
-                loss: logs.loss,
-                valLoss: logs.val_loss,
-                durationMs: Math.round(logs.seconds * 1000),
-              },
-            ],
-          }
-          await store.save(record, autoencoder.model)
+          const { id: _id, formatVersion: _format, updatedAt: _updated, ...rest } = metadata
+          const record = await store.save({
+            id: modelId,
+            metadata: {
+              ...rest,
+              backend: backendInfo,
+              epochs: logs.epoch + 1,
+              history: [...metadata.history, logs],
+            },
+            model: autoencoder.model,
+            optimizer,
+          })
+          metadata = record.metadata
           const samples =
             sampleCount === 0
               ? []
-              : sampleImages(autoencoder, sampleData, sampleCount, [height, width, channels], noiseSpec)
+              : sampleImages(autoencoder, sampleData, sampleCount, [height, width, channels], noise)
           post({
             type: 'event',
             name: 'training.onEpochEnd',
             payload: {
               runId: params.runId,
-              modelId: record.id,
+              modelId,
               epoch: logs.epoch + 1,
               epochs: targetEpochs,
               loss: logs.loss,
-              valLoss: logs.val_loss,
+              ...(logs.val_loss !== undefined ? { valLoss: logs.val_loss } : {}),
               durationMs: Math.round(logs.seconds * 1000),
               samples,
             },
@@ -392,15 +449,20 @@ async function runTraining(params: StartTrainingParams, controller: AbortControl
       name: 'training.onDone',
       payload: {
         runId: params.runId,
-        modelId: record.id,
+        modelId,
         status: history.cancelled ? 'cancelled' : 'completed',
-        epochs: record.history.length,
-        history: record.history,
+        epochs: metadata.epochs,
+        history: metadata.history.map((entry) => ({
+          epoch: entry.epoch + 1,
+          loss: entry.loss,
+          ...(entry.val_loss !== undefined ? { valLoss: entry.val_loss } : {}),
+          ...(entry.seconds !== undefined ? { durationMs: Math.round(entry.seconds * 1000) } : {}),
+        })),
       },
     })
   } finally {
     autoencoder.dispose()
-    // The inference cache may hold an older copy of this model; it reloads by updatedAt anyway.
+    optimizer.dispose()
   }
 }
 
@@ -433,22 +495,30 @@ const startTraining: Handler<'startTraining'> = async (params) => {
       'TRAINING_BUSY',
       'A training is already running; cancel it or wait until it ends.',
     )
-  // Fails now (as the call's answer) rather than later as an event when the architecture does not exist.
-  if (params.config) getArchitecture(params.config.architecture)
   const controller = new AbortController()
-  activeRun = { runId: params.runId, modelId: params.modelId, controller }
-  runTraining(params, controller)
+  const current: ActiveRun = { runId: params.runId, controller }
+  activeRun = current
+  let prepared: PreparedRun
+  try {
+    // Awaited: a bad config, a missing dataset or a failing first save is the call's answer, not a later event.
+    prepared = await prepareRun(params)
+  } catch (error) {
+    activeRun = undefined
+    throw error
+  }
+  current.modelId = prepared.modelId
+  runTraining(params, prepared, controller)
     .catch((error: unknown) => {
       post({
         type: 'event',
         name: 'training.failed',
-        payload: { runId: params.runId, modelId: params.modelId, error: toErrorShape(error) },
+        payload: { runId: params.runId, modelId: prepared.modelId, error: toErrorShape(error) },
       })
     })
     .finally(() => {
       activeRun = undefined
     })
-  return { started: true }
+  return { started: true, modelId: prepared.modelId }
 }
 
 const cancelTraining: Handler<'cancelTraining'> = async () => {
@@ -474,6 +544,10 @@ const handlers: { [M in TrainerMethod]: Handler<M> } = {
   denoise,
   inspectDataset,
   previewSamples,
+  importModel: async ({ storeRoot, source }) => {
+    const record = await storeAt(storeRoot).import(source)
+    return { id: record.id }
+  },
   forgetModel: async ({ modelId }) => {
     const cached = loadedModels.get(modelId)
     cached?.autoencoder.dispose()
@@ -526,7 +600,7 @@ async function main(): Promise<void> {
   const preferred = process.env.BOTTLENECK_BACKEND as BackendName | undefined
   try {
     const info = await initBackend(preferred || undefined)
-    backendName = info.name
+    backendInfo = { name: info.name, tfjsVersion: info.tfjsVersion }
     post({ type: 'ready', pid: process.pid, backend: { ...info } })
     log(
       'info',
