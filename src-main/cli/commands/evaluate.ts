@@ -1,0 +1,113 @@
+// `bottleneck eval` and `bottleneck figure`: score a saved model on its test set, and draw test digits above
+// their reconstructions (the Keras tutorial's figure).
+import * as tf from '@tensorflow/tfjs'
+import { loadDataset } from '../../ml/datasets'
+import { writePng } from '../../ml/image-io'
+import { evaluateReconstructions, METRIC_NAMES } from '../../ml/metrics'
+import { integerOption, stringOption, UsageError, type CommandSpec, type Parsed } from '../args'
+import { createContext } from '../context'
+import { fixed, table } from '../format'
+import { assertSameShape } from './train'
+import { checkOutputPath } from './images'
+
+export const evalSpec: CommandSpec = {
+  name: 'eval',
+  usage: 'bottleneck eval MODEL [--dataset SPEC] [--limit N] [--json]',
+  summary:
+    'Scores a model on the test set: binary cross-entropy (as Keras reports val_loss), MSE, PSNR (dB, data range 1) and SSIM. By default the test images the model was validated on, so BCE equals the val_loss train printed.',
+  options: {
+    dataset: { type: 'string', help: 'Dataset to score on (default: the one the model was trained on)', placeholder: 'SPEC' },
+    limit: { type: 'string', help: 'Use only the first N test images (default: as many as during training)', placeholder: 'N' },
+  },
+  positionals: [{ name: 'MODEL', required: true }],
+}
+
+export async function evalCommand(parsed: Parsed): Promise<number> {
+  const context = await createContext(parsed)
+  const ref = parsed.positionals[0]!
+  const { record, autoencoder } = await context.store.load(ref)
+  try {
+    const meta = record.metadata
+    const spec = stringOption(parsed.values, 'dataset') ?? meta.dataset.spec
+    const limit = integerOption(parsed.values, 'limit', 1, 100_000_000) ?? (spec === meta.dataset.spec ? meta.dataset.testCount : undefined)
+    const dataset = await loadDataset(spec, { limit: 0, testLimit: limit })
+    assertSameShape(dataset, autoencoder.config.inputShape)
+    const started = performance.now()
+    const scores = evaluateReconstructions(autoencoder.model, dataset.test, autoencoder.config.inputShape).mean
+    const seconds = (performance.now() - started) / 1000
+    const result = {
+      id: record.id,
+      name: meta.name,
+      dataset: dataset.name,
+      images: dataset.test.count,
+      backend: context.backend.name,
+      ...scores,
+    }
+    context.result(
+      result,
+      `${meta.name} (${record.id}) on ${dataset.test.count} ${dataset.name} test images (${seconds.toFixed(1)} s)\n` +
+        table([
+          [...METRIC_NAMES.map((m) => m.toUpperCase())],
+          [fixed(scores.bce), fixed(scores.mse), `${fixed(scores.psnr, 2)} dB`, fixed(scores.ssim)],
+        ]),
+    )
+    return 0
+  } finally {
+    autoencoder.dispose()
+  }
+}
+
+export const figureSpec: CommandSpec = {
+  name: 'figure',
+  usage: 'bottleneck figure MODEL -o figure.png [-n 10]',
+  summary: 'Draws the first n test images on top and their reconstructions below, as a PNG.',
+  options: {
+    output: { type: 'string', short: 'o', help: 'PNG file to write', placeholder: 'FILE' },
+    count: { type: 'string', short: 'n', help: 'Number of test images', defaultText: '10', placeholder: 'N' },
+    scale: { type: 'string', help: 'Pixel size in the figure', defaultText: '2', placeholder: 'K' },
+  },
+  positionals: [{ name: 'MODEL', required: true }],
+}
+
+export async function figureCommand(parsed: Parsed): Promise<number> {
+  const output = stringOption(parsed.values, 'output')
+  if (!output) throw new UsageError('figure needs -o FILE.png (see `bottleneck figure --help`).')
+  const count = integerOption(parsed.values, 'count', 1, 100) ?? 10
+  const scale = integerOption(parsed.values, 'scale', 1, 16) ?? 2
+  const path = await checkOutputPath(output)
+  const context = await createContext(parsed)
+  const { record, autoencoder } = await context.store.load(parsed.positionals[0]!)
+  try {
+    const [height, width, channels] = autoencoder.config.inputShape
+    const dataset = await loadDataset(record.metadata.dataset.spec, { limit: 0, testLimit: count })
+    assertSameShape(dataset, autoencoder.config.inputShape)
+    const n = dataset.test.count
+    const originals = dataset.test.images
+    const reconstructions = tf.tidy(() => {
+      const x = tf.tensor4d(originals, [n, height, width, channels])
+      return (autoencoder.model.predict(x) as tf.Tensor).dataSync() as Float32Array
+    })
+    const figureWidth = n * width * scale
+    const figureHeight = 2 * height * scale
+    const data = new Float32Array(figureWidth * figureHeight * channels)
+    const imageSize = height * width * channels
+    for (const [row, source] of [originals, reconstructions].entries()) {
+      for (let i = 0; i < n; i++) {
+        for (let y = 0; y < height * scale; y++) {
+          for (let x = 0; x < width * scale; x++) {
+            for (let c = 0; c < channels; c++) {
+              const from = i * imageSize + (Math.floor(y / scale) * width + Math.floor(x / scale)) * channels + c
+              const to = ((row * height * scale + y) * figureWidth + i * width * scale + x) * channels + c
+              data[to] = source[from]!
+            }
+          }
+        }
+      }
+    }
+    await writePng(path, { data, height: figureHeight, width: figureWidth, channels })
+    context.result({ id: record.id, output: path, images: n }, `Wrote ${path}: ${n} test images (top) and their reconstructions (bottom).`)
+    return 0
+  } finally {
+    autoencoder.dispose()
+  }
+}

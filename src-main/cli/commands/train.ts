@@ -1,0 +1,254 @@
+// `bottleneck train`: trains an autoencoder, checkpointing after every epoch so a killed run loses at most one
+// epoch (`--resume` continues it); Ctrl-C stops between batches and keeps the last saved epoch.
+import * as tf from '@tensorflow/tfjs'
+import {
+  buildAutoencoder,
+  createModelConfig,
+  DEFAULT_ARCHITECTURE,
+  listArchitectures,
+  type Autoencoder,
+} from '../../ml/architectures/index'
+import { loadDataset, type ImageDataset } from '../../ml/datasets'
+import { BottleneckError } from '../../ml/errors'
+import { evaluateReconstructions } from '../../ml/metrics'
+import { applyNoise, formatNoiseSpec, parseNoiseSpec, type NoiseSpec } from '../../ml/noise'
+import { createAdam, fit } from '../../ml/train'
+import type { EpochRecord, ModelMetadata, ModelRecord } from '../../store/index'
+import { integerOption, numberOption, stringOption, UsageError, type CommandSpec, type Parsed } from '../args'
+import { createContext } from '../context'
+import { fixed, formatDuration, progressBar } from '../format'
+
+export const trainSpec: CommandSpec = {
+  name: 'train',
+  usage: 'bottleneck train [--arch dense] [--dataset mnist] [--epochs 50] [options]',
+  summary:
+    'Trains an autoencoder and saves it to the store after every epoch. Ctrl-C stops cleanly and keeps the last saved epoch; --resume continues a stopped run.',
+  options: {
+    arch: { type: 'string', help: `Architecture (${listArchitectures().map((a) => a.name).join(', ')})`, defaultText: DEFAULT_ARCHITECTURE, placeholder: 'NAME' },
+    dataset: { type: 'string', help: 'mnist, or idx:FOLDER with train/t10k IDX files', defaultText: 'mnist', placeholder: 'SPEC' },
+    epochs: { type: 'string', help: 'Train until this many epochs are done', defaultText: '50', placeholder: 'N' },
+    'batch-size': { type: 'string', help: 'Images per training step', defaultText: '256', placeholder: 'N' },
+    'code-size': { type: 'string', help: 'Size of the code (latent) layer', defaultText: '32', placeholder: 'N' },
+    'learning-rate': { type: 'string', help: 'Adam learning rate', defaultText: '0.001', placeholder: 'LR' },
+    limit: { type: 'string', help: 'Use only the first N training images', placeholder: 'N' },
+    'test-limit': { type: 'string', help: 'Validate on only the first N test images', placeholder: 'N' },
+    seed: { type: 'string', help: 'Seed the initial weights and the shuffle for a reproducible run', placeholder: 'S' },
+    noise: { type: 'string', help: 'Corrupt inputs while training (a denoising autoencoder), e.g. gaussian:0.5', placeholder: 'SPEC' },
+    name: { type: 'string', help: 'Model name (free text; default "<arch> <code> on <dataset>")', placeholder: 'NAME' },
+    resume: { type: 'string', help: 'Continue training this model (id, name or folder) from its last saved epoch', placeholder: 'MODEL' },
+  },
+}
+
+interface Plan {
+  autoencoder: Autoencoder
+  dataset: ImageDataset
+  datasetSpec: string
+  name: string
+  epochs: number
+  initialEpoch: number
+  batchSize: number
+  noise?: NoiseSpec
+  record?: ModelRecord
+  history: EpochRecord[]
+}
+
+export async function trainCommand(parsed: Parsed): Promise<number> {
+  const { values } = parsed
+  // Every option is checked before the backend starts, so a typo fails in milliseconds.
+  const requestedEpochs = integerOption(values, 'epochs', 1, 100_000)
+  const requestedBatch = integerOption(values, 'batch-size', 1, 65_536)
+  const limit = integerOption(values, 'limit', 1, 100_000_000)
+  const testLimit = integerOption(values, 'test-limit', 1, 100_000_000)
+  const codeSize = integerOption(values, 'code-size', 1, 65_536)
+  const learningRate = numberOption(values, 'learning-rate', 0, 10)
+  const seed = integerOption(values, 'seed', 0, 2 ** 31 - 1)
+  const noiseText = stringOption(values, 'noise')
+  const noise = noiseText ? parseNoiseSpec(noiseText) : undefined
+  const resumeRef = stringOption(values, 'resume')
+  const context = await createContext(parsed)
+  const { store, say } = context
+  let plan: Plan
+  if (resumeRef) {
+    for (const flag of ['arch', 'code-size', 'learning-rate', 'seed', 'noise', 'dataset'] as const) {
+      if (values[flag] !== undefined) {
+        throw new UsageError(`--${flag} cannot change when resuming; the model keeps its own settings.`)
+      }
+    }
+    const { record, autoencoder } = await store.load(resumeRef)
+    const meta = record.metadata
+    const dataset = await loadDataset(meta.dataset.spec, {
+      limit: limit ?? meta.dataset.trainCount,
+      testLimit: testLimit ?? meta.dataset.testCount,
+    })
+    plan = {
+      autoencoder,
+      dataset,
+      datasetSpec: meta.dataset.spec,
+      name: stringOption(values, 'name') ?? meta.name,
+      epochs: requestedEpochs ?? meta.targetEpochs,
+      initialEpoch: meta.epochs,
+      batchSize: requestedBatch ?? meta.batchSize,
+      noise: typeof meta.noise === 'string' ? parseNoiseSpec(meta.noise) : undefined,
+      record,
+      history: meta.history,
+    }
+    if (plan.initialEpoch >= plan.epochs) {
+      autoencoder.dispose()
+      say(`${meta.name} (${record.id}) already has ${plan.initialEpoch} epochs; pass --epochs N with N > ${plan.initialEpoch} to train further.`)
+      return 0
+    }
+    say(`Resuming ${meta.name} (${record.id}) at epoch ${plan.initialEpoch + 1} of ${plan.epochs}.`)
+  } else {
+    const datasetSpec = stringOption(values, 'dataset') ?? 'mnist'
+    const dataset = await loadDataset(datasetSpec, { limit, testLimit })
+    const arch = stringOption(values, 'arch') ?? DEFAULT_ARCHITECTURE
+    const config = createModelConfig(arch, [dataset.height, dataset.width, dataset.channels], {
+      codeSize: codeSize ?? 32,
+      learningRate: learningRate ?? 0.001,
+      seed,
+    })
+    plan = {
+      autoencoder: buildAutoencoder(config),
+      dataset,
+      datasetSpec,
+      name: stringOption(values, 'name') ?? `${config.architecture} ${config.codeSize} on ${dataset.name}`,
+      epochs: requestedEpochs ?? 50,
+      initialEpoch: 0,
+      batchSize: requestedBatch ?? 256,
+      noise: noise?.kind === 'none' ? undefined : noise,
+      history: [],
+    }
+  }
+  return runTraining(context, plan)
+}
+
+async function runTraining(context: Awaited<ReturnType<typeof createContext>>, plan: Plan): Promise<number> {
+  const { store, say, backend } = context
+  const { autoencoder, dataset } = plan
+  const config = autoencoder.config
+  const adam = createAdam(config.learningRate)
+  if (plan.record && !(await store.restoreOptimizer(plan.record, adam))) {
+    say('(No optimizer state was saved with this model; Adam restarts its moment estimates.)')
+  }
+  const controller = new AbortController()
+  let interrupts = 0
+  const onSigint = () => {
+    interrupts += 1
+    if (interrupts > 1) {
+      process.stderr.write('\nStopped without waiting; the last saved epoch is kept.\n')
+      process.exit(130)
+    }
+    process.stderr.write('\nStopping after this batch… (Ctrl-C again to quit at once)\n')
+    controller.abort()
+  }
+  process.on('SIGINT', onSigint)
+  process.on('SIGTERM', onSigint)
+
+  const tty = process.stderr.isTTY === true && !context.json
+  const history = [...plan.history]
+  let record = plan.record
+  let lastMetrics: Record<string, number> | undefined
+  say(
+    `Training ${config.architecture} (code ${config.codeSize}) on ${dataset.name}: ${dataset.train.count} train / ${dataset.test.count} test images, ` +
+      `batch ${plan.batchSize}, epochs ${plan.initialEpoch + 1}–${plan.epochs}${plan.noise ? `, noise ${formatNoiseSpec(plan.noise)}` : ''}.`,
+  )
+  const shape = config.inputShape
+  const noise = plan.noise
+  try {
+    const result = await fit(
+      autoencoder,
+      { train: dataset.train, validation: dataset.test },
+      {
+        epochs: plan.epochs,
+        initialEpoch: plan.initialEpoch,
+        batchSize: plan.batchSize,
+        seed: config.seed,
+        signal: controller.signal,
+        optimizer: adam,
+        noise: noise ? (clean, seed) => applyNoise(clean, noise, seed) as tf.Tensor4D : undefined,
+        batchReportIntervalMs: tty ? 150 : Number.POSITIVE_INFINITY,
+        onBatchEnd: tty
+          ? (p) => {
+              process.stderr.write(
+                `\rEpoch ${p.epoch + 1}/${p.epochs} ${progressBar(p.batch + 1, p.batches)} ${p.batch + 1}/${p.batches}` +
+                  `  loss ${fixed(p.loss)}  ${Math.round(p.samplesPerSecond)} samples/s  ETA ${formatDuration(p.epochEtaSeconds)} (run ${formatDuration(p.etaSeconds)})\x1b[K`,
+              )
+            }
+          : undefined,
+        onEpochEnd: async (logs) => {
+          history.push(logs)
+          const last = logs.epoch === plan.epochs - 1
+          if (last) {
+            // Full test metrics go with the final checkpoint, so `models` and the UI can show them.
+            const scores = evaluateReconstructions(autoencoder.model, dataset.test, shape).mean
+            lastMetrics = Object.fromEntries(Object.entries(scores).filter(([, v]) => Number.isFinite(v))) as Record<string, number>
+          }
+          const metadata: Omit<ModelMetadata, 'id' | 'formatVersion' | 'createdAt' | 'updatedAt'> = {
+            name: plan.name,
+            config,
+            dataset: { spec: plan.datasetSpec, name: dataset.name, trainCount: dataset.train.count, testCount: dataset.test.count },
+            noise: plan.noise ? formatNoiseSpec(plan.noise) : undefined,
+            backend: { name: backend.name, tfjsVersion: backend.tfjsVersion },
+            epochs: logs.epoch + 1,
+            targetEpochs: plan.epochs,
+            batchSize: plan.batchSize,
+            history,
+            metrics: lastMetrics,
+          }
+          record = await store.save({ id: record?.id, metadata, model: autoencoder.model, optimizer: adam })
+          const line =
+            `Epoch ${logs.epoch + 1}/${plan.epochs}  ${formatDuration(logs.seconds)}  ${Math.round(logs.samplesPerSecond)} samples/s` +
+            `  loss ${fixed(logs.loss)}  val_loss ${fixed(logs.val_loss)}`
+          if (tty) process.stderr.write(`\r${line}\x1b[K\n`)
+          else if (!context.json) process.stdout.write(`${line}\n`)
+          else process.stderr.write(`${line}\n`)
+        },
+      },
+    )
+    if (tty) process.stderr.write('\x1b[K')
+    const summary = {
+      id: record?.id,
+      name: plan.name,
+      folder: record?.folder,
+      backend: backend.name,
+      epochs: record?.metadata.epochs ?? plan.initialEpoch,
+      targetEpochs: plan.epochs,
+      cancelled: result.cancelled,
+      history: result.epochs,
+      metrics: lastMetrics,
+    }
+    if (result.cancelled) {
+      say(
+        record
+          ? `\nCancelled. Kept epoch ${record.metadata.epochs}; continue with: bottleneck train --resume ${record.id}`
+          : '\nCancelled before the first epoch finished; nothing was saved.',
+      )
+    }
+    if (record) {
+      const final = history.at(-1)
+      context.result(
+        summary,
+        `Saved model ${record.id} "${plan.name}" in ${record.folder}\n` +
+          (final ? `final val_loss ${fixed(final.val_loss)}` : '') +
+          (lastMetrics ? `  mse ${fixed(lastMetrics.mse)}  psnr ${fixed(lastMetrics.psnr, 2)} dB  ssim ${fixed(lastMetrics.ssim)}` : ''),
+      )
+    } else {
+      context.result(summary)
+    }
+    return result.cancelled ? 130 : 0
+  } finally {
+    process.off('SIGINT', onSigint)
+    process.off('SIGTERM', onSigint)
+    adam.dispose()
+    autoencoder.dispose()
+  }
+}
+
+export function assertSameShape(dataset: ImageDataset, shape: readonly number[]): void {
+  if (dataset.height !== shape[0] || dataset.width !== shape[1] || dataset.channels !== shape[2]) {
+    throw new BottleneckError(
+      'INVALID_INPUT',
+      `The model expects ${shape.join('×')} images but ${dataset.name} has ${dataset.height}×${dataset.width}×${dataset.channels}.`,
+    )
+  }
+}

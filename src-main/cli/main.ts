@@ -1,0 +1,70 @@
+// Entry of the `bottleneck` command (bin/bottleneck.js runs it through tsx): picks the sub-command, runs it, and
+// turns every failure into one line for the user — the detail only with BOTTLENECK_DEBUG=1.
+import { isBottleneckError } from '../ml/errors'
+import { helpText, parseCommand, UsageError, type CommandSpec, type Parsed } from './args'
+import { evalCommand, evalSpec, figureCommand, figureSpec } from './commands/evaluate'
+import { encodeCommand, encodeSpec, reconstructCommand, reconstructSpec } from './commands/images'
+import { infoCommand, infoSpec, modelsCommand, modelsSpec } from './commands/models'
+import { trainCommand, trainSpec } from './commands/train'
+
+const COMMANDS: { spec: CommandSpec; run: (parsed: Parsed) => Promise<number> }[] = [
+  { spec: trainSpec, run: trainCommand },
+  { spec: evalSpec, run: evalCommand },
+  { spec: figureSpec, run: figureCommand },
+  { spec: encodeSpec, run: encodeCommand },
+  { spec: reconstructSpec, run: reconstructCommand },
+  { spec: modelsSpec, run: modelsCommand },
+  { spec: infoSpec, run: infoCommand },
+]
+
+function overview(): string {
+  const width = Math.max(...COMMANDS.map(({ spec }) => spec.name.length)) + 2
+  return [
+    'Usage: bottleneck COMMAND [options]   (bottleneck COMMAND --help for its options)',
+    '',
+    'Autoencoders on MNIST and other image sets, from the terminal.',
+    '',
+    'Commands:',
+    ...COMMANDS.map(({ spec }) => `  ${spec.name.padEnd(width)}${spec.summary.split('. ')[0]!.replace(/\.$/, '')}.`),
+    '',
+    'MODEL is a model id, its exact name, or a model folder. BOTTLENECK_BACKEND=tensorflow|wasm|cpu forces a backend;',
+    'BOTTLENECK_HOME (or --store DIR) sets the store.',
+  ].join('\n')
+}
+
+async function main(argv: string[]): Promise<number> {
+  const [name, ...rest] = argv
+  if (!name || name === '--help' || name === '-h' || name === 'help') {
+    process.stdout.write(`${overview()}\n`)
+    return name ? 0 : 2
+  }
+  if (name === '--version' || name === '-v') {
+    const { readFile } = await import('node:fs/promises')
+    const { version } = JSON.parse(await readFile(new URL('../../package.json', import.meta.url), 'utf8')) as { version: string }
+    process.stdout.write(`${version}\n`)
+    return 0
+  }
+  const command = COMMANDS.find(({ spec }) => spec.name === name)
+  if (!command) throw new UsageError(`Unknown command "${name}". Commands: ${COMMANDS.map((c) => c.spec.name).join(', ')}.`)
+  const parsed = parseCommand(command.spec, rest)
+  if (parsed === 'help') {
+    process.stdout.write(`${helpText(command.spec)}\n`)
+    return 0
+  }
+  return command.run(parsed)
+}
+
+function oneLine(error: unknown): string {
+  if (isBottleneckError(error)) return error.message
+  const message = error instanceof Error ? error.message : String(error)
+  const code = (error as NodeJS.ErrnoException | undefined)?.code
+  return `Unexpected error${code ? ` (${code})` : ''}: ${message.split('\n')[0]}`
+}
+
+try {
+  process.exitCode = await main(process.argv.slice(2))
+} catch (error) {
+  process.stderr.write(`bottleneck: ${oneLine(error)}\n`)
+  if (process.env.BOTTLENECK_DEBUG) console.error(error)
+  process.exitCode = error instanceof UsageError ? 2 : 1
+}
