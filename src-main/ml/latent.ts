@@ -104,8 +104,20 @@ export function principalComponents(encoded: EncodedSplit, k = 2): PrincipalComp
   const vector = new Float64Array(d)
   const next = new Float64Array(d)
   for (let c = 0; c < Math.min(k, d); c++) {
+    // Keeps the iterate orthogonal to the components already found: deflation alone leaves rounding residue that
+    // a power iteration on a (nearly) zero remainder would amplify back into the first direction.
+    const orthogonalise = (v: Float64Array) => {
+      for (let previous = 0; previous < c; previous++) {
+        let dot = 0
+        for (let j = 0; j < d; j++) dot += v[j]! * components[previous * d + j]!
+        for (let j = 0; j < d; j++) v[j]! -= dot * components[previous * d + j]!
+      }
+    }
     // Deterministic start that is not orthogonal to any eigenvector in practice.
     for (let j = 0; j < d; j++) vector[j] = 1 + j / d
+    orthogonalise(vector)
+    const startNorm = Math.hypot(...vector)
+    for (let j = 0; j < d; j++) vector[j]! /= startNorm
     let eigenvalue = 0
     for (let iteration = 0; iteration < 500; iteration++) {
       for (let a = 0; a < d; a++) {
@@ -113,8 +125,13 @@ export function principalComponents(encoded: EncodedSplit, k = 2): PrincipalComp
         for (let b = 0; b < d; b++) sum += covariance[a * d + b]! * vector[b]!
         next[a] = sum
       }
+      orthogonalise(next)
       const norm = Math.hypot(...next)
-      if (norm === 0) break
+      // No variance left in the remaining directions: keep the (orthogonal) start vector, eigenvalue 0.
+      if (norm <= 1e-12 * Math.max(total, 1e-300)) {
+        eigenvalue = 0
+        break
+      }
       let change = 0
       for (let j = 0; j < d; j++) {
         const value = next[j]! / norm
