@@ -9,6 +9,7 @@ import { createContext } from '../context'
 import { fixed, table } from '../format'
 import { assertSameShape } from './train'
 import { checkOutputPath } from './images'
+import { denoiseEvalOptions, denoiseEvalReport, parseBaselines } from './denoise-eval'
 
 export const evalSpec: CommandSpec = {
   name: 'eval',
@@ -18,11 +19,13 @@ export const evalSpec: CommandSpec = {
   options: {
     dataset: { type: 'string', help: 'Dataset to score on (default: the one the model was trained on)', placeholder: 'SPEC' },
     limit: { type: 'string', help: 'Use only the first N test images (default: as many as during training)', placeholder: 'N' },
+    ...denoiseEvalOptions,
   },
   positionals: [{ name: 'MODEL', required: true }],
 }
 
 export async function evalCommand(parsed: Parsed): Promise<number> {
+  parseBaselines(parsed.values)
   const context = await createContext(parsed)
   const ref = parsed.positionals[0]!
   const { record, autoencoder } = await context.store.load(ref)
@@ -32,6 +35,7 @@ export async function evalCommand(parsed: Parsed): Promise<number> {
     const limit = integerOption(parsed.values, 'limit', 1, 100_000_000) ?? (spec === meta.dataset.spec ? meta.dataset.testCount : undefined)
     const dataset = await loadDataset(spec, { limit: 0, testLimit: limit })
     assertSameShape(dataset, autoencoder.config.inputShape)
+    if (parsed.values.noise !== undefined) return denoiseEvalReport(context, parsed, { id: record.id, name: meta.name, autoencoder }, dataset)
     const started = performance.now()
     const scores = evaluateReconstructions(autoencoder.model, dataset.test, autoencoder.config.inputShape).mean
     const seconds = (performance.now() - started) / 1000

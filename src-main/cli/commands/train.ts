@@ -17,6 +17,7 @@ import type { EpochRecord, ModelMetadata, ModelRecord } from '../../store/index'
 import { integerOption, numberOption, stringOption, UsageError, type CommandSpec, type Parsed } from '../args'
 import { createContext } from '../context'
 import { fixed, formatDuration, progressBar } from '../format'
+import { applyPreset, presetOptions } from './preset'
 
 export const trainSpec: CommandSpec = {
   name: 'train',
@@ -36,6 +37,7 @@ export const trainSpec: CommandSpec = {
     noise: { type: 'string', help: 'Corrupt inputs while training (a denoising autoencoder), e.g. gaussian:0.5', placeholder: 'SPEC' },
     name: { type: 'string', help: 'Model name (free text; default "<arch> <code> on <dataset>")', placeholder: 'NAME' },
     resume: { type: 'string', help: 'Continue training this model (id, name or folder) from its last saved epoch', placeholder: 'MODEL' },
+    ...presetOptions,
   },
 }
 
@@ -54,6 +56,7 @@ interface Plan {
 
 export async function trainCommand(parsed: Parsed): Promise<number> {
   const { values } = parsed
+  applyPreset(values)
   // Every option is checked before the backend starts, so a typo fails in milliseconds.
   const requestedEpochs = integerOption(values, 'epochs', 1, 100_000)
   const requestedBatch = integerOption(values, 'batch-size', 1, 65_536)

@@ -29,7 +29,7 @@ export const denoiser: ArchitectureDefinition = {
   name: 'denoiser',
   description: 'Small U-Net (two scales, skip connections) for denoising: the mnist-denoise preset model.',
   // codeSize is not used by this model (no single code); kept for the common config.
-  defaults: { codeSize: 32, filters: 32 },
+  defaults: { codeSize: 32, filters: 16 },
   build(config) {
     const [height, width, channels] = config.inputShape
     if (height % 4 !== 0 || width % 4 !== 0) {
@@ -38,7 +38,7 @@ export const denoiser: ArchitectureDefinition = {
         `The denoiser pools twice by 2, so the image height and width must be multiples of 4 (got ${height}×${width}).`,
       )
     }
-    const f = positiveIntegerOption(config, 'filters', 32)
+    const f = positiveIntegerOption(config, 'filters', 16)
     let layerIndex = 0
     const conv = (filters: number, name: string, x: tf.SymbolicTensor, kernelSize = 3, activation: 'relu' | 'linear' = 'relu') =>
       tf.layers

@@ -1,0 +1,60 @@
+// `bottleneck eval MODEL --noise SPEC [--baselines median5,gaussian,nlm]`: scores a model as a denoiser — the test
+// images corrupted once with a fixed seed, then PSNR and SSIM for the noisy input, the model and each baseline, all on
+// the same noisy images.
+import type { Autoencoder } from '../../ml/architectures/index'
+import type { ImageDataset } from '../../ml/datasets'
+import { DENOISE_BASELINES, evaluateDenoising, type DenoiseBaseline } from '../../ml/denoise-eval'
+import { formatNoiseSpec, parseNoiseSpec } from '../../ml/noise'
+import { integerOption, stringOption, UsageError, type OptionSpec, type Parsed } from '../args'
+import type { CommandContext } from '../context'
+import { fixed, table } from '../format'
+
+export const denoiseEvalOptions: Record<string, OptionSpec> = {
+  noise: { type: 'string', help: 'Score denoising: corrupt the test inputs with this noise, e.g. gaussian:0.5', placeholder: 'SPEC' },
+  baselines: {
+    type: 'string',
+    help: `With --noise: also score classical denoisers (${DENOISE_BASELINES.join(', ')}; median is 3×3, median5 5×5)`,
+    placeholder: 'LIST',
+  },
+  'noise-seed': { type: 'string', help: 'With --noise: seed of the test noise', defaultText: '1234', placeholder: 'S' },
+}
+
+/** Parses the list before any work starts, so a typo fails at once. */
+export function parseBaselines(values: Parsed['values']): DenoiseBaseline[] {
+  const text = stringOption(values, 'baselines')
+  if (text === undefined) return []
+  if (stringOption(values, 'noise') === undefined) throw new UsageError('--baselines needs --noise SPEC (the noise the denoisers remove).')
+  const names = text.split(',').map((name) => name.trim()).filter(Boolean)
+  for (const name of names) {
+    if (!DENOISE_BASELINES.includes(name as DenoiseBaseline)) {
+      throw new UsageError(`Unknown baseline "${name}"; use ${DENOISE_BASELINES.join(', ')}.`)
+    }
+  }
+  return names as DenoiseBaseline[]
+}
+
+/** The denoising report of `eval --noise`; prints it and returns the exit code. */
+export function denoiseEvalReport(
+  context: CommandContext,
+  parsed: Parsed,
+  model: { id: string; name: string; autoencoder: Autoencoder },
+  dataset: ImageDataset,
+): number {
+  const spec = parseNoiseSpec(stringOption(parsed.values, 'noise')!)
+  const baselines = parseBaselines(parsed.values)
+  const seed = integerOption(parsed.values, 'noise-seed', 0, 2 ** 31 - 1) ?? 1234
+  const started = performance.now()
+  const evaluation = evaluateDenoising(model.autoencoder.model, dataset.test, model.autoencoder.config.inputShape, spec, { seed, baselines })
+  const seconds = (performance.now() - started) / 1000
+  const rows = [
+    ['', 'PSNR', 'SSIM'],
+    [model.name, `${fixed(evaluation.model!.psnr, 2)} dB`, fixed(evaluation.model!.ssim)],
+    ...Object.entries(evaluation.baselines).map(([name, score]) => [name, `${fixed(score.psnr, 2)} dB`, fixed(score.ssim)]),
+    ['noisy input', `${fixed(evaluation.noisy.psnr, 2)} dB`, fixed(evaluation.noisy.ssim)],
+  ]
+  context.result(
+    { id: model.id, name: model.name, dataset: dataset.name, images: evaluation.count, noise: formatNoiseSpec(spec), noiseSeed: seed, backend: context.backend.name, ...evaluation },
+    `${model.name} (${model.id}) denoising ${formatNoiseSpec(spec)} on ${evaluation.count} ${dataset.name} test images (${seconds.toFixed(1)} s)\n${table(rows)}`,
+  )
+  return 0
+}
