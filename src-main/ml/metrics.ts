@@ -63,14 +63,16 @@ const SSIM_SIGMA = 1.5
 const SSIM_C1 = (0.01 * 1) ** 2
 const SSIM_C2 = (0.03 * 1) ** 2
 
-function gaussianWindow(): tf.Tensor4D {
+/** The 1-D Gaussian as a [size, size − window + 1] matrix whose column j is the window placed at j ('valid'). */
+function gaussianBand(size: number): tf.Tensor2D {
   const half = (SSIM_WINDOW - 1) / 2
-  const line: number[] = []
-  for (let i = 0; i < SSIM_WINDOW; i++) line.push(Math.exp(-((i - half) ** 2) / (2 * SSIM_SIGMA ** 2)))
-  const total = line.reduce((a, b) => a + b, 0)
   const weights: number[] = []
-  for (const row of line) for (const column of line) weights.push((row * column) / total ** 2)
-  return tf.tensor4d(weights, [SSIM_WINDOW, SSIM_WINDOW, 1, 1])
+  for (let i = 0; i < SSIM_WINDOW; i++) weights.push(Math.exp(-((i - half) ** 2) / (2 * SSIM_SIGMA ** 2)))
+  const total = weights.reduce((a, b) => a + b, 0)
+  const outputs = size - SSIM_WINDOW + 1
+  const band = new Float32Array(size * outputs)
+  for (let j = 0; j < outputs; j++) for (let i = 0; i < SSIM_WINDOW; i++) band[(j + i) * outputs + j] = weights[i]! / total
+  return tf.tensor2d(band, [size, outputs])
 }
 
 /**
@@ -87,13 +89,22 @@ export function structuralSimilarity(targets: tf.Tensor4D, predictions: tf.Tenso
     )
   }
   return tf.tidy(() => {
-    const window = gaussianWindow()
-    // Channels become extra batch entries so one single-channel convolution filters them all.
-    const asGrey = (images: tf.Tensor4D) =>
-      tf.reshape(tf.transpose(images, [0, 3, 1, 2]), [count * channels, height, width, 1]) as tf.Tensor4D
-    const filter = (images: tf.Tensor4D) => tf.conv2d(images, window, 1, 'valid')
-    const x = asGrey(targets)
-    const y = asGrey(predictions)
+    const rows = gaussianBand(height)
+    const columns = gaussianBand(width)
+    const outHeight = height - SSIM_WINDOW + 1
+    const outWidth = width - SSIM_WINDOW + 1
+    const planes = count * channels
+    // Channels become extra planes so one filter handles them all.
+    const asPlanes = (images: tf.Tensor4D) => tf.transpose(images, [0, 3, 1, 2])
+    // The Gaussian is separable, so the 2-D filter is two matrix products (rows, then columns) — far faster than an
+    // 11×11 convolution on every backend. The result is the filtered plane transposed, which the mean ignores.
+    const filter = (plane: tf.Tensor) => {
+      const alongRows = tf.matMul(tf.reshape(plane, [planes * height, width]), columns)
+      const turned = tf.transpose(tf.reshape(alongRows, [planes, height, outWidth]), [0, 2, 1])
+      return tf.reshape(tf.matMul(tf.reshape(turned, [planes * outWidth, height]), rows), [planes, outWidth, outHeight])
+    }
+    const x = asPlanes(targets)
+    const y = asPlanes(predictions)
     const muX = filter(x)
     const muY = filter(y)
     const muXX = tf.mul(muX, muX)

@@ -65,6 +65,10 @@ describe('metrics', () => {
       const value = structuralSimilarity(x, noisy).dataSync()[0]!
       expect(value).toBeLessThan(0.9)
       expect(value).toBeCloseTo(referenceSsim(x.arraySync()[0]!, noisy.arraySync()[0]!), 4)
+      // Non-square images: rows and columns must not be swapped.
+      const a = tf.randomUniform([1, 13, 19, 1], 0, 1, 'float32', 5) as tf.Tensor4D
+      const b = tf.clipByValue(tf.add(a, tf.linspace(0, 0.5, 19).reshape([1, 1, 19, 1])), 0, 1) as tf.Tensor4D
+      expect(structuralSimilarity(a, b).dataSync()[0]).toBeCloseTo(referenceSsim(a.arraySync()[0]!, b.arraySync()[0]!), 4)
     })
     expect(tf.memory().numTensors).toBe(start)
   })
