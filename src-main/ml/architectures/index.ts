@@ -7,6 +7,7 @@ import { conv } from './conv'
 import { deep } from './deep'
 import { dense } from './dense'
 import { denoiser } from './denoiser'
+import { unet } from './unet'
 import { seq2seq } from './seq2seq'
 import { sparse } from './sparse'
 import { vae } from './vae'
@@ -60,6 +61,7 @@ function registry(): Partial<Record<ArchitectureName, ArchitectureDefinition>> {
     seq2seq,
     vae,
     denoiser,
+    unet,
   }
 }
 
