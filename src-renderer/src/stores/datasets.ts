@@ -21,5 +21,17 @@ export const useDatasetsStore = defineStore('datasets', () => {
     return added
   }
 
-  return { datasets, loaded, refresh, addFolder }
+  /**
+   * The dataset id for a model's `dataset` field, which holds the dataset's id or its display name depending on
+   * who saved the model (CLI or app); matched case-insensitively, falling back to the value itself.
+   */
+  async function resolveId(reference: string): Promise<string> {
+    if (!loaded.value) await refresh()
+    const wanted = reference.toLowerCase()
+    const match =
+      datasets.value.find((d) => d.id.toLowerCase() === wanted) ?? datasets.value.find((d) => d.name.toLowerCase() === wanted)
+    return match?.id ?? reference
+  }
+
+  return { datasets, loaded, refresh, addFolder, resolveId }
 })

@@ -234,7 +234,7 @@ export const useTrainingStore = defineStore('training', () => {
     if (status.run && status.state !== 'idle') {
       state.value = status.state
       runId.value = status.run.runId
-      modelId.value = status.run.modelId
+      modelId.value = status.run.modelId ?? null
     }
   }
 

@@ -1,0 +1,177 @@
+// End to end in Debian's Chromium against `npm run serve` with the real trainer: train a small model, draw with it
+// (and time the round trips, idle and during training), compare a dropped PNG, rename and delete the model.
+// Screenshots of every view go to tests/e2e/screenshots/; any console error fails the run.
+import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { existsSync, mkdirSync, writeFileSync } from 'node:fs'
+import sharp from 'sharp'
+import { buildRenderer } from './support/build'
+import { startServer, type RunningServer } from './support/server'
+import { CHROMIUM, openBrowser, type BrowserSession } from './support/browser'
+import { AppPage, ComparePage, DrawPage, ModelsPage, TrainPage } from './pages/app-page'
+
+const MODEL = 'e2e dense'
+const RENAMED = 'e2e dense (renamed)'
+const hasChromium = existsSync(CHROMIUM)
+
+function percentile(values: number[], p: number): number {
+  const sorted = [...values].sort((a, b) => a - b)
+  return sorted[Math.min(sorted.length - 1, Math.max(0, Math.ceil((p / 100) * sorted.length) - 1))] ?? NaN
+}
+
+/** A handwritten-looking "7", dark on white like a scan, so the view must invert it. */
+async function sevenPng(): Promise<Buffer> {
+  const svg = `<svg xmlns="http://www.w3.org/2000/svg" width="112" height="112">
+    <rect width="112" height="112" fill="white"/>
+    <path d="M28 30 L84 30 L50 92" stroke="black" stroke-width="11" fill="none" stroke-linecap="round"/></svg>`
+  return sharp(Buffer.from(svg)).png().toBuffer()
+}
+
+describe.skipIf(!hasChromium)('Bottleneck in the browser', () => {
+  let server: RunningServer
+  let session: BrowserSession
+  let app: AppPage
+  const figures: Record<string, unknown> = {}
+
+  beforeAll(async () => {
+    mkdirSync('tests/e2e/screenshots', { recursive: true })
+    await buildRenderer()
+    server = await startServer()
+    session = await openBrowser({ width: 1280, height: 800 })
+    app = new AppPage(session.page)
+    await app.open(server.url)
+  })
+
+  afterAll(async () => {
+    writeFileSync('tests/e2e/screenshots/figures.json', JSON.stringify(figures, null, 2))
+    await session?.close()
+    await server?.stop()
+  })
+
+  it('shows the Train view with the seed recipe, then trains a small model for one epoch', async () => {
+    const page = session.page
+    await expect(page.getByLabel('Architecture').inputValue()).resolves.toBe('dense')
+    await expect(page.getByLabel('Code size').inputValue()).resolves.toBe('32')
+    await app.screenshot('01-train-empty')
+    const train = new TrainPage(page)
+    await train.train({ epochs: 1, limit: 2000, name: MODEL })
+    await train.waitForFirstBatch()
+    await expect(page.getByText(/Backend: \w+/).textContent()).resolves.toMatch(/Backend: (tensorflow|wasm|cpu)/)
+    await app.screenshot('02-train-running')
+    await train.waitUntilFinished()
+    await page.getByRole('img', { name: 'Reconstruction 1' }).waitFor()
+    await app.screenshot('03-train-finished')
+  })
+
+  it('draws a stroke and shows the model input, code and reconstruction, quickly', async () => {
+    const page = session.page
+    await app.switchTo('draw')
+    const draw = new DrawPage(page)
+    await draw.pad().waitFor()
+    await draw.clearTimings()
+    await draw.stroke([
+      [0.3, 0.2],
+      [0.7, 0.2],
+      [0.45, 0.85],
+    ])
+    await draw.latency().waitFor()
+    await expect(page.getByRole('group', { name: /^Latent code: 32 values/ }).count()).resolves.toBe(1)
+    // More strokes, each move a request (latest wins), to get a latency sample.
+    for (let i = 0; i < 6; i++) {
+      await draw.stroke([
+        [0.2 + i * 0.1, 0.5],
+        [0.3 + i * 0.1, 0.6],
+        [0.2 + i * 0.1, 0.7],
+      ])
+    }
+    await page.waitForTimeout(300)
+    const idle = await draw.roundTrips()
+    expect(idle.length).toBeGreaterThan(5)
+    figures.drawIdle = { samples: idle.length, p50: percentile(idle, 50), p95: percentile(idle, 95), max: Math.max(...idle) }
+    await app.screenshot('04-draw')
+  })
+
+  it('keeps drawing responsive while another model trains', async () => {
+    const page = session.page
+    await app.switchTo('train')
+    const train = new TrainPage(page)
+    await train.train({ epochs: 3, limit: 2000, name: 'e2e background' })
+    await train.waitForFirstBatch()
+    await app.switchTo('draw')
+    const draw = new DrawPage(page)
+    await draw.pad().waitFor()
+    await draw.clearTimings()
+    for (let i = 0; i < 8; i++) {
+      await draw.stroke([
+        [0.25, 0.2 + i * 0.05],
+        [0.75, 0.25 + i * 0.05],
+        [0.5, 0.8],
+      ])
+    }
+    await page.waitForTimeout(500)
+    const busy = await draw.roundTrips()
+    expect(busy.length).toBeGreaterThan(5)
+    figures.drawDuringTraining = { samples: busy.length, p50: percentile(busy, 50), p95: percentile(busy, 95), max: Math.max(...busy) }
+    await app.screenshot('05-draw-during-training')
+    await app.switchTo('train')
+    if (await page.getByRole('button', { name: 'Cancel' }).isVisible()) {
+      await page.getByRole('button', { name: 'Cancel' }).click()
+      await page.getByRole('button', { name: 'Start training' }).waitFor({ timeout: 120_000 })
+    }
+  })
+
+  it('decodes a dropped PNG and shows its reconstruction with PSNR and SSIM', async () => {
+    const page = session.page
+    await app.switchTo('compare')
+    const compare = new ComparePage(page)
+    await compare.dropFile('seven.png', 'image/png', await sevenPng())
+    const row = compare.row('seven.png')
+    await row.getByText(/PSNR [\d.]+ dB/).waitFor({ timeout: 60_000 })
+    await expect(row.getByText(/SSIM [\d.]+/).count()).resolves.toBe(1)
+    await page.getByLabel('Synthetic noise type').selectOption('gaussian')
+    await row.getByRole('img', { name: 'Noisy seven.png' }).waitFor()
+    await page.getByRole('button', { name: 'Add test samples' }).click()
+    await expect.poll(() => page.locator('tbody tr').count(), { timeout: 60_000 }).toBe(9)
+    await page.waitForTimeout(300)
+    await app.screenshot('06-compare')
+  })
+
+  it('lists the model, shows its detail page, renames it and deletes it', async () => {
+    const page = session.page
+    await app.switchTo('models')
+    const models = new ModelsPage(page)
+    await models.row(MODEL).waitFor()
+    await app.screenshot('07-models')
+    await page.getByRole('link', { name: MODEL, exact: true }).click()
+    await page.getByRole('img', { name: 'Reconstruction 1' }).waitFor({ timeout: 60_000 })
+    await app.screenshot('08-model-detail')
+    await page.getByRole('button', { name: 'Back to all models' }).click()
+    await models.rename(MODEL, RENAMED)
+    await models.remove(RENAMED)
+    await expect(models.row(RENAMED).count()).resolves.toBe(0)
+  })
+
+  it('holds its layout at 1024×700 and follows a dark OS theme', async () => {
+    const dark = await openBrowser({ width: 1024, height: 700, colorScheme: 'dark' })
+    try {
+      const darkApp = new AppPage(dark.page)
+      await darkApp.open(server.url.replace(/\?token=.*/, `?token=${new URL(server.url).searchParams.get('token')}`))
+      const background = await dark.page.evaluate(() => getComputedStyle(document.body).backgroundColor)
+      expect(background).toBe('rgb(20, 22, 27)')
+      await darkApp.screenshot('09-dark-train-1024x700')
+      for (const view of ['draw', 'compare', 'models'] as const) {
+        await darkApp.switchTo(view)
+        await dark.page.waitForTimeout(200)
+        const overflow = await dark.page.evaluate(() => document.documentElement.scrollWidth - window.innerWidth)
+        expect(overflow, `${view} overflows horizontally at 1024 px`).toBeLessThanOrEqual(0)
+        await darkApp.screenshot(`10-dark-${view}-1024x700`)
+      }
+      expect(dark.consoleErrors).toEqual([])
+    } finally {
+      await dark.close()
+    }
+  })
+
+  it('logged no console errors', () => {
+    expect(session.consoleErrors).toEqual([])
+  })
+})
