@@ -2,6 +2,11 @@
 // and the typed error. Pure TypeScript (zod only, no Node): the renderer, the preload, the web shell and the
 // service all import this file, so a payload that parses here is safe to hand to the service.
 import { z } from 'zod'
+import { CALL_NAMES, EVENT_NAMES } from './runtime'
+
+// The zod-free half (names, ApiError, createApi, channels) lives in ./runtime so the sandboxed preload can bundle
+// it without zod; everything is re-exported here, so other code imports only '@contract' / './index'.
+export * from './runtime'
 
 // ---------------------------------------------------------------------------------------------------------------
 // Limits. Checked before any per-element work so a hostile 10^8-element array costs one length comparison.
@@ -61,31 +66,6 @@ export const ErrorSchema = z.object({
   message: z.string().max(2000),
 })
 export type ContractErrorShape = z.infer<typeof ErrorSchema>
-
-/** What every client (preload, WebSocket) throws when a call fails: `code` to switch on, `message` to show. */
-export class ApiError extends Error {
-  readonly code: string
-  constructor(code: string, message: string) {
-    super(message)
-    this.name = 'ApiError'
-    this.code = code
-  }
-}
-
-export function isApiError(error: unknown): error is ApiError {
-  return error instanceof ApiError
-}
-
-/** True for an ApiError and for the plain `{ code, message }` a preload call rejects with (see createApi). */
-export function isApiErrorLike(error: unknown): error is { code: string; message: string } {
-  if (error instanceof ApiError) return true
-  if (typeof error !== 'object' || error === null) return false
-  const { code, message } = error as { code?: unknown; message?: unknown }
-  return typeof code === 'string' && typeof message === 'string'
-}
-
-/** How a result crosses IPC and the WebSocket: never a thrown error (Electron would mangle its message). */
-export type Envelope<T> = { ok: true; value: T } | { ok: false; error: ContractErrorShape }
 
 /** Turns zod's issues into one sentence a person can act on (first issue, with its path). */
 export function describeIssues(error: z.ZodError): string {
@@ -191,7 +171,16 @@ const ImageBatchSchema = z
 
 const CodeSchema = numberArray({ maxLength: LIMITS.maxCodeSize, what: 'a latent code of finite numbers' })
 
-export const ArchitectureSchema = z.enum(['dense', 'sparse', 'deep', 'conv', 'seq2seq', 'vae', 'unet', 'denoiser'])
+export const ArchitectureSchema = z.enum([
+  'dense',
+  'sparse',
+  'deep',
+  'conv',
+  'seq2seq',
+  'vae',
+  'unet',
+  'denoiser',
+])
 export type Architecture = z.infer<typeof ArchitectureSchema>
 
 /** Noise applied to inputs (training a denoiser) or to an image before denoising it (to see the effect). */
@@ -469,16 +458,11 @@ export const calls = {
 
 export type Calls = typeof calls
 export type CallName = keyof Calls
-export const CALL_NAMES = Object.keys(calls) as CallName[]
 /** What a caller passes (defaults still optional). */
 export type CallInput<N extends CallName> = z.input<Calls[N]['input']>
 /** What the service receives after parsing (defaults filled in). */
 export type ParsedInput<N extends CallName> = z.output<Calls[N]['input']>
 export type CallOutput<N extends CallName> = z.output<Calls[N]['output']>
-
-export function isCallName(name: unknown): name is CallName {
-  return typeof name === 'string' && Object.prototype.hasOwnProperty.call(calls, name)
-}
 
 /** Parses a payload for a call; returns the typed value or the typed error. Never throws. */
 export function parseInput<N extends CallName>(
@@ -557,13 +541,8 @@ export const events = {
 
 export type Events = typeof events
 export type EventName = keyof Events
-export const EVENT_NAMES = Object.keys(events) as EventName[]
 export type EventPayload<E extends EventName> = z.output<Events[E]>
 export type EventMessage = { [E in EventName]: { name: E; payload: EventPayload<E> } }[EventName]
-
-export function isEventName(name: unknown): name is EventName {
-  return typeof name === 'string' && Object.prototype.hasOwnProperty.call(events, name)
-}
 
 // ---------------------------------------------------------------------------------------------------------------
 // The API shape both transports (preload over IPC, WebSocket in the browser) expose: `api.models.list()`.
@@ -616,50 +595,9 @@ export interface BottleneckApi {
   }
 }
 
-/** The two primitives a transport provides; `createApi` turns them into the namespaced API. */
-export interface Transport {
-  /** Sends one call; resolves with the envelope (never rejects for a failed call, only for a broken transport). */
-  invoke(name: CallName, payload: unknown): Promise<Envelope<unknown>>
-  /** Subscribes to one event; returns the unsubscribe function. */
-  subscribe(name: EventName, listener: (payload: unknown) => void): Unsubscribe
-}
-
-/**
- * Builds `api.models.list()` … from a transport, unwrapping envelopes into values or thrown ApiErrors.
- * `makeError` exists for the preload: Electron's contextBridge drops an Error's custom fields (our `code`), so
- * there a failed call rejects with a plain `{ name: 'ApiError', code, message }` object instead. Check failures
- * with `isApiErrorLike`, which accepts both forms.
- */
-export function createApi(
-  transport: Transport,
-  makeError: (code: string, message: string) => unknown = (code, message) => new ApiError(code, message),
-): BottleneckApi {
-  const api: Record<string, Record<string, unknown>> = {}
-  for (const name of CALL_NAMES) {
-    const [namespace, method] = name.split('.') as [string, string]
-    api[namespace] ??= {}
-    api[namespace][method] = async (payload?: unknown) => {
-      const envelope = await transport.invoke(name, payload ?? {})
-      if (envelope.ok) return envelope.value
-      throw makeError(envelope.error.code, envelope.error.message)
-    }
-  }
-  for (const name of EVENT_NAMES) {
-    const [namespace, method] = name.split('.') as [string, string]
-    api[namespace] ??= {}
-    api[namespace][method] = (listener: (payload: unknown) => void) => transport.subscribe(name, listener)
-  }
-  return api as unknown as BottleneckApi
-}
-
-/** IPC channel names (Electron): one prefix so the main process can refuse anything else. */
-export const IPC_PREFIX = 'bottleneck:'
-export const IPC_EVENT_CHANNEL = 'bottleneck:event'
-export function ipcChannel(name: CallName): string {
-  return `${IPC_PREFIX}${name}`
-}
-
-/** WebSocket frames (web shell): JSON text, one message per frame. */
-export type WsRequest = { type: 'call'; id: number; name: CallName; payload: unknown }
-export type WsResponse = { type: 'result'; id: number; envelope: Envelope<unknown> }
-export type WsEvent = { type: 'event'; name: EventName; payload: unknown }
+// Compile-time proof that ./runtime's name lists match the schemas above exactly (a missing or extra name fails tsc).
+type Same<A, B> = [A] extends [B] ? ([B] extends [A] ? true : false) : false
+const _callNamesMatch: Same<(typeof CALL_NAMES)[number], CallName> = true
+const _eventNamesMatch: Same<(typeof EVENT_NAMES)[number], EventName> = true
+void _callNamesMatch
+void _eventNamesMatch

@@ -71,7 +71,10 @@ export function createWsClient(options: WsClientOptions = {}): WsClient {
   let socket: WebSocketLike | null = null
   let closedByUser = false
   let nextId = 1
-  const pending = new Map<number, { resolve: (envelope: Envelope<unknown>) => void; timer: ReturnType<typeof setTimeout> }>()
+  const pending = new Map<
+    number,
+    { resolve: (envelope: Envelope<unknown>) => void; timer: ReturnType<typeof setTimeout> }
+  >()
   const listeners = new Map<EventName, Set<(payload: unknown) => void>>()
   // Calls made while (re)connecting wait here instead of failing.
   const queue: string[] = []
@@ -129,7 +132,10 @@ export function createWsClient(options: WsClientOptions = {}): WsClient {
     return new Promise((resolve) => {
       const timer = setTimeout(() => {
         pending.delete(id)
-        resolve({ ok: false, error: { code: 'TIMEOUT', message: `"${name}" did not answer within ${callTimeoutMs / 1000} s.` } })
+        resolve({
+          ok: false,
+          error: { code: 'TIMEOUT', message: `"${name}" did not answer within ${callTimeoutMs / 1000} s.` },
+        })
       }, callTimeoutMs)
       pending.set(id, { resolve, timer })
       const frame = JSON.stringify(request)

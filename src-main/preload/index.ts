@@ -2,14 +2,9 @@
 // bound to its own IPC channel. ipcRenderer itself never crosses the bridge, so the page cannot send arbitrary
 // channels or listen to anything but contract events.
 import { contextBridge, ipcRenderer, type IpcRendererEvent } from 'electron'
-import {
-  createApi,
-  ipcChannel,
-  isEventName,
-  IPC_EVENT_CHANNEL,
-  type Envelope,
-  type EventName,
-} from '../contract/index'
+import { createApi, ipcChannel, isEventName, IPC_EVENT_CHANNEL, type Envelope } from '../contract/runtime'
+// Types only (erased at build): the preload bundle must not pull zod in, a sandboxed preload cannot require it.
+import type { EventName } from '../contract/index'
 
 const listeners = new Map<EventName, Set<(payload: unknown) => void>>()
 
