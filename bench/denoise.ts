@@ -1,7 +1,8 @@
 // Trains (or loads) the `mnist-denoise` preset and scores it on the MNIST test set under the preset's noise, next to
 // the noisy input and the classical baselines, against the published anchors. Never run as a test.
 //   npx tsx bench/denoise.ts [--epochs N] [--limit N] [--test-limit N] [--filters N] [--batch-size N]
-//                            [--save DIR] [--load DIR] [--baselines median5,gaussian,nlm] [--monitor N]
+//                            [--save DIR] [--load DIR] [--baselines median5,gaussian,nlm] [--monitor N] [--max-minutes M]
+// --max-minutes stops training between batches when the time is up (the last finished epoch is what is scored).
 // --save writes model.json + weights.bin (tfjs layers format, what the store reads) after every epoch.
 import { mkdir, readFile } from 'node:fs/promises'
 import { join } from 'node:path'
@@ -80,12 +81,17 @@ console.log(
 const monitorCount = Math.min(numberOption('monitor') ?? 1000, dataset.test.count)
 const monitorSplit = { images: dataset.test.images.subarray(0, monitorCount * shape[0] * shape[1] * shape[2]), count: monitorCount }
 const started = performance.now()
+const maxMinutes = numberOption('max-minutes')
+const stop = new AbortController()
+const timer = maxMinutes ? setTimeout(() => stop.abort(), maxMinutes * 60_000) : undefined
+let epochsDone = 0
 if (!loadFrom || epochs > 0) {
   const save = option('save')
-  await fit(autoencoder, { train: dataset.train }, {
+  const history = await fit(autoencoder, { train: dataset.train }, {
     epochs,
     batchSize: numberOption('batch-size') ?? preset.batchSize,
     seed: 42,
+    signal: stop.signal,
     noise: (clean, seed) => applyNoise(clean, spec, seed) as tf.Tensor4D,
     onEpochEnd: async (logs) => {
       const score = evaluateDenoising(autoencoder.model, monitorSplit, shape, spec).model!
@@ -96,15 +102,25 @@ if (!loadFrom || epochs > 0) {
       if (save) await saveFolder(autoencoder.model, save)
     },
   })
+  epochsDone = history.epochs.length
 }
+clearTimeout(timer)
 const trainSeconds = (performance.now() - started) / 1000
+if (stop.signal.aborted && option('save')) {
+  // Score what was saved (the last whole epoch), not the weights of a half-finished one.
+  const saved = await loadFolder(option('save')!)
+  const weights = saved.getWeights()
+  autoencoder.model.setWeights(weights)
+  tf.dispose(weights)
+  saved.dispose()
+}
 const baselines = (option('baselines') ?? 'median5,gaussian').split(',').filter(Boolean) as DenoiseBaseline[]
 for (const name of baselines) {
   if (!DENOISE_BASELINES.includes(name)) throw new Error(`unknown baseline ${name}; use ${DENOISE_BASELINES.join(', ')}`)
 }
 const evaluation = evaluateDenoising(autoencoder.model, dataset.test, shape, spec, { baselines })
 const row = (label: string, psnr: number, ssim: number) => console.log(`${label.padEnd(42)} ${psnr.toFixed(2).padStart(6)} dB  ${ssim.toFixed(4)}`)
-console.log(`\nMNIST test (${evaluation.count} images), ${preset.noise}, backend ${backend.name}, ${epochs} epochs in ${trainSeconds.toFixed(0)} s`)
+console.log(`\nMNIST test (${evaluation.count} images), ${preset.noise}, backend ${backend.name}, ${epochsDone} epochs of ${dataset.train.count} images in ${trainSeconds.toFixed(0)} s`)
 row(`${preset.name} (this run)`, evaluation.model!.psnr, evaluation.model!.ssim)
 for (const [name, score] of Object.entries(evaluation.baselines)) row(`${name} (this run)`, score.psnr, score.ssim)
 row('noisy input (this run)', evaluation.noisy.psnr, evaluation.noisy.ssim)
