@@ -8,6 +8,7 @@ import {
   commitEntry,
   findEntries,
   installEntry,
+  removeAbandonedStaging,
   stageInstalledDeps,
   stagingDir,
 } from './native/cache.js'
@@ -15,7 +16,7 @@ import { compileAddon, verifyLinkage } from './native/compile.js'
 import { bindingTensorflowIncludes, cacheEntryName, locateTfjsNode, nativeCacheRoot, projectRoot } from './native/locations.js'
 import { runOfficialInstaller } from './native/official-route.js'
 import { StepError, getLogFile, runCommand, say, seconds, setLogFile } from './native/shell.js'
-import { DEFAULT_TENSORFLOW_VERSIONS, downloadWheel, extractWheel, findPython, removeWheel } from './native/wheel-route.js'
+import { DEFAULT_TENSORFLOW_VERSIONS, downloadWheel, extractWheel, findPython } from './native/wheel-route.js'
 
 const USAGE = `Usage: npm run setup:native -- [options]
   --check                   only run the final check (load, numbers, one conv training step)
@@ -161,10 +162,10 @@ async function tryOfficialRoute(tfjsNode, cacheRoot) {
 async function buildFromWheel(tfjsNode, cacheRoot, python, tensorflowVersion) {
   const entryName = cacheEntryName(tfjsNode.version, tensorflowVersion)
   const staging = stagingDir(cacheRoot, entryName)
-  let wheel = null
+  const downloadDir = join(cacheRoot, `download.partial-${process.pid}`)
   try {
     say('download', `pip download tensorflow-cpu==${tensorflowVersion} (manylinux x86_64 wheel, not installed)`)
-    wheel = await downloadWheel(python, tensorflowVersion, join(cacheRoot, 'downloads'))
+    const wheel = await downloadWheel(python, tensorflowVersion, downloadDir)
     say('download', `${wheel.wheelName}, ${(wheel.bytes / 1e6).toFixed(1)} MB (${seconds(wheel.ms)})`)
 
     const extracted = await extractWheel(python, wheel.wheelPath, join(staging, 'deps'), bindingTensorflowIncludes(tfjsNode.packageDir))
@@ -188,7 +189,8 @@ async function buildFromWheel(tfjsNode, cacheRoot, python, tensorflowVersion) {
     rmSync(staging, { recursive: true, force: true })
     throw error
   } finally {
-    if (wheel) removeWheel(wheel.wheelPath)
+    // pip keeps its own cache of the wheel; ours would only duplicate 200+ MB.
+    rmSync(downloadDir, { recursive: true, force: true })
   }
 }
 
@@ -223,6 +225,7 @@ async function main() {
   if (!tfjsNode) throw new StepError('locate', '@tensorflow/tfjs-node is not installed here; run npm install first')
   const cacheRoot = nativeCacheRoot()
   startLog(cacheRoot)
+  removeAbandonedStaging(cacheRoot)
   say('start', `tfjs-node ${tfjsNode.version}, addon ${relative(projectRoot, tfjsNode.addonPath)}, cache ${cacheRoot}`)
 
   if (options.check) {

@@ -99,6 +99,26 @@ export function stagingDir(cacheRoot, entryName) {
   return dir
 }
 
+function processAlive(pid) {
+  try {
+    process.kill(pid, 0)
+    return true
+  } catch (error) {
+    return error.code === 'EPERM'
+  }
+}
+
+/** Staging and download folders of interrupted runs (their process is gone) would otherwise keep ~600 MB each. */
+export function removeAbandonedStaging(cacheRoot) {
+  if (!existsSync(cacheRoot)) return
+  for (const name of readdirSync(cacheRoot)) {
+    const match = /\.partial-(\d+)$/.exec(name)
+    if (match && Number(match[1]) !== process.pid && !processAlive(Number(match[1]))) {
+      rmSync(join(cacheRoot, name), { recursive: true, force: true })
+    }
+  }
+}
+
 export function commitEntry(staging, cacheRoot, entryName, manifest, tfjsNode) {
   const addonTarget = join(staging, tfjsNode.addonRelativePath)
   mkdirSync(dirname(addonTarget), { recursive: true })

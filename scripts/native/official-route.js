@@ -24,10 +24,13 @@ export function officialLibraryPresent(tfjsNode) {
 
 const NETWORK_ERROR = /ENOTFOUND|EAI_AGAIN|ECONNREFUSED|ECONNRESET|ETIMEDOUT|EHOSTUNREACH|ENETUNREACH/
 
+/** The line that says why: a network error if there is one (install.js prints some to stdout), else the last one. */
 function failureReason(result) {
   if (result.stoppedBecause) return result.stoppedBecause
-  const networkLine = result.stderr.split('\n').find((line) => NETWORK_ERROR.test(line))
-  return (networkLine ? networkLine.trim() : lastLine(result.stderr)) || `exit code ${result.code}`
+  const output = `${result.stderr}\n${result.stdout}`
+  const networkLine = output.split('\n').find((line) => NETWORK_ERROR.test(line))
+  const reason = (networkLine ? networkLine.replace(/^(node-pre-gyp ERR!|Error:)\s*/, '').trim() : lastLine(result.stderr)) || `exit code ${result.code}`
+  return reason.length > 200 ? `${reason.slice(0, 197)}...` : reason
 }
 
 /**

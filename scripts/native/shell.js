@@ -14,6 +14,22 @@ export class StepError extends Error {
 }
 
 let logFile = null
+const runningGroups = new Set()
+
+// Children run in their own process groups (so a timeout can end make and g++ too); an interrupted setup ends them.
+for (const signal of ['SIGINT', 'SIGTERM']) {
+  process.on(signal, () => {
+    for (const pid of runningGroups) {
+      try {
+        process.kill(-pid, 'SIGKILL')
+      } catch {
+        // Already gone.
+      }
+    }
+    console.error(`setup:native  interrupted (${signal}); the next run starts over`)
+    process.exit(130)
+  })
+}
 
 export function setLogFile(path) {
   logFile = path
@@ -62,6 +78,7 @@ export function runCommand(command, args, options = {}) {
       resolve({ code: null, signal: null, stdout, stderr: String(error), stoppedBecause: null, ms: 0, spawnError: error })
       return
     }
+    runningGroups.add(child.pid)
     const stop = (reason) => {
       if (stoppedBecause) return
       stoppedBecause = reason
@@ -90,10 +107,12 @@ export function runCommand(command, args, options = {}) {
     }, 500)
     child.on('error', (error) => {
       clearInterval(timer)
+      runningGroups.delete(child.pid)
       resolve({ code: null, signal: null, stdout, stderr: stderr + String(error), stoppedBecause, ms: Date.now() - started, spawnError: error })
     })
     child.on('close', (code, signal) => {
       clearInterval(timer)
+      runningGroups.delete(child.pid)
       logDetail(`[${label}] exit code ${code}${signal ? `, signal ${signal}` : ''} after ${seconds(Date.now() - started)}`)
       resolve({ code, signal, stdout, stderr, stoppedBecause, ms: Date.now() - started })
     })

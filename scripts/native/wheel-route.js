@@ -1,11 +1,12 @@
 // Route 2: the TensorFlow C library from PyPI. tensorflow-cpu wheels (2.12+) ship libtensorflow_cc.so.2, which
 // exports the C and eager C APIs tfjs-node calls, plus its headers; pip downloads the wheel without installing it.
-import { existsSync, mkdirSync, readdirSync, rmSync, statSync, symlinkSync } from 'node:fs'
+import { existsSync, mkdirSync, readdirSync, statSync, symlinkSync } from 'node:fs'
 import { dirname, join } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { StepError, lastLine, runCommand } from './shell.js'
 
-export const DEFAULT_TENSORFLOW_VERSIONS = ['2.16.2', '2.15.1', '2.17.1']
+// Both verified with tfjs-node 4.22 (C API and eager C API unchanged); 2.16.2 first, as its wheel is smaller.
+export const DEFAULT_TENSORFLOW_VERSIONS = ['2.16.2', '2.20.0']
 const WHEEL_PACKAGE = 'tensorflow-cpu'
 // Any CPython the wheel exists for will do: libtensorflow_cc does not link libpython.
 const WHEEL_PYTHON_VERSION = '3.11'
@@ -82,8 +83,4 @@ export async function extractWheel(python, wheelPath, depsDir, rootHeaders) {
     if (!existsSync(linkPath)) symlinkSync(target, linkPath)
   }
   return { ...report, ms: result.ms }
-}
-
-export function removeWheel(wheelPath) {
-  rmSync(wheelPath, { force: true })
 }
