@@ -91,7 +91,9 @@ describe.each(CASES)('$name autoencoder', ({ name, code, images, epochs }) => {
     expect(tf.memory().numTensors).toBe(start)
   })
 
-  it(`lowers the reconstruction loss in ${epochs} short epoch(s) on ${images} MNIST digits`, async () => {
+  it(`lowers the reconstruction loss in ${epochs} short epoch(s) on ${images} MNIST digits`, async (context) => {
+    // tfjs' WASM backend has no convolution gradient kernels (Conv2DBackpropFilter): conv models train on native or cpu.
+    if (tf.getBackend() === 'wasm' && (name === 'conv' || name === 'denoiser')) context.skip()
     const start = tf.memory().numTensors
     const data = subset(train, images)
     const autoencoder = buildAutoencoder(createModelConfig(name, SHAPE, { seed: 3 }))
