@@ -29,9 +29,10 @@ export function createAppUrlCheck(devServer?: string): (url: string) => boolean 
   const devOrigin = devServer ? new URL(devServer).origin : undefined
   return (url) => {
     try {
-      const origin = new URL(url).origin
-      // Custom standard schemes report their origin as "app://bottleneck".
-      return origin === APP_ORIGIN || (devOrigin !== undefined && origin === devOrigin)
+      const parsed = new URL(url)
+      // Node's URL gives custom schemes the origin "null", so app:// is matched by scheme and host instead.
+      if (parsed.protocol === `${APP_SCHEME}:`) return parsed.host === APP_HOST
+      return devOrigin !== undefined && parsed.origin === devOrigin
     } catch {
       return false
     }

@@ -108,7 +108,10 @@ const invalidPayloads: Partial<Record<CallName, [unknown, string][]>> = {
     [{ id: 'a1b2c3d4e5f6', images: [image(28, 28, 1, 300)] }, '0–255'],
     [{ id: 'a1b2c3d4e5f6', images: [image(28, 28, 1, 0.5)] }, '0–255'],
     [{ id: 'a1b2c3d4e5f6', images: [{ ...image(), data: 'AAAA' }] }, '0–255'],
-    [{ id: 'a1b2c3d4e5f6', images: Array.from({ length: LIMITS.maxBatchImages + 1 }, () => image(2, 2)) }, 'images'],
+    [
+      { id: 'a1b2c3d4e5f6', images: Array.from({ length: LIMITS.maxBatchImages + 1 }, () => image(2, 2)) },
+      'images',
+    ],
   ],
   'inference.decode': [
     [{ id: 'a1b2c3d4e5f6', codes: [[Number.NaN]] }, 'finite'],
@@ -184,7 +187,8 @@ describe('createApi', () => {
     const api = createApi({
       async invoke(name, payload): Promise<Envelope<unknown>> {
         sent.push([name, payload])
-        if (name === 'models.get') return { ok: false, error: { code: 'MODEL_NOT_FOUND', message: 'No such model.' } }
+        if (name === 'models.get')
+          return { ok: false, error: { code: 'MODEL_NOT_FOUND', message: 'No such model.' } }
         return { ok: true, value: [] }
       },
       subscribe: () => () => undefined,

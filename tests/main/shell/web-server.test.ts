@@ -35,7 +35,11 @@ function fakeService() {
     },
     async close() {},
   }
-  return { service, calls, emit: (message: EventMessage) => listeners.forEach((listener) => listener(message)) }
+  return {
+    service,
+    calls,
+    emit: (message: EventMessage) => listeners.forEach((listener) => listener(message)),
+  }
 }
 
 interface Answer {
@@ -46,12 +50,15 @@ interface Answer {
 
 function get(port: number, path: string, headers: Record<string, string> = {}): Promise<Answer> {
   return new Promise((resolve, reject) => {
-    const req = request({ host: '127.0.0.1', port, path, method: 'GET', headers: { host: `127.0.0.1:${port}`, ...headers } }, (res) => {
-      let body = ''
-      res.setEncoding('utf8')
-      res.on('data', (chunk: string) => (body += chunk))
-      res.on('end', () => resolve({ status: res.statusCode ?? 0, headers: res.headers, body }))
-    })
+    const req = request(
+      { host: '127.0.0.1', port, path, method: 'GET', headers: { host: `127.0.0.1:${port}`, ...headers } },
+      (res) => {
+        let body = ''
+        res.setEncoding('utf8')
+        res.on('data', (chunk: string) => (body += chunk))
+        res.on('end', () => resolve({ status: res.statusCode ?? 0, headers: res.headers, body }))
+      },
+    )
     req.on('error', reject)
     req.end()
   })
@@ -143,9 +150,13 @@ describe('web shell server', () => {
     expect(await upgradeStatus(url, { origin })).toBe(401)
     expect(await upgradeStatus(`${url}?token=${server.token}`, { origin: 'http://evil.example' })).toBe(403)
     expect(await upgradeStatus(`${url}?token=${server.token}`, {})).toBe(403)
-    expect(await upgradeStatus(`${url}?token=${server.token}`, { origin, host: `attacker.test:${server.port}` })).toBe(403)
+    expect(
+      await upgradeStatus(`${url}?token=${server.token}`, { origin, host: `attacker.test:${server.port}` }),
+    ).toBe(403)
     expect(await upgradeStatus(`${url}?token=${server.token}`, { origin })).toBe(101)
-    expect(await upgradeStatus(url, { origin, cookie: `${cookieName(server.port)}=${server.token}` })).toBe(101)
+    expect(await upgradeStatus(url, { origin, cookie: `${cookieName(server.port)}=${server.token}` })).toBe(
+      101,
+    )
   })
 
   it('is bound to loopback only', async () => {
@@ -155,7 +166,9 @@ describe('web shell server', () => {
       .find((address) => address && address.family === 'IPv4' && !address.internal)
     if (!external) return // no non-loopback interface on this machine: nothing to reach
     const reached = await new Promise<boolean>((resolve) => {
-      const req = request({ host: external.address, port: server.port, path: '/', timeout: 2000 }, () => resolve(true))
+      const req = request({ host: external.address, port: server.port, path: '/', timeout: 2000 }, () =>
+        resolve(true),
+      )
       req.on('error', () => resolve(false))
       req.on('timeout', () => {
         req.destroy()
@@ -183,11 +196,17 @@ describe('web shell server', () => {
     expect(fake.calls).toContainEqual(['models.get', { id: 'a1b2c3d4e5f6' }])
     client.close()
 
-    const raw = new WebSocket(`ws://127.0.0.1:${server.port}/ws?token=${server.token}`, { headers: { origin } })
+    const raw = new WebSocket(`ws://127.0.0.1:${server.port}/ws?token=${server.token}`, {
+      headers: { origin },
+    })
     await new Promise((resolve) => raw.on('open', resolve))
     const answer = new Promise<string>((resolve) => raw.on('message', (data) => resolve(String(data))))
     raw.send(JSON.stringify({ type: 'call', id: 7, name: 'shell.exec', payload: { command: 'rm -rf /' } }))
-    expect(JSON.parse(await answer)).toMatchObject({ type: 'result', id: 7, envelope: { ok: false, error: { code: 'UNKNOWN_CALL' } } })
+    expect(JSON.parse(await answer)).toMatchObject({
+      type: 'result',
+      id: 7,
+      envelope: { ok: false, error: { code: 'UNKNOWN_CALL' } },
+    })
     raw.close()
   })
 })
