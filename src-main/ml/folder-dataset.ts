@@ -1,0 +1,344 @@
+// Image-folder datasets (`folder:DIR`): photos of any size and format, read lazily from disk and cut into random
+// training patches, so a folder far larger than memory trains with a bounded cache of decoded images.
+// Train/validation split by a hash of each file's relative path: stable across runs, machines and added files.
+
+import { readdir } from 'node:fs/promises'
+import { extname, join, resolve } from 'node:path'
+import * as tf from '@tensorflow/tfjs'
+import { blindSpotArrays, type BlindSpotOptions } from './blind-spot'
+import type { ImageDataset, ImageSplit } from './datasets'
+import { BottleneckError } from './errors'
+import { decodeImage, readImageHeader, type ImageData } from './image-io'
+import { applyNoise, type NoiseSpec } from './noise'
+import { createRandom, type RandomSource } from './random'
+
+export const IMAGE_EXTENSIONS = ['.png', '.jpg', '.jpeg', '.webp', '.tif', '.tiff'] as const
+
+export interface ImageFolderOptions {
+  /** Side of the square training patches, default 64. */
+  patchSize?: number
+  /** 1 or 3; by default the channels of the first image (greyscale files in an RGB set are widened, and back). */
+  channels?: 1 | 3
+  /** Share of files (by name hash) held out for validation, default 0.1; at least one file each when there are two. */
+  validationFraction?: number
+  /** Upper bound on the bytes of decoded images kept in memory, default 512 MiB. */
+  cacheBytes?: number
+  /** Per-image size limit, as in decodeImage. */
+  maxPixels?: number
+  /** Random flips and 90° rotations of training patches (the 8 symmetries of the square), default true. */
+  augment?: boolean
+  /** Patches cut from one decoded image before the next is picked; fewer decodes, less variety. Default 8. */
+  patchesPerImage?: number
+  seed?: number
+}
+
+/** How a batch is made from clean patches. */
+export type BatchMode =
+  /** inputs = targets = clean patches (plain autoencoding) */
+  | { kind: 'clean' }
+  /** inputs = clean + synthetic noise, targets = clean */
+  | { kind: 'supervised'; noise: NoiseSpec }
+  /**
+   * Noise2Void: the patches are already noisy (real photos, or `noise` added here to simulate them); inputs are
+   * blind-spot masked, targets the noisy patches, `mask` marks where the loss counts.
+   */
+  | { kind: 'noise2void'; noise?: NoiseSpec; blindSpot?: BlindSpotOptions }
+
+export interface PatchBatch {
+  inputs: tf.Tensor4D
+  targets: tf.Tensor4D
+  mask?: tf.Tensor4D
+}
+
+export interface ImageFolder {
+  folder: string
+  /** Relative paths, sorted. */
+  train: readonly string[]
+  validation: readonly string[]
+  channels: 1 | 3
+  patchSize: number
+  /** Files that failed to decode during training; they are skipped from then on. */
+  skipped: ReadonlyArray<{ file: string; message: string }>
+  /** Random clean patches [count, patchSize, patchSize, channels] as a Float32Array. */
+  samplePatches(count: number, split?: 'train' | 'validation'): Promise<Float32Array>
+  /** A batch of tensors ready for a training step; the caller disposes them. */
+  nextBatch(batchSize: number, mode?: BatchMode): Promise<PatchBatch>
+  /** The same `count` validation patches on every call (fixed seed, no augmentation). */
+  validationPatches(count: number): Promise<Float32Array>
+  /** Bytes of decoded images currently cached. */
+  cachedBytes(): number
+}
+
+/** FNV-1a, 32 bit: a stable hash of the file name for the split. */
+function hashName(name: string): number {
+  let hash = 0x811c9dc5
+  for (let i = 0; i < name.length; i++) {
+    hash ^= name.charCodeAt(i)
+    hash = Math.imul(hash, 0x01000193) >>> 0
+  }
+  return hash
+}
+
+export function splitFiles(
+  files: readonly string[],
+  validationFraction: number,
+): { train: string[]; validation: string[] } {
+  const train: string[] = []
+  const validation: string[] = []
+  for (const file of files) {
+    const normalised = file.split('\\').join('/')
+    ;((hashName(normalised) % 10_000) / 10_000 < validationFraction ? validation : train).push(file)
+  }
+  // Tiny folders: keep both sides non-empty by moving the file with the extreme hash, still deterministic.
+  if (files.length >= 2 && validationFraction > 0) {
+    const byHash = (a: string, b: string) => hashName(a) - hashName(b)
+    if (validation.length === 0) validation.push(train.sort(byHash).shift()!)
+    if (train.length === 0) train.push(validation.sort(byHash).pop()!)
+  }
+  return { train: train.sort(), validation: validation.sort() }
+}
+
+async function listImages(folder: string): Promise<string[]> {
+  let entries: string[]
+  try {
+    entries = await readdir(folder, { recursive: true })
+  } catch (error) {
+    throw new BottleneckError('DATASET_NOT_FOUND', `Cannot read the image folder ${folder}.`, error)
+  }
+  return entries
+    .filter((entry) => (IMAGE_EXTENSIONS as readonly string[]).includes(extname(entry).toLowerCase()))
+    .filter((entry) => !entry.split(/[\\/]/).some((part) => part.startsWith('.')))
+    .sort()
+}
+
+/** Least-recently-used cache of decoded images, bounded by bytes (Map keeps insertion order: first = oldest). */
+class DecodedCache {
+  private readonly entries = new Map<string, ImageData>()
+  private bytes = 0
+  constructor(private readonly limit: number) {}
+
+  get(file: string): ImageData | undefined {
+    const image = this.entries.get(file)
+    if (image) {
+      this.entries.delete(file)
+      this.entries.set(file, image)
+    }
+    return image
+  }
+
+  set(file: string, image: ImageData): void {
+    // An image larger than the whole cache is used once and not kept.
+    if (image.data.byteLength > this.limit) return
+    this.entries.set(file, image)
+    this.bytes += image.data.byteLength
+    for (const [oldest, old] of this.entries) {
+      if (this.bytes <= this.limit) break
+      this.entries.delete(oldest)
+      this.bytes -= old.data.byteLength
+    }
+  }
+
+  size(): number {
+    return this.bytes
+  }
+}
+
+/** The 8 symmetries of the square applied to patch coordinates: index → (row, col) in the source crop. */
+function transformed(r: number, c: number, size: number, symmetry: number): [number, number] {
+  const last = size - 1
+  let row = r
+  let col = c
+  if (symmetry & 4) [row, col] = [col, row]
+  if (symmetry & 2) row = last - row
+  if (symmetry & 1) col = last - col
+  return [row, col]
+}
+
+function reflect(index: number, n: number): number {
+  if (n === 1) return 0
+  const period = 2 * (n - 1)
+  let i = index % period
+  if (i < 0) i += period
+  return i < n ? i : period - i
+}
+
+/** Copies one patch out of `image` into `out` at `offset`; images smaller than the patch are mirrored. */
+export function cutPatch(
+  image: ImageData,
+  size: number,
+  top: number,
+  left: number,
+  symmetry: number,
+  out: Float32Array,
+  offset: number,
+): void {
+  const { data, height, width, channels } = image
+  for (let r = 0; r < size; r++) {
+    for (let c = 0; c < size; c++) {
+      const [sr, sc] = transformed(r, c, size, symmetry)
+      const source = (reflect(top + sr, height) * width + reflect(left + sc, width)) * channels
+      const target = offset + (r * size + c) * channels
+      for (let k = 0; k < channels; k++) out[target + k] = data[source + k]!
+    }
+  }
+}
+
+/** Opens `folder` (recursively, hidden files skipped) as a lazily decoded patch source. */
+export async function openImageFolder(
+  folderPath: string,
+  options: ImageFolderOptions = {},
+): Promise<ImageFolder> {
+  const folder = resolve(folderPath)
+  const patchSize = options.patchSize ?? 64
+  if (!Number.isInteger(patchSize) || patchSize < 8 || patchSize > 1024) {
+    throw new BottleneckError(
+      'INVALID_INPUT',
+      `The patch size must be a whole number from 8 to 1024 (got ${patchSize}).`,
+    )
+  }
+  const files = await listImages(folder)
+  if (files.length === 0) {
+    throw new BottleneckError(
+      'DATASET_NOT_FOUND',
+      `No images in ${folder}. Put PNG, JPEG, WebP or TIFF files there (subfolders are included).`,
+    )
+  }
+  const { train, validation } = splitFiles(files, options.validationFraction ?? 0.1)
+  const skipped: Array<{ file: string; message: string }> = []
+  const bad = new Set<string>()
+  let detected = options.channels
+  // Channels from the first readable file's header (cheap); unreadable ones are noted now, not at the first batch.
+  for (const file of files) {
+    if (detected) break
+    try {
+      detected = (await readImageHeader(join(folder, file), { maxPixels: options.maxPixels })).channels
+    } catch (error) {
+      if (!(error instanceof BottleneckError)) throw error
+      bad.add(file)
+      skipped.push({ file, message: error.message })
+    }
+  }
+  if (!detected) {
+    throw new BottleneckError(
+      'DATASET_NOT_FOUND',
+      `None of the images in ${folder} could be read (${files.join(', ')}).`,
+    )
+  }
+  const channels: 1 | 3 = detected
+  const cache = new DecodedCache(options.cacheBytes ?? 512 * 1024 * 1024)
+  const augment = options.augment ?? true
+  const patchesPerImage = Math.max(1, options.patchesPerImage ?? 8)
+  const random = createRandom(options.seed)
+
+  async function load(file: string): Promise<ImageData | undefined> {
+    const cached = cache.get(file)
+    if (cached) return cached
+    try {
+      const image = await decodeImage(join(folder, file), { channels, maxPixels: options.maxPixels })
+      cache.set(file, image)
+      return image
+    } catch (error) {
+      if (!(error instanceof BottleneckError)) throw error
+      // One unreadable photo should not end a long training run; it is reported and left out.
+      bad.add(file)
+      skipped.push({ file, message: error.message })
+      return undefined
+    }
+  }
+
+  async function fill(
+    count: number,
+    pool: readonly string[],
+    source: RandomSource,
+    withAugmentation: boolean,
+  ): Promise<Float32Array> {
+    const patchLength = patchSize * patchSize * channels
+    const out = new Float32Array(count * patchLength)
+    let made = 0
+    while (made < count) {
+      const candidates = pool.filter((file) => !bad.has(file))
+      if (candidates.length === 0) {
+        throw new BottleneckError(
+          'DATASET_NOT_FOUND',
+          `None of the images in ${folder} could be read (${skipped.map((s) => s.file).join(', ')}).`,
+        )
+      }
+      const file = candidates[Math.floor(source() * candidates.length)]!
+      const image = await load(file)
+      if (!image) continue
+      for (let i = 0; i < patchesPerImage && made < count; i++, made++) {
+        const top = Math.floor(source() * Math.max(1, image.height - patchSize + 1))
+        const left = Math.floor(source() * Math.max(1, image.width - patchSize + 1))
+        const symmetry = withAugmentation ? Math.floor(source() * 8) : 0
+        cutPatch(image, patchSize, top, left, symmetry, out, made * patchLength)
+      }
+    }
+    return out
+  }
+
+  const folderView: ImageFolder = {
+    folder,
+    train,
+    validation,
+    channels,
+    patchSize,
+    skipped,
+    samplePatches(count, split = 'train') {
+      return fill(count, split === 'train' ? train : validation, random, augment && split === 'train')
+    },
+    validationPatches(count) {
+      return fill(count, validation.length > 0 ? validation : train, createRandom(0x5eed), false)
+    },
+    async nextBatch(batchSize, mode = { kind: 'clean' }) {
+      const clean = await fill(batchSize, train, random, augment)
+      const shape = [batchSize, patchSize, patchSize, channels] as const
+      const seed = Math.floor(random() * 0x7fff_ffff)
+      if (mode.kind === 'clean') {
+        const inputs = tf.tensor4d(clean, [...shape])
+        return { inputs, targets: inputs.clone() }
+      }
+      if (mode.kind === 'supervised') {
+        const targets = tf.tensor4d(clean, [...shape])
+        return { inputs: applyNoise(targets, mode.noise, seed) as tf.Tensor4D, targets }
+      }
+      let noisy = clean
+      if (mode.noise) {
+        const noisyTensor = tf.tidy(() => applyNoise(tf.tensor4d(clean, [...shape]), mode.noise!, seed))
+        noisy = (await noisyTensor.data()) as Float32Array
+        noisyTensor.dispose()
+      }
+      const masked = blindSpotArrays(noisy, shape, random, mode.blindSpot)
+      return {
+        inputs: tf.tensor4d(masked.inputs, [...shape]),
+        targets: tf.tensor4d(noisy, [...shape]),
+        mask: tf.tensor4d(masked.mask, [...shape]),
+      }
+    },
+    cachedBytes: () => cache.size(),
+  }
+  return folderView
+}
+
+/**
+ * `folder:DIR` as an in-memory ImageDataset of patches, for code that trains from resident splits (train.ts `fit`):
+ * `limit` training patches (default 2,048) and `testLimit` validation patches (default 256), no labels.
+ */
+export async function loadFolderDataset(
+  folderPath: string,
+  options: ImageFolderOptions & { limit?: number; testLimit?: number } = {},
+): Promise<ImageDataset> {
+  const folder = await openImageFolder(folderPath, options)
+  const trainCount = options.limit ?? 2048
+  const testCount = options.testLimit ?? 256
+  const trainSplit: ImageSplit = { images: await folder.samplePatches(trainCount), count: trainCount }
+  const testSplit: ImageSplit = { images: await folder.validationPatches(testCount), count: testCount }
+  return {
+    id: `folder:${folder.folder}`,
+    name: `Patches of the images in ${folder.folder}`,
+    height: folder.patchSize,
+    width: folder.patchSize,
+    channels: folder.channels,
+    train: trainSplit,
+    test: testSplit,
+  }
+}

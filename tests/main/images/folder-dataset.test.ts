@@ -1,0 +1,171 @@
+// Image-folder datasets: discovery, stable split, patch batches in each mode, bounded cache, broken files skipped.
+import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+import sharp from 'sharp'
+import * as tf from '@tensorflow/tfjs'
+import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest'
+import { cutPatch, loadFolderDataset, openImageFolder, splitFiles } from '../../../src-main/ml/folder-dataset'
+import { parseNoiseSpec } from '../../../src-main/ml/noise'
+import { BottleneckError } from '../../../src-main/ml/errors'
+import { seededRandom } from './helpers'
+
+let dir: string
+let startTensors: number
+
+async function writeImage(
+  path: string,
+  width: number,
+  height: number,
+  channels: 1 | 3,
+  format: 'png' | 'jpeg' | 'webp' | 'tiff',
+) {
+  const random = seededRandom(width * 31 + height)
+  const raw = Buffer.alloc(width * height * channels)
+  for (let i = 0; i < raw.length; i++) raw[i] = Math.floor(random() * 256)
+  let pipeline = sharp(raw, { raw: { width, height, channels } })
+  if (channels === 1) pipeline = pipeline.toColourspace('b-w')
+  await pipeline.toFormat(format, format === 'jpeg' ? { quality: 95 } : {}).toFile(path)
+}
+
+beforeAll(async () => {
+  await tf.setBackend('cpu')
+  dir = await mkdtemp(join(tmpdir(), 'bottleneck-folder-'))
+  await mkdir(join(dir, 'more'))
+  await mkdir(join(dir, '.thumbnails'))
+  await writeImage(join(dir, 'a.png'), 120, 90, 3, 'png')
+  await writeImage(join(dir, 'b.jpg'), 80, 100, 3, 'jpeg')
+  await writeImage(join(dir, 'c.webp'), 64, 64, 3, 'webp')
+  await writeImage(join(dir, 'more', 'd.tif'), 70, 50, 3, 'tiff')
+  await writeImage(join(dir, 'more', 'grey.png'), 100, 100, 1, 'png')
+  await writeImage(join(dir, 'small.png'), 20, 30, 3, 'png')
+  await writeImage(join(dir, '.thumbnails', 'hidden.png'), 10, 10, 3, 'png')
+  await writeFile(join(dir, 'notes.txt'), 'not an image')
+})
+afterAll(async () => {
+  await rm(dir, { recursive: true, force: true })
+})
+beforeEach(() => {
+  startTensors = tf.memory().numTensors
+})
+afterEach(() => {
+  expect(tf.memory().numTensors).toBe(startTensors)
+})
+
+describe('openImageFolder', () => {
+  it('finds the images recursively (not hidden, not text), splits them stably, takes channels from the first', async () => {
+    const folder = await openImageFolder(dir, { patchSize: 32, seed: 1, validationFraction: 0.3 })
+    const all = [...folder.train, ...folder.validation].sort()
+    expect(all).toEqual(['a.png', 'b.jpg', 'c.webp', 'more/d.tif', 'more/grey.png', 'small.png'])
+    expect(folder.validation.length).toBeGreaterThan(0)
+    expect(folder.train.length).toBeGreaterThan(0)
+    expect(folder.channels).toBe(3)
+    const again = await openImageFolder(dir, { patchSize: 32, seed: 2, validationFraction: 0.3 })
+    expect(again.validation).toEqual(folder.validation)
+  })
+
+  it('keeps every file on its side of the split when files are added', () => {
+    const names = Array.from({ length: 500 }, (_, i) => `photo-${i}.jpg`)
+    const before = splitFiles(names, 0.1)
+    const after = splitFiles([...names, ...Array.from({ length: 100 }, (_, i) => `new-${i}.png`)], 0.1)
+    expect(after.validation.filter((name) => name.startsWith('photo-'))).toEqual(before.validation)
+    expect(before.validation.length / 500).toBeGreaterThan(0.06)
+    expect(before.validation.length / 500).toBeLessThan(0.14)
+  })
+
+  it('makes clean, supervised and Noise2Void batches of the right shape and statistics', async () => {
+    const folder = await openImageFolder(dir, { patchSize: 32, seed: 3 })
+    const clean = await folder.nextBatch(16)
+    expect(clean.inputs.shape).toEqual([16, 32, 32, 3])
+    expect(Array.from(clean.inputs.dataSync())).toEqual(Array.from(clean.targets.dataSync()))
+    const values = clean.inputs.dataSync()
+    expect(Math.min(...values)).toBeGreaterThanOrEqual(0)
+    expect(Math.max(...values)).toBeLessThanOrEqual(1)
+    tf.dispose([clean.inputs, clean.targets])
+
+    const supervised = await folder.nextBatch(16, {
+      kind: 'supervised',
+      noise: parseNoiseSpec('gaussian:0.05'),
+    })
+    const difference = tf.tidy(
+      () => supervised.inputs.sub(supervised.targets).square().mean().sqrt().dataSync()[0]!,
+    )
+    // Clipping trims the noise at dark and bright pixels, so a little under σ.
+    expect(difference).toBeGreaterThan(0.035)
+    expect(difference).toBeLessThan(0.052)
+    tf.dispose([supervised.inputs, supervised.targets])
+
+    const n2v = await folder.nextBatch(16, { kind: 'noise2void', blindSpot: { fraction: 0.02 } })
+    expect(n2v.mask!.shape).toEqual([16, 32, 32, 3])
+    const maskedFraction = tf.tidy(() => n2v.mask!.mean().dataSync()[0]!)
+    expect(maskedFraction).toBeCloseTo(Math.round(0.02 * 1024) / 1024, 6)
+    const unmaskedChanged = tf.tidy(
+      () => n2v.inputs.sub(n2v.targets).abs().mul(tf.onesLike(n2v.mask!).sub(n2v.mask!)).max().dataSync()[0]!,
+    )
+    expect(unmaskedChanged).toBe(0)
+    tf.dispose([n2v.inputs, n2v.targets, n2v.mask!])
+  })
+
+  it('returns the same validation patches on every call and keeps the cache under its byte limit', async () => {
+    // Each RGB image is ≤ 120×90×3 floats = 130 kB; allow about two.
+    const folder = await openImageFolder(dir, {
+      patchSize: 16,
+      seed: 4,
+      cacheBytes: 270_000,
+      patchesPerImage: 1,
+    })
+    expect(Array.from(await folder.validationPatches(8))).toEqual(
+      Array.from(await folder.validationPatches(8)),
+    )
+    for (let i = 0; i < 10; i++) {
+      const batch = await folder.nextBatch(4)
+      tf.dispose([batch.inputs, batch.targets])
+      expect(folder.cachedBytes()).toBeLessThanOrEqual(270_000)
+    }
+    expect(folder.cachedBytes()).toBeGreaterThan(0)
+  })
+
+  it('skips and reports a broken image, and refuses an empty folder', async () => {
+    const broken = await mkdtemp(join(tmpdir(), 'bottleneck-broken-'))
+    try {
+      await writeImage(join(broken, 'good.png'), 40, 40, 1, 'png')
+      await writeFile(join(broken, 'bad.png'), 'definitely not a png')
+      const folder = await openImageFolder(broken, { patchSize: 16, validationFraction: 0, seed: 5 })
+      expect(folder.channels).toBe(1)
+      const patches = await folder.samplePatches(64)
+      expect(patches.length).toBe(64 * 16 * 16)
+      expect(folder.skipped.map((s) => s.file)).toEqual(['bad.png'])
+      expect(folder.skipped[0]!.message).toMatch(/bad\.png/)
+      const empty = await mkdtemp(join(tmpdir(), 'bottleneck-empty-'))
+      const error = await openImageFolder(empty).catch((e: unknown) => e)
+      expect((error as BottleneckError).code).toBe('DATASET_NOT_FOUND')
+      await rm(empty, { recursive: true })
+    } finally {
+      await rm(broken, { recursive: true, force: true })
+    }
+  })
+
+  it('loads as an in-memory ImageDataset of patches for the resident-data trainer', async () => {
+    const dataset = await loadFolderDataset(dir, { patchSize: 24, limit: 10, testLimit: 3, seed: 6 })
+    expect([dataset.height, dataset.width, dataset.channels]).toEqual([24, 24, 3])
+    expect(dataset.train.images.length).toBe(10 * 24 * 24 * 3)
+    expect(dataset.test.count).toBe(3)
+  })
+})
+
+describe('cutPatch', () => {
+  it('applies the 8 symmetries of the square as 8 distinct rearrangements of the same crop', () => {
+    const image = { data: Float32Array.from({ length: 16 }, (_, i) => i), height: 4, width: 4, channels: 1 }
+    const seen = new Set<string>()
+    for (let symmetry = 0; symmetry < 8; symmetry++) {
+      const out = new Float32Array(16)
+      cutPatch(image, 4, 0, 0, symmetry, out, 0)
+      expect([...out].sort((a, b) => a - b)).toEqual([...image.data])
+      seen.add(out.join())
+    }
+    expect(seen.size).toBe(8)
+    const identity = new Float32Array(4)
+    cutPatch(image, 2, 1, 2, 0, identity, 0)
+    expect(Array.from(identity)).toEqual([6, 7, 10, 11])
+  })
+})
