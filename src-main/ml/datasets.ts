@@ -112,8 +112,12 @@ async function loadIdxFolder(
       `The folder ${folder} has no ${missing} file (IDX datasets need train and t10k image files).`,
     )
   }
-  const train = await loadSplit(files['train-images'], files['train-labels'], options.limit)
   const test = await loadSplit(files['test-images'], files['test-labels'], options.testLimit)
+  // limit 0 (evaluation, figures) skips reading the training file, which is most of the bytes.
+  const train =
+    options.limit === 0
+      ? { ...test, split: { images: new Float32Array(0), count: 0 } }
+      : await loadSplit(files['train-images'], files['train-labels'], options.limit)
   if (train.height !== test.height || train.width !== test.width || train.channels !== test.channels) {
     throw new BottleneckError(
       'IDX_INVALID',
