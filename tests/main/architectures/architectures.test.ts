@@ -1,17 +1,20 @@
+import { mkdtemp, rm } from 'node:fs/promises'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
 import * as tf from '@tensorflow/tfjs'
 import { beforeAll, describe, expect, it } from 'vitest'
 import {
   buildAutoencoder,
   createModelConfig,
   listArchitectures,
-  restoreAutoencoder,
 } from '../../../src-main/ml/architectures/index'
 import { initBackend } from '../../../src-main/ml/backend'
 import { loadDataset, type ImageSplit } from '../../../src-main/ml/datasets'
 import { evaluateReconstructions } from '../../../src-main/ml/metrics'
 import { applyNoise } from '../../../src-main/ml/noise'
 import { fit } from '../../../src-main/ml/train'
-import { maxDifference, randomImages, roundTrip } from './helpers'
+import { openStore } from '../../../src-main/store/index'
+import { maxDifference, randomImages } from './helpers'
 
 const SHAPE: [number, number, number] = [28, 28, 1]
 let train: ImageSplit
@@ -71,23 +74,42 @@ describe.each(CASES)('$name autoencoder', ({ name, code, images, epochs }) => {
     expect(tf.memory().numTensors).toBe(start)
   })
 
-  it('predicts identically after a save → load round trip in the store format', async () => {
+  it('predicts identically after a save → load round trip through the model store', async () => {
     const start = tf.memory().numTensors
     const autoencoder = buildAutoencoder(createModelConfig(name, SHAPE, { seed: 2 }))
-    const loaded = await roundTrip(autoencoder.model)
-    const restored = restoreAutoencoder(autoencoder.config, loaded)
-    const x = randomImages(4, SHAPE, 3)
-    tf.tidy(() => {
-      expect(maxDifference(autoencoder.model.predict(x) as tf.Tensor, restored.model.predict(x) as tf.Tensor)).toBe(0)
-      if (code !== null) {
-        const original = autoencoder.encoder!.predict(x) as tf.Tensor
-        expect(maxDifference(original, restored.encoder!.predict(x) as tf.Tensor)).toBe(0)
-        expect(maxDifference(autoencoder.decoder!.predict(original) as tf.Tensor, restored.decoder!.predict(original) as tf.Tensor)).toBe(0)
-      }
-    })
-    x.dispose()
-    autoencoder.dispose()
-    restored.dispose()
+    const root = await mkdtemp(join(tmpdir(), 'bottleneck-arch-'))
+    try {
+      const store = openStore(root)
+      const saved = await store.save({
+        metadata: {
+          name: `${name} round trip`,
+          config: autoencoder.config,
+          dataset: { spec: 'mnist', name: 'MNIST', trainCount: 0, testCount: 0 },
+          backend: { name: tf.getBackend(), tfjsVersion: tf.version.tfjs },
+          epochs: 0,
+          targetEpochs: 0,
+          batchSize: 32,
+          history: [],
+        },
+        model: autoencoder.model,
+      })
+      const { autoencoder: restored } = await store.load(saved.id)
+      expect(restored.config.architecture).toBe(name)
+      const x = randomImages(4, SHAPE, 3)
+      tf.tidy(() => {
+        expect(maxDifference(autoencoder.model.predict(x) as tf.Tensor, restored.model.predict(x) as tf.Tensor)).toBe(0)
+        if (code !== null) {
+          const original = autoencoder.encoder!.predict(x) as tf.Tensor
+          expect(maxDifference(original, restored.encoder!.predict(x) as tf.Tensor)).toBe(0)
+          expect(maxDifference(autoencoder.decoder!.predict(original) as tf.Tensor, restored.decoder!.predict(original) as tf.Tensor)).toBe(0)
+        }
+      })
+      x.dispose()
+      restored.dispose()
+    } finally {
+      autoencoder.dispose()
+      await rm(root, { recursive: true, force: true })
+    }
     expect(tf.memory().numTensors).toBe(start)
   })
 
