@@ -1,5 +1,6 @@
 // `bottleneck train`: trains an autoencoder, checkpointing after every epoch so a killed run loses at most one
 // epoch (`--resume` continues it); Ctrl-C stops between batches and keeps the last saved epoch.
+import { join } from 'node:path'
 import * as tf from '@tensorflow/tfjs'
 import {
   buildAutoencoder,
@@ -78,6 +79,10 @@ export async function trainCommand(parsed: Parsed): Promise<number> {
       }
     }
     const { record, autoencoder } = await store.load(resumeRef)
+    if (record.folder !== join(store.root, 'models', record.id)) {
+      autoencoder.dispose()
+      throw new BottleneckError('INVALID_INPUT', `${record.folder} is not in the store ${store.root}; checkpoints go to the store, so import it there first.`)
+    }
     const meta = record.metadata
     const dataset = await loadDataset(meta.dataset.spec, {
       limit: limit ?? meta.dataset.trainCount,
