@@ -13,9 +13,23 @@ import {
   stagingDir,
 } from './native/cache.js'
 import { compileAddon, verifyLinkage } from './native/compile.js'
-import { bindingTensorflowIncludes, cacheEntryName, locateTfjsNode, nativeCacheRoot, projectRoot } from './native/locations.js'
+import {
+  bindingTensorflowIncludes,
+  cacheEntryName,
+  locateTfjsNode,
+  nativeCacheRoot,
+  projectRoot,
+} from './native/locations.js'
 import { runOfficialInstaller } from './native/official-route.js'
-import { StepError, getLogFile, runCommand, say, seconds, setLogFile } from './native/shell.js'
+import {
+  StepError,
+  endChildrenOnInterrupt,
+  getLogFile,
+  runCommand,
+  say,
+  seconds,
+  setLogFile,
+} from './native/shell.js'
 import { DEFAULT_TENSORFLOW_VERSIONS, downloadWheel, extractWheel, findPython } from './native/wheel-route.js'
 
 const USAGE = `Usage: npm run setup:native -- [options]
@@ -28,12 +42,18 @@ Environment: BOTTLENECK_CACHE or XDG_CACHE_HOME (cache location), BOTTLENECK_TF_
 const CHECK_SCRIPT = join(projectRoot, 'scripts', 'native', 'check-backend.js')
 
 function parseArguments(argv) {
-  const options = { check: false, force: false, tensorflowVersion: process.env.BOTTLENECK_TF_VERSION || null, skipOfficial: false }
+  const options = {
+    check: false,
+    force: false,
+    tensorflowVersion: process.env.BOTTLENECK_TF_VERSION || null,
+    skipOfficial: false,
+  }
   for (const argument of argv) {
     if (argument === '--check') options.check = true
     else if (argument === '--force') options.force = true
     else if (argument === '--skip-official-download') options.skipOfficial = true
-    else if (argument.startsWith('--tf-version=')) options.tensorflowVersion = argument.slice('--tf-version='.length)
+    else if (argument.startsWith('--tf-version='))
+      options.tensorflowVersion = argument.slice('--tf-version='.length)
     else if (argument === '--help' || argument === '-h') options.help = true
     else throw new StepError('options', `unknown option ${argument}\n${USAGE}`)
   }
@@ -56,13 +76,29 @@ function startLog(cacheRoot) {
 async function checkInChild({ loadOnly }) {
   const args = [CHECK_SCRIPT, ...(loadOnly ? ['--load-only'] : [])]
   const env = { ...process.env, TF_CPP_MIN_LOG_LEVEL: process.env.TF_CPP_MIN_LOG_LEVEL ?? '1' }
-  const result = await runCommand(process.execPath, args, { cwd: projectRoot, env, timeoutMs: 5 * 60_000, label: 'check-backend' })
-  const lastJson = result.stdout.trim().split('\n').filter((line) => line.startsWith('{')).at(-1)
+  const result = await runCommand(process.execPath, args, {
+    cwd: projectRoot,
+    env,
+    timeoutMs: 5 * 60_000,
+    label: 'check-backend',
+  })
+  const lastJson = result.stdout
+    .trim()
+    .split('\n')
+    .filter((line) => line.startsWith('{'))
+    .at(-1)
   try {
     return { ...JSON.parse(lastJson), ms: result.ms }
   } catch {
-    const detail = result.stoppedBecause ?? (result.signal ? `the process died with ${result.signal}` : `exit code ${result.code}`)
-    return { ok: false, step: loadOnly ? 'load' : 'check', error: `tfjs-node crashed the check process (${detail})`, ms: result.ms }
+    const detail =
+      result.stoppedBecause ??
+      (result.signal ? `the process died with ${result.signal}` : `exit code ${result.code}`)
+    return {
+      ok: false,
+      step: loadOnly ? 'load' : 'check',
+      error: `tfjs-node crashed the check process (${detail})`,
+      ms: result.ms,
+    }
   }
 }
 
@@ -87,7 +123,11 @@ async function checkStep() {
 async function linkStep(tfjsNode) {
   const linkage = await verifyLinkage(tfjsNode)
   if (linkage.skipped) say('link', `not verified: ${linkage.skipped}`)
-  else say('link', `${linkage.libraries.join(', ')} resolve to ${relative(projectRoot, join(tfjsNode.depsDir, 'lib'))}`)
+  else
+    say(
+      'link',
+      `${linkage.libraries.join(', ')} resolve to ${relative(projectRoot, join(tfjsNode.depsDir, 'lib'))}`,
+    )
 }
 
 function manifestFor(tfjsNode, checked, route, extra = {}) {
@@ -107,13 +147,19 @@ function manifestFor(tfjsNode, checked, route, extra = {}) {
 async function restoreFromCache(tfjsNode, cacheRoot, options) {
   const entries = findEntries(cacheRoot, tfjsNode, options.tensorflowVersion)
   if (entries.length === 0) {
-    say('cache', `no cached build for tfjs-node ${tfjsNode.version}${options.tensorflowVersion ? ` and TensorFlow ${options.tensorflowVersion}` : ''} in ${cacheRoot}`)
+    say(
+      'cache',
+      `no cached build for tfjs-node ${tfjsNode.version}${options.tensorflowVersion ? ` and TensorFlow ${options.tensorflowVersion}` : ''} in ${cacheRoot}`,
+    )
     return false
   }
   const { entryDir, manifest } = entries[0]
   const started = Date.now()
   installEntry(entryDir, tfjsNode)
-  say('cache', `restored TensorFlow ${manifest.tensorflowVersion} (${manifest.route}) from ${entryDir} (${seconds(Date.now() - started)})`)
+  say(
+    'cache',
+    `restored TensorFlow ${manifest.tensorflowVersion} (${manifest.route}) from ${entryDir} (${seconds(Date.now() - started)})`,
+  )
   try {
     await linkStep(tfjsNode)
     await loadStep()
@@ -128,18 +174,30 @@ async function restoreFromCache(tfjsNode, cacheRoot, options) {
 
 async function tryOfficialRoute(tfjsNode, cacheRoot) {
   clearInstalledNative(tfjsNode)
-  say('download', `trying tfjs-node's own download of libtensorflow ${tfjsNode.officialTensorflowVersion} (gives up if it has not started in 20 s)`)
+  say(
+    'download',
+    `trying tfjs-node's own download of libtensorflow ${tfjsNode.officialTensorflowVersion} (gives up if it has not started in 20 s)`,
+  )
   const official = await runOfficialInstaller(tfjsNode)
   if (!official.ok && !official.librariesDownloaded) {
-    say('download', `tfjs-node's download failed after ${seconds(official.ms)}: ${official.reason}; using the PyPI wheel instead`)
+    say(
+      'download',
+      `tfjs-node's download failed after ${seconds(official.ms)}: ${official.reason}; using the PyPI wheel instead`,
+    )
     clearInstalledNative(tfjsNode)
     return false
   }
   try {
     if (official.ok) {
-      say('download', `tfjs-node's installer downloaded libtensorflow and the addon (${seconds(official.ms)})`)
+      say(
+        'download',
+        `tfjs-node's installer downloaded libtensorflow and the addon (${seconds(official.ms)})`,
+      )
     } else {
-      say('download', `libtensorflow downloaded but the addon was not (${official.reason}); compiling it here`)
+      say(
+        'download',
+        `libtensorflow downloaded but the addon was not (${official.reason}); compiling it here`,
+      )
       const compiled = await compileAddon(tfjsNode)
       say('compile', `node-gyp built ${relative(projectRoot, tfjsNode.addonPath)} (${seconds(compiled.ms)})`)
     }
@@ -149,11 +207,20 @@ async function tryOfficialRoute(tfjsNode, cacheRoot) {
     const entryName = cacheEntryName(tfjsNode.version, checked.tensorflowVersion)
     const staging = stagingDir(cacheRoot, entryName)
     stageInstalledDeps(staging, tfjsNode)
-    const entryDir = commitEntry(staging, cacheRoot, entryName, manifestFor(tfjsNode, checked, 'tfjs-node-download'), tfjsNode)
+    const entryDir = commitEntry(
+      staging,
+      cacheRoot,
+      entryName,
+      manifestFor(tfjsNode, checked, 'tfjs-node-download'),
+      tfjsNode,
+    )
     say('cache', `saved to ${entryDir}`)
     return true
   } catch (error) {
-    say(error.step ?? 'download', `the official libtensorflow did not work (${error.message}); using the PyPI wheel instead`)
+    say(
+      error.step ?? 'download',
+      `the official libtensorflow did not work (${error.message}); using the PyPI wheel instead`,
+    )
     clearInstalledNative(tfjsNode)
     return false
   }
@@ -164,25 +231,48 @@ async function buildFromWheel(tfjsNode, cacheRoot, python, tensorflowVersion) {
   const staging = stagingDir(cacheRoot, entryName)
   const downloadDir = join(cacheRoot, `download.partial-${process.pid}`)
   try {
-    say('download', `pip download tensorflow-cpu==${tensorflowVersion} (manylinux x86_64 wheel, not installed)`)
+    say(
+      'download',
+      `pip download tensorflow-cpu==${tensorflowVersion} (manylinux x86_64 wheel, not installed)`,
+    )
     const wheel = await downloadWheel(python, tensorflowVersion, downloadDir)
     say('download', `${wheel.wheelName}, ${(wheel.bytes / 1e6).toFixed(1)} MB (${seconds(wheel.ms)})`)
 
-    const extracted = await extractWheel(python, wheel.wheelPath, join(staging, 'deps'), bindingTensorflowIncludes(tfjsNode.packageDir))
-    say('extract', `${extracted.libraries.join(', ')} → deps/lib, linked as libtensorflow.so and libtensorflow_framework.so (${seconds(extracted.ms)})`)
+    const extracted = await extractWheel(
+      python,
+      wheel.wheelPath,
+      join(staging, 'deps'),
+      bindingTensorflowIncludes(tfjsNode.packageDir),
+    )
+    say(
+      'extract',
+      `${extracted.libraries.join(', ')} → deps/lib, linked as libtensorflow.so and libtensorflow_framework.so (${seconds(extracted.ms)})`,
+    )
     const bridged = Object.entries(extracted.bridged)
-    say('headers', `${extracted.headers} headers → deps/include${bridged.length ? `; bridged ${bridged.map(([from, to]) => `${from} → ${to}`).join(', ')}` : ''}`)
+    say(
+      'headers',
+      `${extracted.headers} headers → deps/include${bridged.length ? `; bridged ${bridged.map(([from, to]) => `${from} → ${to}`).join(', ')}` : ''}`,
+    )
 
     installEntry(staging, tfjsNode, { withAddon: false })
     const compiled = await compileAddon(tfjsNode)
-    say('compile', `node-gyp (headers ${compiled.nodeDir}/include/node) built ${relative(projectRoot, tfjsNode.addonPath)} (${seconds(compiled.ms)})`)
+    say(
+      'compile',
+      `node-gyp (headers ${compiled.nodeDir}/include/node) built ${relative(projectRoot, tfjsNode.addonPath)} (${seconds(compiled.ms)})`,
+    )
     await linkStep(tfjsNode)
     await loadStep()
     const checked = await checkStep()
     if (checked.tensorflowVersion !== tensorflowVersion) {
-      throw new StepError('check', `the addon reports TensorFlow ${checked.tensorflowVersion}, expected ${tensorflowVersion}`)
+      throw new StepError(
+        'check',
+        `the addon reports TensorFlow ${checked.tensorflowVersion}, expected ${tensorflowVersion}`,
+      )
     }
-    const manifest = manifestFor(tfjsNode, checked, 'pypi-wheel', { wheel: wheel.wheelName, wheelBytes: wheel.bytes })
+    const manifest = manifestFor(tfjsNode, checked, 'pypi-wheel', {
+      wheel: wheel.wheelName,
+      wheelBytes: wheel.bytes,
+    })
     const entryDir = commitEntry(staging, cacheRoot, entryName, manifest, tfjsNode)
     say('cache', `saved to ${entryDir}`)
   } catch (error) {
@@ -208,7 +298,8 @@ async function wheelRoute(tfjsNode, cacheRoot, options) {
       lastError = error
       failures.push(`TensorFlow ${version} failed at ${error.step}: ${error.message}`)
       clearInstalledNative(tfjsNode)
-      if (version !== versions.at(-1)) say(error.step, `TensorFlow ${version} failed (${error.message}); trying the next version`)
+      if (version !== versions.at(-1))
+        say(error.step, `TensorFlow ${version} failed (${error.message}); trying the next version`)
     }
   }
   throw new StepError(lastError.step, failures.join('\n  '))
@@ -216,17 +307,22 @@ async function wheelRoute(tfjsNode, cacheRoot, options) {
 
 async function main() {
   const started = Date.now()
+  endChildrenOnInterrupt()
   const options = parseArguments(process.argv.slice(2))
   if (options.help) {
     console.log(USAGE)
     return
   }
   const tfjsNode = locateTfjsNode()
-  if (!tfjsNode) throw new StepError('locate', '@tensorflow/tfjs-node is not installed here; run npm install first')
+  if (!tfjsNode)
+    throw new StepError('locate', '@tensorflow/tfjs-node is not installed here; run npm install first')
   const cacheRoot = nativeCacheRoot()
   startLog(cacheRoot)
   removeAbandonedStaging(cacheRoot)
-  say('start', `tfjs-node ${tfjsNode.version}, addon ${relative(projectRoot, tfjsNode.addonPath)}, cache ${cacheRoot}`)
+  say(
+    'start',
+    `tfjs-node ${tfjsNode.version}, addon ${relative(projectRoot, tfjsNode.addonPath)}, cache ${cacheRoot}`,
+  )
 
   if (options.check) {
     await loadStep()
@@ -236,7 +332,10 @@ async function main() {
   if (!options.force) {
     const loaded = await checkInChild({ loadOnly: true })
     if (loaded.ok) {
-      say('load', `already working: backend ${loaded.backend}, TensorFlow ${loaded.tensorflowVersion}; nothing to do (--force rebuilds, --check tests)`)
+      say(
+        'load',
+        `already working: backend ${loaded.backend}, TensorFlow ${loaded.tensorflowVersion}; nothing to do (--force rebuilds, --check tests)`,
+      )
       return
     }
     say('load', `not working yet: ${loaded.error.trim()}`)
@@ -246,7 +345,8 @@ async function main() {
     }
   }
   mkdirSync(cacheRoot, { recursive: true })
-  const officialDone = options.skipOfficial || options.tensorflowVersion ? false : await tryOfficialRoute(tfjsNode, cacheRoot)
+  const officialDone =
+    options.skipOfficial || options.tensorflowVersion ? false : await tryOfficialRoute(tfjsNode, cacheRoot)
   if (!officialDone) await wheelRoute(tfjsNode, cacheRoot, options)
   say('done', `native backend ready in ${seconds(Date.now() - started)}`)
 }

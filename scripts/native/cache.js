@@ -28,7 +28,8 @@ export function copyTree(source, destination, { hardLink = false } = {}) {
     symlinkSync(readlinkSync(source), destination)
   } else if (stats.isDirectory()) {
     mkdirSync(destination, { recursive: true })
-    for (const name of readdirSync(source)) copyTree(join(source, name), join(destination, name), { hardLink })
+    for (const name of readdirSync(source))
+      copyTree(join(source, name), join(destination, name), { hardLink })
   } else if (hardLink) {
     try {
       linkSync(source, destination)
@@ -55,7 +56,8 @@ export function entryProblem(entryDir, manifest, tfjsNode) {
   if (manifest.platform !== process.platform || manifest.arch !== process.arch) {
     return `built for ${manifest.platform}-${manifest.arch}`
   }
-  if (manifest.addonRelativePath !== tfjsNode.addonRelativePath) return `addon at ${manifest.addonRelativePath}`
+  if (manifest.addonRelativePath !== tfjsNode.addonRelativePath)
+    return `addon at ${manifest.addonRelativePath}`
   if (!existsSync(join(entryDir, manifest.addonRelativePath))) return 'addon file missing'
   if (!existsSync(join(entryDir, 'deps', 'lib'))) return 'libraries missing'
   return null

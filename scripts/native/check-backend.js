@@ -18,7 +18,10 @@ function firstLine(error) {
 function sameValues(actual, expected, tolerance = 1e-5) {
   const flatActual = actual.flat(Infinity)
   const flatExpected = expected.flat(Infinity)
-  return flatActual.length === flatExpected.length && flatActual.every((value, i) => Math.abs(value - flatExpected[i]) <= tolerance)
+  return (
+    flatActual.length === flatExpected.length &&
+    flatActual.every((value, i) => Math.abs(value - flatExpected[i]) <= tolerance)
+  )
 }
 
 let tf
@@ -34,22 +37,58 @@ const info = {
   tfjsNodeVersion: tf.version['tfjs-node'],
   loadMs: Date.now() - loadStarted,
 }
-if (info.backend !== 'tensorflow') finish({ ok: false, step: 'load', error: `the active backend is ${info.backend}, not tensorflow`, ...info })
+if (info.backend !== 'tensorflow')
+  finish({ ok: false, step: 'load', error: `the active backend is ${info.backend}, not tensorflow`, ...info })
 if (loadOnly) finish({ ok: true, ...info })
 
 try {
   const tensorsAtStart = tf.memory().numTensors
 
-  const product = tf.tidy(() => tf.matMul(tf.tensor2d([[1, 2], [3, 4]]), tf.tensor2d([[5, 6], [7, 8]])).arraySync())
-  if (!sameValues(product, [[19, 22], [43, 50]])) throw new Error(`matMul gave ${JSON.stringify(product)}, expected [[19,22],[43,50]]`)
+  const product = tf.tidy(() =>
+    tf
+      .matMul(
+        tf.tensor2d([
+          [1, 2],
+          [3, 4],
+        ]),
+        tf.tensor2d([
+          [5, 6],
+          [7, 8],
+        ]),
+      )
+      .arraySync(),
+  )
+  if (
+    !sameValues(product, [
+      [19, 22],
+      [43, 50],
+    ])
+  )
+    throw new Error(`matMul gave ${JSON.stringify(product)}, expected [[19,22],[43,50]]`)
 
   // A 3x3 kernel of ones over a 4x4 image of ones, 'valid' padding: every output pixel sums nine ones.
-  const convolved = tf.tidy(() => tf.conv2d(tf.ones([1, 4, 4, 1]), tf.ones([3, 3, 1, 1]), 1, 'valid').arraySync())
-  if (!sameValues(convolved, [[[[9], [9]], [[9], [9]]]])) throw new Error(`conv2d gave ${JSON.stringify(convolved)}, expected 9s`)
+  const convolved = tf.tidy(() =>
+    tf.conv2d(tf.ones([1, 4, 4, 1]), tf.ones([3, 3, 1, 1]), 1, 'valid').arraySync(),
+  )
+  if (
+    !sameValues(convolved, [
+      [
+        [[9], [9]],
+        [[9], [9]],
+      ],
+    ])
+  )
+    throw new Error(`conv2d gave ${JSON.stringify(convolved)}, expected 9s`)
 
   const model = tf.sequential({
     layers: [
-      tf.layers.conv2d({ inputShape: [8, 8, 1], filters: 4, kernelSize: 3, padding: 'same', activation: 'relu' }),
+      tf.layers.conv2d({
+        inputShape: [8, 8, 1],
+        filters: 4,
+        kernelSize: 3,
+        padding: 'same',
+        activation: 'relu',
+      }),
       tf.layers.maxPooling2d({ poolSize: 2 }),
       tf.layers.flatten(),
       tf.layers.dense({ units: 1, activation: 'sigmoid' }),
@@ -57,7 +96,9 @@ try {
   })
   model.compile({ optimizer: 'adam', loss: 'binaryCrossentropy' })
   const images = tf.randomUniform([16, 8, 8, 1], 0, 1, 'float32', 42)
-  const labels = tf.tidy(() => tf.cast(tf.greater(tf.mean(images, [1, 2, 3]), 0.5), 'float32').reshape([16, 1]))
+  const labels = tf.tidy(() =>
+    tf.cast(tf.greater(tf.mean(images, [1, 2, 3]), 0.5), 'float32').reshape([16, 1]),
+  )
   const history = await model.fit(images, labels, { batchSize: 16, epochs: 1, verbose: 0 })
   const loss = history.history.loss[0]
   tf.dispose([images, labels])

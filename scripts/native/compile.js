@@ -10,10 +10,15 @@ import { StepError, lastLine, runCommand } from './shell.js'
 /** node-gyp's script: BOTTLENECK_NODE_GYP, else the copy bundled with npm, else one installed in the project. */
 export function findNodeGyp(env = process.env) {
   const candidates = [env.BOTTLENECK_NODE_GYP]
-  if (env.npm_execpath) candidates.push(join(dirname(env.npm_execpath), '..', 'node_modules', 'node-gyp', 'bin', 'node-gyp.js'))
+  if (env.npm_execpath)
+    candidates.push(join(dirname(env.npm_execpath), '..', 'node_modules', 'node-gyp', 'bin', 'node-gyp.js'))
   const prefix = resolve(dirname(process.execPath), '..')
-  candidates.push(join(prefix, 'lib', 'node_modules', 'npm', 'node_modules', 'node-gyp', 'bin', 'node-gyp.js'))
-  candidates.push(join(dirname(process.execPath), 'node_modules', 'npm', 'node_modules', 'node-gyp', 'bin', 'node-gyp.js'))
+  candidates.push(
+    join(prefix, 'lib', 'node_modules', 'npm', 'node_modules', 'node-gyp', 'bin', 'node-gyp.js'),
+  )
+  candidates.push(
+    join(dirname(process.execPath), 'node_modules', 'npm', 'node_modules', 'node-gyp', 'bin', 'node-gyp.js'),
+  )
   try {
     candidates.push(createRequire(join(projectRoot, 'package.json')).resolve('node-gyp/bin/node-gyp.js'))
   } catch {
@@ -35,14 +40,21 @@ export function findNodeHeaders(env = process.env) {
   ]
   return (
     candidates.find(
-      (dir) => dir && existsSync(join(dir, 'include', 'node', 'node_api.h')) && existsSync(join(dir, 'include', 'node', 'common.gypi')),
+      (dir) =>
+        dir &&
+        existsSync(join(dir, 'include', 'node', 'node_api.h')) &&
+        existsSync(join(dir, 'include', 'node', 'common.gypi')),
     ) ?? null
   )
 }
 
 export async function compileAddon(tfjsNode) {
   const nodeGyp = findNodeGyp()
-  if (!nodeGyp) throw new StepError('compile', 'node-gyp not found (it comes with npm); set BOTTLENECK_NODE_GYP to its bin/node-gyp.js')
+  if (!nodeGyp)
+    throw new StepError(
+      'compile',
+      'node-gyp not found (it comes with npm); set BOTTLENECK_NODE_GYP to its bin/node-gyp.js',
+    )
   const nodeDir = findNodeHeaders()
   if (!nodeDir) {
     throw new StepError(
@@ -51,14 +63,28 @@ export async function compileAddon(tfjsNode) {
     )
   }
   const args = [
-    nodeGyp, 'rebuild', `--nodedir=${nodeDir}`, `--jobs=${availableParallelism()}`,
+    nodeGyp,
+    'rebuild',
+    `--nodedir=${nodeDir}`,
+    `--jobs=${availableParallelism()}`,
     // binding.gyp expects the variables node-pre-gyp normally passes.
-    `--module_name=${tfjsNode.moduleName}`, `--module_path=${tfjsNode.moduleDir}`, `--napi_build_version=${tfjsNode.napiBuildVersion}`,
+    `--module_name=${tfjsNode.moduleName}`,
+    `--module_path=${tfjsNode.moduleDir}`,
+    `--napi_build_version=${tfjsNode.napiBuildVersion}`,
   ]
-  const result = await runCommand(process.execPath, args, { cwd: tfjsNode.packageDir, timeoutMs: 15 * 60_000, label: 'node-gyp' })
+  const result = await runCommand(process.execPath, args, {
+    cwd: tfjsNode.packageDir,
+    timeoutMs: 15 * 60_000,
+    label: 'node-gyp',
+  })
   if (result.code !== 0 || !existsSync(tfjsNode.addonPath)) {
-    const firstError = result.stderr.split('\n').find((line) => /error/i.test(line) && !/^gyp (info|ERR! (stack|cwd|node|command|System))/.test(line))
-    throw new StepError('compile', `node-gyp failed: ${(firstError ?? lastLine(result.stderr) ?? result.stoppedBecause).trim()}`)
+    const firstError = result.stderr
+      .split('\n')
+      .find((line) => /error/i.test(line) && !/^gyp (info|ERR! (stack|cwd|node|command|System))/.test(line))
+    throw new StepError(
+      'compile',
+      `node-gyp failed: ${(firstError ?? lastLine(result.stderr) ?? result.stoppedBecause).trim()}`,
+    )
   }
   return { nodeGyp, nodeDir, ms: result.ms }
 }
@@ -67,11 +93,17 @@ export async function compileAddon(tfjsNode) {
 export async function verifyLinkage(tfjsNode) {
   const result = await runCommand('ldd', [tfjsNode.addonPath], { timeoutMs: 60_000, label: 'ldd' })
   if (result.spawnError) return { skipped: 'ldd not available', libraries: [] }
-  const lines = result.stdout.split('\n').map((line) => line.trim()).filter(Boolean)
+  const lines = result.stdout
+    .split('\n')
+    .map((line) => line.trim())
+    .filter(Boolean)
   const missing = lines.filter((line) => /not found/.test(line)).map((line) => line.split(/\s/)[0])
   const versionProblems = result.stderr.split('\n').filter((line) => /version .* not found/.test(line))
   if (missing.length || versionProblems.length) {
-    throw new StepError('link', `the addon cannot resolve ${[...missing, ...versionProblems.map((line) => line.trim())].join(', ')}`)
+    throw new StepError(
+      'link',
+      `the addon cannot resolve ${[...missing, ...versionProblems.map((line) => line.trim())].join(', ')}`,
+    )
   }
   const depsLib = join(tfjsNode.depsDir, 'lib')
   const libraries = lines
@@ -82,7 +114,10 @@ export async function verifyLinkage(tfjsNode) {
     })
   const outside = libraries.filter(({ path }) => !resolve(path).startsWith(depsLib))
   if (libraries.length === 0 || outside.length) {
-    throw new StepError('link', `the addon does not load TensorFlow from ${depsLib} (${libraries.map((l) => `${l.name} → ${l.path}`).join(', ') || 'no libtensorflow found'})`)
+    throw new StepError(
+      'link',
+      `the addon does not load TensorFlow from ${depsLib} (${libraries.map((l) => `${l.name} → ${l.path}`).join(', ') || 'no libtensorflow found'})`,
+    )
   }
   return { libraries: libraries.map(({ name }) => name) }
 }

@@ -46,10 +46,17 @@ function mnistTrainImagesPath() {
 
 /** Keras blog "Building Autoencoders in Keras", convolutional denoising autoencoder (7x7x32 code). */
 function convAutoencoder(tf) {
-  const conv = (filters, activation = 'relu') => tf.layers.conv2d({ filters, kernelSize: 3, activation, padding: 'same' })
+  const conv = (filters, activation = 'relu') =>
+    tf.layers.conv2d({ filters, kernelSize: 3, activation, padding: 'same' })
   const model = tf.sequential({
     layers: [
-      tf.layers.conv2d({ inputShape: [28, 28, 1], filters: 32, kernelSize: 3, activation: 'relu', padding: 'same' }),
+      tf.layers.conv2d({
+        inputShape: [28, 28, 1],
+        filters: 32,
+        kernelSize: 3,
+        activation: 'relu',
+        padding: 'same',
+      }),
       tf.layers.maxPooling2d({ poolSize: 2, padding: 'same' }),
       conv(32),
       tf.layers.maxPooling2d({ poolSize: 2, padding: 'same' }),
@@ -88,7 +95,9 @@ async function main() {
     TF_NUM_INTEROP_THREADS: process.env.TF_NUM_INTEROP_THREADS ?? null,
     OMP_NUM_THREADS: process.env.OMP_NUM_THREADS ?? null,
   }
-  console.log(`backend ${backend}, TensorFlow ${tensorflowVersion}, loaded in ${Date.now() - loadStarted} ms, threads ${JSON.stringify(threads)}`)
+  console.log(
+    `backend ${backend}, TensorFlow ${tensorflowVersion}, loaded in ${Date.now() - loadStarted} ms, threads ${JSON.stringify(threads)}`,
+  )
 
   const images = readIdxImages(mnistTrainImagesPath(), limit)
   const tensorsAtStart = tf.memory().numTensors
@@ -97,9 +106,14 @@ async function main() {
       ? tf.tensor4d(images.pixels, [images.count, images.height, images.width, 1])
       : tf.tensor2d(images.pixels, [images.count, images.height * images.width])
   // The blog's denoising input: clean + 0.5 * N(0, 1), clipped to [0, 1]. The dense seed model trains on clean input.
-  const inputs = modelName === 'conv' ? tf.tidy(() => clean.add(tf.randomNormal(clean.shape, 0, 0.5, 'float32', 1)).clipByValue(0, 1)) : clean
+  const inputs =
+    modelName === 'conv'
+      ? tf.tidy(() => clean.add(tf.randomNormal(clean.shape, 0, 0.5, 'float32', 1)).clipByValue(0, 1))
+      : clean
   const model = modelName === 'conv' ? convAutoencoder(tf) : denseAutoencoder(tf)
-  console.log(`${modelName} autoencoder, ${model.countParams()} parameters, ${images.count} images, batch ${batchSize}, ${epochs} epoch(s)`)
+  console.log(
+    `${modelName} autoencoder, ${model.countParams()} parameters, ${images.count} images, batch ${batchSize}, ${epochs} epoch(s)`,
+  )
 
   // This machine may be shared: CPU seconds and the load average tell contention apart from a slow backend.
   const epochSeconds = []
@@ -137,7 +151,17 @@ async function main() {
   model.optimizer.dispose()
   model.dispose()
   const leaked = tf.memory().numTensors - tensorsAtStart
-  const summary = { model: modelName, tensorflowVersion, images: images.count, batchSize, epochSeconds, epochCpuSeconds, losses, threads, leakedTensors: leaked }
+  const summary = {
+    model: modelName,
+    tensorflowVersion,
+    images: images.count,
+    batchSize,
+    epochSeconds,
+    epochCpuSeconds,
+    losses,
+    threads,
+    leakedTensors: leaked,
+  }
   console.log(JSON.stringify(summary))
   if (!losses.every(Number.isFinite)) throw new Error('the loss is not finite')
   if (leaked !== 0) throw new Error(`${leaked} tensors were left undisposed`)

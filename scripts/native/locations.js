@@ -11,7 +11,8 @@ export const projectRoot = resolve(dirname(fileURLToPath(import.meta.url)), '..'
 export function nativeCacheRoot(env = process.env, home = homedir()) {
   if (env.BOTTLENECK_CACHE) return join(resolve(env.BOTTLENECK_CACHE), 'native')
   // The XDG spec says a relative XDG_CACHE_HOME is invalid and must be ignored.
-  const base = env.XDG_CACHE_HOME && isAbsolute(env.XDG_CACHE_HOME) ? env.XDG_CACHE_HOME : join(home, '.cache')
+  const base =
+    env.XDG_CACHE_HOME && isAbsolute(env.XDG_CACHE_HOME) ? env.XDG_CACHE_HOME : join(home, '.cache')
   return join(base, 'bottleneck', 'native')
 }
 

@@ -29,7 +29,10 @@ function failureReason(result) {
   if (result.stoppedBecause) return result.stoppedBecause
   const output = `${result.stderr}\n${result.stdout}`
   const networkLine = output.split('\n').find((line) => NETWORK_ERROR.test(line))
-  const reason = (networkLine ? networkLine.replace(/^(node-pre-gyp ERR!|Error:)\s*/, '').trim() : lastLine(result.stderr)) || `exit code ${result.code}`
+  const reason =
+    (networkLine
+      ? networkLine.replace(/^(node-pre-gyp ERR!|Error:)\s*/, '').trim()
+      : lastLine(result.stderr)) || `exit code ${result.code}`
   return reason.length > 200 ? `${reason.slice(0, 197)}...` : reason
 }
 
@@ -41,7 +44,10 @@ function failureReason(result) {
 export async function runOfficialInstaller(tfjsNode) {
   // install.js rewrites its package.json while it builds and restores it only on success.
   const packageJsonBefore = readFileSync(tfjsNode.packageJsonPath, 'utf8')
-  const binPaths = [join(tfjsNode.packageDir, 'node_modules', '.bin'), join(projectRoot, 'node_modules', '.bin')]
+  const binPaths = [
+    join(tfjsNode.packageDir, 'node_modules', '.bin'),
+    join(projectRoot, 'node_modules', '.bin'),
+  ]
   const result = await runCommand(process.execPath, ['scripts/install.js'], {
     cwd: tfjsNode.packageDir,
     env: { ...process.env, PATH: [...binPaths, process.env.PATH].join(delimiter) },
@@ -56,7 +62,8 @@ export async function runOfficialInstaller(tfjsNode) {
     writeFileSync(tfjsNode.packageJsonPath, packageJsonBefore)
   }
   const librariesDownloaded = officialLibraryPresent(tfjsNode)
-  const ok = result.code === 0 && !result.stoppedBecause && librariesDownloaded && existsSync(tfjsNode.addonPath)
+  const ok =
+    result.code === 0 && !result.stoppedBecause && librariesDownloaded && existsSync(tfjsNode.addonPath)
   const reason = ok ? null : failureReason(result)
   return { ok, librariesDownloaded, reason, ms: result.ms }
 }

@@ -3,32 +3,33 @@
 import { spawn } from 'node:child_process'
 import { appendFileSync } from 'node:fs'
 
-/** A failure of one named setup step: `message` is for the person, `detail` goes to the log. */
+/** A failure of one named setup step (download, extract, headers, compile, link, load, check, ...). */
 export class StepError extends Error {
-  constructor(step, message, detail) {
+  constructor(step, message) {
     super(message)
     this.name = 'StepError'
     this.step = step
-    this.detail = detail
   }
 }
 
 let logFile = null
 const runningGroups = new Set()
 
-// Children run in their own process groups (so a timeout can end make and g++ too); an interrupted setup ends them.
-for (const signal of ['SIGINT', 'SIGTERM']) {
-  process.on(signal, () => {
-    for (const pid of runningGroups) {
-      try {
-        process.kill(-pid, 'SIGKILL')
-      } catch {
-        // Already gone.
+/** Children run in their own process groups (so a timeout ends make and g++ too); an interrupted setup ends them. */
+export function endChildrenOnInterrupt() {
+  for (const signal of ['SIGINT', 'SIGTERM']) {
+    process.on(signal, () => {
+      for (const pid of runningGroups) {
+        try {
+          process.kill(-pid, 'SIGKILL')
+        } catch {
+          // Already gone.
+        }
       }
-    }
-    console.error(`setup:native  interrupted (${signal}); the next run starts over`)
-    process.exit(130)
-  })
+      console.error(`setup:native  interrupted (${signal}); the next run starts over`)
+      process.exit(130)
+    })
+  }
 }
 
 export function setLogFile(path) {
@@ -75,7 +76,15 @@ export function runCommand(command, args, options = {}) {
     try {
       child = spawn(command, args, { cwd, env, detached: true, stdio: ['ignore', 'pipe', 'pipe'] })
     } catch (error) {
-      resolve({ code: null, signal: null, stdout, stderr: String(error), stoppedBecause: null, ms: 0, spawnError: error })
+      resolve({
+        code: null,
+        signal: null,
+        stdout,
+        stderr: String(error),
+        stoppedBecause: null,
+        ms: 0,
+        spawnError: error,
+      })
       return
     }
     runningGroups.add(child.pid)
@@ -108,12 +117,22 @@ export function runCommand(command, args, options = {}) {
     child.on('error', (error) => {
       clearInterval(timer)
       runningGroups.delete(child.pid)
-      resolve({ code: null, signal: null, stdout, stderr: stderr + String(error), stoppedBecause, ms: Date.now() - started, spawnError: error })
+      resolve({
+        code: null,
+        signal: null,
+        stdout,
+        stderr: stderr + String(error),
+        stoppedBecause,
+        ms: Date.now() - started,
+        spawnError: error,
+      })
     })
     child.on('close', (code, signal) => {
       clearInterval(timer)
       runningGroups.delete(child.pid)
-      logDetail(`[${label}] exit code ${code}${signal ? `, signal ${signal}` : ''} after ${seconds(Date.now() - started)}`)
+      logDetail(
+        `[${label}] exit code ${code}${signal ? `, signal ${signal}` : ''} after ${seconds(Date.now() - started)}`,
+      )
       resolve({ code, signal, stdout, stderr, stoppedBecause, ms: Date.now() - started })
     })
   })

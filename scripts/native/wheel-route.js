@@ -16,24 +16,44 @@ const EXTRACTOR = join(dirname(fileURLToPath(import.meta.url)), 'extract_tensorf
 export async function findPython() {
   const candidates = [process.env.BOTTLENECK_PYTHON, 'python3', 'python'].filter(Boolean)
   for (const python of candidates) {
-    const result = await runCommand(python, ['-m', 'pip', '--version'], { timeoutMs: 30_000, label: 'pip --version' })
+    const result = await runCommand(python, ['-m', 'pip', '--version'], {
+      timeoutMs: 30_000,
+      label: 'pip --version',
+    })
     if (result.code === 0) return python
   }
-  throw new StepError('download', 'no Python with pip found (tried ' + candidates.join(', ') + '); install python3-pip or set BOTTLENECK_PYTHON')
+  throw new StepError(
+    'download',
+    'no Python with pip found (tried ' +
+      candidates.join(', ') +
+      '); install python3-pip or set BOTTLENECK_PYTHON',
+  )
 }
 
 /**
  * pip's --platform tags for this machine: every manylinux tag its glibc can run, newest first (pip does not widen
  * an explicit tag to older ones), down to manylinux2014 = glibc 2.17, the oldest TensorFlow 2.12+ was built for.
  */
-export function wheelPlatformTags(report = process.report.getReport(), arch = process.arch, platform = process.platform) {
+export function wheelPlatformTags(
+  report = process.report.getReport(),
+  arch = process.arch,
+  platform = process.platform,
+) {
   if (platform !== 'linux' || arch !== 'x64') {
-    throw new StepError('download', `the PyPI wheel route supports Linux x86_64 only (this is ${platform}-${arch})`)
+    throw new StepError(
+      'download',
+      `the PyPI wheel route supports Linux x86_64 only (this is ${platform}-${arch})`,
+    )
   }
   const glibc = report.header?.glibcVersionRuntime
-  if (!glibc) throw new StepError('download', 'the PyPI wheel route needs a glibc-based Linux (there are no musl wheels)')
+  if (!glibc)
+    throw new StepError(
+      'download',
+      'the PyPI wheel route needs a glibc-based Linux (there are no musl wheels)',
+    )
   const [major, minor] = glibc.split('.').map(Number)
-  if (major !== 2 || minor < 17) throw new StepError('download', `glibc ${glibc} is older than the 2.17 TensorFlow wheels need`)
+  if (major !== 2 || minor < 17)
+    throw new StepError('download', `glibc ${glibc} is older than the 2.17 TensorFlow wheels need`)
   const tags = []
   for (let version = minor; version >= 17; version -= 1) tags.push(`manylinux_2_${version}_x86_64`)
   return [...tags, 'manylinux2014_x86_64']
@@ -43,17 +63,30 @@ export function wheelPlatformTags(report = process.report.getReport(), arch = pr
 export async function downloadWheel(python, version, downloadDir) {
   mkdirSync(downloadDir, { recursive: true })
   const args = [
-    '-m', 'pip', 'download', '--no-deps', '--only-binary=:all:', '--disable-pip-version-check',
-    '--python-version', WHEEL_PYTHON_VERSION, ...wheelPlatformTags().flatMap((tag) => ['--platform', tag]),
-    '-d', downloadDir, `${WHEEL_PACKAGE}==${version}`,
+    '-m',
+    'pip',
+    'download',
+    '--no-deps',
+    '--only-binary=:all:',
+    '--disable-pip-version-check',
+    '--python-version',
+    WHEEL_PYTHON_VERSION,
+    ...wheelPlatformTags().flatMap((tag) => ['--platform', tag]),
+    '-d',
+    downloadDir,
+    `${WHEEL_PACKAGE}==${version}`,
   ]
   const result = await runCommand(python, args, { timeoutMs: 20 * 60_000, label: 'pip download' })
   if (result.code !== 0) {
-    throw new StepError('download', `pip could not download ${WHEEL_PACKAGE}==${version}: ${lastLine(result.stderr) || result.stoppedBecause}`)
+    throw new StepError(
+      'download',
+      `pip could not download ${WHEEL_PACKAGE}==${version}: ${lastLine(result.stderr) || result.stoppedBecause}`,
+    )
   }
   const prefix = `${WHEEL_PACKAGE.replace('-', '_')}-${version}-`
   const wheel = readdirSync(downloadDir).find((name) => name.startsWith(prefix) && name.endsWith('.whl'))
-  if (!wheel) throw new StepError('download', `pip reported success but no ${prefix}*.whl is in ${downloadDir}`)
+  if (!wheel)
+    throw new StepError('download', `pip reported success but no ${prefix}*.whl is in ${downloadDir}`)
   const wheelPath = join(downloadDir, wheel)
   return { wheelPath, wheelName: wheel, bytes: statSync(wheelPath).size, ms: result.ms }
 }
@@ -72,11 +105,17 @@ export async function extractWheel(python, wheelPath, depsDir, rootHeaders) {
   try {
     report = JSON.parse(lastLine(result.stdout))
   } catch {
-    throw new StepError('extract', `the extractor failed: ${lastLine(result.stderr) || result.stoppedBecause || `exit code ${result.code}`}`)
+    throw new StepError(
+      'extract',
+      `the extractor failed: ${lastLine(result.stderr) || result.stoppedBecause || `exit code ${result.code}`}`,
+    )
   }
   if (!report.ok) throw new StepError(/header/.test(report.error) ? 'headers' : 'extract', report.error)
   const libDir = join(depsDir, 'lib')
-  const links = { 'libtensorflow.so': /^libtensorflow_cc\.so\.\d+$/, 'libtensorflow_framework.so': /^libtensorflow_framework\.so\.\d+$/ }
+  const links = {
+    'libtensorflow.so': /^libtensorflow_cc\.so\.\d+$/,
+    'libtensorflow_framework.so': /^libtensorflow_framework\.so\.\d+$/,
+  }
   for (const [linkName, pattern] of Object.entries(links)) {
     const target = report.libraries.find((name) => pattern.test(name))
     const linkPath = join(libDir, linkName)
