@@ -1,4 +1,5 @@
 // Page objects: what a user does in each view, in words, so tests read as a session rather than selectors.
+/// <reference lib="dom" />
 import type { Locator, Page } from 'playwright-core'
 
 export class AppPage {
