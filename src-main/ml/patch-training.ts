@@ -1,0 +1,177 @@
+// Training denoisers on image folders: the `fit` loop for data that does not fit in memory. Each step draws a fresh
+// batch of patches from disk (supervised: clean + synthetic noise → clean; Noise2Void: masked noisy → noisy, loss on
+// the masked pixels only), with the same callbacks, cancellation and History as `fit`.
+
+import * as tf from '@tensorflow/tfjs'
+import type { Autoencoder } from './architectures/index'
+import { isMaskable } from './architectures/unet'
+import { BottleneckError } from './errors'
+import type { BatchMode, ImageFolder, PatchBatch } from './folder-dataset'
+import { blindSpotArrays } from './blind-spot'
+import { applyNoise } from './noise'
+import { createRandom } from './random'
+import { createAdam, type BatchProgress, type EpochLogs, type History } from './train'
+
+export interface PatchFitOptions {
+  /** Index of the last epoch + 1, as in Keras. */
+  epochs: number
+  /** Batches per epoch (an "epoch" of random patches has no natural end). Default 100. */
+  stepsPerEpoch?: number
+  batchSize?: number
+  initialEpoch?: number
+  mode: BatchMode
+  /** Validation patches scored after each epoch (fixed, from the validation files), default 64; 0 to skip. */
+  validationPatches?: number
+  /** Seeds the validation noise and masks, so val_loss is comparable between epochs and runs. */
+  seed?: number
+  signal?: AbortSignal
+  optimizer?: tf.Optimizer
+  onBatchEnd?: (progress: BatchProgress) => void
+  onEpochEnd?: (logs: EpochLogs) => void | Promise<void>
+  /** Minimum time between onBatchEnd calls, default 200 ms. */
+  batchReportIntervalMs?: number
+}
+
+type PatchSource = Pick<ImageFolder, 'nextBatch' | 'validationPatches' | 'patchSize' | 'channels'>
+
+function stepLoss(autoencoder: Autoencoder, batch: PatchBatch): tf.Scalar {
+  if (batch.mask) {
+    if (!isMaskable(autoencoder)) {
+      throw new BottleneckError(
+        'INVALID_INPUT',
+        `Noise2Void training needs a model whose loss can be masked (unet), not ${autoencoder.config.architecture}.`,
+      )
+    }
+    return autoencoder.loss(batch.inputs, batch.targets, batch.mask)
+  }
+  return autoencoder.loss(batch.inputs, batch.targets)
+}
+
+/** The same validation batch every epoch: fixed patches, fixed noise seed, fixed blind-spot masks. */
+async function validationBatch(
+  source: PatchSource,
+  count: number,
+  mode: BatchMode,
+  seed: number,
+): Promise<PatchBatch> {
+  const clean = await source.validationPatches(count)
+  const shape = [count, source.patchSize, source.patchSize, source.channels] as const
+  if (mode.kind === 'clean') {
+    const inputs = tf.tensor4d(clean, [...shape])
+    return { inputs, targets: inputs.clone() }
+  }
+  if (mode.kind === 'supervised') {
+    const targets = tf.tensor4d(clean, [...shape])
+    return { inputs: applyNoise(targets, mode.noise, seed) as tf.Tensor4D, targets }
+  }
+  let noisy = clean
+  if (mode.noise) {
+    const tensor = tf.tidy(() => applyNoise(tf.tensor4d(clean, [...shape]), mode.noise!, seed))
+    noisy = Float32Array.from(await tensor.data())
+    tensor.dispose()
+  }
+  const masked = blindSpotArrays(noisy, shape, createRandom(seed), mode.blindSpot)
+  return {
+    inputs: tf.tensor4d(masked.inputs, [...shape]),
+    targets: tf.tensor4d(noisy, [...shape]),
+    mask: tf.tensor4d(masked.mask, [...shape]),
+  }
+}
+
+function disposeBatch(batch: PatchBatch): void {
+  tf.dispose([batch.inputs, batch.targets, ...(batch.mask ? [batch.mask] : [])])
+}
+
+export async function fitPatches(
+  autoencoder: Autoencoder,
+  source: PatchSource,
+  options: PatchFitOptions,
+): Promise<History> {
+  const batchSize = options.batchSize ?? 16
+  const steps = options.stepsPerEpoch ?? 100
+  const initialEpoch = options.initialEpoch ?? 0
+  const reportInterval = options.batchReportIntervalMs ?? 200
+  for (const [label, value] of [
+    ['batch size', batchSize],
+    ['steps per epoch', steps],
+  ] as const) {
+    if (!Number.isInteger(value) || value < 1) {
+      throw new BottleneckError('INVALID_INPUT', `The ${label} must be a positive integer (got ${value}).`)
+    }
+  }
+  const optimizer = options.optimizer ?? createAdam(autoencoder.config.learningRate)
+  const variables = autoencoder.model.trainableWeights.map((weight) => weight.read() as tf.Variable)
+  const validationCount = options.validationPatches ?? 64
+  const validation =
+    validationCount > 0
+      ? await validationBatch(source, validationCount, options.mode, options.seed ?? 1234)
+      : undefined
+  const history: History = { epochs: [], cancelled: false }
+  let secondsPerEpoch: number | undefined
+  try {
+    for (let epoch = initialEpoch; epoch < options.epochs; epoch++) {
+      const started = performance.now()
+      let lastReport = started
+      let lossSum = 0
+      for (let step = 0; step < steps; step++) {
+        if (options.signal?.aborted) {
+          history.cancelled = true
+          return history
+        }
+        // Reading patches from disk is async, which also gives the event loop its turn every step.
+        const batch = await source.nextBatch(batchSize, options.mode)
+        let batchLoss: tf.Scalar
+        try {
+          batchLoss = optimizer.minimize(() => stepLoss(autoencoder, batch), true, variables) as tf.Scalar
+        } finally {
+          disposeBatch(batch)
+        }
+        const loss = (await batchLoss.data())[0]!
+        batchLoss.dispose()
+        lossSum += loss
+        const now = performance.now()
+        if (options.onBatchEnd && (now - lastReport >= reportInterval || step === steps - 1)) {
+          lastReport = now
+          const elapsed = (now - started) / 1000
+          const epochEta = (elapsed / (step + 1)) * (steps - step - 1)
+          const epochSeconds = secondsPerEpoch ?? (elapsed / (step + 1)) * steps
+          options.onBatchEnd({
+            epoch,
+            epochs: options.epochs,
+            batch: step,
+            batches: steps,
+            loss,
+            samplesPerSecond: ((step + 1) * batchSize) / Math.max(elapsed, 1e-9),
+            epochEtaSeconds: epochEta,
+            etaSeconds: epochEta + epochSeconds * (options.epochs - epoch - 1),
+          })
+        }
+      }
+      const loss = lossSum / steps
+      if (!Number.isFinite(loss)) {
+        throw new BottleneckError(
+          'TRAINING_DIVERGED',
+          `Training diverged in epoch ${epoch + 1} (loss is ${loss}); try a smaller learning rate.`,
+        )
+      }
+      const seconds = (performance.now() - started) / 1000
+      const logs: EpochLogs = {
+        epoch,
+        loss,
+        seconds,
+        samplesPerSecond: (steps * batchSize) / Math.max(seconds, 1e-9),
+      }
+      if (validation) {
+        // The training loss on fixed patches; the U-Net has no dropout or batch norm, so training mode changes nothing.
+        logs.val_loss = tf.tidy(() => stepLoss(autoencoder, validation).dataSync()[0]!)
+      }
+      secondsPerEpoch = seconds
+      history.epochs.push(logs)
+      await options.onEpochEnd?.(logs)
+    }
+    return history
+  } finally {
+    if (validation) disposeBatch(validation)
+    if (!options.optimizer) optimizer.dispose()
+  }
+}
