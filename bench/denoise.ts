@@ -2,6 +2,7 @@
 // the noisy input and the classical baselines, against the published anchors. Never run as a test.
 //   npx tsx bench/denoise.ts [--epochs N] [--limit N] [--test-limit N] [--filters N] [--batch-size N]
 //                            [--save DIR] [--load DIR] [--baselines median5,gaussian,nlm] [--monitor N] [--max-minutes M]
+// --store DIR saves the final model into that Bottleneck store (with --load, --trained-epochs N records its epochs).
 // --max-minutes stops training between batches when the time is up (the last finished epoch is what is scored).
 // --save writes model.json + weights.bin (tfjs layers format, what the store reads) after every epoch.
 import { mkdir, readFile } from 'node:fs/promises'
@@ -14,7 +15,8 @@ import { DENOISE_BASELINES, evaluateDenoising, type DenoiseBaseline } from '../s
 import { writeFileAtomic } from '../src-main/ml/image-io'
 import { applyNoise, parseNoiseSpec } from '../src-main/ml/noise'
 import { getPreset, presetModelConfig } from '../src-main/ml/presets'
-import { fit } from '../src-main/ml/train'
+import { fit, type EpochLogs } from '../src-main/ml/train'
+import { openStore } from '../src-main/store/index'
 
 const ANCHORS = [
   ['Keras blog conv denoiser, 100 epochs', 20.25, 0.875],
@@ -84,7 +86,8 @@ const started = performance.now()
 const maxMinutes = numberOption('max-minutes')
 const stop = new AbortController()
 const timer = maxMinutes ? setTimeout(() => stop.abort(), maxMinutes * 60_000) : undefined
-let epochsDone = 0
+let epochsDone = numberOption('trained-epochs') ?? 0
+let trainedHistory: EpochLogs[] = []
 if (!loadFrom || epochs > 0) {
   const save = option('save')
   const history = await fit(autoencoder, { train: dataset.train }, {
@@ -103,6 +106,7 @@ if (!loadFrom || epochs > 0) {
     },
   })
   epochsDone = history.epochs.length
+  trainedHistory = history.epochs
 }
 clearTimeout(timer)
 const trainSeconds = (performance.now() - started) / 1000
@@ -125,4 +129,24 @@ row(`${preset.name} (this run)`, evaluation.model!.psnr, evaluation.model!.ssim)
 for (const [name, score] of Object.entries(evaluation.baselines)) row(`${name} (this run)`, score.psnr, score.ssim)
 row('noisy input (this run)', evaluation.noisy.psnr, evaluation.noisy.ssim)
 for (const [label, psnr, ssim] of ANCHORS) row(`anchor: ${label}`, psnr, ssim)
+const storeRoot = option('store')
+if (storeRoot) {
+  const record = await openStore(storeRoot).save({
+    metadata: {
+      name: preset.name,
+      config: autoencoder.config,
+      dataset: { spec: preset.dataset, name: dataset.name, trainCount: dataset.train.count, testCount: dataset.test.count },
+      noise: preset.noise,
+      backend: { name: backend.name, tfjsVersion: backend.tfjsVersion },
+      epochs: epochsDone,
+      targetEpochs: epochsDone,
+      batchSize: numberOption('batch-size') ?? preset.batchSize,
+      history: trainedHistory,
+      // Scores on noisy test inputs (not clean reconstructions), hence their own keys.
+      metrics: { denoise_psnr: evaluation.model!.psnr, denoise_ssim: evaluation.model!.ssim },
+    },
+    model: autoencoder.model,
+  })
+  console.log(`saved to the store as ${record.id} in ${record.folder}`)
+}
 autoencoder.dispose()
