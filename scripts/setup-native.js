@@ -331,14 +331,20 @@ async function main() {
   }
   if (!options.force) {
     const loaded = await checkInChild({ loadOnly: true })
-    if (loaded.ok) {
+    const wanted = options.tensorflowVersion
+    if (loaded.ok && (!wanted || loaded.tensorflowVersion === wanted)) {
       say(
         'load',
         `already working: backend ${loaded.backend}, TensorFlow ${loaded.tensorflowVersion}; nothing to do (--force rebuilds, --check tests)`,
       )
       return
     }
-    say('load', `not working yet: ${loaded.error.trim()}`)
+    say(
+      'load',
+      loaded.ok
+        ? `working with TensorFlow ${loaded.tensorflowVersion}, but ${wanted} was asked for`
+        : `not working yet: ${loaded.error.trim()}`,
+    )
     if (await restoreFromCache(tfjsNode, cacheRoot, options)) {
       say('done', `native backend ready in ${seconds(Date.now() - started)}`)
       return
