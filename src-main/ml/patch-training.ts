@@ -4,7 +4,7 @@
 
 import * as tf from '@tensorflow/tfjs'
 import type { Autoencoder } from './architectures/index'
-import { isMaskable } from './architectures/unet'
+import { isMaskable, type MaskableAutoencoder } from './architectures/unet'
 import { BottleneckError } from './errors'
 import type { BatchMode, ImageFolder, PatchBatch } from './folder-dataset'
 import { blindSpotArrays } from './blind-spot'
@@ -42,7 +42,7 @@ function stepLoss(autoencoder: Autoencoder, batch: PatchBatch): tf.Scalar {
         `Noise2Void training needs a model whose loss can be masked (unet), not ${autoencoder.config.architecture}.`,
       )
     }
-    return autoencoder.loss(batch.inputs, batch.targets, batch.mask)
+    return (autoencoder as MaskableAutoencoder).loss(batch.inputs, batch.targets, batch.mask)
   }
   return autoencoder.loss(batch.inputs, batch.targets)
 }

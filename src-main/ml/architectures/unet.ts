@@ -73,7 +73,8 @@ export interface MaskableAutoencoder extends Autoencoder {
   loss(inputs: tf.Tensor, targets: tf.Tensor, mask?: tf.Tensor): tf.Scalar
 }
 
-export function isMaskable(autoencoder: Autoencoder): autoencoder is MaskableAutoencoder {
+/** Whether `loss` takes a mask: a plain check, not a type guard, since any Autoencoder fits the wider signature. */
+export function isMaskable(autoencoder: Autoencoder): boolean {
   return autoencoder.config.architecture === 'unet'
 }
 
