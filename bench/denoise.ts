@@ -1,7 +1,7 @@
 // Trains (or loads) the `mnist-denoise` preset and scores it on the MNIST test set under the preset's noise, next to
 // the noisy input and the classical baselines, against the published anchors. Never run as a test.
 //   npx tsx bench/denoise.ts [--epochs N] [--limit N] [--test-limit N] [--filters N] [--batch-size N]
-//                            [--save DIR] [--load DIR] [--baselines median5,gaussian,nlm] [--monitor N] [--max-minutes M]
+//                            [--learning-rate LR] [--save DIR] [--load DIR] [--baselines median5,gaussian,nlm] [--monitor N] [--max-minutes M]
 // --store DIR saves the final model into that Bottleneck store (with --load, --trained-epochs N records its epochs).
 // --max-minutes stops training between batches when the time is up (the last finished epoch is what is scored).
 // --save writes model.json + weights.bin (tfjs layers format, what the store reads) after every epoch.
@@ -71,7 +71,8 @@ const epochs = numberOption('epochs') ?? preset.epochs
 const dataset = await loadDataset(preset.dataset, { limit: numberOption('limit'), testLimit: numberOption('test-limit') })
 const shape: [number, number, number] = [dataset.height, dataset.width, dataset.channels]
 const filters = numberOption('filters')
-const config = presetModelConfig(preset, shape, { seed: 42, ...(filters ? { filters } : {}) })
+const learningRate = numberOption('learning-rate')
+const config = presetModelConfig(preset, shape, { seed: 42, ...(filters ? { filters } : {}), ...(learningRate ? { learningRate } : {}) })
 const loadFrom = option('load')
 const autoencoder = loadFrom ? restoreAutoencoder(config, await loadFolder(loadFrom)) : buildAutoencoder(config)
 console.log(
