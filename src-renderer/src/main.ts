@@ -26,11 +26,9 @@ async function start(): Promise<void> {
   system.connection = 'connected'
   const models = useModelsStore()
   models.watchChanges((error) => notifications.error(error))
-  await Promise.all([
-    system.load(),
-    useTrainingStore().attach(),
-    models.refresh(),
-  ]).catch((error) => notifications.error(error))
+  await Promise.all([system.load(), useTrainingStore().attach(), models.refresh()]).catch((error) =>
+    notifications.error(error),
+  )
 }
 
 void start()

@@ -45,7 +45,10 @@ describe('navigation and errors', () => {
   })
 
   it('turns errors into sentences: contract errors keep their message, unknown ones never leak internals', () => {
-    expect(toUserError(new ApiError('MODEL_NOT_FOUND', 'No model "x".'))).toEqual({ code: 'MODEL_NOT_FOUND', message: 'No model "x".' })
+    expect(toUserError(new ApiError('MODEL_NOT_FOUND', 'No model "x".'))).toEqual({
+      code: 'MODEL_NOT_FOUND',
+      message: 'No model "x".',
+    })
     expect(toUserError({ code: 'TRAINER_CRASHED', message: 'The trainer stopped.' }).message).toBe(
       'The trainer stopped. The trainer restarted; resume the model from the Models view.',
     )

@@ -36,7 +36,11 @@ describe('CompareView', () => {
     const { api, wrapper } = await mountCompare()
     await button(wrapper, 'Add test samples').trigger('click')
     await flushPromises()
-    expect(api.calls.find((c) => c.name === 'datasets.previewSamples')?.payload).toMatchObject({ datasetId: 'mnist', split: 'test', count: 8 })
+    expect(api.calls.find((c) => c.name === 'datasets.previewSamples')?.payload).toMatchObject({
+      datasetId: 'mnist',
+      split: 'test',
+      count: 8,
+    })
     const rows = wrapper.findAll('tbody tr')
     expect(rows).toHaveLength(8)
     expect(rows[0]!.text()).toContain('test #0 (digit 0)')
@@ -64,7 +68,9 @@ describe('CompareView', () => {
   it('skips files that are not images with a message naming them', async () => {
     const { wrapper } = await mountCompare()
     const input = wrapper.get('input[type="file"]')
-    Object.defineProperty(input.element, 'files', { value: [new File(['x'], 'notes.txt', { type: 'text/plain' })] })
+    Object.defineProperty(input.element, 'files', {
+      value: [new File(['x'], 'notes.txt', { type: 'text/plain' })],
+    })
     await input.trigger('change')
     await flushPromises()
     expect(useNotificationsStore().notices.at(-1)?.message).toBe(
@@ -75,7 +81,11 @@ describe('CompareView', () => {
 
   it('shows an inference failure as a toast and keeps the rows', async () => {
     const { api, wrapper } = await mountCompare()
-    api.failNext('inference.reconstruct', 'MODEL_NOT_FOUND', 'No model "dense-mnist-1" in the store. Pick one from the Models view.')
+    api.failNext(
+      'inference.reconstruct',
+      'MODEL_NOT_FOUND',
+      'No model "dense-mnist-1" in the store. Pick one from the Models view.',
+    )
     await button(wrapper, 'Add test samples').trigger('click')
     await flushPromises()
     expect(useNotificationsStore().notices.at(-1)?.message).toContain('Pick one from the Models view')

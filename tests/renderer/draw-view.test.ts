@@ -24,7 +24,11 @@ async function mountDraw(models = [makeModel()]) {
   return { api, wrapper }
 }
 
-async function draw(wrapper: Awaited<ReturnType<typeof mountDraw>>['wrapper'], image: GrayImage, strokes = 1) {
+async function draw(
+  wrapper: Awaited<ReturnType<typeof mountDraw>>['wrapper'],
+  image: GrayImage,
+  strokes = 1,
+) {
   const pad = wrapper.getComponent(DrawingPad)
   pad.vm.$emit('strokes', strokes)
   pad.vm.$emit('change', image)
@@ -42,7 +46,10 @@ describe('DrawView', () => {
     const { api, wrapper } = await mountDraw()
     await draw(wrapper, drawing(40, 40, 100))
     const encode = api.calls.find((c) => c.name === 'inference.encode')!
-    const payload = encode.payload as { id: string; images: { width: number; height: number; channels: number; data: number[] }[] }
+    const payload = encode.payload as {
+      id: string
+      images: { width: number; height: number; channels: number; data: number[] }[]
+    }
     expect(payload.id).toBe('dense-mnist-1')
     const image = payload.images[0]!
     expect([image.width, image.height, image.channels]).toEqual([28, 28, 1])
@@ -78,7 +85,9 @@ describe('DrawView', () => {
     await wrapper.get('[aria-label="Noise type"]').setValue('saltPepper')
     await wrapper.get('[aria-label="Noise level"]').setValue('0.5')
     await draw(wrapper, drawing(40, 40, 100))
-    const data = (api.calls.find((c) => c.name === 'inference.encode')!.payload as { images: { data: number[] }[] }).images[0]!.data
+    const data = (
+      api.calls.find((c) => c.name === 'inference.encode')!.payload as { images: { data: number[] }[] }
+    ).images[0]!.data
     // Outside the 20 × 20 box some background pixels are now white salt.
     const outside = data.filter((v, i) => {
       const x = i % 28
@@ -90,7 +99,11 @@ describe('DrawView', () => {
 
   it('clears results when the drawing is cleared, and reports failures as sentences', async () => {
     const { api, wrapper } = await mountDraw()
-    api.failNext('inference.encode', 'MODEL_CORRUPT', 'The model "dense on mnist" could not be read. Delete it and train it again.')
+    api.failNext(
+      'inference.encode',
+      'MODEL_CORRUPT',
+      'The model "dense on mnist" could not be read. Delete it and train it again.',
+    )
     const { useNotificationsStore } = await import('@renderer/stores/notifications')
     await draw(wrapper, drawing(40, 40, 100))
     expect(useNotificationsStore().notices.at(-1)?.message).toContain('could not be read')

@@ -11,7 +11,12 @@ afterEach(() => {
   history.replaceState(null, '', '#/')
 })
 
-async function mountModels(models = [makeModel(), makeModel({ id: 'conv-1', name: 'conv run', architecture: 'conv', epochs: 2, targetEpochs: 10 })]) {
+async function mountModels(
+  models = [
+    makeModel(),
+    makeModel({ id: 'conv-1', name: 'conv run', architecture: 'conv', epochs: 2, targetEpochs: 10 }),
+  ],
+) {
   const { api, pinia } = setup({ models })
   await useSystemStore().load()
   const wrapper = await mountWith(ModelsView, pinia)
@@ -47,7 +52,10 @@ describe('ModelsView', () => {
     await input.setValue('my digits')
     await wrapper.get('[role="dialog"] button.primary').trigger('click')
     await flushPromises()
-    expect(api.calls.find((c) => c.name === 'models.rename')?.payload).toEqual({ id: 'dense-mnist-1', name: 'my digits' })
+    expect(api.calls.find((c) => c.name === 'models.rename')?.payload).toEqual({
+      id: 'dense-mnist-1',
+      name: 'my digits',
+    })
     expect(wrapper.findAll('tbody tr')[0]!.text()).toContain('my digits')
   })
 
@@ -73,7 +81,9 @@ describe('ModelsView', () => {
     await wrapper.get('[role="dialog"] input').setValue('/tmp/exported/dense')
     await byText(wrapper, 'Import').trigger('click')
     await flushPromises()
-    expect(api.calls.find((c) => c.name === 'models.import')?.payload).toEqual({ path: '/tmp/exported/dense' })
+    expect(api.calls.find((c) => c.name === 'models.import')?.payload).toEqual({
+      path: '/tmp/exported/dense',
+    })
     expect(wrapper.findAll('tbody tr')).toHaveLength(3)
   })
 

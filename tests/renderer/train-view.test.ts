@@ -115,7 +115,11 @@ describe('TrainView', () => {
 
   it('shows the back end’s refusal as a human sentence in a toast', async () => {
     const { api, pinia } = setup()
-    api.failNext('training.start', 'TRAINING_BUSY', 'A training is already running. Cancel it or wait until it finishes.')
+    api.failNext(
+      'training.start',
+      'TRAINING_BUSY',
+      'A training is already running. Cancel it or wait until it finishes.',
+    )
     const wrapper = await mountWith(TrainView, pinia)
     const toasts = await mountWith(ToastHost, pinia)
     await wrapper.get('form').trigger('submit')

@@ -10,7 +10,8 @@ export interface UserError {
 /** Extra advice for codes whose message alone does not say what to do next. */
 const ADVICE: Record<string, string> = {
   TRAINER_CRASHED: 'The trainer restarted; resume the model from the Models view.',
-  TRAINER_UNAVAILABLE: 'Restart Bottleneck; if it keeps happening, check the log folder shown under Settings.',
+  TRAINER_UNAVAILABLE:
+    'Restart Bottleneck; if it keeps happening, check the log folder shown under Settings.',
   DISCONNECTED: 'Restart the Bottleneck server (npm run serve) and reload this page.',
 }
 

@@ -80,7 +80,11 @@ export function resampleArea(
 }
 
 /** Centre of mass in pixel-centre coordinates (a lone pixel at column 3 has x = 3.5); null when there is no ink. */
-export function centreOfMass(pixels: Float32Array, width: number, height: number): { x: number; y: number } | null {
+export function centreOfMass(
+  pixels: Float32Array,
+  width: number,
+  height: number,
+): { x: number; y: number } | null {
   let total = 0
   let sumX = 0
   let sumY = 0
@@ -122,7 +126,8 @@ export function rgbaToInk(rgba: Uint8ClampedArray, width: number, height: number
   const pixels = new Float32Array(width * height)
   for (let i = 0; i < width * height; i++) {
     const alpha = (rgba[i * 4 + 3] ?? 0) / 255
-    const luminance = (0.299 * (rgba[i * 4] ?? 0) + 0.587 * (rgba[i * 4 + 1] ?? 0) + 0.114 * (rgba[i * 4 + 2] ?? 0)) / 255
+    const luminance =
+      (0.299 * (rgba[i * 4] ?? 0) + 0.587 * (rgba[i * 4 + 1] ?? 0) + 0.114 * (rgba[i * 4 + 2] ?? 0)) / 255
     pixels[i] = luminance * alpha
   }
   return { pixels, width, height }

@@ -11,7 +11,9 @@ export function formatDuration(seconds: number): string {
 
 export function formatRate(samplesPerSecond: number): string {
   if (!Number.isFinite(samplesPerSecond)) return '—'
-  return samplesPerSecond >= 1000 ? `${(samplesPerSecond / 1000).toFixed(1)}k samples/s` : `${Math.round(samplesPerSecond)} samples/s`
+  return samplesPerSecond >= 1000
+    ? `${(samplesPerSecond / 1000).toFixed(1)}k samples/s`
+    : `${Math.round(samplesPerSecond)} samples/s`
 }
 
 export function formatLoss(value: number | undefined | null): string {
@@ -24,5 +26,7 @@ export function formatDb(value: number): string {
 
 export function formatDate(iso: string): string {
   const date = new Date(iso)
-  return Number.isNaN(date.getTime()) ? iso : date.toLocaleString(undefined, { dateStyle: 'medium', timeStyle: 'short' })
+  return Number.isNaN(date.getTime())
+    ? iso
+    : date.toLocaleString(undefined, { dateStyle: 'medium', timeStyle: 'short' })
 }

@@ -22,7 +22,8 @@ export function rgbaToGray(rgba: Uint8ClampedArray, count: number): Float32Array
   const out = new Float32Array(count)
   for (let i = 0; i < count; i++) {
     const alpha = (rgba[i * 4 + 3] ?? 255) / 255
-    const luminance = (0.299 * (rgba[i * 4] ?? 0) + 0.587 * (rgba[i * 4 + 1] ?? 0) + 0.114 * (rgba[i * 4 + 2] ?? 0)) / 255
+    const luminance =
+      (0.299 * (rgba[i * 4] ?? 0) + 0.587 * (rgba[i * 4 + 1] ?? 0) + 0.114 * (rgba[i * 4 + 2] ?? 0)) / 255
     // Composite over white, as a viewer shows it; the light-background check below then inverts it.
     out[i] = luminance * alpha + (1 - alpha)
   }
@@ -58,7 +59,9 @@ export async function decodeImageFile(
   height: number,
 ): Promise<{ pixels: Float32Array; inverted: boolean; sourceWidth: number; sourceHeight: number }> {
   if (!isAcceptedImage(file)) {
-    throw new ImageDecodeError(`"${file.name}" is not a PNG, JPEG, WebP or BMP image. Choose one of those formats.`)
+    throw new ImageDecodeError(
+      `"${file.name}" is not a PNG, JPEG, WebP or BMP image. Choose one of those formats.`,
+    )
   }
   if (file.size > MAX_IMAGE_BYTES) {
     throw new ImageDecodeError(`"${file.name}" is larger than 20 MB. Resize it or pick a smaller image.`)
@@ -67,17 +70,22 @@ export async function decodeImageFile(
   try {
     bitmap = await createImageBitmap(file)
   } catch {
-    throw new ImageDecodeError(`"${file.name}" could not be read as an image; it may be damaged. Try another file.`)
+    throw new ImageDecodeError(
+      `"${file.name}" could not be read as an image; it may be damaged. Try another file.`,
+    )
   }
   try {
     if (bitmap.width > MAX_IMAGE_SIDE || bitmap.height > MAX_IMAGE_SIDE) {
-      throw new ImageDecodeError(`"${file.name}" is wider or taller than ${MAX_IMAGE_SIDE} px. Resize it first.`)
+      throw new ImageDecodeError(
+        `"${file.name}" is wider or taller than ${MAX_IMAGE_SIDE} px. Resize it first.`,
+      )
     }
     const canvas = document.createElement('canvas')
     canvas.width = width
     canvas.height = height
     const context = canvas.getContext('2d', { willReadFrequently: true })
-    if (!context) throw new ImageDecodeError('This window cannot draw images (no 2-D canvas). Restart the app.')
+    if (!context)
+      throw new ImageDecodeError('This window cannot draw images (no 2-D canvas). Restart the app.')
     context.fillStyle = '#ffffff'
     context.fillRect(0, 0, width, height)
     const scale = Math.min(width / bitmap.width, height / bitmap.height)
@@ -95,7 +103,10 @@ export async function decodeImageFile(
 }
 
 /** Grayscale [0, 1] → opaque RGBA, optionally through a colour map for difference images. */
-export function grayToRgba(pixels: ArrayLike<number>, colormap?: (v: number) => [number, number, number]): Uint8ClampedArray {
+export function grayToRgba(
+  pixels: ArrayLike<number>,
+  colormap?: (v: number) => [number, number, number],
+): Uint8ClampedArray {
   const rgba = new Uint8ClampedArray(pixels.length * 4)
   for (let i = 0; i < pixels.length; i++) {
     const v = Math.min(1, Math.max(0, pixels[i] ?? 0))
@@ -167,6 +178,9 @@ export function downloadBlob(blob: Blob, fileName: string): void {
 
 export function canvasToPngBlob(canvas: HTMLCanvasElement): Promise<Blob> {
   return new Promise((resolve, reject) => {
-    canvas.toBlob((blob) => (blob ? resolve(blob) : reject(new Error('The image could not be encoded as PNG.'))), 'image/png')
+    canvas.toBlob(
+      (blob) => (blob ? resolve(blob) : reject(new Error('The image could not be encoded as PNG.'))),
+      'image/png',
+    )
   })
 }

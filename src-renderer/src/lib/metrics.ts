@@ -69,7 +69,8 @@ export function ssim(a: Float32Array, b: Float32Array, width: number, height: nu
           cov += w * da * db
         }
       }
-      total += ((2 * meanA * meanB + c1) * (2 * cov + c2)) / ((meanA ** 2 + meanB ** 2 + c1) * (varA + varB + c2))
+      total +=
+        ((2 * meanA * meanB + c1) * (2 * cov + c2)) / ((meanA ** 2 + meanB ** 2 + c1) * (varA + varB + c2))
       count++
     }
   }

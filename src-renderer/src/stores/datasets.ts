@@ -16,7 +16,8 @@ export const useDatasetsStore = defineStore('datasets', () => {
   async function addFolder(kind: 'idx' | 'folder', path?: string): Promise<DatasetSummary | null> {
     const api = useApi()
     const payload = path ? { path } : {}
-    const added = kind === 'idx' ? await api.datasets.addIdxFolder(payload) : await api.datasets.addImageFolder(payload)
+    const added =
+      kind === 'idx' ? await api.datasets.addIdxFolder(payload) : await api.datasets.addImageFolder(payload)
     if (added) await refresh()
     return added
   }
@@ -29,7 +30,8 @@ export const useDatasetsStore = defineStore('datasets', () => {
     if (!loaded.value) await refresh()
     const wanted = reference.toLowerCase()
     const match =
-      datasets.value.find((d) => d.id.toLowerCase() === wanted) ?? datasets.value.find((d) => d.name.toLowerCase() === wanted)
+      datasets.value.find((d) => d.id.toLowerCase() === wanted) ??
+      datasets.value.find((d) => d.name.toLowerCase() === wanted)
     return match?.id ?? reference
   }
 

@@ -13,7 +13,10 @@ export const useSystemStore = defineStore('system', () => {
 
   async function load(): Promise<void> {
     const api = useApi()
-    const [backendResult, versionsResult] = await Promise.allSettled([api.system.backend(), api.system.versions()])
+    const [backendResult, versionsResult] = await Promise.allSettled([
+      api.system.backend(),
+      api.system.versions(),
+    ])
     if (backendResult.status === 'fulfilled') backend.value = backendResult.value
     if (versionsResult.status === 'fulfilled') versions.value = versionsResult.value
   }

@@ -27,14 +27,70 @@ export interface Recipe {
 
 /** Starting points per architecture. `dense` is the seed's recipe exactly: 32, 50 epochs, batch 256, Adam 0.001, BCE. */
 export const RECIPES: Record<Architecture, Recipe> = {
-  dense: { label: 'Dense', description: 'One hidden layer: 784 → 32 → 784.', codeSize: 32, epochs: 50, batchSize: 256, learningRate: 0.001 },
-  sparse: { label: 'Sparse', description: 'Dense with an L1 penalty on the code.', codeSize: 32, epochs: 100, batchSize: 256, learningRate: 0.001 },
-  deep: { label: 'Deep', description: 'Stacked dense layers 784 → 128 → 64 → code.', codeSize: 32, epochs: 100, batchSize: 256, learningRate: 0.001 },
-  conv: { label: 'Convolutional', description: 'Conv + pooling encoder (16, 8 filters), upsampling decoder.', codeSize: 128, epochs: 50, batchSize: 128, learningRate: 0.001 },
-  seq2seq: { label: 'Sequence-to-sequence', description: 'LSTM reads rows, LSTM writes them back.', codeSize: 32, epochs: 30, batchSize: 128, learningRate: 0.001 },
-  vae: { label: 'Variational (VAE)', description: 'Probabilistic code; 2-D code gives a map of digits.', codeSize: 2, epochs: 50, batchSize: 128, learningRate: 0.001 },
-  unet: { label: 'U-Net', description: 'Skip connections at every scale; no single code, for denoising.', codeSize: 32, epochs: 20, batchSize: 128, learningRate: 0.001 },
-  denoiser: { label: 'Denoiser (small U-Net)', description: 'Two-scale U-Net tuned for noisy MNIST; no single code. Pick a noise below.', codeSize: 32, epochs: 10, batchSize: 128, learningRate: 0.001 },
+  dense: {
+    label: 'Dense',
+    description: 'One hidden layer: 784 → 32 → 784.',
+    codeSize: 32,
+    epochs: 50,
+    batchSize: 256,
+    learningRate: 0.001,
+  },
+  sparse: {
+    label: 'Sparse',
+    description: 'Dense with an L1 penalty on the code.',
+    codeSize: 32,
+    epochs: 100,
+    batchSize: 256,
+    learningRate: 0.001,
+  },
+  deep: {
+    label: 'Deep',
+    description: 'Stacked dense layers 784 → 128 → 64 → code.',
+    codeSize: 32,
+    epochs: 100,
+    batchSize: 256,
+    learningRate: 0.001,
+  },
+  conv: {
+    label: 'Convolutional',
+    description: 'Conv + pooling encoder (16, 8 filters), upsampling decoder.',
+    codeSize: 128,
+    epochs: 50,
+    batchSize: 128,
+    learningRate: 0.001,
+  },
+  seq2seq: {
+    label: 'Sequence-to-sequence',
+    description: 'LSTM reads rows, LSTM writes them back.',
+    codeSize: 32,
+    epochs: 30,
+    batchSize: 128,
+    learningRate: 0.001,
+  },
+  vae: {
+    label: 'Variational (VAE)',
+    description: 'Probabilistic code; 2-D code gives a map of digits.',
+    codeSize: 2,
+    epochs: 50,
+    batchSize: 128,
+    learningRate: 0.001,
+  },
+  unet: {
+    label: 'U-Net',
+    description: 'Skip connections at every scale; no single code, for denoising.',
+    codeSize: 32,
+    epochs: 20,
+    batchSize: 128,
+    learningRate: 0.001,
+  },
+  denoiser: {
+    label: 'Denoiser (small U-Net)',
+    description: 'Two-scale U-Net tuned for noisy MNIST; no single code. Pick a noise below.',
+    codeSize: 32,
+    epochs: 10,
+    batchSize: 128,
+    learningRate: 0.001,
+  },
 }
 
 export interface TrainingForm {
@@ -90,7 +146,8 @@ export const useTrainingStore = defineStore('training', () => {
     () =>
       state.value === 'idle' &&
       modelId.value !== null &&
-      (lastDone.value?.status === 'cancelled' || (lastError.value !== null && lastError.value.modelId === modelId.value)),
+      (lastDone.value?.status === 'cancelled' ||
+        (lastError.value !== null && lastError.value.modelId === modelId.value)),
   )
   const fraction = computed(() => {
     const p = progress.value
@@ -110,7 +167,10 @@ export const useTrainingStore = defineStore('training', () => {
   }
 
   function buildConfig(): TrainingConfig {
-    const noise = form.noiseType === 'none' ? undefined : toContractNoise({ type: form.noiseType, level: form.noiseLevel })
+    const noise =
+      form.noiseType === 'none'
+        ? undefined
+        : toContractNoise({ type: form.noiseType, level: form.noiseLevel })
     return {
       ...(form.name.trim() ? { name: form.name.trim() } : {}),
       architecture: form.architecture,
@@ -194,14 +254,23 @@ export const useTrainingStore = defineStore('training', () => {
     modelId.value = event.modelId
     if (state.value === 'idle' || state.value === 'starting') state.value = 'running'
     progress.value = event
-    const points = [...batchLoss.value, { x: event.epoch - 1 + event.batch / Math.max(1, event.batches), y: event.loss }]
+    const points = [
+      ...batchLoss.value,
+      { x: event.epoch - 1 + event.batch / Math.max(1, event.batches), y: event.loss },
+    ]
     // Keep the chart cheap on long runs: halve the resolution of old points instead of growing forever.
-    batchLoss.value = points.length > MAX_BATCH_POINTS ? points.filter((_, i) => i % 2 === 0 || i === points.length - 1) : points
+    batchLoss.value =
+      points.length > MAX_BATCH_POINTS
+        ? points.filter((_, i) => i % 2 === 0 || i === points.length - 1)
+        : points
   }
 
   function onEpochEnd(event: EpochEnd): void {
     if (runId.value && event.runId !== runId.value) return
-    epochs.value = [...epochs.value.filter((e) => e.epoch !== event.epoch), { epoch: event.epoch, loss: event.loss, valLoss: event.valLoss }]
+    epochs.value = [
+      ...epochs.value.filter((e) => e.epoch !== event.epoch),
+      { epoch: event.epoch, loss: event.loss, valLoss: event.valLoss },
+    ]
     if (event.samples.length) samples.value = event.samples
   }
 
@@ -210,8 +279,14 @@ export const useTrainingStore = defineStore('training', () => {
     state.value = 'idle'
     lastDone.value = event
     const notes = useNotificationsStore()
-    if (event.status === 'completed') notes.success(`Training finished after ${event.epochs} epoch${event.epochs === 1 ? '' : 's'}; the model is saved.`)
-    else notes.info(`Training stopped after epoch ${event.epochs}. The last finished epoch is saved; you can resume it.`)
+    if (event.status === 'completed')
+      notes.success(
+        `Training finished after ${event.epochs} epoch${event.epochs === 1 ? '' : 's'}; the model is saved.`,
+      )
+    else
+      notes.info(
+        `Training stopped after epoch ${event.epochs}. The last finished epoch is saved; you can resume it.`,
+      )
   }
 
   function onError(event: TrainingErrorEvent): void {

@@ -15,7 +15,10 @@ export class AppPage {
     const key = { train: '1', draw: '2', compare: '3', models: '4' }[view]
     await this.page.locator('body').click({ position: { x: 1, y: 1 } })
     await this.page.keyboard.press(`Control+${key}`)
-    await this.page.locator(`nav [aria-current="page"]`).filter({ hasText: new RegExp(view, 'i') }).waitFor()
+    await this.page
+      .locator(`nav [aria-current="page"]`)
+      .filter({ hasText: new RegExp(view, 'i') })
+      .waitFor()
   }
 
   toast(kind: 'alert' | 'status' = 'status'): Locator {
@@ -81,7 +84,9 @@ export class DrawPage {
 
   /** Round-trip times recorded by the view with the User Timing API. */
   async roundTrips(): Promise<number[]> {
-    return this.page.evaluate(() => performance.getEntriesByName('bottleneck:draw-round-trip').map((e) => e.duration))
+    return this.page.evaluate(() =>
+      performance.getEntriesByName('bottleneck:draw-round-trip').map((e) => e.duration),
+    )
   }
 
   async clearTimings(): Promise<void> {

@@ -18,7 +18,9 @@ const ARGS = [
  * src-main/shell/web/server.ts lists `ws://[::1]:PORT` in connect-src, and Chromium rejects IPv6 literals in CSP
  * source lists (the rest of the policy still applies). Remove this entry once the server drops that source.
  */
-const KNOWN_FOREIGN_ERRORS = [/^The source list for the Content Security Policy directive 'connect-src' contains an invalid source: 'ws:\/\/\[::1\]:\d+'/]
+const KNOWN_FOREIGN_ERRORS = [
+  /^The source list for the Content Security Policy directive 'connect-src' contains an invalid source: 'ws:\/\/\[::1\]:\d+'/,
+]
 
 export interface BrowserSession {
   browser: Browser
@@ -27,7 +29,9 @@ export interface BrowserSession {
   close: () => Promise<void>
 }
 
-export async function openBrowser(options: { width?: number; height?: number; colorScheme?: 'light' | 'dark' } = {}): Promise<BrowserSession> {
+export async function openBrowser(
+  options: { width?: number; height?: number; colorScheme?: 'light' | 'dark' } = {},
+): Promise<BrowserSession> {
   const browser = await chromium.launch({ executablePath: CHROMIUM, args: ARGS, headless: true })
   const context = await browser.newContext({
     viewport: { width: options.width ?? 1280, height: options.height ?? 800 },
@@ -39,7 +43,8 @@ export async function openBrowser(options: { width?: number; height?: number; co
   page.on('console', (message) => {
     if (message.type() !== 'error') return
     const text = message.text()
-    if (KNOWN_FOREIGN_ERRORS.some((pattern) => pattern.test(text))) console.warn(`[known, not renderer] ${text}`)
+    if (KNOWN_FOREIGN_ERRORS.some((pattern) => pattern.test(text)))
+      console.warn(`[known, not renderer] ${text}`)
     else consoleErrors.push(text)
   })
   page.on('pageerror', (error) => consoleErrors.push(`pageerror: ${error.message}`))

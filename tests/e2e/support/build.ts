@@ -7,7 +7,10 @@ import config from '../../../electron.vite.config'
 const repoRoot = resolve(__dirname, '../../..')
 
 export async function buildRenderer(): Promise<void> {
-  const resolved = typeof config === 'function' ? await (config as (env: unknown) => Promise<unknown>)({ command: 'build', mode: 'production' }) : config
+  const resolved =
+    typeof config === 'function'
+      ? await (config as (env: unknown) => Promise<unknown>)({ command: 'build', mode: 'production' })
+      : config
   const renderer = (resolved as { renderer?: Record<string, unknown> }).renderer
   if (!renderer) throw new Error('electron.vite.config.ts has no renderer section')
   const options = renderer as { build?: Record<string, unknown> }

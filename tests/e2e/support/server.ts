@@ -15,18 +15,25 @@ const repoRoot = resolve(__dirname, '../../..')
 
 export async function startServer(timeoutMs = 120_000): Promise<RunningServer> {
   const store = mkdtempSync(join(tmpdir(), 'bottleneck-e2e-'))
-  const child: ChildProcess = spawn(process.execPath, ['bin/serve.js', '--port', '0', '--store', store, '--no-build'], {
-    cwd: repoRoot,
-    env: { ...process.env, BOTTLENECK_HOME: store },
-    stdio: ['ignore', 'pipe', 'pipe'],
-    detached: true,
-  })
+  const child: ChildProcess = spawn(
+    process.execPath,
+    ['bin/serve.js', '--port', '0', '--store', store, '--no-build'],
+    {
+      cwd: repoRoot,
+      env: { ...process.env, BOTTLENECK_HOME: store },
+      stdio: ['ignore', 'pipe', 'pipe'],
+      detached: true,
+    },
+  )
   let log = ''
   child.stdout!.on('data', (chunk: Buffer) => (log += chunk.toString()))
   child.stderr!.on('data', (chunk: Buffer) => (log += chunk.toString()))
 
   const url = await new Promise<string>((resolveUrl, reject) => {
-    const timer = setTimeout(() => reject(new Error(`serve printed no URL within ${timeoutMs} ms:\n${log}`)), timeoutMs)
+    const timer = setTimeout(
+      () => reject(new Error(`serve printed no URL within ${timeoutMs} ms:\n${log}`)),
+      timeoutMs,
+    )
     const check = () => {
       const match = /http:\/\/127\.0\.0\.1:\d+\/\?token=[\w-]+/.exec(log)
       if (match) {

@@ -49,7 +49,9 @@ describe('toMnistInput', () => {
   it('shifts a lopsided digit so its mass, not its box, is centred', () => {
     // An "L": heavy vertical bar on the left, a lighter foot to the right.
     const out = toMnistInput(
-      canvas(200, 200, (x, y) => ((x >= 20 && x < 80 && y >= 20 && y < 180) || (y >= 150 && y < 180 && x < 180 && x >= 20) ? 1 : 0)),
+      canvas(200, 200, (x, y) =>
+        (x >= 20 && x < 80 && y >= 20 && y < 180) || (y >= 150 && y < 180 && x < 180 && x >= 20) ? 1 : 0,
+      ),
     )
     const box = inkBoundingBox({ pixels: out, width: 28, height: 28 }, 0.5)!
     const boxCentreX = box.x + box.width / 2
@@ -60,7 +62,9 @@ describe('toMnistInput', () => {
 
   it('never pushes ink out of the frame, even when the mass is far off-centre', () => {
     // Thick left bar and a hair-thin foot: centring the mass exactly would push the foot past the right edge.
-    const image = canvas(200, 200, (x, y) => ((x >= 20 && x < 60 && y >= 20 && y < 180) || (y >= 170 && y < 180 && x < 180 && x >= 20) ? 1 : 0))
+    const image = canvas(200, 200, (x, y) =>
+      (x >= 20 && x < 60 && y >= 20 && y < 180) || (y >= 170 && y < 180 && x < 180 && x >= 20) ? 1 : 0,
+    )
     const out = toMnistInput(image)
     const total = out.reduce((s, v) => s + v, 0)
     // Area-averaging preserves mass: (40·160 + 120·10) px scaled by (20/160)² ≈ 118.75.

@@ -32,7 +32,9 @@ describe('ssim', () => {
 
 describe('absoluteDifference and percentile', () => {
   it('computes |a − b| per pixel', () => {
-    expect(Array.from(absoluteDifference(new Float32Array([0.25, 1]), new Float32Array([0.5, 0])))).toEqual([0.25, 1])
+    expect(Array.from(absoluteDifference(new Float32Array([0.25, 1]), new Float32Array([0.5, 0])))).toEqual([
+      0.25, 1,
+    ])
   })
   it('uses nearest rank', () => {
     const values = Array.from({ length: 100 }, (_, i) => i + 1)

@@ -20,7 +20,11 @@ type AnyListener = (payload: unknown) => void
 
 export interface FakeApi extends BottleneckApi {
   calls: { name: string; payload: unknown }[]
-  state: { models: ModelDetail[]; datasets: DatasetSummary[]; training: { runId: string; modelId: string; config: TrainingConfig } | null }
+  state: {
+    models: ModelDetail[]
+    datasets: DatasetSummary[]
+    training: { runId: string; modelId: string; config: TrainingConfig } | null
+  }
   /** Makes the next call of `name` fail with this code and message. */
   failNext(name: string, code: string, message: string): void
   emit<E extends EventName>(name: E, payload: EventPayload<E>): void
@@ -109,7 +113,16 @@ export function createFakeApi(initial: { models?: ModelDetail[] } = {}): FakeApi
   const state: FakeApi['state'] = {
     models: initial.models ?? [],
     datasets: [
-      { id: 'mnist', name: 'MNIST (built in)', kind: 'builtin', height: 28, width: 28, channels: 1, trainCount: 60000, testCount: 10000 },
+      {
+        id: 'mnist',
+        name: 'MNIST (built in)',
+        kind: 'builtin',
+        height: 28,
+        width: 28,
+        channels: 1,
+        trainCount: 60000,
+        testCount: 10000,
+      },
     ],
     training: null,
   }
@@ -134,7 +147,8 @@ export function createFakeApi(initial: { models?: ModelDetail[] } = {}): FakeApi
 
   function find(id: string): ModelDetail {
     const model = state.models.find((m) => m.id === id)
-    if (!model) throw new ApiError('MODEL_NOT_FOUND', `No model "${id}" in the store. Pick one from the Models view.`)
+    if (!model)
+      throw new ApiError('MODEL_NOT_FOUND', `No model "${id}" in the store. Pick one from the Models view.`)
     return model
   }
 
@@ -174,7 +188,10 @@ export function createFakeApi(initial: { models?: ModelDetail[] } = {}): FakeApi
       }),
       import: handler('models.import', ({ path }: { path?: string }) => {
         if (!path) return null
-        const model = makeModel({ id: `imported-${state.models.length + 1}`, name: path.split('/').pop() ?? 'imported' })
+        const model = makeModel({
+          id: `imported-${state.models.length + 1}`,
+          name: path.split('/').pop() ?? 'imported',
+        })
         state.models.unshift(model)
         return summary(model)
       }),
@@ -189,19 +206,33 @@ export function createFakeApi(initial: { models?: ModelDetail[] } = {}): FakeApi
       list: handler('datasets.list', () => state.datasets),
       addIdxFolder: handler('datasets.addIdxFolder', () => null),
       addImageFolder: handler('datasets.addImageFolder', () => null),
-      previewSamples: handler('datasets.previewSamples', ({ count = 16, offset = 0 }: { count?: number; offset?: number }) => ({
-        images: Array.from({ length: count }, (_, i) => digitImage(offset + i)),
-        labels: Array.from({ length: count }, (_, i) => (offset + i) % 10),
-      })),
+      previewSamples: handler(
+        'datasets.previewSamples',
+        ({ count = 16, offset = 0 }: { count?: number; offset?: number }) => ({
+          images: Array.from({ length: count }, (_, i) => digitImage(offset + i)),
+          labels: Array.from({ length: count }, (_, i) => (offset + i) % 10),
+        }),
+      ),
     },
     training: {
       start: handler('training.start', (config: TrainingConfig) => {
-        if (state.training) throw new ApiError('TRAINING_BUSY', 'A training is already running. Cancel it or wait until it finishes.')
+        if (state.training)
+          throw new ApiError(
+            'TRAINING_BUSY',
+            'A training is already running. Cancel it or wait until it finishes.',
+          )
         runCounter++
         const modelId = `${config.architecture}-${config.datasetId}-${runCounter}`
         state.training = { runId: `run-${runCounter}`, modelId, config }
         state.models.unshift(
-          makeModel({ id: modelId, name: config.name ?? `${config.architecture} on ${config.datasetId}`, epochs: 0, targetEpochs: config.epochs, history: [], codeSize: config.codeSize }),
+          makeModel({
+            id: modelId,
+            name: config.name ?? `${config.architecture} on ${config.datasetId}`,
+            epochs: 0,
+            targetEpochs: config.epochs,
+            history: [],
+            codeSize: config.codeSize,
+          }),
         )
         return { runId: state.training.runId, modelId }
       }),
@@ -212,7 +243,14 @@ export function createFakeApi(initial: { models?: ModelDetail[] } = {}): FakeApi
         state.training = {
           runId: `run-${runCounter}`,
           modelId: id,
-          config: { architecture: model.architecture, datasetId: model.dataset, codeSize: model.codeSize, epochs: model.targetEpochs, batchSize: 256, learningRate: 0.001 },
+          config: {
+            architecture: model.architecture,
+            datasetId: model.dataset,
+            codeSize: model.codeSize,
+            epochs: model.targetEpochs,
+            batchSize: 256,
+            learningRate: 0.001,
+          },
         }
         return { runId: state.training.runId, modelId: id }
       }),
@@ -238,26 +276,46 @@ export function createFakeApi(initial: { models?: ModelDetail[] } = {}): FakeApi
           ),
         }
       }),
-      decode: handler('inference.decode', ({ codes }: { codes: number[][] }) => ({ images: codes.map((_, i) => digitImage(i)) })),
-      reconstruct: handler('inference.reconstruct', async ({ id, images }: { id: string; images: Image[] }) => {
-        find(id)
-        await sleep(api.inferenceDelayMs)
-        const out = images.map(blur)
-        return { images: out, metrics: images.map((image, i) => metricsOf(image, out[i]!)) }
-      }),
-      denoise: handler('inference.denoise', ({ id, images, noise }: { id: string; images: Image[]; noise?: { type: string } }) => {
-        find(id)
-        const noisy =
-          noise && noise.type !== 'none'
-            ? images.map((image) => ({ ...image, data: image.data.map((v, i) => (i % 7 === 0 ? 255 - v : v)) }))
-            : undefined
-        const out = (noisy ?? images).map(blur)
-        return { images: out, noisy, metrics: noisy ? images.map((image, i) => metricsOf(image, out[i]!)) : undefined }
-      }),
+      decode: handler('inference.decode', ({ codes }: { codes: number[][] }) => ({
+        images: codes.map((_, i) => digitImage(i)),
+      })),
+      reconstruct: handler(
+        'inference.reconstruct',
+        async ({ id, images }: { id: string; images: Image[] }) => {
+          find(id)
+          await sleep(api.inferenceDelayMs)
+          const out = images.map(blur)
+          return { images: out, metrics: images.map((image, i) => metricsOf(image, out[i]!)) }
+        },
+      ),
+      denoise: handler(
+        'inference.denoise',
+        ({ id, images, noise }: { id: string; images: Image[]; noise?: { type: string } }) => {
+          find(id)
+          const noisy =
+            noise && noise.type !== 'none'
+              ? images.map((image) => ({
+                  ...image,
+                  data: image.data.map((v, i) => (i % 7 === 0 ? 255 - v : v)),
+                }))
+              : undefined
+          const out = (noisy ?? images).map(blur)
+          return {
+            images: out,
+            noisy,
+            metrics: noisy ? images.map((image, i) => metricsOf(image, out[i]!)) : undefined,
+          }
+        },
+      ),
     },
     system: {
       backend: handler('system.backend', () => ({ name: 'cpu', tfjsVersion: '4.22.0' })),
-      versions: handler('system.versions', () => ({ app: '0.1.0', node: '20', shell: 'test' as const, nativeDialogs: false })),
+      versions: handler('system.versions', () => ({
+        app: '0.1.0',
+        node: '20',
+        shell: 'test' as const,
+        nativeDialogs: false,
+      })),
       paths: handler('system.paths', () => ({ store: '/tmp/store', models: '/tmp/store/models' })),
     },
     progress(epoch: number, batch: number, batches = 10, loss = 0.3 / epoch) {
@@ -299,7 +357,13 @@ export function createFakeApi(initial: { models?: ModelDetail[] } = {}): FakeApi
     finish(status: 'completed' | 'cancelled' = 'completed') {
       const run = state.training!
       const model = state.models.find((m) => m.id === run.modelId)
-      const event: TrainingDone = { runId: run.runId, modelId: run.modelId, status, epochs: model?.epochs ?? 0, history: model?.history ?? [] }
+      const event: TrainingDone = {
+        runId: run.runId,
+        modelId: run.modelId,
+        status,
+        epochs: model?.epochs ?? 0,
+        history: model?.history ?? [],
+      }
       state.training = null
       emit('training.onDone', event)
       return event

@@ -6,7 +6,10 @@ import { setApi } from '@renderer/api'
 import { createFakeApi, type FakeApi } from './fake-api'
 import type { ModelDetail } from '@contract'
 
-export function setup(options: { models?: ModelDetail[] } = {}): { api: FakeApi; pinia: ReturnType<typeof createPinia> } {
+export function setup(options: { models?: ModelDetail[] } = {}): {
+  api: FakeApi
+  pinia: ReturnType<typeof createPinia>
+} {
   const api = createFakeApi(options)
   setApi(api)
   const pinia = createPinia()
@@ -25,7 +28,12 @@ export async function mountWith<C extends Component>(
     global: {
       plugins: [pinia],
       // Chart.js needs a real canvas; its behaviour is covered in the browser end-to-end run.
-      stubs: { LossChart: { template: '<div class="loss-chart-stub" :data-epochs="epochs.length" />', props: ['epochs', 'batchLoss', 'label', 'height'] } },
+      stubs: {
+        LossChart: {
+          template: '<div class="loss-chart-stub" :data-epochs="epochs.length" />',
+          props: ['epochs', 'batchLoss', 'label', 'height'],
+        },
+      },
       ...options.global,
     },
   })
