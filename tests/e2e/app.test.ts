@@ -3,7 +3,8 @@
 // Screenshots of every view go to tests/e2e/screenshots/; any console error fails the run.
 /// <reference lib="dom" />
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { existsSync, mkdirSync, writeFileSync } from 'node:fs'
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs'
+import { join } from 'node:path'
 import sharp from 'sharp'
 import { buildRenderer } from './support/build'
 import { startServer, type RunningServer } from './support/server'
@@ -114,6 +115,16 @@ describe.skipIf(!hasChromium)('Bottleneck in the browser', () => {
       max: Math.max(...steady),
     }
     await app.screenshot('04-draw')
+    // Keyboard: Ctrl+Z takes back the last stroke, Delete clears the pad.
+    await draw.pad().focus()
+    const before = await page.getByRole('img', { name: /as the model sees it/ }).screenshot()
+    await page.keyboard.press('Control+z')
+    await expect
+      .poll(async () => Buffer.compare(await page.getByRole('img', { name: /as the model sees it/ }).screenshot(), before))
+      .not.toBe(0)
+    await page.keyboard.press('Delete')
+    await page.getByText('Start drawing on the left.').waitFor()
+    await expect(page.getByRole('button', { name: /^Undo/ }).isDisabled()).resolves.toBe(true)
   })
 
   it('keeps drawing responsive while another model trains', async () => {
@@ -174,6 +185,15 @@ describe.skipIf(!hasChromium)('Bottleneck in the browser', () => {
     await expect.poll(() => page.locator('tbody tr').count(), { timeout: 60_000 }).toBe(9)
     await page.waitForTimeout(300)
     await app.screenshot('06-compare')
+    const [csv] = await Promise.all([
+      page.waitForEvent('download'),
+      page.getByRole('button', { name: 'Save codes (CSV)' }).click(),
+    ])
+    const csvText = readFileSync((await csv.path())!, 'utf8')
+    expect(csvText.split('\n')[0]).toBe(['image', ...Array.from({ length: 32 }, (_, i) => `code_${i}`)].join(','))
+    expect(csvText.split('\n')[1]).toMatch(/^seven\.png,/)
+    const [png] = await Promise.all([page.waitForEvent('download'), page.getByRole('button', { name: 'Save PNG' }).click()])
+    expect(readFileSync((await png.path())!).subarray(1, 4).toString()).toBe('PNG')
   })
 
   it('lists the model, shows its detail page, renames it and deletes it', async () => {
@@ -186,9 +206,22 @@ describe.skipIf(!hasChromium)('Bottleneck in the browser', () => {
     await page.getByRole('img', { name: 'Reconstruction 1', exact: true }).waitFor({ timeout: 60_000 })
     await app.screenshot('08-model-detail')
     await page.getByRole('button', { name: 'Back to all models' }).click()
+    // The web shell has no native dialogs, so export and import ask for a folder path.
+    const exportsFolder = join(server.store, 'exports')
+    mkdirSync(exportsFolder, { recursive: true })
+    await page.getByRole('button', { name: `Export ${MODEL}` }).click()
+    await page.getByRole('dialog').getByLabel('Destination folder').fill(exportsFolder)
+    await page.getByRole('dialog').getByRole('button', { name: 'Export' }).click()
+    const exported = (await app.toast().filter({ hasText: 'Exported' }).textContent())!
+    const exportedPath = /to (\/.+)\.\s*×?$/.exec(exported.trim())?.[1]
+    expect(exportedPath && existsSync(join(exportedPath, 'bottleneck.json'))).toBe(true)
     await models.rename(MODEL, RENAMED)
     await models.remove(RENAMED)
     await expect(models.row(RENAMED).count()).resolves.toBe(0)
+    await page.getByRole('button', { name: 'Import model…' }).first().click()
+    await page.getByRole('dialog').getByLabel('Model folder').fill(exportedPath!)
+    await page.getByRole('dialog').getByRole('button', { name: 'Import' }).click()
+    await models.row(MODEL).waitFor({ timeout: 60_000 })
   })
 
   it('holds its layout at 1024×700 and follows a dark OS theme', async () => {
