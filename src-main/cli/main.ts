@@ -3,6 +3,7 @@
 import { isBottleneckError } from '../ml/errors'
 import { helpText, parseCommand, UsageError, type CommandSpec, type Parsed } from './args'
 import { evalCommand, evalSpec, figureCommand, figureSpec } from './commands/evaluate'
+import { denoiseCommand, denoiseSpec } from './commands/denoise'
 import { encodeCommand, encodeSpec, reconstructCommand, reconstructSpec } from './commands/images'
 import { generateCommand, generateSpec, latentCommand, latentSpec } from './commands/latent'
 import { infoCommand, infoSpec, modelsCommand, modelsSpec } from './commands/models'
@@ -14,6 +15,7 @@ const COMMANDS: { spec: CommandSpec; run: (parsed: Parsed) => Promise<number> }[
   { spec: figureSpec, run: figureCommand },
   { spec: encodeSpec, run: encodeCommand },
   { spec: reconstructSpec, run: reconstructCommand },
+  { spec: denoiseSpec, run: denoiseCommand },
   { spec: latentSpec, run: latentCommand },
   { spec: generateSpec, run: generateCommand },
   { spec: modelsSpec, run: modelsCommand },

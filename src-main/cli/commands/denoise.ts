@@ -1,0 +1,193 @@
+// `bottleneck denoise MODEL INPUT… -o OUTDIR`: runs photos of any size through a fully convolutional denoiser in
+// overlapping tiles (memory bounded by the tile, not the photo) and writes each result as OUTDIR/<name>.png.
+import { mkdir } from 'node:fs/promises'
+import { basename, extname, join, resolve } from 'node:path'
+import * as tf from '@tensorflow/tfjs'
+import type { Autoencoder } from '../../ml/architectures/index'
+import { BottleneckError, isBottleneckError } from '../../ml/errors'
+import { decodeImage, DEFAULT_MAX_PIXELS, writePng, type ImageData } from '../../ml/image-io'
+import { applyNoiseToImage, parseNoiseSpec, type NoiseSpec } from '../../ml/noise'
+import { applyTiled } from '../../ml/tiling'
+import { integerOption, stringOption, UsageError, type CommandSpec, type Parsed } from '../args'
+import { createContext } from '../context'
+import { formatDuration, progressBar } from '../format'
+
+const MAX_INPUTS = 1000
+
+export const denoiseSpec: CommandSpec = {
+  name: 'denoise',
+  usage: 'bottleneck denoise MODEL INPUT… -o OUTDIR',
+  summary:
+    'Denoises image files of any size with a fully convolutional model (unet), tile by tile, writing OUTDIR/NAME.png.',
+  options: {
+    output: {
+      type: 'string',
+      short: 'o',
+      help: 'Folder for the results (created if missing)',
+      placeholder: 'OUTDIR',
+    },
+    tile: { type: 'string', help: 'Tile side in pixels', placeholder: 'N', defaultText: '256' },
+    overlap: {
+      type: 'string',
+      help: 'Context around each tile that is computed and discarded',
+      placeholder: 'N',
+      defaultText: '32',
+    },
+    'tile-batch': {
+      type: 'string',
+      help: 'Tiles per model call (faster on native TensorFlow, more memory)',
+      placeholder: 'N',
+      defaultText: '1',
+    },
+    'add-noise': {
+      type: 'string',
+      help: 'Corrupt each input first (e.g. gaussian255:25) and also write NAME.noisy.png, to try a model on clean photos',
+      placeholder: 'SPEC',
+    },
+    'max-megapixels': { type: 'string', help: 'Refuse larger images', placeholder: 'N', defaultText: '100' },
+  },
+  // parseArgs checks the count against this list; the command takes up to MAX_INPUTS inputs after the model.
+  positionals: [
+    { name: 'MODEL', required: true },
+    { name: 'INPUT', required: true },
+    ...Array.from({ length: MAX_INPUTS - 1 }, () => ({ name: 'INPUT', required: false })),
+  ],
+}
+
+/** The model's height/width multiple and whether it takes any size (spatial input dims left open). */
+function modelGeometry(autoencoder: Autoencoder): { anySize: boolean; multiple: number; channels: 1 | 3 } {
+  const shape = autoencoder.model.inputs[0]!.shape
+  const channels = autoencoder.config.inputShape[2]
+  if (channels !== 1 && channels !== 3) {
+    throw new BottleneckError(
+      'INVALID_INPUT',
+      `The model takes ${channels}-channel images; denoise handles greyscale or RGB.`,
+    )
+  }
+  const depth = typeof autoencoder.config.depth === 'number' ? autoencoder.config.depth : 2
+  return { anySize: shape[1] === null && shape[2] === null, multiple: 2 ** depth, channels }
+}
+
+export async function denoiseCommand(parsed: Parsed): Promise<number> {
+  const [ref, ...inputs] = parsed.positionals as [string, ...string[]]
+  const outputOption = stringOption(parsed.values, 'output')
+  if (!outputOption) throw new UsageError('denoise needs -o OUTDIR (see `bottleneck denoise --help`).')
+  const tileSize = integerOption(parsed.values, 'tile', 16, 4096) ?? 256
+  const overlap = integerOption(parsed.values, 'overlap', 0, 512) ?? 32
+  const tileBatch = integerOption(parsed.values, 'tile-batch', 1, 64) ?? 1
+  const maxPixels =
+    (integerOption(parsed.values, 'max-megapixels', 1, 1000) ?? DEFAULT_MAX_PIXELS / 1e6) * 1e6
+  const noiseText = stringOption(parsed.values, 'add-noise')
+  const noise: NoiseSpec | undefined = noiseText ? parseNoiseSpec(noiseText) : undefined
+
+  // Plan every output name before any work, so no result overwrites an input or another result.
+  const outDir = resolve(outputOption)
+  const plans = inputs.map((input) => {
+    const stem = basename(input, extname(input))
+    return {
+      input: resolve(input),
+      output: join(outDir, `${stem}.png`),
+      noisy: join(outDir, `${stem}.noisy.png`),
+    }
+  })
+  const seen = new Map<string, string>()
+  for (const plan of plans) {
+    if (plan.output === plan.input) {
+      throw new UsageError(`${plan.input} would be overwritten by its own result; choose another -o folder.`)
+    }
+    const other = seen.get(plan.output)
+    if (other)
+      throw new UsageError(`${other} and ${plan.input} would both be written to ${plan.output}; rename one.`)
+    seen.set(plan.output, plan.input)
+  }
+  await mkdir(outDir, { recursive: true })
+
+  const context = await createContext(parsed)
+  const { record, autoencoder } = await context.store.load(ref)
+  const controller = new AbortController()
+  const onInterrupt = () => controller.abort()
+  process.once('SIGINT', onInterrupt)
+  const results: Array<{
+    input: string
+    output?: string
+    megapixels?: number
+    seconds?: number
+    error?: string
+  }> = []
+  try {
+    const { anySize, multiple, channels } = modelGeometry(autoencoder)
+    const [modelHeight, modelWidth] = autoencoder.config.inputShape
+    for (const plan of plans) {
+      if (controller.signal.aborted) break
+      const started = performance.now()
+      try {
+        let image: ImageData = await decodeImage(plan.input, { channels, maxPixels })
+        if (!anySize && (image.height !== modelHeight || image.width !== modelWidth)) {
+          throw new BottleneckError(
+            'INVALID_INPUT',
+            `${record.metadata.name} only takes ${modelHeight}×${modelWidth} images and ${basename(plan.input)} is ` +
+              `${image.height}×${image.width}; use a unet model for photos of any size.`,
+          )
+        }
+        if (noise) {
+          // Seeded by position so a rerun corrupts each file the same way.
+          image = applyNoiseToImage(image, noise, 1000 + results.length)
+          await writePng(plan.noisy, image)
+        }
+        let lastPrint = 0
+        const denoised = anySize
+          ? await applyTiled(image, autoencoder.model, {
+              tileSize,
+              overlap,
+              multiple,
+              batchSize: tileBatch,
+              signal: controller.signal,
+              onProgress: ({ done, total }) => {
+                const now = performance.now()
+                if (now - lastPrint < 500 && done < total) return
+                lastPrint = now
+                const elapsed = (now - started) / 1000
+                const eta = done > 0 ? (elapsed / done) * (total - done) : Number.NaN
+                context.say(
+                  `${basename(plan.input)} ${progressBar(done, total)} ${done}/${total} tiles, ETA ${formatDuration(eta)}`,
+                )
+              },
+            })
+          : runWhole(autoencoder, image)
+        await writePng(plan.output, denoised)
+        const seconds = (performance.now() - started) / 1000
+        const megapixels = (image.height * image.width) / 1e6
+        results.push({ input: plan.input, output: plan.output, megapixels, seconds })
+        context.say(`Wrote ${plan.output} (${megapixels.toFixed(1)} MP in ${formatDuration(seconds)})`)
+      } catch (error) {
+        if (isBottleneckError(error) && error.code === 'CANCELLED') throw error
+        if (!isBottleneckError(error)) throw error
+        // One bad file in a batch of photos should not lose the others: report it and go on.
+        results.push({ input: plan.input, error: error.message })
+        process.stderr.write(`bottleneck: ${error.message}\n`)
+      }
+    }
+    if (controller.signal.aborted) throw new BottleneckError('CANCELLED', 'Denoising was cancelled.')
+    const failed = results.filter((r) => r.error).length
+    context.result(
+      { id: record.id, results },
+      `Denoised ${results.length - failed} of ${plans.length} image${plans.length === 1 ? '' : 's'} into ${outDir}.`,
+    )
+    return failed > 0 ? 1 : 0
+  } finally {
+    process.off('SIGINT', onInterrupt)
+    autoencoder.dispose()
+  }
+}
+
+function runWhole(autoencoder: Autoencoder, image: ImageData): ImageData {
+  const data = tf.tidy(
+    () =>
+      (
+        autoencoder.model.predict(
+          tf.tensor4d(image.data, [1, image.height, image.width, image.channels]),
+        ) as tf.Tensor
+      ).dataSync() as Float32Array,
+  )
+  return { ...image, data: Float32Array.from(data) }
+}

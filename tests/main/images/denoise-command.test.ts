@@ -1,0 +1,128 @@
+// `bottleneck denoise` end to end: a saved U-Net, photos of different sizes, one broken file, and the guards.
+import { spawn } from 'node:child_process'
+import { mkdtemp, rm, writeFile, copyFile } from 'node:fs/promises'
+import { tmpdir } from 'node:os'
+import { join, resolve } from 'node:path'
+import * as tf from '@tensorflow/tfjs'
+import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { initBackend } from '../../../src-main/ml/backend'
+import { buildAutoencoder, createModelConfig } from '../../../src-main/ml/architectures/index'
+import { decodeImage } from '../../../src-main/ml/image-io'
+import { applyTiled } from '../../../src-main/ml/tiling'
+import { openStore } from '../../../src-main/store/index'
+import { writeTestPhotos } from '../../../scripts/make-test-photos'
+
+const bin = resolve(__dirname, '../../../bin/bottleneck.js')
+let scratch: string
+let unetId: string
+let denseId: string
+let photos: string[]
+
+function run(args: string[]): Promise<{ code: number | null; stdout: string; stderr: string }> {
+  return new Promise((done) => {
+    const child = spawn(process.execPath, [bin, ...args], {
+      stdio: ['ignore', 'pipe', 'pipe'],
+      env: { ...process.env, BOTTLENECK_HOME: join(scratch, 'store') },
+    })
+    let stdout = ''
+    let stderr = ''
+    child.stdout.on('data', (chunk) => (stdout += chunk))
+    child.stderr.on('data', (chunk) => (stderr += chunk))
+    child.on('exit', (code) => done({ code, stdout, stderr }))
+  })
+}
+
+async function saveModel(
+  architecture: string,
+  shape: [number, number, number],
+  name: string,
+): Promise<string> {
+  const store = openStore(join(scratch, 'store'))
+  const autoencoder = buildAutoencoder(createModelConfig(architecture, shape, { seed: 3, filters: 4 }))
+  const record = await store.save({
+    metadata: {
+      name,
+      config: autoencoder.config,
+      dataset: { spec: 'folder:test', name: 'test', trainCount: 0, testCount: 0 },
+      backend: { name: tf.getBackend(), tfjsVersion: tf.version.tfjs },
+      epochs: 0,
+      targetEpochs: 0,
+      batchSize: 1,
+      history: [],
+    },
+    model: autoencoder.model,
+  })
+  autoencoder.dispose()
+  return record.id
+}
+
+beforeAll(async () => {
+  await initBackend()
+  scratch = await mkdtemp(join(tmpdir(), 'bottleneck-denoise-'))
+  unetId = await saveModel('unet', [32, 32, 3], 'photo unet')
+  denseId = await saveModel('dense', [28, 28, 1], 'digits')
+  photos = [
+    ...(await writeTestPhotos(join(scratch, 'in'), 1, 100, 70, 1)),
+    ...(await writeTestPhotos(join(scratch, 'in'), 1, 45, 130, 2)),
+  ]
+  await writeFile(join(scratch, 'in', 'broken.png'), 'not a png at all')
+})
+afterAll(async () => {
+  await rm(scratch, { recursive: true, force: true })
+})
+
+describe('bottleneck denoise', () => {
+  it('denoises photos of different sizes, matches in-process tiling, and reports a broken file without stopping', async () => {
+    const out = join(scratch, 'out')
+    const result = await run([
+      'denoise',
+      unetId,
+      ...photos,
+      join(scratch, 'in', 'broken.png'),
+      '-o',
+      out,
+      '--tile',
+      '64',
+      '--overlap',
+      '16',
+      '--json',
+    ])
+    expect(result.code, result.stderr).toBe(1)
+    const report = JSON.parse(result.stdout) as {
+      results: Array<{ input: string; output?: string; error?: string }>
+    }
+    expect(report.results.map((r) => Boolean(r.output))).toEqual([true, true, false])
+    expect(report.results[2]!.error).toMatch(/broken\.png/)
+    expect(result.stderr).not.toMatch(/\n\s+at /)
+
+    const store = openStore(join(scratch, 'store'))
+    const { autoencoder } = await store.load(unetId)
+    for (const [index, photo] of photos.entries()) {
+      const input = await decodeImage(photo)
+      const written = await decodeImage(report.results[index]!.output!)
+      expect([written.height, written.width, written.channels]).toEqual([input.height, input.width, 3])
+      const expected = await applyTiled(input, autoencoder.model, { tileSize: 64, overlap: 16 })
+      let maxDifference = 0
+      for (let i = 0; i < expected.data.length; i++) {
+        const clipped = Math.min(1, Math.max(0, expected.data[i]!))
+        maxDifference = Math.max(maxDifference, Math.abs(clipped - written.data[i]!))
+      }
+      // PNG stores 8 bits: half a step of rounding, plus float noise between processes.
+      expect(maxDifference).toBeLessThanOrEqual(0.5 / 255 + 1e-4)
+    }
+    autoencoder.dispose()
+  })
+
+  it('refuses to overwrite an input, and explains that a fixed-size model cannot take photos', async () => {
+    const folder = join(scratch, 'in')
+    const copy = join(folder, 'copy.png')
+    await copyFile(photos[0]!, copy)
+    const overwrite = await run(['denoise', unetId, copy, '-o', folder])
+    expect(overwrite.code).toBe(2)
+    expect(overwrite.stderr).toMatch(/would be overwritten/)
+
+    const fixed = await run(['denoise', denseId, photos[0]!, '-o', join(scratch, 'out2')])
+    expect(fixed.code).toBe(1)
+    expect(fixed.stderr).toMatch(/only takes 28×28 images.*use a unet model/)
+  })
+})
