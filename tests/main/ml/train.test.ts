@@ -103,4 +103,41 @@ describe('fit', () => {
     expect(seen).toEqual(['batch 2', 'end 2', 'batch 3', 'end 3'])
     autoencoder.dispose()
   })
+
+  it('corrupts only the inputs with the noise hook, with a fresh reproducible seed per batch', async () => {
+    const start = tf.memory().numTensors
+    const train = { ...mnist.train, images: mnist.train.images.subarray(0, 400 * 784), count: 400 }
+    const run = async () => {
+      const autoencoder = model(6)
+      const seeds: number[] = []
+      const sums: [number, number][] = []
+      const loss = autoencoder.loss
+      // Spy on what the loss sees: the noised inputs and the clean targets.
+      autoencoder.loss = (inputs, targets) => {
+        sums.push([tf.sum(inputs).dataSync()[0]!, tf.sum(targets).dataSync()[0]!])
+        return loss(inputs, targets)
+      }
+      await fit(autoencoder, { train }, {
+        epochs: 2,
+        batchSize: 100,
+        seed: 6,
+        noise: (clean, seed) => {
+          seeds.push(seed)
+          return tf.zerosLike(clean)
+        },
+      })
+      autoencoder.dispose()
+      return { seeds, sums }
+    }
+    const first = await run()
+    expect(first.seeds).toHaveLength(8)
+    expect(new Set(first.seeds).size).toBe(8)
+    expect((await run()).seeds).toEqual(first.seeds)
+    expect(first.sums).toHaveLength(8)
+    for (const [inputs, targets] of first.sums) {
+      expect(inputs).toBe(0)
+      expect(targets).toBeGreaterThan(100 * 50)
+    }
+    expect(tf.memory().numTensors).toBe(start)
+  })
 })
