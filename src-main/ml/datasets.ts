@@ -30,7 +30,8 @@ export interface LoadDatasetOptions {
 }
 
 /**
- * `spec` is `mnist` or `idx:DIR`. In DIR Bottleneck looks for the standard IDX names, optionally with a prefix
+ * `spec` is `mnist`, `idx:DIR` or `folder:DIR` (photos of any size, cut into patches: see folder-dataset.ts). In an
+ * IDX DIR Bottleneck looks for the standard IDX names, optionally with a prefix
  * (`emnist-letters-…`) and/or `.gz`:
  *   train images `train-images-idx3-ubyte` (also `train-images.idx3-ubyte`), test images `t10k-images-idx3-ubyte`
  *   (or `test-images-…`), and optionally the labels `train-labels-idx1-ubyte`, `t10k-labels-idx1-ubyte`.
@@ -44,9 +45,14 @@ export async function loadDataset(spec: string, options: LoadDatasetOptions = {}
     const folder = resolve(spec.slice(4))
     return loadIdxFolder(folder, options, { id: spec, name: `IDX images in ${folder}` })
   }
+  if (spec.startsWith('folder:')) {
+    // Loaded on demand: image folders need sharp, which MNIST and IDX users never pay for.
+    const { loadFolderDataset } = await import('./folder-dataset')
+    return loadFolderDataset(resolve(spec.slice(7)), options)
+  }
   throw new BottleneckError(
     'INVALID_INPUT',
-    `Unknown dataset "${spec}". Use "mnist" or "idx:FOLDER" (a folder with train/t10k IDX files).`,
+    `Unknown dataset "${spec}". Use "mnist", "idx:FOLDER" (train/t10k IDX files) or "folder:FOLDER" (image files).`,
   )
 }
 

@@ -27,7 +27,7 @@ export const trainSpec: CommandSpec = {
     'Trains an autoencoder and saves it to the store after every epoch. Ctrl-C stops cleanly and keeps the last saved epoch; --resume continues a stopped run.',
   options: {
     arch: { type: 'string', help: `Architecture (${listArchitectures().map((a) => a.name).join(', ')})`, defaultText: DEFAULT_ARCHITECTURE, placeholder: 'NAME' },
-    dataset: { type: 'string', help: 'mnist, or idx:FOLDER with train/t10k IDX files', defaultText: 'mnist', placeholder: 'SPEC' },
+    dataset: { type: 'string', help: 'mnist, idx:FOLDER (train/t10k IDX files) or folder:FOLDER (image files, cut into patches)', defaultText: 'mnist', placeholder: 'SPEC' },
     epochs: { type: 'string', help: 'Train until this many epochs are done', defaultText: '50', placeholder: 'N' },
     'batch-size': { type: 'string', help: 'Images per training step', defaultText: '256', placeholder: 'N' },
     'code-size': { type: 'string', help: 'Size of the code (latent) layer', defaultText: '32', placeholder: 'N' },
