@@ -135,6 +135,41 @@ function numberArray(options: {
 }
 
 /**
+ * An array schema that checks the length before parsing any element. zod's `z.array(x).max(n)` parses every
+ * element first (a sparse 10^8-element array would produce 10^8 issues and hang the process), so the length
+ * guard runs in front and the element schema only ever sees arrays within the cap.
+ */
+function boundedArray<T extends z.ZodType>(item: T, options: { max: number; min?: number; what: string }) {
+  return z
+    .custom<unknown[]>((value) => Array.isArray(value) && value.length <= options.max, {
+      message: `must be a list of at most ${options.max.toLocaleString('en')} ${options.what}`,
+    })
+    .pipe(
+      z
+        .array(item)
+        .min(
+          options.min ?? 0,
+          options.min === 1 ? 'must not be empty' : `must hold at least ${options.min} ${options.what}`,
+        )
+        .max(options.max),
+    )
+}
+
+/** Same guard for records: the number of keys is checked before any value is parsed. */
+function boundedRecord<V extends z.ZodType>(value: V, maxKeys: number) {
+  return z
+    .custom<Record<string, unknown>>(
+      (input) =>
+        typeof input === 'object' &&
+        input !== null &&
+        !Array.isArray(input) &&
+        Object.keys(input).length <= maxKeys,
+      { message: `must be an object with at most ${maxKeys} entries` },
+    )
+    .pipe(z.record(z.string().max(64), value))
+}
+
+/**
  * An image crossing the contract: row-major HWC bytes, values 0–255 (integers).
  * Why bytes and not floats in [0, 1]: a plain number array crosses both structured-clone IPC and JSON WebSocket
  * unchanged (typed arrays do not survive JSON), and 0–255 is 3 characters a value in JSON instead of ~18.
@@ -160,14 +195,14 @@ export const ImageSchema = z
 export type Image = z.infer<typeof ImageSchema>
 
 /** A batch of images, capped in count and in total values. */
-const ImageBatchSchema = z
-  .array(ImageSchema)
-  .min(1, 'must hold at least one image')
-  .max(LIMITS.maxBatchImages)
-  .refine(
-    (images) => images.reduce((total, image) => total + image.data.length, 0) <= LIMITS.maxRequestValues,
-    `the images together must hold at most ${LIMITS.maxRequestValues.toLocaleString('en')} values`,
-  )
+const ImageBatchSchema = boundedArray(ImageSchema, {
+  max: LIMITS.maxBatchImages,
+  min: 1,
+  what: 'images',
+}).refine(
+  (images) => images.reduce((total, image) => total + image.data.length, 0) <= LIMITS.maxRequestValues,
+  `the images together must hold at most ${LIMITS.maxRequestValues.toLocaleString('en')} values`,
+)
 
 const CodeSchema = numberArray({ maxLength: LIMITS.maxCodeSize, what: 'a latent code of finite numbers' })
 
@@ -277,13 +312,15 @@ export const TrainingConfigSchema = z
       .max(2 ** 31 - 1)
       .optional(),
     /** Per-architecture options (hidden layer sizes, sparsity, KL weight…), passed to the ML core as they are. */
-    options: z
-      .record(
-        z.string().max(64),
-        z.union([finiteNumber, z.boolean(), z.string().max(200), z.array(finiteNumber).max(64)]),
-      )
-      .refine((record) => Object.keys(record).length <= 32, 'must have at most 32 options')
-      .optional(),
+    options: boundedRecord(
+      z.union([
+        finiteNumber,
+        z.boolean(),
+        z.string().max(200),
+        numberArray({ maxLength: 64, what: 'a list of finite numbers' }),
+      ]),
+      32,
+    ).optional(),
   })
   .strict()
 export type TrainingConfig = z.infer<typeof TrainingConfigSchema>
@@ -425,7 +462,12 @@ export const calls = {
   ),
   'inference.decode': call(
     'Images decoded from a batch of latent codes.',
-    z.object({ id: ModelIdSchema, codes: z.array(CodeSchema).min(1).max(LIMITS.maxBatchImages) }).strict(),
+    z
+      .object({
+        id: ModelIdSchema,
+        codes: boundedArray(CodeSchema, { max: LIMITS.maxBatchImages, min: 1, what: 'codes' }),
+      })
+      .strict(),
     z.object({ images: z.array(ImageSchema) }),
   ),
   'inference.reconstruct': call(

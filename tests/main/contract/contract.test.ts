@@ -101,7 +101,7 @@ const invalidPayloads: Partial<Record<CallName, [unknown, string][]>> = {
   ],
   'training.resume': [[{ id: 'a1b2c3d4e5f6', epochs: 0 }, 'epochs']],
   'inference.encode': [
-    [{ id: 'a1b2c3d4e5f6', images: [] }, 'at least one'],
+    [{ id: 'a1b2c3d4e5f6', images: [] }, 'empty'],
     [{ id: 'a1b2c3d4e5f6', images: [{ ...image(), width: 27 }] }, 'width × height × channels'],
     [{ id: 'a1b2c3d4e5f6', images: [{ ...image(), channels: 2 }] }, 'channels'],
     [{ id: 'a1b2c3d4e5f6', images: [{ ...image(), width: 5000 }] }, 'width'],
@@ -163,7 +163,40 @@ describe('contract schemas', () => {
     })
     const elapsed = performance.now() - started
     expect(result.ok).toBe(false)
-    expect(elapsed).toBeLessThan(50)
+    expect(elapsed).toBeLessThan(250)
+  })
+
+  it('refuses 10^8-element arrays in every list field quickly (lists of images, of codes, option values)', () => {
+    const huge = () => new Array(100_000_000)
+    const cases: [CallName, unknown][] = [
+      ['inference.encode', { id: 'a1b2c3d4e5f6', images: huge() }],
+      ['inference.reconstruct', { images: huge() }], // id missing too: every field is still checked
+      ['inference.denoise', { id: 'a1b2c3d4e5f6', images: huge() }],
+      ['inference.decode', { id: 'a1b2c3d4e5f6', codes: huge() }],
+      ['inference.decode', { id: 'a1b2c3d4e5f6', codes: [huge()] }],
+      [
+        'training.start',
+        { ...(validPayloads['training.start'] as object), options: { hiddenUnits: huge() } },
+      ],
+    ]
+    for (const [name, payload] of cases) {
+      const started = performance.now()
+      const result = parseInput(name, payload)
+      expect(result.ok, name).toBe(false)
+      expect(performance.now() - started, name).toBeLessThan(250)
+    }
+  })
+
+  it('refuses option records with too many keys before parsing their values', () => {
+    const manyKeys = Object.fromEntries(
+      Array.from({ length: 1000 }, (_, i) => [`k${i}`, new Array(100_000_000)]),
+    )
+    const result = parseInput('training.start', {
+      ...(validPayloads['training.start'] as object),
+      options: manyKeys,
+    })
+    expect(result).toMatchObject({ ok: false, error: { code: 'INVALID_INPUT' } })
+    if (!result.ok) expect(result.error.message).toContain('at most 32 entries')
   })
 
   it('refuses codes longer than the cap and batches over the total value cap', () => {
