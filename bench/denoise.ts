@@ -1,7 +1,7 @@
 // Trains (or loads) the `mnist-denoise` preset and scores it on the MNIST test set under the preset's noise, next to
 // the noisy input and the classical baselines, against the published anchors. Never run as a test.
 //   npx tsx bench/denoise.ts [--epochs N] [--limit N] [--test-limit N] [--filters N] [--batch-size N]
-//                            [--learning-rate LR] [--save DIR] [--load DIR] [--baselines median5,gaussian,nlm] [--monitor N] [--max-minutes M]
+//                            [--learning-rate LR] [--seed S] [--save DIR] [--load DIR] [--baselines median5,gaussian,nlm] [--monitor N] [--max-minutes M]
 // --store DIR saves the final model into that Bottleneck store (with --load, --trained-epochs N records its epochs).
 // --max-minutes stops training between batches when the time is up (the last finished epoch is what is scored).
 // --save writes model.json + weights.bin (tfjs layers format, what the store reads) after every epoch.
@@ -94,7 +94,8 @@ if (!loadFrom || epochs > 0) {
   const history = await fit(autoencoder, { train: dataset.train }, {
     epochs,
     batchSize: numberOption('batch-size') ?? preset.batchSize,
-    seed: 42,
+    // A second phase from a checkpoint needs its own --seed, or it replays the first phase's shuffles and noise.
+    seed: numberOption('seed') ?? 42,
     signal: stop.signal,
     noise: (clean, seed) => applyNoise(clean, spec, seed) as tf.Tensor4D,
     onEpochEnd: async (logs) => {
