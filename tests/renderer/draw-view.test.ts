@@ -1,4 +1,4 @@
-import { afterEach, describe, expect, it } from 'vitest'
+import { afterEach, describe, expect, it, vi } from 'vitest'
 import DrawView from '@renderer/views/DrawView.vue'
 import DrawingPad from '@renderer/components/DrawingPad.vue'
 import { useModelsStore } from '@renderer/stores/models'
@@ -69,8 +69,11 @@ describe('DrawView', () => {
     const pad = wrapper.getComponent(DrawingPad)
     pad.vm.$emit('strokes', 1)
     for (const side of [40, 60, 80, 100]) pad.vm.$emit('change', drawing(20, 20, side))
-    await new Promise((r) => setTimeout(r, 120))
-    await flushPromises()
+    // Wait for both round trips (slow machines included), then make sure nothing else follows.
+    await vi.waitFor(() => expect(api.calls.filter((c) => c.name === 'inference.reconstruct')).toHaveLength(2), {
+      timeout: 5_000,
+    })
+    await new Promise((r) => setTimeout(r, 100))
     const encodes = api.calls.filter((c) => c.name === 'inference.encode')
     expect(encodes).toHaveLength(2)
     // The second request carries the last drawing (side 100), not the ones in between.

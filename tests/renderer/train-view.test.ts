@@ -128,3 +128,30 @@ describe('TrainView', () => {
     expect(useTrainingStore().state).toBe('idle')
   })
 })
+
+describe('training errors', () => {
+  it('offers Resume when the trainer crashed and restarted', async () => {
+    const { api, pinia } = setup()
+    const training = useTrainingStore()
+    await training.attach()
+    const toasts = await mountWith(ToastHost, pinia)
+    await training.start()
+    api.progress(1, 1)
+    api.emit('training.onError', {
+      runId: 'run-1',
+      modelId: 'dense-mnist-1',
+      error: { code: 'TRAINER_CRASHED', message: 'The trainer stopped unexpectedly.' },
+      trainerRestarted: true,
+    })
+    await flushPromises()
+    expect(training.state).toBe('idle')
+    const alert = toasts.get('[role="alert"]')
+    expect(alert.text()).toContain('The trainer stopped unexpectedly.')
+    await alert
+      .findAll('button')
+      .find((b) => b.text() === 'Resume')!
+      .trigger('click')
+    await flushPromises()
+    expect(api.calls.find((c) => c.name === 'training.resume')?.payload).toEqual({ id: 'dense-mnist-1' })
+  })
+})

@@ -293,7 +293,14 @@ export const useTrainingStore = defineStore('training', () => {
     if (runId.value && event.runId && event.runId !== runId.value) return
     state.value = 'idle'
     lastError.value = event
-    useNotificationsStore().error(event.error)
+    if (event.modelId) modelId.value = event.modelId
+    // A crashed trainer keeps the last finished epoch on disk: offer to pick up from there.
+    const failedModel = event.modelId
+    const action =
+      event.trainerRestarted && failedModel
+        ? { label: 'Resume', run: () => void resume(failedModel) }
+        : undefined
+    useNotificationsStore().error(event.error, action)
   }
 
   /** Subscribes to training events once per app, and picks up a run that was already going (e.g. after reload). */

@@ -34,19 +34,27 @@ describe('latestWins', () => {
 
   it('carries on after a failed request and can drop the waiting input', async () => {
     const started: number[] = []
+    const gates = new Map<number, ReturnType<typeof deferred>>()
     const queue = latestWins<number>(async (n) => {
       started.push(n)
-      await new Promise((r) => setTimeout(r, 1))
+      const gate = deferred()
+      gates.set(n, gate)
+      await gate.promise
       if (n === 1) throw new Error('boom')
     })
+    const settle = () => new Promise((r) => setTimeout(r, 0))
     queue.push(1)
     queue.push(2)
-    await new Promise((r) => setTimeout(r, 20))
-    expect(started).toEqual([1, 2])
+    gates.get(1)!.resolve() // request 1 fails…
+    await settle()
+    expect(started).toEqual([1, 2]) // …and the waiting input still goes out
     queue.push(3)
+    queue.cancel() // 3 was waiting behind 2: dropped
+    gates.get(2)!.resolve()
+    await settle()
+    expect(started).toEqual([1, 2])
+    expect(queue.busy).toBe(false)
     queue.push(4)
-    queue.cancel()
-    await new Promise((r) => setTimeout(r, 20))
-    expect(started).toEqual([1, 2, 3])
+    expect(started).toEqual([1, 2, 4])
   })
 })
