@@ -25,12 +25,12 @@ const PRESETS: readonly Preset[] = [
     name: 'mnist-denoise',
     description: 'Small U-Net denoiser for MNIST digits under Gaussian noise σ = 0.5 (beats the Keras blog denoiser).',
     architecture: 'denoiser',
-    // 16 base filters (72k parameters) and batch 64: what two shared CPU cores can train in about an hour.
+    // 16 base filters (72k parameters): what two shared CPU cores can train in an hour or two.
     options: { filters: 16, learningRate: 0.001 },
     dataset: 'mnist',
     noise: 'gaussian:0.5',
-    epochs: 6,
-    batchSize: 64,
+    epochs: 10,
+    batchSize: 32,
     reference: 'Keras blog conv denoiser (100 epochs): PSNR 20.25 dB, SSIM 0.875 on the MNIST test set.',
   },
   {
