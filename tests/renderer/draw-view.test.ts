@@ -10,10 +10,10 @@ afterEach(() => {
   document.body.innerHTML = ''
 })
 
-/** A 280 × 280 drawing with a filled square of ink. */
-function drawing(x0: number, y0: number, side: number): GrayImage {
+/** A 280 × 280 drawing with a filled rectangle of ink (a square unless a width is given). */
+function drawing(x0: number, y0: number, side: number, width = side): GrayImage {
   const pixels = new Float32Array(280 * 280)
-  for (let y = y0; y < y0 + side; y++) for (let x = x0; x < x0 + side; x++) pixels[y * 280 + x] = 1
+  for (let y = y0; y < y0 + side; y++) for (let x = x0; x < x0 + width; x++) pixels[y * 280 + x] = 1
   return { pixels, width: 280, height: 280 }
 }
 
@@ -68,18 +68,22 @@ describe('DrawView', () => {
     api.inferenceDelayMs = 30
     const pad = wrapper.getComponent(DrawingPad)
     pad.vm.$emit('strokes', 1)
-    for (const side of [40, 60, 80, 100]) pad.vm.$emit('change', drawing(20, 20, side))
+    // Rectangles 40…100 px wide and 100 px tall become 8…20 px wide boxes of 20 px height.
+    for (const width of [40, 60, 80, 100]) pad.vm.$emit('change', drawing(20, 20, 100, width))
     // Wait for both round trips (slow machines included), then make sure nothing else follows.
-    await vi.waitFor(() => expect(api.calls.filter((c) => c.name === 'inference.reconstruct')).toHaveLength(2), {
-      timeout: 5_000,
-    })
+    await vi.waitFor(
+      () => expect(api.calls.filter((c) => c.name === 'inference.reconstruct')).toHaveLength(2),
+      {
+        timeout: 5_000,
+      },
+    )
     await new Promise((r) => setTimeout(r, 100))
     const encodes = api.calls.filter((c) => c.name === 'inference.encode')
     expect(encodes).toHaveLength(2)
-    // The second request carries the last drawing (side 100), not the ones in between.
-    const last = (encodes[1]!.payload as { images: { data: number[] }[] }).images[0]!.data
-    const first = (encodes[0]!.payload as { images: { data: number[] }[] }).images[0]!.data
-    expect(last).toEqual(first) // every square becomes the same 20 × 20 box…
+    const ink = (call: (typeof encodes)[number]) =>
+      (call.payload as { images: { data: number[] }[] }).images[0]!.data.filter((v) => v > 200).length
+    expect(ink(encodes[0]!)).toBe(8 * 20) // the first drawing went out at once…
+    expect(ink(encodes[1]!)).toBe(20 * 20) // …then the latest; the 60 and 80 px ones were skipped
     expect(api.calls.filter((c) => c.name === 'inference.reconstruct')).toHaveLength(2)
   })
 
