@@ -97,12 +97,19 @@ export function openStore(root: string = defaultStoreRoot()): Store {
   }
 
   async function readRecord(folder: string): Promise<ModelRecord> {
-    const versionFolder = await liveVersionFolder(folder)
-    let text: string
-    try {
-      text = await readFile(join(versionFolder, 'bottleneck.json'), 'utf8')
-    } catch (error) {
-      throw new BottleneckError('MODEL_CORRUPT', `The model in ${folder} cannot be loaded: bottleneck.json is missing.`, error)
+    let versionFolder = await liveVersionFolder(folder)
+    let text: string | undefined
+    for (let attempt = 0; text === undefined; attempt++) {
+      try {
+        text = await readFile(join(versionFolder, 'bottleneck.json'), 'utf8')
+      } catch (error) {
+        // A concurrent checkpoint may have just replaced this version: follow the pointer once more.
+        const latest = await liveVersionFolder(folder)
+        if (latest === versionFolder || attempt >= 2) {
+          throw new BottleneckError('MODEL_CORRUPT', `The model in ${folder} cannot be loaded: bottleneck.json is missing.`, error)
+        }
+        versionFolder = latest
+      }
     }
     let parsed: unknown
     try {
@@ -163,8 +170,17 @@ export function openStore(root: string = defaultStoreRoot()): Store {
   }
 
   async function load(ref: string): Promise<LoadedModel> {
-    const record = await get(ref)
-    const model = await loadLayersModelFrom(record.versionFolder)
+    let record = await get(ref)
+    let model: tf.LayersModel
+    try {
+      model = await loadLayersModelFrom(record.versionFolder)
+    } catch (error) {
+      // A checkpoint saved while we read deletes the version we were reading; the pointer then names a newer one.
+      const latest = await get(record.folder).catch(() => record)
+      if (latest.versionFolder === record.versionFolder) throw error
+      record = latest
+      model = await loadLayersModelFrom(record.versionFolder)
+    }
     try {
       return { record, autoencoder: restoreAutoencoder(record.metadata.config as ModelConfig, model) }
     } catch (error) {

@@ -241,6 +241,25 @@ describe('store', () => {
       })
     }
 
+    it('loads stay consistent while another process checkpoints the same model', async () => {
+      const store = freshStore()
+      const record = await savedModel(store)
+      const child_ = spawn(process.execPath, ['--import', 'tsx', child, store.root, record.id, 'loop'], { stdio: ['ignore', 'pipe', 'ignore'] })
+      let out = ''
+      child_.stdout.on('data', (chunk) => (out += chunk))
+      await new Promise<void>((resolvePromise) => child_.stdout.on('data', () => out.includes('SAVED 1') && resolvePromise()))
+      try {
+        for (let i = 0; i < 15; i++) {
+          const { autoencoder, record: live } = await store.load(record.id)
+          expect(live.metadata.name).toBe(`round ${firstWeight(autoencoder)}`)
+          autoencoder.dispose()
+        }
+      } finally {
+        child_.kill('SIGKILL')
+      }
+      expect(Number(/SAVED (\d+)\n$/.exec(out)?.[1] ?? 0)).toBeGreaterThan(1)
+    })
+
     it('killed at random moments while saving over and over', async () => {
       const store = freshStore()
       const record = await savedModel(store)
