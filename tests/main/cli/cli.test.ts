@@ -19,9 +19,10 @@ interface Run {
   stderr: string
 }
 
-function run(args: string[], options: { onStdout?: (text: string, child: ReturnType<typeof spawn>) => void } = {}): Promise<Run> {
+function run(args: string[], options: { env?: NodeJS.ProcessEnv; onStdout?: (text: string, child: ReturnType<typeof spawn>) => void } = {}): Promise<Run> {
   return new Promise((resolvePromise) => {
-    const child = spawn(process.execPath, [bin, ...args], { stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, BOTTLENECK_HOME: store } })
+    const env = { ...process.env, BOTTLENECK_HOME: store, ...options.env }
+    const child = spawn(process.execPath, [bin, ...args], { stdio: ['ignore', 'pipe', 'pipe'], env })
     let stdout = ''
     let stderr = ''
     child.stdout.on('data', (chunk) => {
@@ -110,6 +111,18 @@ describe('bottleneck CLI', () => {
     expect(info.store).toBe(store)
     expect(info.backend.name).toBe(trainResult.backend)
     expect(info.node).toBe(process.versions.node)
+  })
+
+  it('BOTTLENECK_BACKEND forces a backend, and an unknown one is a one-line error', async () => {
+    const [wasm, cpu, bogus] = await Promise.all([
+      run(['info', '--json'], { env: { BOTTLENECK_BACKEND: 'wasm' } }),
+      run(['info', '--json'], { env: { BOTTLENECK_BACKEND: 'cpu' } }),
+      run(['info'], { env: { BOTTLENECK_BACKEND: 'gpu' } }),
+    ])
+    expect(JSON.parse(wasm.stdout).backend).toMatchObject({ name: 'wasm', requested: 'wasm' })
+    expect(JSON.parse(cpu.stdout).backend).toMatchObject({ name: 'cpu', requested: 'cpu' })
+    expect(wasm.stderr).toMatch(/^backend: wasm \(tfjs 4\.22\.0/)
+    expectOneLineError(bogus, /Unknown backend "gpu"/)
   })
 
   it('figure, encode and reconstruct write and print what they should', async () => {
