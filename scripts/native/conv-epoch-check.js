@@ -3,7 +3,7 @@
 // Usage: node scripts/native/conv-epoch-check.js [--model=conv|dense] [--epochs=N] [--limit=N] [--batch-size=N]
 //          [--onednn] [--fast-step]
 // Threads: TensorFlow reads TF_NUM_INTRAOP_THREADS / TF_NUM_INTEROP_THREADS at start-up (default: all cores).
-// --onednn sets TF_ENABLE_ONEDNN_OPTS=1 (TensorFlow enables oneDNN by default only on CPUs with AVX-512 and the like;
+// --onednn sets TF_ENABLE_ONEDNN_OPTS=1 (TensorFlow enables oneDNN by default only on CPUs with AVX-512 VNNI and the like;
 // in eager mode it swaps in oneDNN's conv kernels, which use AVX2/FMA even though the wheel's Eigen code does not).
 // --fast-step replaces tfjs-node's Step kernel (6 TF ops: IsNan, Greater, Ones, Fill, 2x Select), which every ReLU
 // gradient calls, by Sign(Relu(x)) for alpha 0: the same values, NaN included, in 2 ops.
