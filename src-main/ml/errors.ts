@@ -13,6 +13,8 @@ export type BottleneckErrorCode =
   | 'MODEL_AMBIGUOUS'
   | 'INVALID_INPUT'
   | 'CANCELLED'
+  | 'TRAINING_DIVERGED'
+  | 'USAGE'
   | 'BACKEND_UNAVAILABLE'
   | 'STORE_ERROR'
   | (string & {})
