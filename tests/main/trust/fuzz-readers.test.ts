@@ -15,7 +15,18 @@ const parameters = { numRuns: FUZZ_RUNS, seed: FUZZ_SEED, endOnFailure: true }
 
 /** Values a hostile renderer or web client could send: anything JSON or structured clone can carry, and worse. */
 const hostileValue = fc.oneof(
-  fc.anything({ withNullPrototype: true, withBigInt: true, withDate: true, withMap: true, withSet: true }),
+  fc.anything({
+    withNullPrototype: true,
+    withBigInt: true,
+    withDate: true,
+    withMap: true,
+    withSet: true,
+    withSparseArray: true,
+    withTypedArray: true,
+  }),
+  // Sparse giants: cheap to send (structured clone keeps holes), ruinous for a per-element validator.
+  fc.constantFrom(new Array(1e8), new Array(2 ** 32 - 1), Object.assign(new Array(1e7), { 0: 1 })),
+  fc.constant({ width: 4096, height: 4096, channels: 1, data: new Array(4096 * 4096) }),
   fc.string().map((s) => `../${s}`),
   fc.constantFrom('..', '/', '/etc/passwd', 'C:\\Windows', '~', '\0', 'a/../../b', '%2e%2e%2f', ' '),
   fc.constantFrom(Number.NaN, Infinity, -Infinity, -0, 2 ** 53, -1, 1e308),
