@@ -65,9 +65,9 @@ describe('training killed mid-epoch', () => {
       [
         'train',
         '--limit',
-        '1500',
+        '1000',
         '--test-limit',
-        '200',
+        '100',
         '--batch-size',
         '50',
         '--epochs',
