@@ -58,6 +58,8 @@ export interface TrainerMethods {
   }
   /** Drops cached models (after a rename, delete or import the service tells the trainer to forget them). */
   forgetModel: { params: { modelId: string }; result: { forgotten: boolean } }
+  /** Live tensors in this process (tests check inference leaves none behind). */
+  memory: { params: Record<string, never>; result: { numTensors: number; cachedModels: number } }
   /** Test hook: burns CPU synchronously (simulates a long batch) — only honoured when BOTTLENECK_TEST_HOOKS=1. */
   busyWait: { params: { ms: number }; result: { waited: number } }
 }

@@ -553,6 +553,7 @@ const handlers: { [M in TrainerMethod]: Handler<M> } = {
     cached?.autoencoder.dispose()
     return { forgotten: loadedModels.delete(modelId) }
   },
+  memory: async () => ({ numTensors: tf.memory().numTensors, cachedModels: loadedModels.size }),
   busyWait: async ({ ms }) => {
     if (process.env.BOTTLENECK_TEST_HOOKS !== '1')
       throw new BottleneckError('NOT_SUPPORTED', 'Test hooks are off.')
