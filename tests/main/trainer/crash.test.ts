@@ -1,0 +1,135 @@
+// The trainer process dying mid-epoch must cost at most the unfinished epoch: the service reports it (an error
+// event), the process comes back, the store still holds the last checkpoint, and training resumes from it.
+import { mkdtempSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+import { afterEach, describe, expect, it } from 'vitest'
+import type { EventMessage } from '../../../src-main/contract/index'
+import { createService } from '../../../src-main/service/index'
+import { forkTrainer } from '../../../src-main/trainer/transport'
+
+type TestService = ReturnType<typeof createService>
+
+const config = {
+  architecture: 'dense',
+  datasetId: 'mnist',
+  codeSize: 8,
+  epochs: 3,
+  // Small batches make an epoch long enough (hundreds of batches) to be killed in its middle.
+  batchSize: 4,
+  learningRate: 0.01,
+  trainLimit: 1000,
+  testLimit: 100,
+  seed: 3,
+}
+
+function record(service: TestService): EventMessage[] {
+  const seen: EventMessage[] = []
+  service.onEvent((message) => seen.push(message))
+  return seen
+}
+
+function waitFor(service: TestService, predicate: (message: EventMessage) => boolean, timeoutMs = 120_000) {
+  return new Promise<EventMessage>((resolve, reject) => {
+    const timer = setTimeout(() => reject(new Error('event did not arrive')), timeoutMs)
+    const stop = service.onEvent((message) => {
+      if (!predicate(message)) return
+      clearTimeout(timer)
+      stop()
+      resolve(message)
+    })
+  })
+}
+
+/** Waits until epoch 1 is saved and epoch 2 is under way, then kills the training process like a crash would. */
+async function killMidSecondEpoch(service: TestService) {
+  await waitFor(service, (message) => message.name === 'training.onEpochEnd' && message.payload.epoch === 1)
+  await waitFor(
+    service,
+    (message) => message.name === 'training.onBatchProgress' && message.payload.epoch === 2,
+  )
+  const pid = service.hosts.training.pid
+  service.hosts.training.killForTest()
+  return pid
+}
+
+describe('trainer crash', () => {
+  let service: TestService | undefined
+  afterEach(async () => {
+    await service?.close()
+    service = undefined
+  })
+
+  it('reports the crash, restarts the process, keeps the last epoch, and resume finishes the run', async () => {
+    service = createService({
+      storeRoot: mkdtempSync(join(tmpdir(), 'bottleneck-crash-')),
+      spawn: forkTrainer({ log: () => undefined }),
+      shell: 'test',
+      autoResumeLimit: 0,
+      log: () => undefined,
+    })
+    const events = record(service)
+    const started = await service.handle('training.start', config)
+    if (!started.ok) throw new Error(started.error.message)
+    const { modelId } = started.value as { modelId: string; runId: string }
+
+    const errorEvent = waitFor(service, (message) => message.name === 'training.onError')
+    const killedPid = await killMidSecondEpoch(service)
+    const crash = await errorEvent
+    expect(crash.payload).toMatchObject({
+      modelId,
+      trainerRestarted: true,
+      error: { code: 'TRAINER_CRASHED' },
+    })
+    if (crash.name === 'training.onError')
+      expect(crash.payload.error.message).toContain('last finished epoch is saved')
+
+    // The store holds the epoch-1 checkpoint, loadable for inference while nothing trains.
+    const detail = await service.handle('models.get', { id: modelId })
+    expect(detail).toMatchObject({ ok: true, value: { epochs: 1, targetEpochs: 3 } })
+    const image = { width: 28, height: 28, channels: 1, data: new Array(784).fill(0) }
+    expect(await service.handle('inference.reconstruct', { id: modelId, images: [image] })).toMatchObject({
+      ok: true,
+    })
+
+    const status = await service.handle('training.status', {})
+    expect(status).toMatchObject({
+      ok: true,
+      value: { state: 'idle', lastError: { code: 'TRAINER_CRASHED' } },
+    })
+
+    const done = waitFor(service, (message) => message.name === 'training.onDone')
+    const resumed = await service.handle('training.resume', { id: modelId })
+    expect(resumed).toMatchObject({ ok: true, value: { modelId } })
+    const finished = await done
+    expect(finished.payload).toMatchObject({ modelId, status: 'completed', epochs: 3 })
+    if (finished.name === 'training.onDone')
+      expect(finished.payload.history.map((entry) => entry.epoch)).toEqual([1, 2, 3])
+
+    // A new process did the work.
+    expect(service.hosts.training.pid).not.toBe(killedPid)
+    expect(service.hosts.training.restarts).toBe(1)
+    const resumedEpochs = events
+      .filter((message) => message.name === 'training.onEpochEnd')
+      .map((m) => m.payload)
+    expect(resumedEpochs.map((payload) => (payload as { epoch: number }).epoch)).toEqual([1, 2, 3])
+  })
+
+  it('resumes by itself after a crash, under the same run id', async () => {
+    service = createService({
+      storeRoot: mkdtempSync(join(tmpdir(), 'bottleneck-crash-')),
+      spawn: forkTrainer({ log: () => undefined }),
+      shell: 'test',
+      log: () => undefined,
+    })
+    const started = await service.handle('training.start', config)
+    if (!started.ok) throw new Error(started.error.message)
+    const { modelId, runId } = started.value as { modelId: string; runId: string }
+    const errorEvent = waitFor(service, (message) => message.name === 'training.onError')
+    const done = waitFor(service, (message) => message.name === 'training.onDone')
+    await killMidSecondEpoch(service)
+    expect((await errorEvent).payload).toMatchObject({ runId, trainerRestarted: true })
+    const finished = await done
+    expect(finished.payload).toMatchObject({ runId, modelId, status: 'completed', epochs: 3 })
+  })
+})
