@@ -108,6 +108,21 @@ describe('decodeImage', () => {
     }
   })
 
+  it('reduces 16-bit PNGs to [0, 1] and converts CMYK JPEGs to RGB', async () => {
+    const raw = Buffer.from(gradient(10, 20, 3).data.map((v) => Math.round(v * 255)))
+    const base = () => sharp(raw, { raw: { width: 20, height: 10, channels: 3 } })
+    const grey16 = await decodeImage(await base().toColourspace('grey16').png().toBuffer())
+    expect([grey16.channels, grey16.data.length]).toEqual([1, 200])
+    const rgb16 = await decodeImage(await base().toColourspace('rgb16').png().toBuffer())
+    const rgb8 = await decodeImage(await base().png().toBuffer())
+    expect(rgb16.channels).toBe(3)
+    // Same picture at 16 bits: same values to within one 8-bit step.
+    for (let i = 0; i < rgb8.data.length; i++)
+      expect(Math.abs(rgb16.data[i]! - rgb8.data[i]!)).toBeLessThanOrEqual(1 / 255 + 1e-6)
+    const cmyk = await decodeImage(await base().toColourspace('cmyk').jpeg().toBuffer())
+    expect([cmyk.channels, cmyk.data.length]).toEqual([3, 600])
+  })
+
   it('composites transparent pixels onto white by default, black on request', async () => {
     const rgba = Buffer.alloc(4 * 4 * 4) // fully transparent black
     const png = await sharp(rgba, { raw: { width: 4, height: 4, channels: 4 } })
