@@ -105,7 +105,7 @@ export function openStore(root: string = defaultStoreRoot()): Store {
       } catch (error) {
         // A concurrent checkpoint may have just replaced this version: follow the pointer once more.
         const latest = await liveVersionFolder(folder)
-        if (latest === versionFolder || attempt >= 2) {
+        if (latest === versionFolder || attempt >= 9) {
           throw new BottleneckError('MODEL_CORRUPT', `The model in ${folder} cannot be loaded: bottleneck.json is missing.`, error)
         }
         versionFolder = latest
@@ -171,15 +171,17 @@ export function openStore(root: string = defaultStoreRoot()): Store {
 
   async function load(ref: string): Promise<LoadedModel> {
     let record = await get(ref)
-    let model: tf.LayersModel
-    try {
-      model = await loadLayersModelFrom(record.versionFolder)
-    } catch (error) {
-      // A checkpoint saved while we read deletes the version we were reading; the pointer then names a newer one.
-      const latest = await get(record.folder).catch(() => record)
-      if (latest.versionFolder === record.versionFolder) throw error
-      record = latest
-      model = await loadLayersModelFrom(record.versionFolder)
+    let model: tf.LayersModel | undefined
+    for (let attempt = 0; !model; attempt++) {
+      try {
+        model = await loadLayersModelFrom(record.versionFolder)
+      } catch (error) {
+        // A checkpoint saved while we read deletes the version we were reading; the pointer then names a newer one.
+        // Damage is reported as soon as the pointer stays put; a writer saving non-stop gets a few chances.
+        const latest = await get(record.folder).catch(() => record)
+        if (latest.versionFolder === record.versionFolder || attempt >= 9) throw error
+        record = latest
+      }
     }
     try {
       return { record, autoencoder: restoreAutoencoder(record.metadata.config as ModelConfig, model) }
