@@ -1,6 +1,7 @@
 // How the service reaches a trainer process, whatever started it: Electron's utilityProcess in the app (see
 // shell/electron), or child_process.fork running the TypeScript entry through tsx (CLI, tests, web shell).
 import { fork } from 'node:child_process'
+import { setPriority } from 'node:os'
 import { fileURLToPath } from 'node:url'
 import type { ParentMessage } from './protocol'
 
@@ -17,6 +18,19 @@ export interface TrainerTransport {
 }
 
 export type SpawnTrainer = (role: TrainerRole) => TrainerTransport
+
+/** Niceness of the training process: below the UI's and inference's, so a long fit never starves them of CPU. */
+export const TRAINING_NICENESS = 10
+
+/** Lowers the training process's scheduling priority; harmless where the OS refuses (training just competes). */
+export function deprioritize(pid: number | undefined, log: (line: string) => void): void {
+  if (pid === undefined) return
+  try {
+    setPriority(pid, TRAINING_NICENESS)
+  } catch (error) {
+    log(`[trainer pid=${pid}] could not lower its priority: ${(error as Error).message}`)
+  }
+}
 
 export interface ForkOptions {
   /** The trainer entry; defaults to trainer-process.ts next to this file (run through tsx). */
@@ -42,6 +56,7 @@ export function forkTrainer(options: ForkOptions = {}): SpawnTrainer {
     })
     const log = options.log ?? ((line: string) => process.stderr.write(`${line}\n`))
     const tag = `[trainer:${role} pid=${child.pid}]`
+    if (role === 'training') deprioritize(child.pid, log)
     for (const stream of [child.stdout, child.stderr]) {
       let buffered = ''
       stream?.setEncoding('utf8')

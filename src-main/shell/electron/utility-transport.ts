@@ -1,7 +1,7 @@
 // The trainer as an Electron utilityProcess: a Node-only child the app owns (Chromium's process model, crash
 // reporting), talking to the service with structured-clone messages like the forked trainer does in tests.
 import { utilityProcess } from 'electron'
-import type { SpawnTrainer } from '../../trainer/transport'
+import { deprioritize, type SpawnTrainer } from '../../trainer/transport'
 
 export function utilityTrainer(entry: string, log: (line: string) => void): SpawnTrainer {
   return (role) => {
@@ -12,7 +12,10 @@ export function utilityTrainer(entry: string, log: (line: string) => void): Spaw
     })
     const exitListeners: ((code: number | null, signal: string | null) => void)[] = []
     let pid: number | undefined = child.pid
-    child.on('spawn', () => (pid = child.pid))
+    child.on('spawn', () => {
+      pid = child.pid
+      if (role === 'training') deprioritize(pid, log)
+    })
     const pipe = (stream: NodeJS.ReadableStream | null) => {
       let buffered = ''
       stream?.setEncoding('utf8')
