@@ -3,7 +3,7 @@
 // moment leaves either the old or the new version loadable, never a mix. Folder names are ids we generate;
 // user-given names live only inside bottleneck.json.
 import { randomBytes } from 'node:crypto'
-import { link, copyFile, readdir, readFile, rename, rm, stat } from 'node:fs/promises'
+import { link, copyFile, lstat, readdir, readFile, rename, rm, stat } from 'node:fs/promises'
 import { homedir } from 'node:os'
 import { basename, join, resolve } from 'node:path'
 import type * as tf from '@tensorflow/tfjs'
@@ -380,6 +380,8 @@ async function isDirectory(path: string): Promise<boolean> {
 }
 
 async function linkOrCopy(from: string, to: string): Promise<void> {
+  // link() on a symlink links the symlink itself, which would point out of the store: keep a copy of its target.
+  if ((await lstat(from)).isSymbolicLink()) return copyFile(from, to)
   try {
     await link(from, to)
   } catch {
