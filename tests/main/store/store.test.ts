@@ -188,6 +188,21 @@ describe('store', () => {
       const wrongShape = await damaged((v) => writeFileSync(join(v, 'bottleneck.json'), '{"formatVersion": 1, "id": "x"}'))
       expect(wrongShape.message).toMatch(/bottleneck\.json is malformed/)
     })
+    it('topologies tfjs would loop on or blow up with are refused up front', async () => {
+      const edit = (change: (layers: { name: string; inbound_nodes: unknown[][]; config: Record<string, unknown> }[]) => void) =>
+        damaged((v) => {
+          const json = JSON.parse(readFileSync(join(v, 'model.json'), 'utf8'))
+          change(json.modelTopology.config.layers)
+          writeFileSync(join(v, 'model.json'), JSON.stringify(json))
+        })
+      const missing = await edit((layers) => (layers[2]!.inbound_nodes = [[['nowhere', 0, 0, {}]]]))
+      expect(missing.message).toMatch(/refers to a layer output that does not exist/)
+      const cycle = await edit((layers) => (layers[1]!.inbound_nodes = [[['logits', 0, 0, {}]]]))
+      expect(cycle.message).toMatch(/cycle/)
+      const huge = await edit((layers) => (layers[2]!.config.units = 1e9))
+      expect(huge.message).toMatch(/out-of-range value \(1000000000\)/)
+    })
+
     it('a damaged store entry is listed with its problem', async () => {
       const store = freshStore()
       const record = await savedModel(store)
