@@ -64,7 +64,6 @@ try {
     epochs: 50,
     batchSize: 256,
     learningRate: 0.001,
-    seed: 1,
   })) as { modelId: string }
   // Wait until batches flow, so every measurement below happens during training.
   while (!lastProgress) await new Promise((resolve) => setTimeout(resolve, 50))

@@ -65,7 +65,6 @@ describe('service with trainer processes', () => {
       learningRate: 0.01,
       trainLimit: 600,
       testLimit: 100,
-      seed: 7,
     })) as { modelId: string }
     modelId = run.modelId
     const outcome = await done
