@@ -115,9 +115,8 @@ const trainSeconds = (performance.now() - started) / 1000
 if (stop.signal.aborted && option('save')) {
   // Score what was saved (the last whole epoch), not the weights of a half-finished one.
   const saved = await loadFolder(option('save')!)
-  const weights = saved.getWeights()
-  autoencoder.model.setWeights(weights)
-  tf.dispose(weights)
+  // getWeights() returns the variables' own tensors: copy them in, then free the loaded model once.
+  autoencoder.model.setWeights(saved.getWeights())
   saved.dispose()
 }
 const baselines = (option('baselines') ?? 'median5,gaussian').split(',').filter(Boolean) as DenoiseBaseline[]
