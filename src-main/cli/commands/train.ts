@@ -10,10 +10,12 @@ import {
   type Autoencoder,
 } from '../../ml/architectures/index'
 import { loadDataset, type ImageDataset } from '../../ml/datasets'
+import { openImageFolder, type BatchMode, type ImageFolder } from '../../ml/folder-dataset'
+import { fitPatches } from '../../ml/patch-training'
 import { BottleneckError } from '../../ml/errors'
 import { evaluateReconstructions } from '../../ml/metrics'
 import { applyNoise, formatNoiseSpec, parseNoiseSpec, type NoiseSpec } from '../../ml/noise'
-import { createAdam, fit } from '../../ml/train'
+import { createAdam, fit, type BatchProgress, type EpochLogs } from '../../ml/train'
 import type { EpochRecord, ModelMetadata, ModelRecord } from '../../store/index'
 import { integerOption, numberOption, stringOption, UsageError, type CommandSpec, type Parsed } from '../args'
 import { createContext } from '../context'
@@ -26,25 +28,89 @@ export const trainSpec: CommandSpec = {
   summary:
     'Trains an autoencoder and saves it to the store after every epoch. Ctrl-C stops cleanly and keeps the last saved epoch; --resume continues a stopped run.',
   options: {
-    arch: { type: 'string', help: `Architecture (${listArchitectures().map((a) => a.name).join(', ')})`, defaultText: DEFAULT_ARCHITECTURE, placeholder: 'NAME' },
-    dataset: { type: 'string', help: 'mnist, idx:FOLDER (train/t10k IDX files) or folder:FOLDER (image files, cut into patches)', defaultText: 'mnist', placeholder: 'SPEC' },
-    epochs: { type: 'string', help: 'Train until this many epochs are done', defaultText: '50', placeholder: 'N' },
+    arch: {
+      type: 'string',
+      help: `Architecture (${listArchitectures()
+        .map((a) => a.name)
+        .join(', ')})`,
+      defaultText: DEFAULT_ARCHITECTURE,
+      placeholder: 'NAME',
+    },
+    dataset: {
+      type: 'string',
+      help: 'mnist, idx:FOLDER (train/t10k IDX files) or folder:FOLDER (image files, cut into patches)',
+      defaultText: 'mnist',
+      placeholder: 'SPEC',
+    },
+    epochs: {
+      type: 'string',
+      help: 'Train until this many epochs are done',
+      defaultText: '50',
+      placeholder: 'N',
+    },
     'batch-size': { type: 'string', help: 'Images per training step', defaultText: '256', placeholder: 'N' },
-    'code-size': { type: 'string', help: 'Size of the code (latent) layer', defaultText: '32', placeholder: 'N' },
+    'code-size': {
+      type: 'string',
+      help: 'Size of the code (latent) layer',
+      defaultText: '32',
+      placeholder: 'N',
+    },
     'learning-rate': { type: 'string', help: 'Adam learning rate', defaultText: '0.001', placeholder: 'LR' },
     limit: { type: 'string', help: 'Use only the first N training images', placeholder: 'N' },
     'test-limit': { type: 'string', help: 'Validate on only the first N test images', placeholder: 'N' },
-    seed: { type: 'string', help: 'Seed the initial weights and the shuffle for a reproducible run', placeholder: 'S' },
-    noise: { type: 'string', help: 'Corrupt inputs while training (a denoising autoencoder), e.g. gaussian:0.5', placeholder: 'SPEC' },
-    name: { type: 'string', help: 'Model name (free text; default "<arch> <code> on <dataset>")', placeholder: 'NAME' },
-    resume: { type: 'string', help: 'Continue training this model (id, name or folder) from its last saved epoch', placeholder: 'MODEL' },
+    seed: {
+      type: 'string',
+      help: 'Seed the initial weights and the shuffle for a reproducible run',
+      placeholder: 'S',
+    },
+    noise: {
+      type: 'string',
+      help: 'Corrupt inputs while training (a denoising autoencoder), e.g. gaussian:0.5',
+      placeholder: 'SPEC',
+    },
+    name: {
+      type: 'string',
+      help: 'Model name (free text; default "<arch> <code> on <dataset>")',
+      placeholder: 'NAME',
+    },
+    resume: {
+      type: 'string',
+      help: 'Continue training this model (id, name or folder) from its last saved epoch',
+      placeholder: 'MODEL',
+    },
+    'self-supervised': {
+      type: 'boolean',
+      help: 'folder: datasets only — learn from noisy photos alone (Noise2Void blind-spot masking); --noise then simulates the noise on clean files',
+    },
+    'patch-size': {
+      type: 'string',
+      help: 'folder: datasets — side of the square training patches',
+      defaultText: '64',
+      placeholder: 'N',
+    },
+    'steps-per-epoch': {
+      type: 'string',
+      help: 'folder: datasets — batches of random patches per epoch',
+      defaultText: '100',
+      placeholder: 'N',
+    },
     ...presetOptions,
   },
 }
 
+/** How a model trained on an image folder sees its data; kept in its config so --resume trains the same way. */
+interface FolderTraining {
+  mode: BatchMode['kind']
+  patchSize: number
+  stepsPerEpoch: number
+}
+
 interface Plan {
   autoencoder: Autoencoder
-  dataset: ImageDataset
+  /** In-memory datasets (MNIST, IDX); folder datasets stream patches from `folder` instead. */
+  dataset?: ImageDataset
+  folder?: { source: ImageFolder; training: FolderTraining }
+  datasetInfo: { name: string; trainCount: number; testCount: number }
   datasetSpec: string
   name: string
   epochs: number
@@ -81,16 +147,25 @@ export async function trainCommand(parsed: Parsed): Promise<number> {
     const { record, autoencoder } = await store.load(resumeRef)
     if (record.folder !== join(store.root, 'models', record.id)) {
       autoencoder.dispose()
-      throw new BottleneckError('INVALID_INPUT', `${record.folder} is not in the store ${store.root}; checkpoints go to the store, so import it there first.`)
+      throw new BottleneckError(
+        'INVALID_INPUT',
+        `${record.folder} is not in the store ${store.root}; checkpoints go to the store, so import it there first.`,
+      )
     }
     const meta = record.metadata
-    const dataset = await loadDataset(meta.dataset.spec, {
-      limit: limit ?? meta.dataset.trainCount,
-      testLimit: testLimit ?? meta.dataset.testCount,
-    })
+    const folderTraining = meta.config.training as FolderTraining | undefined
+    const source = folderTraining ? await openFolder(meta.dataset.spec, folderTraining.patchSize) : undefined
+    const dataset = source
+      ? undefined
+      : await loadDataset(meta.dataset.spec, {
+          limit: limit ?? meta.dataset.trainCount,
+          testLimit: testLimit ?? meta.dataset.testCount,
+        })
     plan = {
       autoencoder,
       dataset,
+      folder: source && folderTraining ? { source, training: folderTraining } : undefined,
+      datasetInfo: dataset ? describe(dataset) : meta.dataset,
       datasetSpec: meta.dataset.spec,
       name: stringOption(values, 'name') ?? meta.name,
       epochs: requestedEpochs ?? meta.targetEpochs,
@@ -102,11 +177,20 @@ export async function trainCommand(parsed: Parsed): Promise<number> {
     }
     if (plan.initialEpoch >= plan.epochs) {
       autoencoder.dispose()
-      say(`${meta.name} (${record.id}) already has ${plan.initialEpoch} epochs; pass --epochs N with N > ${plan.initialEpoch} to train further.`)
+      say(
+        `${meta.name} (${record.id}) already has ${plan.initialEpoch} epochs; pass --epochs N with N > ${plan.initialEpoch} to train further.`,
+      )
       return 0
     }
     say(`Resuming ${meta.name} (${record.id}) at epoch ${plan.initialEpoch + 1} of ${plan.epochs}.`)
+  } else if ((stringOption(values, 'dataset') ?? '').startsWith('folder:')) {
+    plan = await planFolderTraining(values, noise)
   } else {
+    if (values['self-supervised'] !== undefined) {
+      throw new UsageError(
+        '--self-supervised learns from a folder of noisy photos: use it with --dataset folder:DIR.',
+      )
+    }
     const datasetSpec = stringOption(values, 'dataset') ?? 'mnist'
     const dataset = await loadDataset(datasetSpec, { limit, testLimit })
     const arch = stringOption(values, 'arch') ?? DEFAULT_ARCHITECTURE
@@ -118,6 +202,7 @@ export async function trainCommand(parsed: Parsed): Promise<number> {
     plan = {
       autoencoder: buildAutoencoder(config),
       dataset,
+      datasetInfo: describe(dataset),
       datasetSpec,
       name: stringOption(values, 'name') ?? `${config.architecture} ${config.codeSize} on ${dataset.name}`,
       epochs: requestedEpochs ?? 50,
@@ -130,9 +215,81 @@ export async function trainCommand(parsed: Parsed): Promise<number> {
   return runTraining(context, plan)
 }
 
+function describe(dataset: ImageDataset): Plan['datasetInfo'] {
+  return { name: dataset.name, trainCount: dataset.train.count, testCount: dataset.test.count }
+}
+
+function openFolder(spec: string, patchSize: number): Promise<ImageFolder> {
+  return openImageFolder(spec.slice('folder:'.length), { patchSize })
+}
+
+/**
+ * A folder of photos trains a fully convolutional denoiser (unet by default) on random patches streamed from disk:
+ * clean photos learn to undo --noise (supervised); with --self-supervised, noisy photos teach it alone (Noise2Void).
+ */
+async function planFolderTraining(values: Parsed['values'], noise: NoiseSpec | undefined): Promise<Plan> {
+  const datasetSpec = stringOption(values, 'dataset')!
+  const selfSupervised = values['self-supervised'] === true
+  const realNoise = noise?.kind === 'none' ? undefined : noise
+  const mode: BatchMode = selfSupervised
+    ? { kind: 'noise2void', noise: realNoise }
+    : realNoise
+      ? { kind: 'supervised', noise: realNoise }
+      : { kind: 'clean' }
+  const training: FolderTraining = {
+    mode: mode.kind,
+    patchSize: integerOption(values, 'patch-size', 8, 1024) ?? 64,
+    stepsPerEpoch: integerOption(values, 'steps-per-epoch', 1, 1_000_000) ?? 100,
+  }
+  const source = await openFolder(datasetSpec, training.patchSize)
+  const arch = stringOption(values, 'arch') ?? 'unet'
+  const config = createModelConfig(arch, [training.patchSize, training.patchSize, source.channels], {
+    codeSize: integerOption(values, 'code-size', 1, 65_536) ?? 32,
+    learningRate: numberOption(values, 'learning-rate', 0, 10) ?? 0.001,
+    seed: integerOption(values, 'seed', 0, 2 ** 31 - 1),
+  })
+  config.training = training
+  const autoencoder = buildAutoencoder(config)
+  const modeLabel = {
+    clean: 'autoencoding',
+    supervised: 'supervised denoising',
+    noise2void: 'self-supervised denoising',
+  }
+  return {
+    autoencoder,
+    folder: { source, training },
+    datasetInfo: {
+      name: `${source.folder} (${modeLabel[mode.kind]})`,
+      trainCount: source.train.length,
+      testCount: source.validation.length,
+    },
+    datasetSpec,
+    name:
+      stringOption(values, 'name') ?? `${config.architecture} ${modeLabel[mode.kind]} on ${source.folder}`,
+    epochs: integerOption(values, 'epochs', 1, 100_000) ?? 20,
+    initialEpoch: 0,
+    batchSize: integerOption(values, 'batch-size', 1, 65_536) ?? 16,
+    noise: realNoise,
+    history: [],
+  }
+}
+
+function folderMode(training: FolderTraining, noise: NoiseSpec | undefined): BatchMode {
+  if (training.mode === 'noise2void') return { kind: 'noise2void', noise }
+  if (training.mode === 'supervised') {
+    if (!noise)
+      throw new BottleneckError(
+        'MODEL_CORRUPT',
+        'This model was trained with synthetic noise, but its noise setting is missing.',
+      )
+    return { kind: 'supervised', noise }
+  }
+  return { kind: 'clean' }
+}
+
 async function runTraining(context: Awaited<ReturnType<typeof createContext>>, plan: Plan): Promise<number> {
   const { store, say, backend } = context
-  const { autoencoder, dataset } = plan
+  const { autoencoder, dataset, datasetInfo } = plan
   const config = autoencoder.config
   const adam = createAdam(config.learningRate)
   if (plan.record && !(await store.restoreOptimizer(plan.record, adam))) {
@@ -157,62 +314,74 @@ async function runTraining(context: Awaited<ReturnType<typeof createContext>>, p
   let record = plan.record
   let lastMetrics: Record<string, number> | undefined
   say(
-    `Training ${config.architecture} (code ${config.codeSize}) on ${dataset.name}: ${dataset.train.count} train / ${dataset.test.count} test images, ` +
+    `Training ${config.architecture} (code ${config.codeSize}) on ${datasetInfo.name}: ${datasetInfo.trainCount} train / ${datasetInfo.testCount} ${plan.folder ? 'validation files, random patches' : 'test images'}, ` +
       `batch ${plan.batchSize}, epochs ${plan.initialEpoch + 1}–${plan.epochs}${plan.noise ? `, noise ${formatNoiseSpec(plan.noise)}` : ''}.`,
   )
   const shape = config.inputShape
   const noise = plan.noise
   try {
-    const result = await fit(
-      autoencoder,
-      { train: dataset.train, validation: dataset.test },
-      {
-        epochs: plan.epochs,
-        initialEpoch: plan.initialEpoch,
-        batchSize: plan.batchSize,
-        seed: config.seed,
-        signal: controller.signal,
-        optimizer: adam,
-        noise: noise ? (clean, seed) => applyNoise(clean, noise, seed) as tf.Tensor4D : undefined,
-        batchReportIntervalMs: tty ? 150 : Number.POSITIVE_INFINITY,
-        onBatchEnd: tty
-          ? (p) => {
-              process.stderr.write(
-                `\rEpoch ${p.epoch + 1}/${p.epochs} ${progressBar(p.batch + 1, p.batches)} ${p.batch + 1}/${p.batches}` +
-                  `  loss ${fixed(p.loss)}  ${Math.round(p.samplesPerSecond)} samples/s  ETA ${formatDuration(p.epochEtaSeconds)} (run ${formatDuration(p.etaSeconds)})\x1b[K`,
-              )
-            }
-          : undefined,
-        onEpochEnd: async (logs) => {
-          history.push(logs)
-          const last = logs.epoch === plan.epochs - 1
-          if (last) {
-            // Full test metrics go with the final checkpoint, so `models` and the UI can show them.
-            const scores = evaluateReconstructions(autoencoder.model, dataset.test, shape).mean
-            lastMetrics = Object.fromEntries(Object.entries(scores).filter(([, v]) => Number.isFinite(v))) as Record<string, number>
+    const common = {
+      epochs: plan.epochs,
+      initialEpoch: plan.initialEpoch,
+      batchSize: plan.batchSize,
+      seed: config.seed,
+      signal: controller.signal,
+      optimizer: adam,
+      batchReportIntervalMs: tty ? 150 : Number.POSITIVE_INFINITY,
+      onBatchEnd: tty
+        ? (p: BatchProgress) => {
+            process.stderr.write(
+              `\rEpoch ${p.epoch + 1}/${p.epochs} ${progressBar(p.batch + 1, p.batches)} ${p.batch + 1}/${p.batches}` +
+                `  loss ${fixed(p.loss)}  ${Math.round(p.samplesPerSecond)} samples/s  ETA ${formatDuration(p.epochEtaSeconds)} (run ${formatDuration(p.etaSeconds)})\x1b[K`,
+            )
           }
-          const metadata: Omit<ModelMetadata, 'id' | 'formatVersion' | 'createdAt' | 'updatedAt'> = {
-            name: plan.name,
-            config,
-            dataset: { spec: plan.datasetSpec, name: dataset.name, trainCount: dataset.train.count, testCount: dataset.test.count },
-            noise: plan.noise ? formatNoiseSpec(plan.noise) : undefined,
-            backend: { name: backend.name, tfjsVersion: backend.tfjsVersion },
-            epochs: logs.epoch + 1,
-            targetEpochs: plan.epochs,
-            batchSize: plan.batchSize,
-            history,
-            metrics: lastMetrics,
-          }
-          record = await store.save({ id: record?.id, metadata, model: autoencoder.model, optimizer: adam })
-          const line =
-            `Epoch ${logs.epoch + 1}/${plan.epochs}  ${formatDuration(logs.seconds)}  ${Math.round(logs.samplesPerSecond)} samples/s` +
-            `  loss ${fixed(logs.loss)}  val_loss ${fixed(logs.val_loss)}`
-          if (tty) process.stderr.write(`\r${line}\x1b[K\n`)
-          else if (!context.json) process.stdout.write(`${line}\n`)
-          else process.stderr.write(`${line}\n`)
-        },
+        : undefined,
+      onEpochEnd: async (logs: EpochLogs) => {
+        history.push(logs)
+        const last = logs.epoch === plan.epochs - 1
+        // Full test metrics go with the final checkpoint, so `models` and the UI can show them. Folder runs have
+        // no test set in memory: their validation patches' loss is their score.
+        if (last && dataset) {
+          const scores = evaluateReconstructions(autoencoder.model, dataset.test, shape).mean
+          lastMetrics = Object.fromEntries(
+            Object.entries(scores).filter(([, v]) => Number.isFinite(v)),
+          ) as Record<string, number>
+        }
+        const metadata: Omit<ModelMetadata, 'id' | 'formatVersion' | 'createdAt' | 'updatedAt'> = {
+          name: plan.name,
+          config,
+          dataset: { spec: plan.datasetSpec, ...datasetInfo },
+          noise: plan.noise ? formatNoiseSpec(plan.noise) : undefined,
+          backend: { name: backend.name, tfjsVersion: backend.tfjsVersion },
+          epochs: logs.epoch + 1,
+          targetEpochs: plan.epochs,
+          batchSize: plan.batchSize,
+          history,
+          metrics: lastMetrics,
+        }
+        record = await store.save({ id: record?.id, metadata, model: autoencoder.model, optimizer: adam })
+        const line =
+          `Epoch ${logs.epoch + 1}/${plan.epochs}  ${formatDuration(logs.seconds)}  ${Math.round(logs.samplesPerSecond)} samples/s` +
+          `  loss ${fixed(logs.loss)}  val_loss ${fixed(logs.val_loss)}`
+        if (tty) process.stderr.write(`\r${line}\x1b[K\n`)
+        else if (!context.json) process.stdout.write(`${line}\n`)
+        else process.stderr.write(`${line}\n`)
       },
-    )
+    }
+    const result = plan.folder
+      ? await fitPatches(autoencoder, plan.folder.source, {
+          ...common,
+          mode: folderMode(plan.folder.training, noise),
+          stepsPerEpoch: plan.folder.training.stepsPerEpoch,
+        })
+      : await fit(
+          autoencoder,
+          { train: dataset!.train, validation: dataset!.test },
+          {
+            ...common,
+            noise: noise ? (clean, seed) => applyNoise(clean, noise, seed) as tf.Tensor4D : undefined,
+          },
+        )
     if (tty) process.stderr.write('\x1b[K')
     const summary = {
       id: record?.id,
@@ -238,7 +407,9 @@ async function runTraining(context: Awaited<ReturnType<typeof createContext>>, p
         summary,
         `Saved model ${record.id} "${plan.name}" in ${record.folder}\n` +
           (final ? `final val_loss ${fixed(final.val_loss)}` : '') +
-          (lastMetrics ? `  mse ${fixed(lastMetrics.mse)}  psnr ${fixed(lastMetrics.psnr, 2)} dB  ssim ${fixed(lastMetrics.ssim)}` : ''),
+          (lastMetrics
+            ? `  mse ${fixed(lastMetrics.mse)}  psnr ${fixed(lastMetrics.psnr, 2)} dB  ssim ${fixed(lastMetrics.ssim)}`
+            : ''),
       )
     } else {
       context.result(summary)
