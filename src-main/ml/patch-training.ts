@@ -10,7 +10,7 @@ import type { BatchMode, ImageFolder, PatchBatch } from './folder-dataset'
 import { blindSpotArrays } from './blind-spot'
 import { applyNoise } from './noise'
 import { createRandom } from './random'
-import { createAdam, type BatchProgress, type EpochLogs, type History } from './train'
+import { assertTrainableHere, createAdam, type BatchProgress, type EpochLogs, type History } from './train'
 
 export interface PatchFitOptions {
   /** Index of the last epoch + 1, as in Keras. */
@@ -87,6 +87,7 @@ export async function fitPatches(
   source: PatchSource,
   options: PatchFitOptions,
 ): Promise<History> {
+  assertTrainableHere(autoencoder)
   const batchSize = options.batchSize ?? 16
   const steps = options.stepsPerEpoch ?? 100
   const initialEpoch = options.initialEpoch ?? 0

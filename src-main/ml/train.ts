@@ -72,7 +72,29 @@ export function createAdam(learningRate: number): tf.Optimizer {
 /** How often to give the event loop a turn, so signals (Ctrl-C) and I/O get through during a long epoch. */
 const YIELD_INTERVAL_MS = 50
 
-export async function fit(autoencoder: Autoencoder, data: TrainingData, options: FitOptions): Promise<History> {
+/**
+ * Refuses, in a sentence, a model the current backend cannot train: tfjs' WASM backend has no convolution
+ * gradient kernels, and without this check the user would meet tfjs' internal "kernel not registered" error
+ * after the first batch.
+ */
+export function assertTrainableHere(autoencoder: Autoencoder): void {
+  const backend = tf.getBackend()
+  const convolutional = autoencoder.model.layers.some((layer) => /^Conv\dD/.test(layer.getClassName()))
+  if (convolutional && !tf.getKernel('Conv2DBackpropFilter', backend)) {
+    throw new BottleneckError(
+      'BACKEND_UNAVAILABLE',
+      `The ${autoencoder.config.architecture} model is convolutional, and the ${backend} backend cannot train ` +
+        'convolutions. Run `npm run setup:native` for native TensorFlow (or set BOTTLENECK_BACKEND=cpu, which is slow).',
+    )
+  }
+}
+
+export async function fit(
+  autoencoder: Autoencoder,
+  data: TrainingData,
+  options: FitOptions,
+): Promise<History> {
+  assertTrainableHere(autoencoder)
   const [height, width, channels] = autoencoder.config.inputShape
   const imageSize = height * width * channels
   const { train, validation } = data
@@ -80,7 +102,10 @@ export async function fit(autoencoder: Autoencoder, data: TrainingData, options:
   const initialEpoch = options.initialEpoch ?? 0
   const reportInterval = options.batchReportIntervalMs ?? 200
   if (!Number.isInteger(batchSize) || batchSize < 1) {
-    throw new BottleneckError('INVALID_INPUT', `The batch size must be a positive integer (got ${batchSize}).`)
+    throw new BottleneckError(
+      'INVALID_INPUT',
+      `The batch size must be a positive integer (got ${batchSize}).`,
+    )
   }
   if (train.count < 1) throw new BottleneckError('INVALID_INPUT', 'There are no training images.')
   if (train.images.length !== train.count * imageSize) {
@@ -106,7 +131,9 @@ export async function fit(autoencoder: Autoencoder, data: TrainingData, options:
       let lastYield = started
       let lastReport = started
       const order = tf.tensor1d(
-        options.shuffle === false ? Int32Array.from({ length: train.count }, (_, i) => i) : shuffledIndices(train.count, random),
+        options.shuffle === false
+          ? Int32Array.from({ length: train.count }, (_, i) => i)
+          : shuffledIndices(train.count, random),
         'int32',
       )
       // Weighted loss sum stays on the backend; it is read once per epoch, not once per batch.

@@ -195,7 +195,8 @@ export async function trainCommand(parsed: Parsed): Promise<number> {
     const dataset = await loadDataset(datasetSpec, { limit, testLimit })
     const arch = stringOption(values, 'arch') ?? DEFAULT_ARCHITECTURE
     const config = createModelConfig(arch, [dataset.height, dataset.width, dataset.channels], {
-      codeSize: codeSize ?? 32,
+      // The architecture's own default code size applies unless one is given (a VAE's is 2).
+      codeSize,
       learningRate: learningRate ?? 0.001,
       seed,
     })
@@ -244,7 +245,7 @@ async function planFolderTraining(values: Parsed['values'], noise: NoiseSpec | u
   const source = await openFolder(datasetSpec, training.patchSize)
   const arch = stringOption(values, 'arch') ?? 'unet'
   const config = createModelConfig(arch, [training.patchSize, training.patchSize, source.channels], {
-    codeSize: integerOption(values, 'code-size', 1, 65_536) ?? 32,
+    codeSize: integerOption(values, 'code-size', 1, 65_536),
     learningRate: numberOption(values, 'learning-rate', 0, 10) ?? 0.001,
     seed: integerOption(values, 'seed', 0, 2 ** 31 - 1),
   })

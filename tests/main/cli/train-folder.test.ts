@@ -56,7 +56,7 @@ describe('bottleneck train --dataset folder:DIR', () => {
     const { metadata: after } = await openStore(store).get(summary.id)
     expect(after.epochs).toBe(2)
     expect(after.history).toHaveLength(2)
-    expect(after.config.training.mode).toBe('noise2void')
+    expect((after.config.training as { mode: string }).mode).toBe('noise2void')
 
     const out = join(scratch, 'denoised')
     const denoised = bottleneck('denoise', summary.id, join(photos, 'scene-0.png'), '-o', out)
