@@ -267,6 +267,28 @@ export function openStore(root: string = defaultStoreRoot()): Store {
     return folder
   }
 
+  /**
+   * File-system failures while writing, in words a person can act on. The previous version is always intact
+   * (a save only swaps the pointer after the new version is complete), so the message can promise that.
+   */
+  async function writing<T>(what: string, work: () => Promise<T>): Promise<T> {
+    try {
+      return await work()
+    } catch (error) {
+      if (error instanceof BottleneckError) throw error
+      const code = (error as NodeJS.ErrnoException).code
+      const reason =
+        code === 'ENOSPC' || code === 'EDQUOT'
+          ? `the disk is full (no space left in ${storeRoot}); free some space and try again`
+          : code === 'EROFS'
+            ? `${storeRoot} is on a read-only disk; choose another store folder`
+            : code === 'EACCES' || code === 'EPERM'
+              ? `Bottleneck may not write to ${storeRoot}; check its permissions`
+              : `the file system refused (${code ?? (error as Error).message})`
+      throw new BottleneckError('STORE_ERROR', `Could not ${what}: ${reason}. Nothing was lost: the previous version is kept.`)
+    }
+  }
+
   async function save(request: SaveRequest): Promise<ModelRecord> {
     const name = cleanName(request.metadata.name)
     if (!name) throw new BottleneckError('INVALID_INPUT', 'A model name must be 1–200 characters without control characters.')
@@ -286,11 +308,13 @@ export function openStore(root: string = defaultStoreRoot()): Store {
     })
     const files = await serializeModel(request.model)
     const optimizer = request.optimizer ? await serializeOptimizer(request.optimizer) : undefined
-    if (existing) {
-      await commitVersion(existing.folder, metadata, files, optimizer, request.onStep)
-      return readRecord(existing.folder)
-    }
-    return readRecord(await createModelFolder(id, metadata, files, optimizer, request.onStep))
+    return writing(`save the model "${name}"`, async () => {
+      if (existing) {
+        await commitVersion(existing.folder, metadata, files, optimizer, request.onStep)
+        return readRecord(existing.folder)
+      }
+      return readRecord(await createModelFolder(id, metadata, files, optimizer, request.onStep))
+    })
   }
 
   async function renameModel(ref: string, newName: string): Promise<ModelRecord> {
@@ -299,7 +323,9 @@ export function openStore(root: string = defaultStoreRoot()): Store {
     const record = await get(ref)
     const metadata = { ...record.metadata, name, updatedAt: new Date().toISOString() }
     // Weights are hard-linked into the new version, so renaming a large model costs no copy.
-    await commitVersion(record.folder, metadata, { linkFrom: record.versionFolder })
+    await writing(`rename the model "${record.metadata.name}"`, () =>
+      commitVersion(record.folder, metadata, { linkFrom: record.versionFolder }),
+    )
     return readRecord(record.folder)
   }
 
@@ -341,7 +367,9 @@ export function openStore(root: string = defaultStoreRoot()): Store {
     probe.dispose()
     const id = newId()
     const metadata = { ...record.metadata, id, updatedAt: new Date().toISOString() }
-    return readRecord(await createModelFolder(id, metadata, { linkFrom: record.versionFolder }))
+    return writing(`import ${source}`, async () =>
+      readRecord(await createModelFolder(id, metadata, { linkFrom: record.versionFolder })),
+    )
   }
 
   return {
