@@ -183,8 +183,22 @@ export function openStore(root: string = defaultStoreRoot()): Store {
         record = latest
       }
     }
+    return { record, autoencoder: restoreChecked(record, model) }
+  }
+
+  /** The loaded graph must be the one bottleneck.json describes: a mismatch would fail later, mid-inference. */
+  function restoreChecked(record: ModelRecord, model: tf.LayersModel): Autoencoder {
+    const config = record.metadata.config as ModelConfig
     try {
-      return { record, autoencoder: restoreAutoencoder(record.metadata.config as ModelConfig, model) }
+      const takes = model.inputs[0]?.shape.slice(1) ?? []
+      if (takes.length !== 3 || takes.some((size, axis) => size !== null && size !== config.inputShape[axis])) {
+        throw new BottleneckError(
+          'MODEL_CORRUPT',
+          `The model in ${record.folder} does not match its own configuration: bottleneck.json says its input is ` +
+            `${config.inputShape.join('×')} but model.json takes ${takes.map((size) => size ?? 'any').join('×')}.`,
+        )
+      }
+      return restoreAutoencoder(config, model)
     } catch (error) {
       model.dispose()
       if (error instanceof BottleneckError && error.code === 'MODEL_CORRUPT') throw error
@@ -363,8 +377,7 @@ export function openStore(root: string = defaultStoreRoot()): Store {
   async function importModel(source: string): Promise<ModelRecord> {
     const record = await readRecord(resolve(source))
     // Load once to prove the weights are complete before anything lands in the store.
-    const probe = await loadLayersModelFrom(record.versionFolder)
-    probe.dispose()
+    restoreChecked(record, await loadLayersModelFrom(record.versionFolder)).dispose()
     const id = newId()
     const metadata = { ...record.metadata, id, updatedAt: new Date().toISOString() }
     return writing(`import ${source}`, async () =>

@@ -70,6 +70,11 @@ async function readManifest(folder: string): Promise<Manifest> {
       if (typeof path !== 'string' || !SHARD_NAME.test(path)) throw corrupt(folder, `the weight file name "${String(path)}" is not allowed`)
       paths.push(path)
     }
+    for (const spec of group.weights as unknown[]) {
+      if (typeof spec !== 'object' || spec === null || typeof (spec as { name?: unknown }).name !== 'string') {
+        throw corrupt(folder, 'its weights manifest has an entry without a name')
+      }
+    }
     weightSpecs.push(...(group.weights as tf.io.WeightsManifestEntry[]))
   }
   checkTopology(folder, record.modelTopology)

@@ -106,8 +106,8 @@ describe('damaged model folders, imported and loaded through the store (in a chi
   afterAll(() => worker.stop())
 
   const expected: Record<string, RegExp> = {
-    'missing-layer': /cannot be loaded: TensorFlow\.js rejected it|does not match/,
-    'extra-layer': /cannot be loaded: TensorFlow\.js rejected it|does not match/,
+    'missing-layer': /cannot be loaded: (TensorFlow\.js rejected it|model\.json refers to a layer .* that does not exist)|does not match/,
+    'extra-layer': /cannot be loaded: (TensorFlow\.js rejected it|model\.json has a layer without a unique name)|does not match/,
     'weights-shorter-than-declared':
       /weights\.bin holds 316 bytes but model\.json lists 328 bytes of weights \(truncated\)/,
     'weights-missing': /weight file weights\.bin is missing/,
