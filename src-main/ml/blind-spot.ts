@@ -21,7 +21,8 @@ export interface BlindSpotArrays {
   perPatch: number
 }
 
-function reflect(index: number, n: number): number {
+/** Mirrors an index into [0, n) the way the patch edge is reflected (…2 1 0 1 2…). */
+export function reflect(index: number, n: number): number {
   if (n === 1) return 0
   const period = 2 * (n - 1)
   let i = index % period

@@ -5,7 +5,7 @@
 import { readdir } from 'node:fs/promises'
 import { extname, join, resolve } from 'node:path'
 import * as tf from '@tensorflow/tfjs'
-import { blindSpotArrays, type BlindSpotOptions } from './blind-spot'
+import { blindSpotArrays, reflect, type BlindSpotOptions } from './blind-spot'
 import type { ImageDataset, ImageSplit } from './datasets'
 import { BottleneckError } from './errors'
 import { decodeImage, readImageHeader, type ImageData } from './image-io'
@@ -67,6 +67,39 @@ export interface ImageFolder {
   validationPatches(count: number): Promise<Float32Array>
   /** Bytes of decoded images currently cached. */
   cachedBytes(): number
+}
+
+/**
+ * A batch of tensors from clean patches for one of the training modes: the same rule for training batches and the
+ * fixed validation batch. `random` draws the blind-spot masks; `seed` the synthetic noise.
+ */
+export async function makeBatch(
+  clean: Float32Array,
+  shape: readonly [number, number, number, number],
+  mode: BatchMode,
+  seed: number,
+  random: () => number,
+): Promise<PatchBatch> {
+  if (mode.kind === 'clean') {
+    const inputs = tf.tensor4d(clean, [...shape])
+    return { inputs, targets: inputs.clone() }
+  }
+  if (mode.kind === 'supervised') {
+    const targets = tf.tensor4d(clean, [...shape])
+    return { inputs: applyNoise(targets, mode.noise, seed) as tf.Tensor4D, targets }
+  }
+  let noisy = clean
+  if (mode.noise) {
+    const noisyTensor = tf.tidy(() => applyNoise(tf.tensor4d(clean, [...shape]), mode.noise!, seed))
+    noisy = Float32Array.from(await noisyTensor.data())
+    noisyTensor.dispose()
+  }
+  const masked = blindSpotArrays(noisy, shape, random, mode.blindSpot)
+  return {
+    inputs: tf.tensor4d(masked.inputs, [...shape]),
+    targets: tf.tensor4d(noisy, [...shape]),
+    mask: tf.tensor4d(masked.mask, [...shape]),
+  }
 }
 
 /** FNV-1a, 32 bit: a stable hash of the file name for the split. */
@@ -152,14 +185,6 @@ function transformed(r: number, c: number, size: number, symmetry: number): [num
   if (symmetry & 2) row = last - row
   if (symmetry & 1) col = last - col
   return [row, col]
-}
-
-function reflect(index: number, n: number): number {
-  if (n === 1) return 0
-  const period = 2 * (n - 1)
-  let i = index % period
-  if (i < 0) i += period
-  return i < n ? i : period - i
 }
 
 /** Copies one patch out of `image` into `out` at `offset`; images smaller than the patch are mirrored. */
@@ -291,28 +316,8 @@ export async function openImageFolder(
     },
     async nextBatch(batchSize, mode = { kind: 'clean' }) {
       const clean = await fill(batchSize, train, random, augment)
-      const shape = [batchSize, patchSize, patchSize, channels] as const
       const seed = Math.floor(random() * 0x7fff_ffff)
-      if (mode.kind === 'clean') {
-        const inputs = tf.tensor4d(clean, [...shape])
-        return { inputs, targets: inputs.clone() }
-      }
-      if (mode.kind === 'supervised') {
-        const targets = tf.tensor4d(clean, [...shape])
-        return { inputs: applyNoise(targets, mode.noise, seed) as tf.Tensor4D, targets }
-      }
-      let noisy = clean
-      if (mode.noise) {
-        const noisyTensor = tf.tidy(() => applyNoise(tf.tensor4d(clean, [...shape]), mode.noise!, seed))
-        noisy = (await noisyTensor.data()) as Float32Array
-        noisyTensor.dispose()
-      }
-      const masked = blindSpotArrays(noisy, shape, random, mode.blindSpot)
-      return {
-        inputs: tf.tensor4d(masked.inputs, [...shape]),
-        targets: tf.tensor4d(noisy, [...shape]),
-        mask: tf.tensor4d(masked.mask, [...shape]),
-      }
+      return makeBatch(clean, [batchSize, patchSize, patchSize, channels], mode, seed, random)
     },
     cachedBytes: () => cache.size(),
   }

@@ -6,9 +6,7 @@ import * as tf from '@tensorflow/tfjs'
 import type { Autoencoder } from './architectures/index'
 import { isMaskable, type MaskableAutoencoder } from './architectures/unet'
 import { BottleneckError } from './errors'
-import type { BatchMode, ImageFolder, PatchBatch } from './folder-dataset'
-import { blindSpotArrays } from './blind-spot'
-import { applyNoise } from './noise'
+import { makeBatch, type BatchMode, type ImageFolder, type PatchBatch } from './folder-dataset'
 import { createRandom } from './random'
 import { assertTrainableHere, createAdam, type BatchProgress, type EpochLogs, type History } from './train'
 
@@ -56,26 +54,7 @@ async function validationBatch(
 ): Promise<PatchBatch> {
   const clean = await source.validationPatches(count)
   const shape = [count, source.patchSize, source.patchSize, source.channels] as const
-  if (mode.kind === 'clean') {
-    const inputs = tf.tensor4d(clean, [...shape])
-    return { inputs, targets: inputs.clone() }
-  }
-  if (mode.kind === 'supervised') {
-    const targets = tf.tensor4d(clean, [...shape])
-    return { inputs: applyNoise(targets, mode.noise, seed) as tf.Tensor4D, targets }
-  }
-  let noisy = clean
-  if (mode.noise) {
-    const tensor = tf.tidy(() => applyNoise(tf.tensor4d(clean, [...shape]), mode.noise!, seed))
-    noisy = Float32Array.from(await tensor.data())
-    tensor.dispose()
-  }
-  const masked = blindSpotArrays(noisy, shape, createRandom(seed), mode.blindSpot)
-  return {
-    inputs: tf.tensor4d(masked.inputs, [...shape]),
-    targets: tf.tensor4d(noisy, [...shape]),
-    mask: tf.tensor4d(masked.mask, [...shape]),
-  }
+  return makeBatch(clean, shape, mode, seed, createRandom(seed))
 }
 
 function disposeBatch(batch: PatchBatch): void {
