@@ -229,6 +229,10 @@ export const NoiseSchema = z.discriminatedUnion('type', [
 ])
 export type Noise = z.infer<typeof NoiseSchema>
 
+/** Training only: fresh noise every batch, or each training image corrupted once and reused every epoch. */
+export const NoiseModeSchema = z.enum(['fresh', 'fixed'])
+export type NoiseMode = z.infer<typeof NoiseModeSchema>
+
 const EmptyInput = z.object({}).strict()
 const ModelRef = z.object({ id: ModelIdSchema }).strict()
 
@@ -266,6 +270,8 @@ export const ModelDetailSchema = ModelSummarySchema.extend({
   /** The architecture's full config (learning rate, per-architecture options), as stored. */
   config: z.record(z.string(), z.unknown()),
   noise: NoiseSchema.optional(),
+  /** How training drew `noise`: fresh every batch (the default) or fixed once per image. */
+  noiseMode: NoiseModeSchema.optional(),
   backend: z.string().optional(),
   history: z.array(HistoryEntrySchema),
   /** Test-set metrics after the last epoch, when computed: mse, psnr, ssim… */
@@ -302,6 +308,8 @@ export const TrainingConfigSchema = z
     learningRate: z.number().gt(0).max(10),
     /** Noise applied to inputs only: a denoising autoencoder. */
     noise: NoiseSchema.optional(),
+    /** fresh (default): new noise every batch; fixed: the training set corrupted once and reused (the Keras blog). */
+    noiseMode: NoiseModeSchema.optional(),
     /** Use only the first N training / test images (quick experiments). */
     trainLimit: z.number().int().min(1).max(10_000_000).optional(),
     testLimit: z.number().int().min(1).max(10_000_000).optional(),

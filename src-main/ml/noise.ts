@@ -1,11 +1,25 @@
 // Synthetic corruption for denoising: the noise specs users type (`gaussian:0.5`, `gaussian255:25`, `salt-pepper:0.2`,
-// `speckle:0.3`, `mask:0.3`), their parsing, and applying them to image tensors reproducibly from a seed.
+// `speckle:0.3`, `mask:0.3`), their parsing, and applying them to image tensors reproducibly from a seed; for
+// training, fresh noise every batch or one noisy copy of the training set made once (the Keras blog's way).
 
 import * as tf from '@tensorflow/tfjs'
+import type { ImageSplit } from './datasets'
 import { BottleneckError } from './errors'
 import type { ImageData } from './image-io'
+import { deriveSeed } from './random'
+import type { InputNoise } from './train'
 
-export type NoiseSpec =
+/**
+ * How training draws the noise: `fresh` corrupts every batch anew (an image never looks the same twice, the
+ * stronger regulariser); `fixed` corrupts the training set once and reuses it every epoch, as the Keras blog does.
+ */
+export type NoiseMode = 'fresh' | 'fixed'
+export const NOISE_MODES: readonly NoiseMode[] = ['fresh', 'fixed']
+
+/** A kind of noise and its strength; `mode` matters only to training and is absent when fresh (the default). */
+export type NoiseSpec = NoiseKind & { mode?: 'fixed' }
+
+type NoiseKind =
   | { kind: 'none' }
   /** Additive N(0, σ²), σ in the [0, 1] intensity scale (`gaussian255:25` parses to σ = 25/255). */
   | { kind: 'gaussian'; sigma: number }
@@ -17,15 +31,30 @@ export type NoiseSpec =
   | { kind: 'mask'; amount: number }
 
 export const NOISE_SPEC_HELP =
-  'Use gaussian:σ (σ from 0 to 1), gaussian255:σ (σ from 0 to 255), salt-pepper:fraction, speckle:σ, mask:fraction or none.'
+  'Use gaussian:σ (σ from 0 to 1), gaussian255:σ (σ from 0 to 255), salt-pepper:fraction, speckle:σ, mask:fraction or none' +
+  ' (add ",fixed" to corrupt the training set once instead of every batch).'
 
 function invalid(text: string, why: string): BottleneckError {
   return new BottleneckError('INVALID_INPUT', `Noise "${text}" is not valid: ${why} ${NOISE_SPEC_HELP}`)
 }
 
-/** Parses a noise spec as typed on the command line or stored in model metadata. */
+/**
+ * Parses a noise spec as typed on the command line or stored in model metadata. A `,fixed` suffix (how metadata
+ * keeps the training mode) sets `mode`; `,fresh` is the default and leaves it out.
+ */
 export function parseNoiseSpec(text: string): NoiseSpec {
-  const trimmed = text.trim().toLowerCase()
+  const [body, ...modes] = text.trim().toLowerCase().split(',')
+  if (modes.length > 1) throw invalid(text, 'give at most one mode after the comma.')
+  const mode = modes[0]?.trim()
+  if (mode !== undefined && mode !== 'fixed' && mode !== 'fresh') {
+    throw invalid(text, `"${mode}" is not a noise mode (fresh or fixed).`)
+  }
+  const kind = parseNoiseKind(text, body!.trim())
+  if (mode === 'fixed' && kind.kind === 'none') throw invalid(text, 'there is no noise to fix.')
+  return mode === 'fixed' ? { ...kind, mode } : kind
+}
+
+function parseNoiseKind(text: string, trimmed: string): NoiseKind {
   if (trimmed === 'none' || trimmed === '') return { kind: 'none' }
   const match = /^([a-z0-9-]+):(.+)$/.exec(trimmed)
   if (!match) throw invalid(text, 'expected KIND:AMOUNT.')
@@ -62,6 +91,17 @@ export function parseNoiseSpec(text: string): NoiseSpec {
 
 /** The canonical text of a spec (what `parseNoiseSpec` reads back to the same spec). */
 export function formatNoiseSpec(spec: NoiseSpec): string {
+  const text = formatNoiseKind(spec)
+  return spec.mode === 'fixed' && spec.kind !== 'none' ? `${text},fixed` : text
+}
+
+/** `spec` with its training mode set: fixed keeps `mode`, fresh (the default) drops it. */
+export function withNoiseMode(spec: NoiseSpec, mode: NoiseMode): NoiseSpec {
+  const { mode: _previous, ...kind } = spec
+  return mode === 'fixed' && kind.kind !== 'none' ? { ...kind, mode } : kind
+}
+
+function formatNoiseKind(spec: NoiseKind): string {
   switch (spec.kind) {
     case 'none':
       return 'none'
@@ -126,4 +166,52 @@ export function applyNoiseToImage(image: ImageData, spec: NoiseSpec, seed?: numb
   const data = noisy.dataSync() as Float32Array
   noisy.dispose()
   return { data: Float32Array.from(data), height, width, channels }
+}
+
+/** How many images are corrupted per step when the fixed copy is made: bounds the temporary memory. */
+const FIXED_NOISE_CHUNK = 4096
+
+export interface TrainingNoise {
+  /** For `fit`'s `noise` option; undefined when the spec is `none`. */
+  noise: InputNoise | undefined
+  /** Frees the fixed noisy copy (nothing to free in fresh mode). */
+  dispose(): void
+}
+
+/**
+ * The input noise `fit` applies while training on `train`. Fresh: new noise every batch from fit's seed. Fixed: one
+ * noisy copy of the whole split, made here from `seed` and looked up by image index every epoch, so an image looks
+ * the same each time (it costs a second copy of the split in memory, as the blog's `x_train_noisy` does). Batches
+ * without indices (validation) get noise drawn from the seed fit gives, in both modes.
+ */
+export function createTrainingNoise(
+  spec: NoiseSpec,
+  train: ImageSplit,
+  shape: readonly [number, number, number],
+  seed = 0,
+): TrainingNoise {
+  if (spec.kind === 'none') return { noise: undefined, dispose: () => {} }
+  const fresh: InputNoise = (clean, batchSeed) => applyNoise(clean, spec, batchSeed) as tf.Tensor4D
+  if (spec.mode !== 'fixed') return { noise: fresh, dispose: () => {} }
+  const imageSize = shape[0] * shape[1] * shape[2]
+  if (train.images.length !== train.count * imageSize) {
+    throw new BottleneckError('INVALID_INPUT', `The training images do not match the model's input of ${shape.join('×')}.`)
+  }
+  const fixedSeed = Math.floor(deriveSeed(seed, 3000))
+  const chunks: tf.Tensor[] = []
+  for (let start = 0, chunk = 0; start < train.count; start += FIXED_NOISE_CHUNK, chunk++) {
+    const size = Math.min(FIXED_NOISE_CHUNK, train.count - start)
+    chunks.push(
+      tf.tidy(() => {
+        const clean = tf.tensor4d(train.images.subarray(start * imageSize, (start + size) * imageSize), [size, ...shape])
+        return applyNoise(clean, spec, Math.floor(deriveSeed(fixedSeed, chunk)))
+      }),
+    )
+  }
+  const noisy = chunks.length === 1 ? chunks[0]! : tf.concat(chunks)
+  if (chunks.length > 1) tf.dispose(chunks)
+  return {
+    noise: (clean, batchSeed, indices) => (indices ? (tf.gather(noisy, indices) as tf.Tensor4D) : fresh(clean, batchSeed)),
+    dispose: () => noisy.dispose(),
+  }
 }

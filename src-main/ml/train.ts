@@ -13,8 +13,11 @@ export interface TrainingData {
   validation?: ImageSplit
 }
 
-/** Corrupts a batch of clean inputs (denoising); targets stay clean. Called inside tf.tidy. */
-export type InputNoise = (clean: tf.Tensor4D, seed: number) => tf.Tensor4D
+/**
+ * Corrupts a batch of clean inputs (denoising); targets stay clean. Called inside tf.tidy. `indices` are the
+ * batch's positions in the training split (so noise can be fixed per image); validation batches come without them.
+ */
+export type InputNoise = (clean: tf.Tensor4D, seed: number, indices?: tf.Tensor1D) => tf.Tensor4D
 
 export interface BatchProgress {
   /** 0-based epoch index, as in Keras. */
@@ -118,6 +121,7 @@ export async function fit(
   // Seeded per starting epoch, so a resumed run sees the same shuffles a continuous run would have.
   const random = createRandom(seed === undefined ? undefined : deriveSeed(seed, 1000 + initialEpoch))
   const noiseRandom = createRandom(seed === undefined ? undefined : deriveSeed(seed, 2000 + initialEpoch))
+  const validationSeed = deriveSeed(seed ?? 0, 3000)
   const optimizer = options.optimizer ?? createAdam(autoencoder.config.learningRate)
   const variables = autoencoder.model.trainableWeights.map((weight) => weight.read() as tf.Variable)
   const images = tf.tensor4d(train.images, [train.count, height, width, channels])
@@ -148,8 +152,9 @@ export async function fit(
           const size = Math.min(batchSize, train.count - start)
           const noiseSeed = options.noise ? Math.floor(noiseRandom() * 0x7fff_ffff) : 0
           const batchLoss = tf.tidy(() => {
-            const clean = tf.gather(images, order.slice(start, size)) as tf.Tensor4D
-            const inputs = options.noise ? options.noise(clean, noiseSeed) : clean
+            const indices = order.slice(start, size)
+            const clean = tf.gather(images, indices) as tf.Tensor4D
+            const inputs = options.noise ? options.noise(clean, noiseSeed, indices) : clean
             return optimizer.minimize(() => autoencoder.loss(inputs, clean), true, variables) as tf.Scalar
           })
           const previous = lossSum
@@ -190,8 +195,11 @@ export async function fit(
           samplesPerSecond: train.count / Math.max(trainSeconds, 1e-9),
         }
         if (validation && validation.count > 0) {
+          // A denoiser is scored as it is used, noisy → clean, on the same noisy images every epoch.
+          const noise = options.noise
           logs.val_loss = evaluateReconstructions(autoencoder.model, validation, [height, width, channels], {
             metrics: ['bce'],
+            transformInputs: noise && ((clean, at) => noise(clean, Math.floor(deriveSeed(validationSeed, at)))),
           }).mean.bce
         }
         if (!Number.isFinite(loss)) {

@@ -109,9 +109,12 @@ export function toSummary(metadata: ModelMetadata): ModelSummary {
 
 function toDetail(metadata: ModelMetadata): ModelDetail {
   let noise: ModelDetail['noise']
+  let noiseMode: ModelDetail['noiseMode']
   if (typeof metadata.noise === 'string') {
     try {
-      noise = fromNoiseSpec(parseNoiseSpec(metadata.noise))
+      const spec = parseNoiseSpec(metadata.noise)
+      noise = fromNoiseSpec(spec)
+      if (spec.kind !== 'none') noiseMode = spec.mode ?? 'fresh'
     } catch {
       noise = undefined
     }
@@ -120,6 +123,7 @@ function toDetail(metadata: ModelMetadata): ModelDetail {
     ...toSummary(metadata),
     config: { ...metadata.config },
     ...(noise ? { noise } : {}),
+    ...(noiseMode ? { noiseMode } : {}),
     backend: metadata.backend.name,
     // The store keeps Keras' 0-based epoch index; people count from 1.
     history: metadata.history.map((entry) => ({

@@ -15,7 +15,7 @@ import { initBackend, type BackendName } from '../ml/backend'
 import { loadDataset, type ImageDataset } from '../ml/datasets'
 import { BottleneckError, isBottleneckError } from '../ml/errors'
 import { meanSquaredError, peakSignalToNoiseRatio, structuralSimilarity } from '../ml/metrics'
-import { applyNoise, formatNoiseSpec, parseNoiseSpec, type NoiseSpec } from '../ml/noise'
+import { applyNoise, createTrainingNoise, formatNoiseSpec, parseNoiseSpec, withNoiseMode, type NoiseSpec, type TrainingNoise } from '../ml/noise'
 import { createAdam, fit } from '../ml/train'
 import { openStore, type ModelMetadata, type Store } from '../store/index'
 import { floatToImage, stackImages, toNoiseSpec } from './images'
@@ -298,7 +298,7 @@ async function prepareRun(params: StartTrainingParams): Promise<PreparedRun> {
         seed: config.seed,
       },
     )
-    const noise = toNoiseSpec(config.noise)
+    const noise = withNoiseMode(toNoiseSpec(config.noise), config.noiseMode ?? 'fresh')
     const autoencoder = buildAutoencoder(modelConfig)
     const optimizer = createAdam(modelConfig.learningRate)
     try {
@@ -375,7 +375,10 @@ async function runTraining(
   const sampleData = dataset.test.images.subarray(0, sampleCount * imageSize)
   const targetEpochs = metadata.targetEpochs
   const started = Date.now()
+  // Fixed-mode noise is one corrupted copy of the training set, made before the first batch.
+  let trainingNoise: TrainingNoise | undefined
   try {
+    trainingNoise = createTrainingNoise(noise, dataset.train, [height, width, channels], metadata.config.seed)
     const history = await fit(
       autoencoder,
       { train: dataset.train, validation: dataset.test },
@@ -386,8 +389,7 @@ async function runTraining(
         seed: metadata.config.seed,
         signal: controller.signal,
         optimizer,
-        noise:
-          noise.kind === 'none' ? undefined : (clean, seed) => applyNoise(clean, noise, seed) as tf.Tensor4D,
+        noise: trainingNoise.noise,
         onBatchEnd(progress) {
           post({
             type: 'event',
@@ -461,6 +463,7 @@ async function runTraining(
       },
     })
   } finally {
+    trainingNoise?.dispose()
     autoencoder.dispose()
     optimizer.dispose()
   }

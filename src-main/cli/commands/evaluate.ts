@@ -1,6 +1,7 @@
 // `bottleneck eval` and `bottleneck figure`: score a saved model on its test set, and draw test digits above
 // their reconstructions (the Keras tutorial's figure).
 import * as tf from '@tensorflow/tfjs'
+import { meanCodeActivation } from '../../ml/architectures/sparse'
 import { loadDataset } from '../../ml/datasets'
 import { writePng } from '../../ml/image-io'
 import { evaluateReconstructions, METRIC_NAMES } from '../../ml/metrics'
@@ -15,7 +16,7 @@ export const evalSpec: CommandSpec = {
   name: 'eval',
   usage: 'bottleneck eval MODEL [--dataset SPEC] [--limit N] [--json]',
   summary:
-    'Scores a model on the test set: binary cross-entropy (as Keras reports val_loss), MSE, PSNR (dB, data range 1) and SSIM. By default the test images the model was validated on, so BCE equals the val_loss train printed.',
+    'Scores a model on the test set: binary cross-entropy (as Keras reports val_loss), MSE, PSNR (dB, data range 1), SSIM and, for models with an encoder, the mean code activation (how strongly the code fires; a sparse model\'s is lower). By default the test images the model was validated on, so BCE equals the val_loss train printed (for a model trained without noise).',
   options: {
     dataset: { type: 'string', help: 'Dataset to score on (default: the one the model was trained on)', placeholder: 'SPEC' },
     limit: { type: 'string', help: 'Use only the first N test images (default: as many as during training)', placeholder: 'N' },
@@ -38,6 +39,8 @@ export async function evalCommand(parsed: Parsed): Promise<number> {
     if (parsed.values.noise !== undefined) return denoiseEvalReport(context, parsed, { id: record.id, name: meta.name, autoencoder }, dataset)
     const started = performance.now()
     const scores = evaluateReconstructions(autoencoder.model, dataset.test, autoencoder.config.inputShape).mean
+    // Mean over the test images of all code values, as the Keras blog's `encoded_imgs.mean()` (sparse 3.33, dense 7.30).
+    const codeActivation = autoencoder.encoder && dataset.test.count > 0 ? meanCodeActivation(autoencoder, dataset.test) : undefined
     const seconds = (performance.now() - started) / 1000
     const result = {
       id: record.id,
@@ -46,6 +49,7 @@ export async function evalCommand(parsed: Parsed): Promise<number> {
       images: dataset.test.count,
       backend: context.backend.name,
       ...scores,
+      ...(codeActivation !== undefined ? { meanCodeActivation: codeActivation } : {}),
     }
     context.result(
       result,
@@ -53,7 +57,8 @@ export async function evalCommand(parsed: Parsed): Promise<number> {
         table([
           [...METRIC_NAMES.map((m) => m.toUpperCase())],
           [fixed(scores.bce), fixed(scores.mse), `${fixed(scores.psnr, 2)} dB`, fixed(scores.ssim)],
-        ]),
+        ]) +
+        (codeActivation !== undefined ? `\nMean code activation: ${fixed(codeActivation, 2)} (over ${dataset.test.count} images × ${autoencoder.config.codeSize} code values)` : ''),
     )
     return 0
   } finally {

@@ -1,7 +1,6 @@
 // `bottleneck train`: trains an autoencoder, checkpointing after every epoch so a killed run loses at most one
 // epoch (`--resume` continues it); Ctrl-C stops between batches and keeps the last saved epoch.
 import { join } from 'node:path'
-import * as tf from '@tensorflow/tfjs'
 import {
   buildAutoencoder,
   createModelConfig,
@@ -14,7 +13,8 @@ import { openImageFolder, type BatchMode, type ImageFolder } from '../../ml/fold
 import { fitPatches } from '../../ml/patch-training'
 import { BottleneckError } from '../../ml/errors'
 import { evaluateReconstructions } from '../../ml/metrics'
-import { applyNoise, formatNoiseSpec, parseNoiseSpec, type NoiseSpec } from '../../ml/noise'
+import { meanCodeActivation } from '../../ml/architectures/sparse'
+import { createTrainingNoise, formatNoiseSpec, NOISE_MODES, parseNoiseSpec, withNoiseMode, type NoiseMode, type NoiseSpec } from '../../ml/noise'
 import { createAdam, fit, type BatchProgress, type EpochLogs } from '../../ml/train'
 import type { EpochRecord, ModelMetadata, ModelRecord } from '../../store/index'
 import { integerOption, numberOption, stringOption, UsageError, type CommandSpec, type Parsed } from '../args'
@@ -67,6 +67,12 @@ export const trainSpec: CommandSpec = {
       type: 'string',
       help: 'Corrupt inputs while training (a denoising autoencoder), e.g. gaussian:0.5',
       placeholder: 'SPEC',
+    },
+    'noise-mode': {
+      type: 'string',
+      help: 'fresh: new noise every batch; fixed: corrupt the training set once and reuse it every epoch (the Keras blog)',
+      defaultText: 'fresh',
+      placeholder: 'MODE',
     },
     name: {
       type: 'string',
@@ -133,13 +139,19 @@ export async function trainCommand(parsed: Parsed): Promise<number> {
   const learningRate = numberOption(values, 'learning-rate', 0, 10)
   const seed = integerOption(values, 'seed', 0, 2 ** 31 - 1)
   const noiseText = stringOption(values, 'noise')
-  const noise = noiseText ? parseNoiseSpec(noiseText) : undefined
+  const noiseMode = stringOption(values, 'noise-mode')
+  if (noiseMode !== undefined && !NOISE_MODES.includes(noiseMode as NoiseMode)) {
+    throw new UsageError(`--noise-mode must be ${NOISE_MODES.join(' or ')} (got "${noiseMode}").`)
+  }
+  if (noiseMode !== undefined && !noiseText) throw new UsageError('--noise-mode needs --noise SPEC.')
+  const parsedNoise = noiseText ? parseNoiseSpec(noiseText) : undefined
+  const noise = parsedNoise && noiseMode ? withNoiseMode(parsedNoise, noiseMode as NoiseMode) : parsedNoise
   const resumeRef = stringOption(values, 'resume')
   const context = await createContext(parsed)
   const { store, say } = context
   let plan: Plan
   if (resumeRef) {
-    for (const flag of ['arch', 'code-size', 'learning-rate', 'seed', 'noise', 'dataset'] as const) {
+    for (const flag of ['arch', 'code-size', 'learning-rate', 'seed', 'noise', 'noise-mode', 'dataset'] as const) {
       if (values[flag] !== undefined) {
         throw new UsageError(`--${flag} cannot change when resuming; the model keeps its own settings.`)
       }
@@ -232,6 +244,9 @@ async function planFolderTraining(values: Parsed['values'], noise: NoiseSpec | u
   const datasetSpec = stringOption(values, 'dataset')!
   const selfSupervised = values['self-supervised'] === true
   const realNoise = noise?.kind === 'none' ? undefined : noise
+  if (realNoise?.mode === 'fixed') {
+    throw new UsageError('--noise-mode fixed needs a dataset held in memory; folder: datasets draw new patches every batch.')
+  }
   const mode: BatchMode = selfSupervised
     ? { kind: 'noise2void', noise: realNoise }
     : realNoise
@@ -347,6 +362,10 @@ async function runTraining(context: Awaited<ReturnType<typeof createContext>>, p
           lastMetrics = Object.fromEntries(
             Object.entries(scores).filter(([, v]) => Number.isFinite(v)),
           ) as Record<string, number>
+          // How many code units fire: the sparse autoencoder's point (Keras blog: sparse 3.33, dense 7.30).
+          if (autoencoder.encoder && dataset.test.count > 0) {
+            lastMetrics.meanCodeActivation = meanCodeActivation(autoencoder, dataset.test)
+          }
         }
         const metadata: Omit<ModelMetadata, 'id' | 'formatVersion' | 'createdAt' | 'updatedAt'> = {
           name: plan.name,
@@ -369,6 +388,8 @@ async function runTraining(context: Awaited<ReturnType<typeof createContext>>, p
         else process.stderr.write(`${line}\n`)
       },
     }
+    const trainingNoise =
+      noise && dataset && !plan.folder ? createTrainingNoise(noise, dataset.train, shape, config.seed) : undefined
     const result = plan.folder
       ? await fitPatches(autoencoder, plan.folder.source, {
           ...common,
@@ -378,11 +399,8 @@ async function runTraining(context: Awaited<ReturnType<typeof createContext>>, p
       : await fit(
           autoencoder,
           { train: dataset!.train, validation: dataset!.test },
-          {
-            ...common,
-            noise: noise ? (clean, seed) => applyNoise(clean, noise, seed) as tf.Tensor4D : undefined,
-          },
-        )
+          { ...common, noise: trainingNoise?.noise },
+        ).finally(() => trainingNoise?.dispose())
     if (tty) process.stderr.write('\x1b[K')
     const summary = {
       id: record?.id,
@@ -409,7 +427,8 @@ async function runTraining(context: Awaited<ReturnType<typeof createContext>>, p
         `Saved model ${record.id} "${plan.name}" in ${record.folder}\n` +
           (final ? `final val_loss ${fixed(final.val_loss)}` : '') +
           (lastMetrics
-            ? `  mse ${fixed(lastMetrics.mse)}  psnr ${fixed(lastMetrics.psnr, 2)} dB  ssim ${fixed(lastMetrics.ssim)}`
+            ? `  mse ${fixed(lastMetrics.mse)}  psnr ${fixed(lastMetrics.psnr, 2)} dB  ssim ${fixed(lastMetrics.ssim)}` +
+              (lastMetrics.meanCodeActivation !== undefined ? `  mean code activation ${fixed(lastMetrics.meanCodeActivation, 2)}` : '')
             : ''),
       )
     } else {
