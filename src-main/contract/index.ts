@@ -381,6 +381,76 @@ export type Versions = z.infer<typeof VersionsSchema>
 export const PathsSchema = z.object({ store: z.string(), models: z.string(), logs: z.string().optional() })
 export type Paths = z.infer<typeof PathsSchema>
 
+// ---- Latent space (the Latent view): schemas and limits. ---------------------------------------------------------
+
+export const LATENT_LIMITS = {
+  /** Test images one latent map encodes at most: a dense scatter, still light as JSON (~200 kB). */
+  maxMapPoints: 10_000,
+  /** Test images one `latent.samples` call returns. */
+  maxSamples: 16,
+  maxInterpolationSteps: 32,
+  /** Images per side of a VAE's generated grid (30 × 28 px = an 840 px square). */
+  maxGridSide: 30,
+} as const
+
+/** The position of an image in its model's test split (what a point on the latent map stands for). */
+const TestIndexSchema = z
+  .number()
+  .int()
+  .min(0)
+  .max(LATENT_LIMITS.maxMapPoints - 1)
+
+export const LatentMapSchema = z.object({
+  modelId: ModelIdSchema,
+  /** `code`: the code itself is 2-D (or 1-D: y = 0); `pca`: its first two principal components. */
+  method: z.enum(['code', 'pca']),
+  /** Length of the flattened code. */
+  dimensions: z.number().int().min(1),
+  count: z.number().int().min(0),
+  /** x0, y0, x1, y1, …: point i is test image i. */
+  points: z.array(z.number()),
+  /** Digit label of each point, when the dataset has labels. */
+  labels: z.array(z.number().int()).optional(),
+  /** For PCA: the share of the codes' variance each axis explains. */
+  explainedRatio: z.tuple([z.number(), z.number()]).optional(),
+  /** The test split the points come from (name and how many images it holds in all). */
+  dataset: z.string(),
+  testCount: z.number().int().min(0),
+})
+export type LatentMap = z.infer<typeof LatentMapSchema>
+
+export const LatentSampleSchema = z.object({
+  index: z.number().int().min(0),
+  label: z.number().int().optional(),
+  original: ImageSchema,
+  reconstruction: ImageSchema,
+  code: z.array(z.number()),
+  metrics: MetricsSchema,
+})
+export type LatentSample = z.infer<typeof LatentSampleSchema>
+
+export const LatentInterpolationSchema = z.object({
+  /** `steps` images decoded from codes evenly spaced on the line from `from`'s code (first) to `to`'s (last). */
+  images: z.array(ImageSchema),
+  from: z.object({ index: z.number().int(), label: z.number().int().optional(), original: ImageSchema }),
+  to: z.object({ index: z.number().int(), label: z.number().int().optional(), original: ImageSchema }),
+})
+export type LatentInterpolation = z.infer<typeof LatentInterpolationSchema>
+
+export const LatentGridSchema = z.object({
+  /** n × n decoded images in one picture: z₁ grows left → right, z₂ bottom → top. */
+  image: ImageSchema,
+  n: z.number().int(),
+  /** The prior's probability range the grid spans, and the code values at its ends (normal quantiles). */
+  from: z.number(),
+  to: z.number(),
+  zFrom: z.number(),
+  zTo: z.number(),
+})
+export type LatentGrid = z.infer<typeof LatentGridSchema>
+
+// ---- End of the latent space block. ----------------------------------------------------------------------------
+
 // ---------------------------------------------------------------------------------------------------------------
 // Calls
 // ---------------------------------------------------------------------------------------------------------------
@@ -493,6 +563,52 @@ export const calls = {
       metrics: z.array(MetricsSchema).optional(),
     }),
   ),
+  // ---- Latent space (the Latent view). Runs in the inference process on the model's own test split. ----
+  'latent.map': call(
+    "The codes of the model's first `limit` test images projected to 2-D (the code itself when 2-D, else PCA), with labels.",
+    z
+      .object({
+        id: ModelIdSchema,
+        limit: z.number().int().min(2).max(LATENT_LIMITS.maxMapPoints).default(2000),
+      })
+      .strict(),
+    LatentMapSchema,
+  ),
+  'latent.samples': call(
+    'Test images by index, with their label, code and reconstruction (what a point on the map stands for).',
+    z
+      .object({
+        id: ModelIdSchema,
+        indices: boundedArray(TestIndexSchema, { max: LATENT_LIMITS.maxSamples, min: 1, what: 'test indices' }),
+      })
+      .strict(),
+    z.object({ samples: z.array(LatentSampleSchema) }),
+  ),
+  'latent.interpolate': call(
+    'Decodes `steps` codes on the straight line between the codes of two test images.',
+    z
+      .object({
+        id: ModelIdSchema,
+        from: TestIndexSchema,
+        to: TestIndexSchema,
+        steps: z.number().int().min(2).max(LATENT_LIMITS.maxInterpolationSteps).default(10),
+      })
+      .strict(),
+    LatentInterpolationSchema,
+  ),
+  'latent.generate': call(
+    "A VAE's generated grid: n × n images decoded from the prior's quantiles between `from` and `to` (the Keras blog's manifold).",
+    z
+      .object({
+        id: ModelIdSchema,
+        n: z.number().int().min(2).max(LATENT_LIMITS.maxGridSide).default(15),
+        from: z.number().min(0.001).max(0.49).default(0.05),
+        to: z.number().min(0.51).max(0.999).default(0.95),
+      })
+      .strict(),
+    LatentGridSchema,
+  ),
+  // ---- End of the latent space calls. ----
   'system.backend': call(
     'The TensorFlow.js backend in use, and why, if it fell back.',
     EmptyInput,
@@ -637,6 +753,12 @@ export interface BottleneckApi {
     decode: Fn<'inference.decode'>
     reconstruct: Fn<'inference.reconstruct'>
     denoise: Fn<'inference.denoise'>
+  }
+  latent: {
+    map: Fn<'latent.map'>
+    samples: Fn<'latent.samples'>
+    interpolate: Fn<'latent.interpolate'>
+    generate: Fn<'latent.generate'>
   }
   system: {
     backend: Fn<'system.backend'>

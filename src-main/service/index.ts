@@ -530,6 +530,15 @@ export function createService(options: ServiceOptions): Service & {
       inference.request('reconstruct', { storeRoot, modelId: id, images }),
     'inference.denoise': async ({ id, images, noise }) =>
       inference.request('denoise', { storeRoot, modelId: id, images, ...(noise ? { noise } : {}) }),
+    // Latent view: the inference process encodes the model's own test split (never the training process).
+    'latent.map': async ({ id, limit }) =>
+      inference.request('latentMap', { storeRoot, modelId: checkModelId(id), limit }),
+    'latent.samples': async ({ id, indices }) =>
+      inference.request('latentSamples', { storeRoot, modelId: checkModelId(id), indices }),
+    'latent.interpolate': async ({ id, from, to, steps }) =>
+      inference.request('latentInterpolate', { storeRoot, modelId: checkModelId(id), from, to, steps }),
+    'latent.generate': async ({ id, n, from, to }) =>
+      inference.request('latentGenerate', { storeRoot, modelId: checkModelId(id), n, from, to }),
     'system.backend': async () => inference.start(),
     'system.versions': async (): Promise<Versions> => {
       const backend = inference.backend

@@ -8,6 +8,10 @@ import type {
   DatasetSummary,
   EpochEnd,
   Image,
+  LatentGrid,
+  LatentInterpolation,
+  LatentMap,
+  LatentSample,
   Metrics,
   Noise,
   TrainingConfig,
@@ -55,6 +59,20 @@ export interface TrainerMethods {
   previewSamples: {
     params: { dataset: DatasetRef; split: 'train' | 'test'; count: number; offset: number }
     result: { images: Image[]; labels?: number[] }
+  }
+  // Latent space (the Latent view): on the model's own test split, which the inference process loads and keeps.
+  latentMap: { params: { storeRoot: string; modelId: string; limit: number }; result: LatentMap }
+  latentSamples: {
+    params: { storeRoot: string; modelId: string; indices: number[] }
+    result: { samples: LatentSample[] }
+  }
+  latentInterpolate: {
+    params: { storeRoot: string; modelId: string; from: number; to: number; steps: number }
+    result: LatentInterpolation
+  }
+  latentGenerate: {
+    params: { storeRoot: string; modelId: string; n: number; from: number; to: number }
+    result: LatentGrid
   }
   /** Drops cached models (after a rename, delete or import the service tells the trainer to forget them). */
   forgetModel: { params: { modelId: string }; result: { forgotten: boolean } }

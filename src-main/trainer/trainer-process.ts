@@ -19,6 +19,7 @@ import { applyNoise, createTrainingNoise, formatNoiseSpec, parseNoiseSpec, withN
 import { createAdam, fit } from '../ml/train'
 import { openStore, type ModelMetadata, type Store } from '../store/index'
 import { floatToImage, stackImages, toNoiseSpec } from './images'
+import { createLatentHandlers } from './latent'
 import {
   isParentMessage,
   type ChildMessage,
@@ -551,6 +552,12 @@ const handlers: { [M in TrainerMethod]: Handler<M> } = {
     const record = await storeAt(storeRoot).import(source)
     return { id: record.id }
   },
+  // Latent view: the model cache and the one-slot dataset cache above, lent to ./latent.
+  ...createLatentHandlers({
+    loadModel: loadForInference,
+    readMetadata: async (storeRoot, modelId) => (await storeAt(storeRoot).get(modelId)).metadata,
+    loadDataset: datasetFor,
+  }),
   forgetModel: async ({ modelId }) => {
     const cached = loadedModels.get(modelId)
     cached?.autoencoder.dispose()

@@ -52,6 +52,11 @@ const validPayloads: Record<CallName, unknown> = {
   'inference.decode': { id: 'a1b2c3d4e5f6', codes: [[0.1, 0.2, 0.3]] },
   'inference.reconstruct': { id: 'a1b2c3d4e5f6', images: [image()] },
   'inference.denoise': { id: 'a1b2c3d4e5f6', images: [image()], noise: { type: 'saltPepper', amount: 0.2 } },
+  // Latent view (its own refusals are in latent-contract.test.ts).
+  'latent.map': { id: 'a1b2c3d4e5f6', limit: 5000 },
+  'latent.samples': { id: 'a1b2c3d4e5f6', indices: [0, 9999] },
+  'latent.interpolate': { id: 'a1b2c3d4e5f6', from: 3, to: 7, steps: 12 },
+  'latent.generate': { id: 'a1b2c3d4e5f6', n: 15, from: 0.05, to: 0.95 },
   'system.backend': {},
   'system.versions': {},
   'system.paths': {},

@@ -1,0 +1,84 @@
+// The model zoo as a user meets it on the command line: `train --noise-mode fixed` keeps the mode in the model's
+// metadata, the final metrics carry the mean code activation, and `eval` prints it; the contract lets the Train view
+// ask for fixed noise. Spawns the real `bottleneck` command on a few hundred MNIST digits.
+import { spawn } from 'node:child_process'
+import { mkdtempSync, readFileSync, readdirSync, rmSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import { join, resolve } from 'node:path'
+import { afterAll, describe, expect, it } from 'vitest'
+import { ModelDetailSchema, TrainingConfigSchema } from '../../../src-main/contract/index'
+
+const bin = resolve(__dirname, '../../../bin/bottleneck.js')
+const scratch = mkdtempSync(join(tmpdir(), 'bottleneck-zoo-'))
+const store = join(scratch, 'store')
+afterAll(() => rmSync(scratch, { recursive: true, force: true }))
+
+function run(args: string[]): Promise<{ code: number | null; stdout: string; stderr: string }> {
+  return new Promise((done) => {
+    const child = spawn(process.execPath, [bin, ...args, '--store', store], { stdio: ['ignore', 'pipe', 'pipe'] })
+    let stdout = ''
+    let stderr = ''
+    child.stdout.on('data', (chunk) => (stdout += chunk))
+    child.stderr.on('data', (chunk) => (stderr += chunk))
+    child.on('exit', (code) => done({ code, stdout, stderr }))
+  })
+}
+
+/** The live bottleneck.json of a model (the store keeps it in the version folder `current` names). */
+function metadataOf(id: string): { noise?: unknown; metrics?: Record<string, number> } {
+  const folder = join(store, 'models', id)
+  const current = readFileSync(join(folder, 'current'), 'utf8').trim()
+  const version = readdirSync(folder).includes(current) ? current : current.split('/').at(-1)!
+  return JSON.parse(readFileSync(join(folder, version, 'bottleneck.json'), 'utf8'))
+}
+
+describe('zoo on the command line', () => {
+  it('a sparse denoiser trained with fixed noise keeps ",fixed" and its mean code activation; eval prints the same', async () => {
+    const train = await run([
+      'train', '--arch', 'sparse', '--limit', '600', '--test-limit', '200', '--epochs', '1', '--batch-size', '64',
+      '--noise', 'gaussian:0.3', '--noise-mode', 'fixed', '--seed', '4', '--name', 'zoo sparse', '--json',
+    ])
+    expect(train.code, train.stderr).toBe(0)
+    expect(train.stderr).toContain('noise gaussian:0.3,fixed')
+    const summary = JSON.parse(train.stdout)
+    const metadata = metadataOf(summary.id)
+    expect(metadata.noise).toBe('gaussian:0.3,fixed')
+    const activation = summary.metrics.meanCodeActivation
+    expect(activation).toBeGreaterThan(0)
+    expect(metadata.metrics?.meanCodeActivation).toBe(activation)
+
+    const evaluated = await run(['eval', 'zoo sparse', '--json'])
+    expect(evaluated.code, evaluated.stderr).toBe(0)
+    expect(JSON.parse(evaluated.stdout).meanCodeActivation).toBeCloseTo(activation, 5)
+    const text = await run(['eval', summary.id])
+    expect(text.stdout).toContain(`Mean code activation: ${activation.toFixed(2)} (over 200 images × 32 code values)`)
+  }, 180_000)
+
+  it('refuses a noise mode it does not know, or one without noise, before training', async () => {
+    const unknown = await run(['train', '--noise', 'mask:0.3', '--noise-mode', 'sometimes'])
+    expect(unknown.code).toBe(2)
+    expect(unknown.stderr).toContain('--noise-mode must be fresh or fixed (got "sometimes")')
+    const alone = await run(['train', '--noise-mode', 'fixed'])
+    expect(alone.code).toBe(2)
+    expect(alone.stderr).toContain('--noise-mode needs --noise SPEC')
+  }, 60_000)
+})
+
+describe('the contract', () => {
+  const config = { architecture: 'dense', datasetId: 'mnist', codeSize: 32, epochs: 1, batchSize: 32, learningRate: 0.001 }
+  it('lets the Train view ask for fixed or fresh noise, and nothing else', () => {
+    const noise = { type: 'gaussian', stddev: 0.5 }
+    expect(TrainingConfigSchema.parse({ ...config, noise, noiseMode: 'fixed' }).noiseMode).toBe('fixed')
+    expect(TrainingConfigSchema.parse({ ...config, noise, noiseMode: 'fresh' }).noiseMode).toBe('fresh')
+    expect(TrainingConfigSchema.safeParse({ ...config, noise, noiseMode: 'once' }).success).toBe(false)
+  })
+
+  it('shows the noise mode in a model detail', () => {
+    const detail = {
+      id: 'a1b2c3d4e5f6', name: 'm', architecture: 'dense', inputShape: [28, 28, 1], codeSize: 32, dataset: 'MNIST',
+      epochs: 1, targetEpochs: 1, createdAt: 'x', updatedAt: 'x', config: {}, history: [],
+      noise: { type: 'mask', amount: 0.3 }, noiseMode: 'fixed',
+    }
+    expect(ModelDetailSchema.parse(detail).noiseMode).toBe('fixed')
+  })
+})
