@@ -1,12 +1,15 @@
 // The model zoo as a user meets it on the command line: `train --noise-mode fixed` keeps the mode in the model's
 // metadata, the final metrics carry the mean code activation, and `eval` prints it; the contract lets the Train view
-// ask for fixed noise. Spawns the real `bottleneck` command on a few hundred MNIST digits.
+// ask for fixed noise and sees it in the model's detail. Spawns the real `bottleneck` command and a real service
+// with its trainer processes, on a few hundred MNIST digits.
 import { spawn } from 'node:child_process'
 import { mkdtempSync, readFileSync, readdirSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join, resolve } from 'node:path'
 import { afterAll, describe, expect, it } from 'vitest'
-import { ModelDetailSchema, TrainingConfigSchema } from '../../../src-main/contract/index'
+import { calls, ModelDetailSchema, TrainingConfigSchema, type EventMessage } from '../../../src-main/contract/index'
+import { createService } from '../../../src-main/service/index'
+import { forkTrainer } from '../../../src-main/trainer/transport'
 
 const bin = resolve(__dirname, '../../../bin/bottleneck.js')
 const scratch = mkdtempSync(join(tmpdir(), 'bottleneck-zoo-'))
@@ -81,4 +84,34 @@ describe('the contract', () => {
     }
     expect(ModelDetailSchema.parse(detail).noiseMode).toBe('fixed')
   })
+})
+
+describe('the service', () => {
+  it('trains with noiseMode fixed from the Train view, stores ",fixed" and shows noiseMode in models.get', async () => {
+    const service = createService({ storeRoot: join(scratch, 'service-store'), spawn: forkTrainer({ log: () => {} }), shell: 'test' })
+    try {
+      const done = new Promise<EventMessage>((resolvePromise) => {
+        const stop = service.onEvent((message) => {
+          if (message.name === 'training.onDone' || message.name === 'training.onError') {
+            stop()
+            resolvePromise(message)
+          }
+        })
+      })
+      const started = await service.handle('training.start', {
+        architecture: 'dense', datasetId: 'mnist', codeSize: 8, epochs: 1, batchSize: 64, learningRate: 0.01,
+        trainLimit: 300, testLimit: 50, seed: 2, noise: { type: 'mask', amount: 0.3 }, noiseMode: 'fixed',
+      })
+      expect(started.ok, JSON.stringify(started)).toBe(true)
+      const outcome = await done
+      expect(outcome).toMatchObject({ name: 'training.onDone', payload: { status: 'completed' } })
+      const { modelId } = (started as { value: { modelId: string } }).value
+      const detail = await service.handle('models.get', { id: modelId })
+      expect(detail.ok).toBe(true)
+      const parsed = calls['models.get'].output.parse((detail as { value: unknown }).value)
+      expect(parsed).toMatchObject({ noise: { type: 'mask', amount: 0.3 }, noiseMode: 'fixed' })
+    } finally {
+      await service.close()
+    }
+  }, 180_000)
 })
