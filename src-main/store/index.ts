@@ -7,11 +7,11 @@ import { link, copyFile, lstat, readdir, readFile, rename, rm, stat } from 'node
 import { homedir } from 'node:os'
 import { basename, join, resolve } from 'node:path'
 import type * as tf from '@tensorflow/tfjs'
-import { restoreAutoencoder, type Autoencoder, type ModelConfig } from '../ml/architectures/index'
+import { buildAutoencoder, type Autoencoder, type ModelConfig } from '../ml/architectures/index'
 import { BottleneckError } from '../ml/errors'
 import { ensureDirectory, randomSuffix, replaceFileAtomic, syncDirectory, writeDurable } from './files'
 import { cleanName, ModelMetadataSchema, type ModelMetadata } from './metadata'
-import { loadLayersModelFrom, restoreOptimizer, serializeModel, serializeOptimizer } from './tfjs-io'
+import { loadWeightsInto, restoreOptimizer, serializeModel, serializeOptimizer } from './tfjs-io'
 
 export type { ModelMetadata, EpochRecord } from './metadata'
 
@@ -171,10 +171,10 @@ export function openStore(root: string = defaultStoreRoot()): Store {
 
   async function load(ref: string): Promise<LoadedModel> {
     let record = await get(ref)
-    let model: tf.LayersModel | undefined
-    for (let attempt = 0; !model; attempt++) {
+    let autoencoder: Autoencoder | undefined
+    for (let attempt = 0; !autoencoder; attempt++) {
       try {
-        model = await loadLayersModelFrom(record.versionFolder)
+        autoencoder = await loadChecked(record)
       } catch (error) {
         // A checkpoint saved while we read deletes the version we were reading; the pointer then names a newer one.
         // Damage is reported as soon as the pointer stays put; a writer saving non-stop gets a few chances.
@@ -183,27 +183,26 @@ export function openStore(root: string = defaultStoreRoot()): Store {
         record = latest
       }
     }
-    return { record, autoencoder: restoreChecked(record, model) }
+    return { record, autoencoder }
   }
 
-  /** The loaded graph must be the one bottleneck.json describes: a mismatch would fail later, mid-inference. */
-  function restoreChecked(record: ModelRecord, model: tf.LayersModel): Autoencoder {
+  /** The architecture bottleneck.json names, rebuilt by our code, with the folder's weights (checked against it). */
+  function loadChecked(record: ModelRecord): Promise<Autoencoder> {
     const config = record.metadata.config as ModelConfig
-    try {
-      const takes = model.inputs[0]?.shape.slice(1) ?? []
-      if (takes.length !== 3 || takes.some((size, axis) => size !== null && size !== config.inputShape[axis])) {
+    return loadWeightsInto(record.versionFolder, () => {
+      let autoencoder: Autoencoder
+      try {
+        autoencoder = buildAutoencoder(config)
+      } catch (error) {
         throw new BottleneckError(
           'MODEL_CORRUPT',
-          `The model in ${record.folder} does not match its own configuration: bottleneck.json says its input is ` +
-            `${config.inputShape.join('×')} but model.json takes ${takes.map((size) => size ?? 'any').join('×')}.`,
+          `The model in ${record.folder} cannot be loaded: its configuration (bottleneck.json) does not describe a ` +
+            `model Bottleneck can build: ${(error as Error).message}`,
+          error,
         )
       }
-      return restoreAutoencoder(config, model)
-    } catch (error) {
-      model.dispose()
-      if (error instanceof BottleneckError && error.code === 'MODEL_CORRUPT') throw error
-      throw new BottleneckError('MODEL_CORRUPT', `The model in ${record.folder} does not match its own configuration: ${(error as Error).message}`, error)
-    }
+      return { model: autoencoder.model, result: autoencoder, dispose: () => autoencoder.dispose() }
+    })
   }
 
   async function writeVersion(
@@ -377,7 +376,7 @@ export function openStore(root: string = defaultStoreRoot()): Store {
   async function importModel(source: string): Promise<ModelRecord> {
     const record = await readRecord(resolve(source))
     // Load once to prove the weights are complete before anything lands in the store.
-    restoreChecked(record, await loadLayersModelFrom(record.versionFolder)).dispose()
+    ;(await loadChecked(record)).dispose()
     const id = newId()
     const metadata = { ...record.metadata, id, updatedAt: new Date().toISOString() }
     return writing(`import ${source}`, async () =>

@@ -77,84 +77,7 @@ async function readManifest(folder: string): Promise<Manifest> {
     }
     weightSpecs.push(...(group.weights as tf.io.WeightsManifestEntry[]))
   }
-  checkTopology(folder, record.modelTopology)
   return { modelTopology: record.modelTopology, weightSpecs, paths }
-}
-
-/** Layer sizes beyond this are not models Bottleneck makes; refusing them keeps tfjs from allocating gigabytes. */
-const MAX_CONFIG_NUMBER = 1e6
-const MAX_LAYERS = 1000
-
-/**
- * Checks the functional-model graph before tfjs sees it: tfjs' fromConfig loops forever on references it can never
- * resolve (a missing layer, a node index that never appears, a cycle), and allocates whatever sizes a config names.
- */
-function checkTopology(folder: string, topology: object): void {
-  const top = topology as { class_name?: unknown; config?: unknown; model_config?: { config?: unknown } }
-  const config = (top.model_config?.config ?? top.config) as
-    | { layers?: unknown; input_layers?: unknown; output_layers?: unknown }
-    | undefined
-  if (!config || !Array.isArray(config.layers) || config.layers.length === 0 || config.layers.length > MAX_LAYERS) {
-    throw corrupt(folder, 'model.json has no usable list of layers')
-  }
-  const inbound = new Map<string, unknown[]>()
-  for (const layer of config.layers as { name?: unknown; config?: { name?: unknown }; inbound_nodes?: unknown }[]) {
-    const name = layer?.name ?? layer?.config?.name
-    if (typeof name !== 'string' || inbound.has(name)) throw corrupt(folder, 'model.json has a layer without a unique name')
-    if (!Array.isArray(layer.inbound_nodes)) throw corrupt(folder, `the layer "${name}" in model.json has no inbound_nodes list`)
-    inbound.set(name, layer.inbound_nodes)
-  }
-  // Node (layer, i) exists once the layer has been applied i+1 times; an input layer has exactly one node.
-  const nodeCount = (name: string) => Math.max(1, inbound.get(name)!.length)
-  const reference = (value: unknown, where: string): [string, number] => {
-    const [name, nodeIndex, tensorIndex] = Array.isArray(value) ? value : []
-    if (
-      typeof name !== 'string' ||
-      !inbound.has(name) ||
-      !Number.isInteger(nodeIndex) ||
-      (nodeIndex as number) < 0 ||
-      (nodeIndex as number) >= nodeCount(name) ||
-      tensorIndex !== 0
-    ) {
-      throw corrupt(folder, `model.json refers to a layer output that does not exist (${where})`)
-    }
-    return [name, nodeIndex as number]
-  }
-  const dependencies = new Map<string, [string, number][]>()
-  for (const [name, nodes] of inbound) {
-    nodes.forEach((node, index) => {
-      if (!Array.isArray(node) || node.length === 0) throw corrupt(folder, `the layer "${name}" in model.json has an empty inbound node`)
-      const needs = node.map((entry) => reference(entry, `input of "${name}"`))
-      if (index > 0) needs.push([name, index - 1])
-      dependencies.set(`${name}#${index}`, needs)
-    })
-  }
-  for (const key of ['input_layers', 'output_layers'] as const) {
-    const list = config[key]
-    if (!Array.isArray(list) || list.length === 0) throw corrupt(folder, `model.json has no ${key}`)
-    for (const entry of list) reference(entry, key)
-  }
-  // Depth-first search for a cycle among nodes.
-  const state = new Map<string, 'visiting' | 'done'>()
-  const visit = (key: string) => {
-    if (state.get(key) === 'done') return
-    if (state.get(key) === 'visiting') throw corrupt(folder, 'model.json describes a cycle between layers')
-    state.set(key, 'visiting')
-    for (const [name, index] of dependencies.get(key) ?? []) visit(`${name}#${index}`)
-    state.set(key, 'done')
-  }
-  for (const key of dependencies.keys()) visit(key)
-  const checkNumbers = (value: unknown, depth: number): void => {
-    if (depth > 64) throw corrupt(folder, 'model.json is nested too deeply')
-    if (typeof value === 'number' && (!Number.isFinite(value) || Math.abs(value) > MAX_CONFIG_NUMBER)) {
-      throw corrupt(folder, `model.json holds an out-of-range value (${value})`)
-    }
-    if (value && typeof value === 'object') {
-      // Initialiser seeds are legitimately large integers; sizes and shapes are what must stay bounded.
-      for (const [key, item] of Object.entries(value)) if (key !== 'seed') checkNumbers(item, depth + 1)
-    }
-  }
-  checkNumbers(config.layers, 0)
 }
 
 function expectedBytes(folder: string, spec: tf.io.WeightsManifestEntry): number {
@@ -199,13 +122,75 @@ export async function readModelArtifacts(folder: string): Promise<tf.io.ModelArt
   return { modelTopology: manifest.modelTopology, weightSpecs: manifest.weightSpecs, weightData, format: 'layers-model' }
 }
 
-export async function loadLayersModelFrom(folder: string): Promise<tf.LayersModel> {
+/** The top-level layer classes of a layers-model topology, in order; null when it has no readable list. */
+function layerClasses(topology: object): string[] | null {
+  const top = topology as { model_config?: { config?: unknown }; config?: unknown }
+  const config = (top.model_config?.config ?? top.config) as { layers?: unknown } | undefined
+  if (!config || !Array.isArray(config.layers)) return null
+  return config.layers.map((layer: { class_name?: unknown } | null) => String(layer?.class_name))
+}
+
+/**
+ * Loads a model without deserialising its topology: the architecture is rebuilt from bottleneck.json's config by
+ * our own code, and only the weights come from the folder. tfjs' fromConfig trusts the graph it reads (it can loop
+ * forever on a damaged one, or allocate whatever a config names); here model.json is data we compare, never run.
+ */
+export async function loadWeightsInto<T>(
+  folder: string,
+  build: () => { model: tf.LayersModel; result: T; dispose(): void },
+): Promise<T> {
   const artifacts = await readModelArtifacts(folder)
+  const built = build()
   try {
-    return await tf.loadLayersModel(tf.io.fromMemory(artifacts))
+    const { model } = built
+    const expected = layerClasses(model.toJSON(null, false) as object)
+    const found = layerClasses(artifacts.modelTopology as object)
+    if (!found) throw corrupt(folder, 'model.json has no usable list of layers')
+    if (expected && found.join() !== expected.join()) {
+      throw corrupt(
+        folder,
+        `model.json does not match its own configuration (bottleneck.json): it lists ${found.length} layers ` +
+          `(${summarise(found)}) where the model it describes has ${expected.length} ` +
+          `(${summarise(expected)}); it was damaged or made by an incompatible version`,
+      )
+    }
+    const specs = artifacts.weightSpecs ?? []
+    const weights = model.weights
+    if (specs.length !== weights.length) {
+      throw corrupt(
+        folder,
+        `model.json does not match its own configuration (bottleneck.json): it has ${specs.length} weight tensors where the model needs ${weights.length}`,
+      )
+    }
+    const data = new Uint8Array(artifacts.weightData as ArrayBuffer)
+    let offset = 0
+    const values = specs.map((spec, index) => {
+      const size = expectedBytes(folder, spec)
+      const shape = weights[index]!.shape as number[]
+      if (spec.dtype !== 'float32' || spec.quantization) {
+        throw corrupt(folder, `the weight "${spec.name}" is stored as ${spec.quantization?.dtype ?? spec.dtype}; Bottleneck saves float32 only`)
+      }
+      if (spec.shape.length !== shape.length || spec.shape.some((size, axis) => size !== shape[axis])) {
+        throw corrupt(
+          folder,
+          `model.json does not match its own configuration (bottleneck.json): the weight "${spec.name}" is ` +
+            `${spec.shape.join('×')} where the model needs ${shape.join('×')}`,
+        )
+      }
+      const array = new Float32Array(data.slice(offset, offset + size).buffer)
+      offset += size
+      return array
+    })
+    tf.tidy(() => model.setWeights(values.map((array, index) => tf.tensor(array, weights[index]!.shape as number[], 'float32'))))
+    return built.result
   } catch (error) {
-    throw corrupt(folder, `TensorFlow.js rejected it (${(error as Error).message.split('\n')[0]})`, error)
+    built.dispose()
+    throw error
   }
+}
+
+function summarise(classes: string[]): string {
+  return classes.length <= 8 ? classes.join(', ') : `${classes.slice(0, 8).join(', ')}, …`
 }
 
 /** Optimizer state (Adam's step count and moments) so a resumed run continues exactly where it stopped. */

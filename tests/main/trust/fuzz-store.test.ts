@@ -149,7 +149,13 @@ function writeCase(folder: string, damage: Damage): void {
 /** Stop early after this many failures: each hang costs a timeout and a worker restart. */
 const MAX_FAILURES = 5
 
-describe(`model folders through store import/load (${FUZZ_RUNS} cases, seed ${FUZZ_SEED})`, () => {
+/**
+ * The default seed, and one that once made tfjs' own model loader busy-loop on a damaged graph (case 19); the store
+ * no longer hands model.json's graph to tfjs at all, and this seed keeps it so.
+ */
+const SEEDS = [...new Set([FUZZ_SEED, 481_959_651])]
+
+describe.each(SEEDS)(`model folders through store import/load (${FUZZ_RUNS} cases, seed %i)`, (seed) => {
   it(
     'are imported and then load, or are refused with a BottleneckError; never a crash or a hang',
     async () => {
@@ -158,7 +164,7 @@ describe(`model folders through store import/load (${FUZZ_RUNS} cases, seed ${FU
       const failures: string[] = []
       // Sampled up front and run in order (no shrinking: every case is a child-process round trip), so that all
       // failure kinds are collected and reported together, each with the mutation that caused it.
-      const cases = fc.sample(damagedModel, { numRuns: FUZZ_RUNS, seed: FUZZ_SEED })
+      const cases = fc.sample(damagedModel, { numRuns: FUZZ_RUNS, seed })
       let ran = 0
       for (const [index, damage] of cases.entries()) {
         if (failures.length >= MAX_FAILURES) break

@@ -12,8 +12,7 @@ function positiveInteger(name: string, fallback: number): number {
 export const FUZZ_RUNS = positiveInteger('BOTTLENECK_FUZZ_RUNS', 1000)
 /**
  * fast-check seed (BOTTLENECK_FUZZ_SEED), printed on failure so a failing run can be replayed. Fixed by default so
- * CI is reproducible; set BOTTLENECK_FUZZ_SEED=random to explore new cases (known open finding: seed 481959651
- * makes store import busy-loop inside tfjs on a damaged model.json, case 19).
+ * CI is reproducible; set BOTTLENECK_FUZZ_SEED=random to explore new cases.
  */
 export const FUZZ_SEED =
   process.env.BOTTLENECK_FUZZ_SEED === 'random' ? Date.now() % 2 ** 31 : positiveInteger('BOTTLENECK_FUZZ_SEED', 20_261_127)
