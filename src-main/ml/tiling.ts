@@ -76,6 +76,50 @@ export function planTiles(height: number, width: number, options: TilingOptions 
   return { tileHeight, tileWidth, origins, core }
 }
 
+/**
+ * Copies the tile whose top-left corner is (top, left) — possibly outside the image — into `target` at `offset`.
+ * The part inside the image is copied a row span at a time (typed-array `set`, no per-pixel work); only the few
+ * columns and rows beyond the edges are mirrored or zeroed pixel by pixel.
+ */
+function copyTile(
+  image: ImageData,
+  target: Float32Array,
+  offset: number,
+  top: number,
+  left: number,
+  tileHeight: number,
+  tileWidth: number,
+  zeroPadding: boolean,
+): void {
+  const { data, height, width, channels } = image
+  const insideStart = Math.min(tileWidth, Math.max(0, -left))
+  const insideEnd = Math.max(insideStart, Math.min(tileWidth, width - left))
+  for (let r = 0; r < tileHeight; r++) {
+    const sourceRow = top + r
+    const rowStart = offset + r * tileWidth * channels
+    if (zeroPadding && (sourceRow < 0 || sourceRow >= height)) {
+      target.fill(0, rowStart, rowStart + tileWidth * channels)
+      continue
+    }
+    const rowBase = reflect(sourceRow, height) * width
+    if (insideEnd > insideStart) {
+      const from = (rowBase + left + insideStart) * channels
+      target.set(data.subarray(from, from + (insideEnd - insideStart) * channels), rowStart + insideStart * channels)
+    }
+    for (let c = 0; c < tileWidth; c++) {
+      if (c === insideStart) c = insideEnd
+      if (c >= tileWidth) break
+      const at = rowStart + c * channels
+      if (zeroPadding) {
+        target.fill(0, at, at + channels)
+        continue
+      }
+      const source = (rowBase + reflect(left + c, width)) * channels
+      for (let k = 0; k < channels; k++) target[at + k] = data[source + k]!
+    }
+  }
+}
+
 function cancelled(): BottleneckError {
   return new BottleneckError('CANCELLED', 'Denoising was cancelled.')
 }
@@ -106,26 +150,14 @@ export async function applyTiled(
   options.onProgress?.({ done, total: origins.length })
 
   for (let first = 0; first < origins.length; first += batchSize) {
+    // A macrotask turn per batch: on native TensorFlow `data()` resolves as a microtask, which never lets a pending
+    // IPC message (cancel) or signal handler run, so without this an abort arrived only after the last tile.
+    if (first > 0 && options.signal) await new Promise((resolve) => setTimeout(resolve, 0))
     if (options.signal?.aborted) throw cancelled()
     const group = origins.slice(first, first + batchSize)
     for (let t = 0; t < group.length; t++) {
       const { row, col } = group[t]!
-      const base = t * tileLength
-      for (let r = 0; r < tileHeight; r++) {
-        const sourceRow = row - overlap + r
-        const rowInside = sourceRow >= 0 && sourceRow < height
-        const mirroredRow = reflect(sourceRow, height)
-        for (let c = 0; c < tileWidth; c++) {
-          const sourceCol = col - overlap + c
-          const target = base + (r * tileWidth + c) * channels
-          if (zeroPadding && !(rowInside && sourceCol >= 0 && sourceCol < width)) {
-            for (let k = 0; k < channels; k++) batchBuffer[target + k] = 0
-            continue
-          }
-          const source = (mirroredRow * width + reflect(sourceCol, width)) * channels
-          for (let k = 0; k < channels; k++) batchBuffer[target + k] = data[source + k]!
-        }
-      }
+      copyTile(image, batchBuffer, t * tileLength, row - overlap, col - overlap, tileHeight, tileWidth, zeroPadding)
     }
     const input = tf.tensor4d(batchBuffer.subarray(0, group.length * tileLength), [
       group.length,
@@ -148,7 +180,6 @@ export async function applyTiled(
             'tiled denoising needs a model whose output has the shape of its input.',
         )
       }
-      // Async read-back gives the event loop a turn per batch, so an abort or a progress message gets through.
       values = (await result.data()) as Float32Array
     } finally {
       result.dispose()
