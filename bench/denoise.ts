@@ -72,12 +72,25 @@ const dataset = await loadDataset(preset.dataset, { limit: numberOption('limit')
 const shape: [number, number, number] = [dataset.height, dataset.width, dataset.channels]
 const filters = numberOption('filters')
 const learningRate = numberOption('learning-rate')
-const config = presetModelConfig(preset, shape, { seed: 42, ...(filters ? { filters } : {}), ...(learningRate ? { learningRate } : {}) })
+// --set KEY=VALUE (repeatable) overrides any model option, e.g. --set loss=mse --set depth=3 --set learningRateDecay=none.
+const overrides: Record<string, unknown> = {}
+process.argv.forEach((arg, index) => {
+  if (arg !== '--set') return
+  const [key, value] = (process.argv[index + 1] ?? '').split('=') as [string, string | undefined]
+  if (!key || value === undefined) throw new Error('--set needs KEY=VALUE')
+  overrides[key] = Number.isNaN(Number(value)) ? value : Number(value)
+})
+const config = presetModelConfig(preset, shape, {
+  seed: 42,
+  ...(filters ? { filters } : {}),
+  ...(learningRate ? { learningRate } : {}),
+  ...overrides,
+})
 const loadFrom = option('load')
 const autoencoder = loadFrom ? restoreAutoencoder(config, await loadFolder(loadFrom)) : buildAutoencoder(config)
 console.log(
   `backend ${backend.name} (threads ${backend.threads ?? '?'}), preset ${preset.name}: ${preset.architecture} ` +
-    `${JSON.stringify(preset.options)}${filters ? ` filters ${filters}` : ''}, ${autoencoder.model.countParams()} parameters, ` +
+    `${JSON.stringify(preset.options)}${filters ? ` filters ${filters}` : ''} ${JSON.stringify(overrides)}, ${autoencoder.model.countParams()} parameters, ` +
     `train ${dataset.train.count}, test ${dataset.test.count}, noise ${preset.noise}`,
 )
 

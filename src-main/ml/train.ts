@@ -72,6 +72,19 @@ export function createAdam(learningRate: number): tf.Optimizer {
   return tf.train.adam(learningRate, 0.9, 0.999, 1e-7)
 }
 
+/**
+ * The learning rate for one step: the config's rate, or with `learningRateDecay: 'cosine'` (an architecture option)
+ * that rate decayed along a half cosine to 0 over the whole run (`epochs`), so a resumed run continues the same curve.
+ */
+export function scheduledLearningRate(config: Autoencoder['config'], epoch: number, epochs: number, batchFraction: number): number {
+  if (config.learningRateDecay === undefined || config.learningRateDecay === 'none') return config.learningRate
+  if (config.learningRateDecay !== 'cosine') {
+    throw new BottleneckError('INVALID_INPUT', `The learning-rate decay must be "cosine" or "none" (got ${String(config.learningRateDecay)}).`)
+  }
+  const progress = Math.min(1, (epoch + batchFraction) / Math.max(epochs, 1))
+  return config.learningRate * 0.5 * (1 + Math.cos(Math.PI * progress))
+}
+
 /** How often to give the event loop a turn, so signals (Ctrl-C) and I/O get through during a long epoch. */
 const YIELD_INTERVAL_MS = 50
 
@@ -123,6 +136,8 @@ export async function fit(
   const noiseRandom = createRandom(seed === undefined ? undefined : deriveSeed(seed, 2000 + initialEpoch))
   const validationSeed = deriveSeed(seed ?? 0, 3000)
   const optimizer = options.optimizer ?? createAdam(autoencoder.config.learningRate)
+  scheduledLearningRate(autoencoder.config, 0, 1, 0) // refuses an unknown decay before any work
+  const decays = autoencoder.config.learningRateDecay !== undefined && autoencoder.config.learningRateDecay !== 'none'
   const variables = autoencoder.model.trainableWeights.map((weight) => weight.read() as tf.Variable)
   const images = tf.tensor4d(train.images, [train.count, height, width, channels])
   const batches = Math.ceil(train.count / batchSize)
@@ -151,6 +166,11 @@ export async function fit(
           const start = batch * batchSize
           const size = Math.min(batchSize, train.count - start)
           const noiseSeed = options.noise ? Math.floor(noiseRandom() * 0x7fff_ffff) : 0
+          if (decays) {
+            // tfjs' optimizers read their (TypeScript-protected) learningRate field at every step.
+            ;(optimizer as unknown as { learningRate: number }).learningRate = scheduledLearningRate(
+              autoencoder.config, epoch, options.epochs, batch / batches)
+          }
           const batchLoss = tf.tidy(() => {
             const indices = order.slice(start, size)
             const clean = tf.gather(images, indices) as tf.Tensor4D

@@ -55,7 +55,7 @@ describe('train --preset', () => {
   it('fills the options the preset stands for, and options given on the command line win', () => {
     const values: Record<string, string | boolean | undefined> = { preset: 'mnist-denoise', epochs: '2' }
     expect(applyPreset(values)?.name).toBe('mnist-denoise')
-    expect(values).toMatchObject({ arch: 'denoiser', dataset: 'mnist', noise: 'gaussian:0.5', epochs: '2', 'batch-size': '32', name: 'mnist-denoise' })
+    expect(values).toMatchObject({ arch: 'denoiser', dataset: 'mnist', noise: 'gaussian:0.5', epochs: '2', 'batch-size': '64', name: 'mnist-denoise' })
     const vae: Record<string, string | boolean | undefined> = { preset: 'keras-vae' }
     applyPreset(vae)
     // The VAE's 2-D code must survive train's own default code size.
