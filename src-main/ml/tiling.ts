@@ -104,7 +104,10 @@ function copyTile(
     const rowBase = reflect(sourceRow, height) * width
     if (insideEnd > insideStart) {
       const from = (rowBase + left + insideStart) * channels
-      target.set(data.subarray(from, from + (insideEnd - insideStart) * channels), rowStart + insideStart * channels)
+      target.set(
+        data.subarray(from, from + (insideEnd - insideStart) * channels),
+        rowStart + insideStart * channels,
+      )
     }
     for (let c = 0; c < tileWidth; c++) {
       if (c === insideStart) c = insideEnd
@@ -157,7 +160,16 @@ export async function applyTiled(
     const group = origins.slice(first, first + batchSize)
     for (let t = 0; t < group.length; t++) {
       const { row, col } = group[t]!
-      copyTile(image, batchBuffer, t * tileLength, row - overlap, col - overlap, tileHeight, tileWidth, zeroPadding)
+      copyTile(
+        image,
+        batchBuffer,
+        t * tileLength,
+        row - overlap,
+        col - overlap,
+        tileHeight,
+        tileWidth,
+        zeroPadding,
+      )
     }
     const input = tf.tensor4d(batchBuffer.subarray(0, group.length * tileLength), [
       group.length,
