@@ -451,6 +451,68 @@ export type LatentGrid = z.infer<typeof LatentGridSchema>
 
 // ---- End of the latent space block. ----------------------------------------------------------------------------
 
+// ---- Photo denoising (the Denoise view): photos of any size cross as encoded files, never as number arrays. ----
+
+export const DENOISE_LIMITS = {
+  /** Encoded bytes of one photo sent inline; as base64 in JSON that is ~85 MB, under the web shell's 96 MiB frame. */
+  maxEncodedBytes: 64 * 1024 * 1024,
+  /** Largest photo (width × height), checked from its header before any pixel is decoded. */
+  maxPixels: 50_000_000,
+  minTileSize: 64,
+  maxTileSize: 1024,
+  maxDifferenceGain: 64,
+} as const
+
+const BASE64_PATTERN = /^[A-Za-z0-9+/]*={0,2}$/
+const maxBase64Length = Math.ceil(DENOISE_LIMITS.maxEncodedBytes / 3) * 4
+
+/** A photo: a path the user typed (web shell only; the desktop app refuses paths from the page), or its bytes. */
+export const PhotoSourceSchema = z.union([
+  z.object({ path: PathSchema }).strict(),
+  z
+    .object({
+      name: z.string().min(1).max(255),
+      // Length first: a regex over an over-long string would only waste time.
+      base64: z
+        .string()
+        .min(1, 'must not be empty')
+        .max(maxBase64Length, `must encode at most ${DENOISE_LIMITS.maxEncodedBytes / 1024 / 1024} MiB`)
+        .regex(BASE64_PATTERN, 'must be base64'),
+    })
+    .strict(),
+])
+export type PhotoSource = z.infer<typeof PhotoSourceSchema>
+
+export const DenoiseJobIdSchema = z.string().max(80).regex(ID_PATTERN, 'must be a denoising job id')
+
+/** The pictures of a finished job: what went into the model (with synthetic noise, if any), its output, the
+ * amplified absolute differences |input − denoised| and |reference − denoised|, and the clean reference. */
+export const DenoiseImageKindSchema = z.enum(['input', 'denoised', 'difference', 'reference', 'error'])
+export type DenoiseImageKind = z.infer<typeof DenoiseImageKindSchema>
+
+export const DenoiseProgressSchema = z.object({
+  jobId: DenoiseJobIdSchema,
+  /** Tiles done and in all. */
+  done: z.number().int().min(0),
+  total: z.number().int().min(0),
+})
+export type DenoiseProgress = z.infer<typeof DenoiseProgressSchema>
+
+export const DenoiseDoneSchema = z.object({
+  jobId: DenoiseJobIdSchema,
+  status: z.enum(['completed', 'cancelled', 'failed']),
+  seconds: z.number(),
+  megapixelsPerSecond: z.number().optional(),
+  /** Against the clean reference, when there is one: the input as it went in, and the model's output. */
+  metrics: z.object({ input: MetricsSchema, denoised: MetricsSchema }).optional(),
+  /** Which pictures `inference.denoiseResult` can return for this job. */
+  images: z.array(DenoiseImageKindSchema),
+  error: ErrorSchema.optional(),
+})
+export type DenoiseDone = z.infer<typeof DenoiseDoneSchema>
+
+// ---- End of the photo denoising block. ----------------------------------------------------------------------
+
 // ---------------------------------------------------------------------------------------------------------------
 // Calls
 // ---------------------------------------------------------------------------------------------------------------
@@ -615,6 +677,51 @@ export const calls = {
     BackendInfoSchema,
   ),
   'system.versions': call(
+  // ---- Photo denoising (the Denoise view). Runs in the inference process; progress and the end are events. ----
+  'inference.denoiseImage': call(
+    'Starts denoising a photo of any size (tiled); answers once it is decoded, then sends progress and a done event.',
+    z
+      .object({
+        id: ModelIdSchema,
+        source: PhotoSourceSchema,
+        /** A clean version of the same photo: PSNR/SSIM are measured against it. */
+        reference: PhotoSourceSchema.optional(),
+        /** Corrupts the photo first (to try a model on a clean photo); the clean photo is then the reference. */
+        noise: NoiseSchema.optional(),
+        seed: z
+          .number()
+          .int()
+          .min(0)
+          .max(2 ** 31 - 1)
+          .optional(),
+        tileSize: z.number().int().min(DENOISE_LIMITS.minTileSize).max(DENOISE_LIMITS.maxTileSize).optional(),
+      })
+      .strict(),
+    z.object({
+      jobId: DenoiseJobIdSchema,
+      width: z.number().int(),
+      height: z.number().int(),
+      channels: z.number().int(),
+      tiles: z.number().int(),
+    }),
+  ),
+  'inference.cancelDenoise': call(
+    'Stops a running denoising job between tiles; its done event then says cancelled.',
+    z.object({ jobId: DenoiseJobIdSchema }).strict(),
+    z.object({ cancelled: z.boolean() }),
+  ),
+  'inference.denoiseResult': call(
+    'One picture of a finished job as PNG (base64); differences amplified by `gain`.',
+    z
+      .object({
+        jobId: DenoiseJobIdSchema,
+        image: DenoiseImageKindSchema,
+        gain: z.number().min(1).max(DENOISE_LIMITS.maxDifferenceGain).default(1),
+      })
+      .strict(),
+    z.object({ image: DenoiseImageKindSchema, width: z.number().int(), height: z.number().int(), png: z.string() }),
+  ),
+  // ---- End of the photo denoising calls. ----
     'Versions of the app and its runtimes, and which shell serves the UI.',
     EmptyInput,
     VersionsSchema,
@@ -709,6 +816,9 @@ export type Events = typeof events
 export type EventName = keyof Events
 export type EventPayload<E extends EventName> = z.output<Events[E]>
 export type EventMessage = { [E in EventName]: { name: E; payload: EventPayload<E> } }[EventName]
+  /** Photo denoising (the Denoise view): tiles done, and the job's end. */
+  'inference.onDenoiseProgress': DenoiseProgressSchema,
+  'inference.onDenoiseDone': DenoiseDoneSchema,
 
 // ---------------------------------------------------------------------------------------------------------------
 // The API shape both transports (preload over IPC, WebSocket in the browser) expose: `api.models.list()`.
@@ -759,6 +869,11 @@ export interface BottleneckApi {
     samples: Fn<'latent.samples'>
     interpolate: Fn<'latent.interpolate'>
     generate: Fn<'latent.generate'>
+    denoiseImage: Fn<'inference.denoiseImage'>
+    cancelDenoise: Fn<'inference.cancelDenoise'>
+    denoiseResult: Fn<'inference.denoiseResult'>
+    onDenoiseProgress: (listener: Listener<'inference.onDenoiseProgress'>) => Unsubscribe
+    onDenoiseDone: (listener: Listener<'inference.onDenoiseDone'>) => Unsubscribe
   }
   system: {
     backend: Fn<'system.backend'>

@@ -26,6 +26,9 @@ export const CALL_NAMES = [
   'inference.decode',
   'inference.reconstruct',
   'inference.denoise',
+  'inference.denoiseImage',
+  'inference.cancelDenoise',
+  'inference.denoiseResult',
   'latent.map',
   'latent.samples',
   'latent.interpolate',
@@ -41,6 +44,8 @@ export const EVENT_NAMES = [
   'training.onEpochEnd',
   'training.onDone',
   'training.onError',
+  'inference.onDenoiseProgress',
+  'inference.onDenoiseDone',
 ] as const satisfies readonly EventName[]
 
 const callNameSet: ReadonlySet<string> = new Set(CALL_NAMES)

@@ -20,6 +20,8 @@ import {
   type ModelDetail,
   type ModelSummary,
   type ParsedInput,
+  type PhotoSource,
+  DENOISE_LIMITS,
   type TrainingStatus,
   type Versions,
 } from '../contract/index'
@@ -28,7 +30,7 @@ import { parseNoiseSpec } from '../ml/noise'
 import { openStore, type ModelMetadata } from '../store/index'
 import { TrainerHost, type Logger } from '../trainer/host'
 import { fromNoiseSpec } from '../trainer/images'
-import type { DatasetRef, TrainerEvent } from '../trainer/protocol'
+import type { DatasetRef, DenoiseImageSource, TrainerEvent } from '../trainer/protocol'
 import type { SpawnTrainer } from '../trainer/transport'
 import type { Dialogs, Service } from './types'
 
@@ -255,6 +257,51 @@ export function createService(options: ServiceOptions): Service & {
       )
     }
   })
+
+  // ---- Photo denoising (the Denoise view): jobs run in the inference process; their events pass through here. ----
+  const denoiseJobs = new Set<string>()
+  inference.onEvent((event: TrainerEvent) => {
+    if (event.name === 'inference.onDenoiseProgress') emit('inference.onDenoiseProgress', event.payload)
+    else if (event.name === 'inference.onDenoiseDone') {
+      denoiseJobs.delete(event.payload.jobId)
+      emit('inference.onDenoiseDone', event.payload)
+    }
+  })
+  inference.onCrash(() => {
+    // A job whose process died never reports its end; say so, or the view would wait forever.
+    for (const jobId of denoiseJobs) {
+      emit('inference.onDenoiseDone', {
+        jobId,
+        status: 'failed',
+        seconds: 0,
+        images: [],
+        error: {
+          code: 'TRAINER_CRASHED',
+          message:
+            'The inference process stopped while denoising (perhaps out of memory); it was restarted. Try again, or with a smaller photo.',
+        },
+      })
+    }
+    denoiseJobs.clear()
+  })
+
+  function photoSource(source: PhotoSource): DenoiseImageSource {
+    if ('path' in source) {
+      // Like every path: the desktop app takes files from the user's drop or dialog, never from a string.
+      if (options.dialogs)
+        throw new BottleneckError('INVALID_INPUT', 'In the desktop app, drop the photo or open it with Open….')
+      return { path: resolve(source.path) }
+    }
+    const bytes = Buffer.from(source.base64, 'base64')
+    if (bytes.byteLength > DENOISE_LIMITS.maxEncodedBytes) {
+      throw new BottleneckError(
+        'IMAGE_TOO_LARGE',
+        `"${source.name}" is larger than ${DENOISE_LIMITS.maxEncodedBytes / 1024 / 1024} MiB; save it as JPEG or resize it first.`,
+      )
+    }
+    return { name: source.name, bytes: new Uint8Array(bytes.buffer, bytes.byteOffset, bytes.byteLength) }
+  }
+  // ---- End of photo denoising. ----
 
   inference.onCrash((crash) => {
     log(
@@ -539,6 +586,34 @@ export function createService(options: ServiceOptions): Service & {
       inference.request('latentInterpolate', { storeRoot, modelId: checkModelId(id), from, to, steps }),
     'latent.generate': async ({ id, n, from, to }) =>
       inference.request('latentGenerate', { storeRoot, modelId: checkModelId(id), n, from, to }),
+    // Photo denoising (the Denoise view).
+    'inference.denoiseImage': async ({ id, source, reference, noise, seed, tileSize }) => {
+      const jobId = `denoise-${Date.now().toString(36)}-${randomBytes(3).toString('hex')}`
+      const params = {
+        storeRoot,
+        modelId: checkModelId(id),
+        jobId,
+        source: photoSource(source),
+        ...(reference ? { reference: photoSource(reference) } : {}),
+        ...(noise ? { noise } : {}),
+        ...(seed !== undefined ? { seed } : {}),
+        ...(tileSize !== undefined ? { tileSize } : {}),
+        maxPixels: DENOISE_LIMITS.maxPixels,
+      }
+      // Registered before the request: the job's done event may overtake the answer.
+      denoiseJobs.add(jobId)
+      try {
+        return { jobId, ...(await inference.request('denoiseImage', params)) }
+      } catch (error) {
+        denoiseJobs.delete(jobId)
+        throw error
+      }
+    },
+    'inference.cancelDenoise': async ({ jobId }) => inference.request('cancelDenoise', { jobId }),
+    'inference.denoiseResult': async ({ jobId, image, gain }) => {
+      const { png, width, height } = await inference.request('denoiseResult', { jobId, image, gain })
+      return { image, width, height, png: Buffer.from(png.buffer, png.byteOffset, png.byteLength).toString('base64') }
+    },
     'system.backend': async () => inference.start(),
     'system.versions': async (): Promise<Versions> => {
       const backend = inference.backend

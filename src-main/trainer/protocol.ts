@@ -6,6 +6,8 @@ import type {
   BatchProgress,
   ContractErrorShape,
   DatasetSummary,
+  DenoiseDone,
+  DenoiseProgress,
   EpochEnd,
   Image,
   LatentGrid,
@@ -74,6 +76,16 @@ export interface TrainerMethods {
     params: { storeRoot: string; modelId: string; n: number; from: number; to: number }
     result: LatentGrid
   }
+  // Photo denoising (the Denoise view): see ./denoise-jobs. The start answers after decoding; the rest are events.
+  denoiseImage: {
+    params: DenoiseImageParams
+    result: { width: number; height: number; channels: number; tiles: number }
+  }
+  cancelDenoise: { params: { jobId: string }; result: { cancelled: boolean } }
+  denoiseResult: {
+    params: { jobId: string; image: DenoiseImageKind; gain: number }
+    result: { png: Uint8Array; width: number; height: number }
+  }
   /** Drops cached models (after a rename, delete or import the service tells the trainer to forget them). */
   forgetModel: { params: { modelId: string }; result: { forgotten: boolean } }
   /** Live tensors in this process (tests check inference leaves none behind). */
@@ -81,6 +93,24 @@ export interface TrainerMethods {
   /** Test hook: burns CPU synchronously (simulates a long batch) — only honoured when BOTTLENECK_TEST_HOOKS=1. */
   busyWait: { params: { ms: number }; result: { waited: number } }
 }
+
+// ---- Photo denoising (the Denoise view) ----
+/** A photo as the inference process reads it: a path (web shell, typed by the user) or the file's bytes. */
+export type DenoiseImageSource = { path: string } | { name: string; bytes: Uint8Array }
+export type DenoiseImageKind = DenoiseDone['images'][number]
+export type DenoiseDoneEvent = DenoiseDone
+export interface DenoiseImageParams {
+  storeRoot: string
+  modelId: string
+  jobId: string
+  source: DenoiseImageSource
+  reference?: DenoiseImageSource
+  noise?: Noise
+  seed?: number
+  tileSize?: number
+  maxPixels: number
+}
+// ---- End of photo denoising ----
 
 export type TrainerMethod = keyof TrainerMethods
 export type TrainerParams<M extends TrainerMethod> = TrainerMethods[M]['params']
@@ -96,6 +126,8 @@ export type TrainerEvent =
   | { name: 'training.onEpochEnd'; payload: EpochEnd }
   | { name: 'training.onDone'; payload: TrainingDone }
   | { name: 'training.failed'; payload: { runId: string; modelId: string; error: ContractErrorShape } }
+  | { name: 'inference.onDenoiseProgress'; payload: DenoiseProgress }
+  | { name: 'inference.onDenoiseDone'; payload: DenoiseDone }
 
 export type ChildMessage =
   | { type: 'ready'; pid: number; backend: BackendInfo }

@@ -19,6 +19,7 @@ import { applyNoise, createTrainingNoise, formatNoiseSpec, parseNoiseSpec, withN
 import { createAdam, fit } from '../ml/train'
 import { openStore, type ModelMetadata, type Store } from '../store/index'
 import { floatToImage, stackImages, toNoiseSpec } from './images'
+import { createDenoiseJobs } from './denoise-jobs'
 import { createLatentHandlers } from './latent'
 import {
   isParentMessage,
@@ -539,6 +540,12 @@ const handlers: { [M in TrainerMethod]: Handler<M> } = {
   backend: async () => {
     const info = await initBackend()
     return { ...info }
+const denoiseJobs = createDenoiseJobs({
+  loadModel: loadForInference,
+  emit: (event) => post({ type: 'event', ...event }),
+  log,
+})
+
   },
   startTraining,
   cancelTraining,
@@ -562,6 +569,10 @@ const handlers: { [M in TrainerMethod]: Handler<M> } = {
     const cached = loadedModels.get(modelId)
     cached?.autoencoder.dispose()
     return { forgotten: loadedModels.delete(modelId) }
+  // Denoise view: photo jobs in this (inference) process, on the model cache above; see ./denoise-jobs.
+  denoiseImage: (params) => denoiseJobs.start(params),
+  cancelDenoise: (params) => denoiseJobs.cancel(params),
+  denoiseResult: (params) => denoiseJobs.result(params),
   },
   memory: async () => ({ numTensors: tf.memory().numTensors, cachedModels: loadedModels.size }),
   busyWait: async ({ ms }) => {

@@ -57,6 +57,10 @@ const validPayloads: Record<CallName, unknown> = {
   'latent.samples': { id: 'a1b2c3d4e5f6', indices: [0, 9999] },
   'latent.interpolate': { id: 'a1b2c3d4e5f6', from: 3, to: 7, steps: 12 },
   'latent.generate': { id: 'a1b2c3d4e5f6', n: 15, from: 0.05, to: 0.95 },
+  // Denoise view (its own refusals are in denoise-contract.test.ts).
+  'inference.denoiseImage': { id: 'a1b2c3d4e5f6', source: { name: 'photo.png', base64: 'iVBORw0KGgo=' } },
+  'inference.cancelDenoise': { jobId: 'denoise-abc-123' },
+  'inference.denoiseResult': { jobId: 'denoise-abc-123', image: 'difference', gain: 8 },
   'system.backend': {},
   'system.versions': {},
   'system.paths': {},

@@ -1,0 +1,257 @@
+// Photo denoising jobs inside the inference process (the Denoise view): decode the photo (and its clean reference)
+// through image-io's guards, answer at once with its size, then denoise tile by tile in the background with progress
+// events and cancellation, and keep the results as encoded PNGs (and 16-bit difference maps) for a few jobs, so the
+// UI fetches each picture when it shows it instead of one huge message.
+import sharp from 'sharp'
+import type { Autoencoder } from '../ml/architectures/index'
+import {
+  absoluteDifference,
+  addNoise,
+  amplifyDifference,
+  compareImages,
+  denoiseImage,
+  modelGeometry,
+  type ImageMetrics,
+} from '../ml/denoise-image'
+import { BottleneckError, isBottleneckError } from '../ml/errors'
+import { decodeImage, encodePng, type ImageData } from '../ml/image-io'
+import { planTiles } from '../ml/tiling'
+import { toNoiseSpec } from './images'
+import type {
+  DenoiseDoneEvent,
+  DenoiseImageKind,
+  DenoiseImageParams,
+  DenoiseImageSource,
+  TrainerEvent,
+  TrainerMethods,
+} from './protocol'
+
+/** Finished jobs whose pictures stay fetchable; older ones are dropped (their PNGs can be tens of megabytes). */
+const KEPT_JOBS = 2
+/** Progress events at most this often: a 24 MP photo has hundreds of tiles. */
+const PROGRESS_INTERVAL_MS = 150
+
+interface Job {
+  id: string
+  controller: AbortController
+  width: number
+  height: number
+  pngs: Map<'input' | 'denoised' | 'reference', Buffer>
+  differences: Map<'difference' | 'error', Uint16Array>
+  finished: boolean
+}
+
+export interface DenoiseJobsDeps {
+  loadModel(storeRoot: string, modelId: string): Promise<{ autoencoder: Autoencoder }>
+  emit(
+    event: Extract<TrainerEvent, { name: 'inference.onDenoiseProgress' | 'inference.onDenoiseDone' }>,
+  ): void
+  log(level: 'info' | 'warn' | 'error', message: string): void
+}
+
+function sourceName(source: DenoiseImageSource): string {
+  return 'path' in source ? (source.path.split(/[\\/]/).pop() ?? 'the photo') : source.name
+}
+
+async function decodeSource(
+  source: DenoiseImageSource,
+  channels: 1 | 3,
+  maxPixels: number,
+): Promise<ImageData> {
+  const options = { channels, maxPixels, name: `"${sourceName(source)}"` }
+  return 'path' in source ? decodeImage(source.path, options) : decodeImage(source.bytes, options)
+}
+
+export function createDenoiseJobs(deps: DenoiseJobsDeps) {
+  const jobs = new Map<string, Job>()
+
+  function forgetOldJobs(): void {
+    const finished = [...jobs.values()].filter((job) => job.finished)
+    for (const job of finished.slice(0, Math.max(0, finished.length - KEPT_JOBS))) jobs.delete(job.id)
+  }
+
+  async function run(
+    job: Job,
+    autoencoder: Autoencoder,
+    input: ImageData,
+    reference: ImageData | undefined,
+    tileSize: number | undefined,
+  ): Promise<void> {
+    const started = performance.now()
+    let lastProgress = 0
+    let payload: DenoiseDoneEvent
+    try {
+      const denoised = await denoiseImage(autoencoder, input, {
+        tileSize,
+        signal: job.controller.signal,
+        onProgress: ({ done, total }) => {
+          const now = performance.now()
+          if (done < total && done > 0 && now - lastProgress < PROGRESS_INTERVAL_MS) return
+          lastProgress = now
+          deps.emit({ name: 'inference.onDenoiseProgress', payload: { jobId: job.id, done, total } })
+        },
+      })
+      const seconds = (performance.now() - started) / 1000
+      let metrics: { input: ImageMetrics; denoised: ImageMetrics } | undefined
+      if (reference) {
+        metrics = { input: compareImages(reference, input), denoised: compareImages(reference, denoised) }
+        job.differences.set('error', absoluteDifference(reference, denoised))
+        job.pngs.set('reference', await encodePng(reference))
+      }
+      job.differences.set('difference', absoluteDifference(input, denoised))
+      job.pngs.set('input', await encodePng(input))
+      job.pngs.set('denoised', await encodePng(denoised))
+      const megapixels = (input.width * input.height) / 1e6
+      payload = {
+        jobId: job.id,
+        status: 'completed',
+        seconds,
+        megapixelsPerSecond: seconds > 0 ? megapixels / seconds : undefined,
+        ...(metrics ? { metrics: finiteMetrics(metrics) } : {}),
+        images: ['input', 'denoised', 'difference', ...(reference ? (['reference', 'error'] as const) : [])],
+      }
+    } catch (error) {
+      job.pngs.clear()
+      job.differences.clear()
+      const cancelled = isBottleneckError(error) && error.code === 'CANCELLED'
+      if (!isBottleneckError(error)) {
+        deps.log(
+          'error',
+          `denoise job ${job.id} failed: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}`,
+        )
+      }
+      payload = {
+        jobId: job.id,
+        status: cancelled ? 'cancelled' : 'failed',
+        seconds: (performance.now() - started) / 1000,
+        images: [],
+        ...(cancelled
+          ? {}
+          : {
+              error: isBottleneckError(error)
+                ? { code: error.code, message: error.message }
+                : { code: 'INTERNAL', message: 'Denoising failed unexpectedly; the log has the details.' },
+            }),
+      }
+    }
+    job.finished = true
+    forgetOldJobs()
+    deps.emit({ name: 'inference.onDenoiseDone', payload })
+  }
+
+  const start = async (params: DenoiseImageParams): Promise<TrainerMethods['denoiseImage']['result']> => {
+    if (jobs.has(params.jobId))
+      throw new BottleneckError('INVALID_INPUT', 'This denoising job already exists.')
+    const { autoencoder } = await deps.loadModel(params.storeRoot, params.modelId)
+    const geometry = modelGeometry(autoencoder)
+    const clean = await decodeSource(params.source, geometry.channels, params.maxPixels)
+    let reference: ImageData | undefined
+    if (params.reference) {
+      reference = await decodeSource(params.reference, geometry.channels, params.maxPixels)
+      compareSizes(reference, clean, sourceName(params.reference), sourceName(params.source))
+    }
+    if (!geometry.anySize && (clean.height !== geometry.height || clean.width !== geometry.width)) {
+      throw new BottleneckError(
+        'INVALID_INPUT',
+        `This ${autoencoder.config.architecture} model only takes ${geometry.width}×${geometry.height} images and ` +
+          `"${sourceName(params.source)}" is ${clean.width}×${clean.height}. Pick a unet model: it denoises photos of any size.`,
+      )
+    }
+    const spec = toNoiseSpec(params.noise)
+    // With synthetic noise the clean photo itself is the reference (unless the user gave another one).
+    const input = spec.kind === 'none' ? clean : addNoise(clean, spec, params.seed ?? 1)
+    if (spec.kind !== 'none' && !reference) reference = clean
+    // A new job replaces a running one: the view shows one photo at a time.
+    for (const job of jobs.values()) if (!job.finished) job.controller.abort()
+    const job: Job = {
+      id: params.jobId,
+      controller: new AbortController(),
+      width: clean.width,
+      height: clean.height,
+      pngs: new Map(),
+      differences: new Map(),
+      finished: false,
+    }
+    jobs.set(job.id, job)
+    const tiles = geometry.anySize
+      ? planTiles(clean.height, clean.width, {
+          tileSize: Math.max(params.tileSize ?? 256, 2 * geometry.overlap + geometry.multiple * 8),
+          overlap: geometry.overlap,
+          multiple: geometry.multiple,
+        }).origins.length
+      : 1
+    void run(job, autoencoder, input, reference, params.tileSize)
+    return { width: clean.width, height: clean.height, channels: geometry.channels, tiles }
+  }
+
+  const cancel = async ({ jobId }: { jobId: string }): Promise<{ cancelled: boolean }> => {
+    const job = jobs.get(jobId)
+    if (!job || job.finished) return { cancelled: false }
+    job.controller.abort()
+    return { cancelled: true }
+  }
+
+  const result = async ({
+    jobId,
+    image,
+    gain,
+  }: {
+    jobId: string
+    image: DenoiseImageKind
+    gain: number
+  }): Promise<TrainerMethods['denoiseResult']['result']> => {
+    const job = jobs.get(jobId)
+    if (!job) {
+      throw new BottleneckError(
+        'INVALID_INPUT',
+        'That denoising result is no longer kept (only the last two are); run the photo again.',
+      )
+    }
+    if (!job.finished) throw new BottleneckError('INVALID_INPUT', 'This photo is still being denoised.')
+    const { width, height } = job
+    if (image === 'difference' || image === 'error') {
+      const difference = job.differences.get(image)
+      if (!difference) throw notAvailable(image)
+      const png = await sharp(amplifyDifference(difference, gain), { raw: { width, height, channels: 1 } })
+        .toColourspace('b-w')
+        .png({ compressionLevel: 6 })
+        .toBuffer()
+      return { png, width, height }
+    }
+    const png = job.pngs.get(image)
+    if (!png) throw notAvailable(image)
+    return { png, width, height }
+  }
+
+  return { start, cancel, result, jobs }
+}
+
+function notAvailable(image: DenoiseImageKind): BottleneckError {
+  return new BottleneckError(
+    'INVALID_INPUT',
+    image === 'reference' || image === 'error'
+      ? 'This photo has no clean reference; drop one, or add synthetic noise to a clean photo.'
+      : 'This denoising job has no such picture (it failed or was cancelled).',
+  )
+}
+
+function compareSizes(
+  reference: ImageData,
+  photo: ImageData,
+  referenceName: string,
+  photoName: string,
+): void {
+  if (reference.width !== photo.width || reference.height !== photo.height) {
+    throw new BottleneckError(
+      'INVALID_INPUT',
+      `The reference "${referenceName}" is ${reference.width}×${reference.height} but "${photoName}" is ` +
+        `${photo.width}×${photo.height}; a clean reference must be the same picture at the same size.`,
+    )
+  }
+}
+
+/** A perfect result has PSNR Infinity, which JSON cannot carry; 100 dB is "identical" for 8-bit images. */
+function finiteMetrics(metrics: { input: ImageMetrics; denoised: ImageMetrics }) {
+  const fix = (m: ImageMetrics) => ({ ...m, psnr: Number.isFinite(m.psnr) ? m.psnr : 100 })
+  return { input: fix(metrics.input), denoised: fix(metrics.denoised) }
+}
