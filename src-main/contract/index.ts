@@ -611,9 +611,15 @@ export const calls = {
     z.object({ images: z.array(ImageSchema) }),
   ),
   'inference.reconstruct': call(
-    'Reconstructions of a batch of images, with MSE/PSNR/SSIM against each input.',
-    z.object({ id: ModelIdSchema, images: ImageBatchSchema }).strict(),
-    z.object({ images: z.array(ImageSchema), metrics: z.array(MetricsSchema) }),
+    'Reconstructions of a batch of images, with MSE/PSNR/SSIM against each input; with `withCodes`, their codes too ' +
+      '(one round trip for the Draw view instead of two).',
+    z.object({ id: ModelIdSchema, images: ImageBatchSchema, withCodes: z.boolean().optional() }).strict(),
+    z.object({
+      images: z.array(ImageSchema),
+      metrics: z.array(MetricsSchema),
+      /** Present when `withCodes` was asked and the model has an encoder. */
+      codes: z.array(z.array(z.number())).optional(),
+    }),
   ),
   'inference.denoise': call(
     'Denoises a batch of images; with `noise`, first corrupts them (returned as `noisy`) to show the effect.',
@@ -671,12 +677,6 @@ export const calls = {
     LatentGridSchema,
   ),
   // ---- End of the latent space calls. ----
-  'system.backend': call(
-    'The TensorFlow.js backend in use, and why, if it fell back.',
-    EmptyInput,
-    BackendInfoSchema,
-  ),
-  'system.versions': call(
   // ---- Photo denoising (the Denoise view). Runs in the inference process; progress and the end are events. ----
   'inference.denoiseImage': call(
     'Starts denoising a photo of any size (tiled); answers once it is decoded, then sends progress and a done event.',
@@ -722,6 +722,12 @@ export const calls = {
     z.object({ image: DenoiseImageKindSchema, width: z.number().int(), height: z.number().int(), png: z.string() }),
   ),
   // ---- End of the photo denoising calls. ----
+  'system.backend': call(
+    'The TensorFlow.js backend in use, and why, if it fell back.',
+    EmptyInput,
+    BackendInfoSchema,
+  ),
+  'system.versions': call(
     'Versions of the app and its runtimes, and which shell serves the UI.',
     EmptyInput,
     VersionsSchema,
@@ -810,15 +816,15 @@ export const events = {
   'training.onEpochEnd': EpochEndSchema,
   'training.onDone': TrainingDoneSchema,
   'training.onError': TrainingErrorSchema,
+  /** Photo denoising (the Denoise view): tiles done, and the job's end. */
+  'inference.onDenoiseProgress': DenoiseProgressSchema,
+  'inference.onDenoiseDone': DenoiseDoneSchema,
 } as const
 
 export type Events = typeof events
 export type EventName = keyof Events
 export type EventPayload<E extends EventName> = z.output<Events[E]>
 export type EventMessage = { [E in EventName]: { name: E; payload: EventPayload<E> } }[EventName]
-  /** Photo denoising (the Denoise view): tiles done, and the job's end. */
-  'inference.onDenoiseProgress': DenoiseProgressSchema,
-  'inference.onDenoiseDone': DenoiseDoneSchema,
 
 // ---------------------------------------------------------------------------------------------------------------
 // The API shape both transports (preload over IPC, WebSocket in the browser) expose: `api.models.list()`.
@@ -863,17 +869,17 @@ export interface BottleneckApi {
     decode: Fn<'inference.decode'>
     reconstruct: Fn<'inference.reconstruct'>
     denoise: Fn<'inference.denoise'>
+    denoiseImage: Fn<'inference.denoiseImage'>
+    cancelDenoise: Fn<'inference.cancelDenoise'>
+    denoiseResult: Fn<'inference.denoiseResult'>
+    onDenoiseProgress: (listener: Listener<'inference.onDenoiseProgress'>) => Unsubscribe
+    onDenoiseDone: (listener: Listener<'inference.onDenoiseDone'>) => Unsubscribe
   }
   latent: {
     map: Fn<'latent.map'>
     samples: Fn<'latent.samples'>
     interpolate: Fn<'latent.interpolate'>
     generate: Fn<'latent.generate'>
-    denoiseImage: Fn<'inference.denoiseImage'>
-    cancelDenoise: Fn<'inference.cancelDenoise'>
-    denoiseResult: Fn<'inference.denoiseResult'>
-    onDenoiseProgress: (listener: Listener<'inference.onDenoiseProgress'>) => Unsubscribe
-    onDenoiseDone: (listener: Listener<'inference.onDenoiseDone'>) => Unsubscribe
   }
   system: {
     backend: Fn<'system.backend'>

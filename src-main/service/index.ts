@@ -573,8 +573,8 @@ export function createService(options: ServiceOptions): Service & {
       inference.request('encode', { storeRoot, modelId: id, images }),
     'inference.decode': async ({ id, codes }) =>
       inference.request('decode', { storeRoot, modelId: id, codes }),
-    'inference.reconstruct': async ({ id, images }) =>
-      inference.request('reconstruct', { storeRoot, modelId: id, images }),
+    'inference.reconstruct': async ({ id, images, withCodes }) =>
+      inference.request('reconstruct', { storeRoot, modelId: id, images, withCodes }),
     'inference.denoise': async ({ id, images, noise }) =>
       inference.request('denoise', { storeRoot, modelId: id, images, ...(noise ? { noise } : {}) }),
     // Latent view: the inference process encodes the model's own test split (never the training process).

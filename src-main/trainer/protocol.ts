@@ -48,8 +48,8 @@ export interface TrainerMethods {
   encode: { params: { storeRoot: string; modelId: string; images: Image[] }; result: { codes: number[][] } }
   decode: { params: { storeRoot: string; modelId: string; codes: number[][] }; result: { images: Image[] } }
   reconstruct: {
-    params: { storeRoot: string; modelId: string; images: Image[] }
-    result: { images: Image[]; metrics: Metrics[] }
+    params: { storeRoot: string; modelId: string; images: Image[]; withCodes?: boolean }
+    result: { images: Image[]; metrics: Metrics[]; codes?: number[][] }
   }
   denoise: {
     params: { storeRoot: string; modelId: string; images: Image[]; noise?: Noise; seed?: number }

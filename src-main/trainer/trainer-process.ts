@@ -153,18 +153,20 @@ type Handler<M extends TrainerMethod> = (
   params: TrainerMethods[M]['params'],
 ) => Promise<TrainerMethods[M]['result']>
 
+/** Codes of a batch (call inside tf.tidy). */
+function codesOf(encoder: tf.LayersModel, batch: tf.Tensor4D): number[][] {
+  const output = encoder.predict(batch) as tf.Tensor | tf.Tensor[]
+  // Variational encoders return [mean, logVar, sample]; the mean is the code a person wants to see.
+  const code = Array.isArray(output) ? output[0]! : output
+  return code.reshape([batch.shape[0], -1]).arraySync() as number[][]
+}
+
 const encode: Handler<'encode'> = async ({ storeRoot, modelId, images }) => {
   const { autoencoder } = await loadForInference(storeRoot, modelId)
   checkShapes(images, autoencoder.config)
   if (!autoencoder.encoder) throw new BottleneckError('NOT_SUPPORTED', 'This model has no separate encoder.')
   const encoder = autoencoder.encoder
-  const codes = tf.tidy(() => {
-    const output = encoder.predict(batchTensor(images, autoencoder.config)) as tf.Tensor | tf.Tensor[]
-    // Variational encoders return [mean, logVar, sample]; the mean is the code a person wants to see.
-    const code = Array.isArray(output) ? output[0]! : output
-    return code.reshape([images.length, -1]).arraySync() as number[][]
-  })
-  return { codes }
+  return { codes: tf.tidy(() => codesOf(encoder, batchTensor(images, autoencoder.config))) }
 }
 
 const decode: Handler<'decode'> = async ({ storeRoot, modelId, codes }) => {
@@ -188,13 +190,15 @@ const decode: Handler<'decode'> = async ({ storeRoot, modelId, codes }) => {
   return { images }
 }
 
-const reconstruct: Handler<'reconstruct'> = async ({ storeRoot, modelId, images }) => {
+const reconstruct: Handler<'reconstruct'> = async ({ storeRoot, modelId, images, withCodes }) => {
   const { autoencoder } = await loadForInference(storeRoot, modelId)
   checkShapes(images, autoencoder.config)
+  const { encoder } = autoencoder
   return tf.tidy(() => {
     const clean = batchTensor(images, autoencoder.config)
     const output = autoencoder.model.predict(clean) as tf.Tensor4D
-    return { images: tensorToImages(output), metrics: metricsOf(clean, output) }
+    const result = { images: tensorToImages(output), metrics: metricsOf(clean, output) }
+    return withCodes && encoder ? { ...result, codes: codesOf(encoder, clean) } : result
   })
 }
 
@@ -536,16 +540,16 @@ const cancelTraining: Handler<'cancelTraining'> = async () => {
 // Dispatch
 // ---------------------------------------------------------------------------------------------------------------
 
-const handlers: { [M in TrainerMethod]: Handler<M> } = {
-  backend: async () => {
-    const info = await initBackend()
-    return { ...info }
 const denoiseJobs = createDenoiseJobs({
   loadModel: loadForInference,
   emit: (event) => post({ type: 'event', ...event }),
   log,
 })
 
+const handlers: { [M in TrainerMethod]: Handler<M> } = {
+  backend: async () => {
+    const info = await initBackend()
+    return { ...info }
   },
   startTraining,
   cancelTraining,
@@ -565,14 +569,14 @@ const denoiseJobs = createDenoiseJobs({
     readMetadata: async (storeRoot, modelId) => (await storeAt(storeRoot).get(modelId)).metadata,
     loadDataset: datasetFor,
   }),
-  forgetModel: async ({ modelId }) => {
-    const cached = loadedModels.get(modelId)
-    cached?.autoencoder.dispose()
-    return { forgotten: loadedModels.delete(modelId) }
   // Denoise view: photo jobs in this (inference) process, on the model cache above; see ./denoise-jobs.
   denoiseImage: (params) => denoiseJobs.start(params),
   cancelDenoise: (params) => denoiseJobs.cancel(params),
   denoiseResult: (params) => denoiseJobs.result(params),
+  forgetModel: async ({ modelId }) => {
+    const cached = loadedModels.get(modelId)
+    cached?.autoencoder.dispose()
+    return { forgotten: loadedModels.delete(modelId) }
   },
   memory: async () => ({ numTensors: tf.memory().numTensors, cachedModels: loadedModels.size }),
   busyWait: async ({ ms }) => {

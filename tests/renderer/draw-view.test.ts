@@ -45,12 +45,16 @@ describe('DrawView', () => {
   it('sends the MNIST-style 28×28 input, then shows the code, the reconstruction and the latency', async () => {
     const { api, wrapper } = await mountDraw()
     await draw(wrapper, drawing(40, 40, 100))
-    const encode = api.calls.find((c) => c.name === 'inference.encode')!
-    const payload = encode.payload as {
+    // One request carries the drawing and asks for its code too.
+    expect(api.calls.filter((c) => c.name === 'inference.encode')).toHaveLength(0)
+    const request = api.calls.find((c) => c.name === 'inference.reconstruct')!
+    const payload = request.payload as {
       id: string
+      withCodes: boolean
       images: { width: number; height: number; channels: number; data: number[] }[]
     }
     expect(payload.id).toBe('dense-mnist-1')
+    expect(payload.withCodes).toBe(true)
     const image = payload.images[0]!
     expect([image.width, image.height, image.channels]).toEqual([28, 28, 1])
     // The square fills the central 20 × 20 box, as MNIST digits do.
@@ -78,13 +82,12 @@ describe('DrawView', () => {
       },
     )
     await new Promise((r) => setTimeout(r, 100))
-    const encodes = api.calls.filter((c) => c.name === 'inference.encode')
+    const encodes = api.calls.filter((c) => c.name === 'inference.reconstruct')
     expect(encodes).toHaveLength(2)
     const ink = (call: (typeof encodes)[number]) =>
       (call.payload as { images: { data: number[] }[] }).images[0]!.data.filter((v) => v > 200).length
     expect(ink(encodes[0]!)).toBe(8 * 20) // the first drawing went out at once…
     expect(ink(encodes[1]!)).toBe(20 * 20) // …then the latest; the 60 and 80 px ones were skipped
-    expect(api.calls.filter((c) => c.name === 'inference.reconstruct')).toHaveLength(2)
   })
 
   it('adds noise before encoding when the noise slider is up', async () => {
@@ -93,7 +96,7 @@ describe('DrawView', () => {
     await wrapper.get('[aria-label="Noise level"]').setValue('0.5')
     await draw(wrapper, drawing(40, 40, 100))
     const data = (
-      api.calls.find((c) => c.name === 'inference.encode')!.payload as { images: { data: number[] }[] }
+      api.calls.find((c) => c.name === 'inference.reconstruct')!.payload as { images: { data: number[] }[] }
     ).images[0]!.data
     // Outside the 20 × 20 box some background pixels are now white salt.
     const outside = data.filter((v, i) => {
@@ -107,7 +110,7 @@ describe('DrawView', () => {
   it('clears results when the drawing is cleared, and reports failures as sentences', async () => {
     const { api, wrapper } = await mountDraw()
     api.failNext(
-      'inference.encode',
+      'inference.reconstruct',
       'MODEL_CORRUPT',
       'The model "dense on mnist" could not be read. Delete it and train it again.',
     )

@@ -146,6 +146,15 @@ describe('service with trainer processes', () => {
         metrics: { psnr: number }[]
       }
       expect(reconstructed.metrics[0]!.psnr).toBeGreaterThan(0)
+      expect(reconstructed).not.toHaveProperty('codes')
+      // The Draw view's single round trip: the same codes inference.encode gives, with the reconstruction.
+      const both = (await call(service, 'inference.reconstruct', {
+        id: modelId,
+        images: [image(), image()],
+        withCodes: true,
+      })) as { codes: number[][]; images: unknown[] }
+      expect(both.images).toHaveLength(2)
+      expect(both.codes).toEqual(codes.codes)
       const denoised = (await call(service, 'inference.denoise', {
         id: modelId,
         images: [image()],

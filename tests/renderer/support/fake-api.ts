@@ -79,6 +79,16 @@ function summary(model: ModelDetail): ModelSummary {
 }
 
 /** A "reconstruction" that visibly differs from the input: a 3×3 box blur. */
+/** Stand-in codes that follow the image (sums of 24-pixel slices), so a changed drawing changes its code. */
+function fakeCodes(images: Image[], codeSize: number): number[][] {
+  return images.map((image) =>
+    Array.from({ length: codeSize }, (_, k) => {
+      const slice = image.data.slice(k * 24, k * 24 + 24)
+      return slice.reduce((s, v) => s + v, 0) / (24 * 255) - 0.2
+    }),
+  )
+}
+
 function blur(image: Image): Image {
   const { width, height } = image
   const data = new Array<number>(image.data.length)
@@ -267,25 +277,21 @@ export function createFakeApi(initial: { models?: ModelDetail[] } = {}): FakeApi
       encode: handler('inference.encode', async ({ id, images }: { id: string; images: Image[] }) => {
         const model = find(id)
         await sleep(api.inferenceDelayMs)
-        return {
-          codes: images.map((image) =>
-            Array.from({ length: model.codeSize }, (_, k) => {
-              const slice = image.data.slice(k * 24, k * 24 + 24)
-              return slice.reduce((s, v) => s + v, 0) / (24 * 255) - 0.2
-            }),
-          ),
-        }
+        return { codes: fakeCodes(images, model.codeSize) }
       }),
       decode: handler('inference.decode', ({ codes }: { codes: number[][] }) => ({
         images: codes.map((_, i) => digitImage(i)),
       })),
       reconstruct: handler(
         'inference.reconstruct',
-        async ({ id, images }: { id: string; images: Image[] }) => {
-          find(id)
+        async ({ id, images, withCodes }: { id: string; images: Image[]; withCodes?: boolean }) => {
+          const model = find(id)
           await sleep(api.inferenceDelayMs)
           const out = images.map(blur)
-          return { images: out, metrics: images.map((image, i) => metricsOf(image, out[i]!)) }
+          const metrics = images.map((image, i) => metricsOf(image, out[i]!))
+          return withCodes
+            ? { images: out, metrics, codes: fakeCodes(images, model.codeSize) }
+            : { images: out, metrics }
         },
       ),
       denoise: handler(
