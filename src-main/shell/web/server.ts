@@ -61,7 +61,8 @@ export function contentSecurityPolicy(port: number): string {
     "style-src 'self' 'unsafe-inline'",
     "img-src 'self' data: blob:",
     "font-src 'self'",
-    `connect-src 'self' ws://127.0.0.1:${port} ws://localhost:${port} ws://[::1]:${port}`,
+    // The server listens on 127.0.0.1 only, so no IPv6 source is needed (Chromium rejects IPv6 literals here anyway).
+    `connect-src 'self' ws://127.0.0.1:${port} ws://localhost:${port}`,
     "object-src 'none'",
     "base-uri 'none'",
     "form-action 'none'",
@@ -79,7 +80,7 @@ export function tokensEqual(given: string, expected: string): boolean {
 /** The Host header must name this server on a loopback name: defeats DNS rebinding. */
 export function isAllowedHost(host: string | undefined, port: number): boolean {
   if (!host) return false
-  return [`127.0.0.1:${port}`, `localhost:${port}`, `[::1]:${port}`].includes(host.toLowerCase())
+  return [`127.0.0.1:${port}`, `localhost:${port}`].includes(host.toLowerCase())
 }
 
 /** An Origin, when sent, must be this server's own origin (same loopback name as the Host). */

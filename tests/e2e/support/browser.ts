@@ -13,15 +13,6 @@ const ARGS = [
   '--disable-sync',
 ]
 
-/**
- * Console errors that come from outside the renderer and are tracked with their owner. Kept narrow on purpose:
- * src-main/shell/web/server.ts lists `ws://[::1]:PORT` in connect-src, and Chromium rejects IPv6 literals in CSP
- * source lists (the rest of the policy still applies). Remove this entry once the server drops that source.
- */
-const KNOWN_FOREIGN_ERRORS = [
-  /^The source list for the Content Security Policy directive 'connect-src' contains an invalid source: 'ws:\/\/\[::1\]:\d+'/,
-]
-
 export interface BrowserSession {
   browser: Browser
   page: Page
@@ -42,10 +33,7 @@ export async function openBrowser(
   const consoleErrors: string[] = []
   page.on('console', (message) => {
     if (message.type() !== 'error') return
-    const text = message.text()
-    if (KNOWN_FOREIGN_ERRORS.some((pattern) => pattern.test(text)))
-      console.warn(`[known, not renderer] ${text}`)
-    else consoleErrors.push(text)
+    consoleErrors.push(message.text())
   })
   page.on('pageerror', (error) => consoleErrors.push(`pageerror: ${error.message}`))
   return { browser, page, consoleErrors, close: () => browser.close() }
