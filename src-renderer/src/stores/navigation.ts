@@ -2,7 +2,7 @@
 import { defineStore } from 'pinia'
 import { ref } from 'vue'
 
-export const VIEWS = ['train', 'draw', 'compare', 'models', 'latent'] as const
+export const VIEWS = ['train', 'draw', 'compare', 'models', 'latent', 'denoise'] as const
 export type ViewName = (typeof VIEWS)[number]
 
 export const VIEW_LABELS: Record<ViewName, string> = {
@@ -10,6 +10,7 @@ export const VIEW_LABELS: Record<ViewName, string> = {
   draw: 'Draw',
   compare: 'Compare',
   models: 'Models',
+  denoise: 'Denoise',
   latent: 'Latent space',
 }
 

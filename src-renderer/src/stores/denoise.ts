@@ -1,0 +1,356 @@
+// The Denoise view's state: the photo (and optional clean reference), the model and synthetic noise, the running job
+// with its progress and cancel, the finished pictures as object URLs, and the zoom/pan every pane shares.
+import { defineStore } from 'pinia'
+import { computed, reactive, ref, shallowRef } from 'vue'
+import type { DenoiseDone, DenoiseImageKind, ModelSummary, Noise, PhotoSource } from '@contract'
+import { useApi } from '@renderer/api'
+import { toUserError, type UserError } from '@renderer/api/errors'
+import { downloadBlob } from '@renderer/lib/images'
+import { base64ToBytes, photoSource, stem } from '@renderer/lib/photos'
+import type { NoiseType } from '@renderer/lib/noise'
+
+/** Fully convolutional models denoise photos: a U-Net takes any size; the MNIST denoiser and conv only theirs. */
+export function isDenoisingModel(model: Pick<ModelSummary, 'architecture'>): boolean {
+  return model.architecture === 'unet' || model.architecture === 'denoiser' || model.architecture === 'conv'
+}
+
+export function takesAnySize(model: Pick<ModelSummary, 'architecture'>): boolean {
+  return model.architecture === 'unet'
+}
+
+export const DIFFERENCE_GAINS = [1, 2, 4, 8, 16, 32] as const
+export const MIN_ZOOM = 0.25
+export const MAX_ZOOM = 32
+/** Tiles of 512 px: few model calls for a 24 MP photo, and bounded memory in the inference process. */
+const TILE_SIZE = 512
+
+export type JobState = 'idle' | 'starting' | 'running' | 'cancelling' | 'completed' | 'cancelled' | 'failed'
+
+interface PhotoFile {
+  name: string
+  source: PhotoSource
+  /** Bytes on disk, for the "12.3 MB" label. */
+  size: number
+}
+
+export const useDenoiseStore = defineStore('denoise', () => {
+  const photo = shallowRef<PhotoFile | null>(null)
+  const reference = shallowRef<PhotoFile | null>(null)
+  const modelId = ref<string | null>(null)
+  const noiseType = ref<'none' | NoiseType>('none')
+  const noiseLevel = ref(0.1)
+
+  const state = ref<JobState>('idle')
+  const job = ref<{ jobId: string; width: number; height: number; tiles: number } | null>(null)
+  const progress = ref({ done: 0, total: 0 })
+  const result = ref<DenoiseDone | null>(null)
+  const error = ref<UserError | null>(null)
+  /** Object URLs by picture ('input', 'denoised', 'difference@8' …), revoked when a new job starts. */
+  const urls = ref<Record<string, string>>({})
+  const loadingPictures = ref(0)
+
+  const gain = ref<number>(8)
+  const differenceKind = ref<'difference' | 'error'>('difference')
+  /** Shared by every pane: zoom 1 fits the photo; (centerX, centerY) is the photo point at the panes' centre (0–1). */
+  const viewport = reactive({ zoom: 1, centerX: 0.5, centerY: 0.5 })
+  /** Where the before/after divider sits, 0 (all after) … 1 (all before). */
+  const split = ref(0.5)
+
+  const busy = computed(
+    () => state.value === 'starting' || state.value === 'running' || state.value === 'cancelling',
+  )
+  const fraction = computed(() => (progress.value.total > 0 ? progress.value.done / progress.value.total : 0))
+  const hasReference = computed(() => reference.value !== null || noiseType.value !== 'none')
+
+  // Events for a job can arrive before its start call answers (the first progress event does): keep them here.
+  const early = new Map<string, { progress?: { done: number; total: number }; done?: DenoiseDone }>()
+  let listening = false
+
+  function listen(): void {
+    if (listening) return
+    listening = true
+    const api = useApi()
+    api.inference.onDenoiseProgress(({ jobId, done, total }) => {
+      if (job.value?.jobId === jobId) {
+        progress.value = { done, total }
+        if (state.value === 'starting') state.value = 'running'
+      } else remember(jobId, { progress: { done, total } })
+    })
+    api.inference.onDenoiseDone((done) => {
+      if (job.value?.jobId === done.jobId) void finish(done)
+      else remember(done.jobId, { done })
+    })
+  }
+
+  function remember(
+    jobId: string,
+    entry: { progress?: { done: number; total: number }; done?: DenoiseDone },
+  ) {
+    early.set(jobId, { ...early.get(jobId), ...entry })
+    // Only a handful can be in flight; anything older belongs to a job nobody waits for.
+    while (early.size > 8) early.delete(early.keys().next().value!)
+  }
+
+  // The PNGs themselves, for export: fetching a blob: URL back would need a looser Content-Security-Policy.
+  const blobs = new Map<string, Blob>()
+
+  function clearPictures(): void {
+    for (const url of Object.values(urls.value)) URL.revokeObjectURL(url)
+    urls.value = {}
+    blobs.clear()
+  }
+
+  function noise(): Noise | undefined {
+    if (noiseType.value === 'none' || noiseLevel.value <= 0) return undefined
+    return noiseType.value === 'gaussian' || noiseType.value === 'speckle'
+      ? { type: noiseType.value, stddev: noiseLevel.value }
+      : { type: noiseType.value, amount: noiseLevel.value }
+  }
+
+  async function setPhoto(file: File): Promise<void> {
+    error.value = null
+    try {
+      photo.value = { name: file.name, source: await photoSource(file), size: file.size }
+    } catch (cause) {
+      error.value = toUserError(cause)
+      return
+    }
+    await run()
+  }
+
+  async function setReference(file: File | null): Promise<void> {
+    error.value = null
+    if (!file) {
+      reference.value = null
+    } else {
+      try {
+        reference.value = { name: file.name, source: await photoSource(file), size: file.size }
+      } catch (cause) {
+        error.value = toUserError(cause)
+        return
+      }
+    }
+    if (photo.value) await run()
+  }
+
+  /** Starts denoising the photo with the chosen model; a running job is replaced (the back end cancels it). */
+  async function run(): Promise<void> {
+    listen()
+    const current = photo.value
+    if (!current || !modelId.value) return
+    const previous = job.value
+    if (previous && busy.value)
+      void useApi()
+        .inference.cancelDenoise({ jobId: previous.jobId })
+        .catch(() => undefined)
+    clearPictures()
+    job.value = null
+    result.value = null
+    error.value = null
+    progress.value = { done: 0, total: 0 }
+    state.value = 'starting'
+    const requestedFor = current
+    try {
+      const extra = noise()
+      const started = await useApi().inference.denoiseImage({
+        id: modelId.value,
+        source: current.source,
+        ...(reference.value ? { reference: reference.value.source } : {}),
+        ...(extra ? { noise: extra } : {}),
+        tileSize: TILE_SIZE,
+      })
+      // Another photo was dropped while this one was being decoded: that one wins.
+      if (photo.value !== requestedFor) {
+        void useApi()
+          .inference.cancelDenoise({ jobId: started.jobId })
+          .catch(() => undefined)
+        return
+      }
+      job.value = started
+      progress.value = { done: 0, total: started.tiles }
+      state.value = 'running'
+      const waiting = early.get(started.jobId)
+      early.delete(started.jobId)
+      if (waiting?.progress) progress.value = waiting.progress
+      if (waiting?.done) await finish(waiting.done)
+    } catch (cause) {
+      if (photo.value !== requestedFor) return
+      state.value = 'failed'
+      error.value = toUserError(cause)
+    }
+  }
+
+  async function cancel(): Promise<void> {
+    const current = job.value
+    if (!current || !busy.value) return
+    state.value = 'cancelling'
+    try {
+      await useApi().inference.cancelDenoise({ jobId: current.jobId })
+    } catch (cause) {
+      error.value = toUserError(cause)
+    }
+  }
+
+  async function finish(done: DenoiseDone): Promise<void> {
+    result.value = done
+    if (done.status !== 'completed') {
+      state.value = done.status
+      if (done.error) error.value = toUserError(done.error)
+      return
+    }
+    progress.value = { done: progress.value.total, total: progress.value.total }
+    state.value = 'completed'
+    viewport.zoom = 1
+    viewport.centerX = 0.5
+    viewport.centerY = 0.5
+    await Promise.all([picture('input'), picture('denoised'), differencePicture()])
+  }
+
+  function key(kind: DenoiseImageKind, pictureGain = 1): string {
+    return kind === 'difference' || kind === 'error' ? `${kind}@${pictureGain}` : kind
+  }
+
+  /** Fetches one picture of the finished job (once) and returns its object URL. */
+  async function picture(kind: DenoiseImageKind, pictureGain = 1): Promise<string | null> {
+    const current = job.value
+    if (!current || !result.value?.images.includes(kind)) return null
+    const name = key(kind, pictureGain)
+    if (urls.value[name]) return urls.value[name]!
+    loadingPictures.value++
+    try {
+      const { png } = await useApi().inference.denoiseResult({
+        jobId: current.jobId,
+        image: kind,
+        gain: pictureGain,
+      })
+      // The job may have been replaced while the picture travelled.
+      if (job.value?.jobId !== current.jobId) return null
+      const blob = new Blob([base64ToBytes(png)], { type: 'image/png' })
+      const url = URL.createObjectURL(blob)
+      blobs.set(name, blob)
+      urls.value = { ...urls.value, [name]: url }
+      return url
+    } catch (cause) {
+      error.value = toUserError(cause)
+      return null
+    } finally {
+      loadingPictures.value--
+    }
+  }
+
+  function differencePicture(): Promise<string | null> {
+    return picture(differenceKind.value, gain.value)
+  }
+
+  async function setGain(next: number): Promise<void> {
+    gain.value = next
+    await differencePicture()
+  }
+
+  async function setDifferenceKind(next: 'difference' | 'error'): Promise<void> {
+    differenceKind.value = next
+    await differencePicture()
+  }
+
+  /** Saves the denoised photo, or the difference map as shown (kind and gain), as a PNG download. */
+  async function exportPicture(kind: 'denoised' | 'difference'): Promise<string | null> {
+    const wanted = kind === 'denoised' ? key('denoised') : key(differenceKind.value, gain.value)
+    if (!blobs.has(wanted)) {
+      if (kind === 'denoised') await picture('denoised')
+      else await differencePicture()
+    }
+    const blob = blobs.get(wanted)
+    if (!blob || !photo.value) return null
+    const base = stem(photo.value.name)
+    const fileName =
+      kind === 'denoised'
+        ? `${base}.denoised.png`
+        : `${base}.${differenceKind.value === 'error' ? 'error' : 'difference'}-x${gain.value}.png`
+    downloadBlob(blob, fileName)
+    return fileName
+  }
+
+  const differenceUrl = computed(() => urls.value[key(differenceKind.value, gain.value)] ?? null)
+
+  function setZoom(zoom: number, focus?: { x: number; y: number }): void {
+    const next = Math.min(MAX_ZOOM, Math.max(MIN_ZOOM, zoom))
+    if (focus) {
+      // Keep the photo point under the cursor where it is: move the centre toward it by the zoom ratio.
+      const ratio = viewport.zoom / next
+      viewport.centerX = focus.x + (viewport.centerX - focus.x) * ratio
+      viewport.centerY = focus.y + (viewport.centerY - focus.y) * ratio
+    }
+    viewport.zoom = next
+    clampCenter()
+  }
+
+  function panBy(dx: number, dy: number): void {
+    viewport.centerX += dx
+    viewport.centerY += dy
+    clampCenter()
+  }
+
+  function resetView(): void {
+    viewport.zoom = 1
+    viewport.centerX = 0.5
+    viewport.centerY = 0.5
+  }
+
+  function clampCenter(): void {
+    viewport.centerX = Math.min(1, Math.max(0, viewport.centerX))
+    viewport.centerY = Math.min(1, Math.max(0, viewport.centerY))
+  }
+
+  function setSplit(value: number): void {
+    split.value = Math.min(1, Math.max(0, value))
+  }
+
+  function clear(): void {
+    if (job.value && busy.value) void cancel()
+    clearPictures()
+    photo.value = null
+    reference.value = null
+    job.value = null
+    result.value = null
+    error.value = null
+    state.value = 'idle'
+    progress.value = { done: 0, total: 0 }
+  }
+
+  return {
+    photo,
+    reference,
+    modelId,
+    noiseType,
+    noiseLevel,
+    state,
+    job,
+    progress,
+    result,
+    error,
+    urls,
+    loadingPictures,
+    gain,
+    differenceKind,
+    viewport,
+    split,
+    busy,
+    fraction,
+    hasReference,
+    differenceUrl,
+    listen,
+    setPhoto,
+    setReference,
+    run,
+    cancel,
+    picture,
+    exportPicture,
+    setGain,
+    setDifferenceKind,
+    setZoom,
+    panBy,
+    resetView,
+    setSplit,
+    clear,
+  }
+})
