@@ -1,0 +1,292 @@
+import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest'
+import DenoiseView from '@renderer/views/DenoiseView.vue'
+import { useModelsStore } from '@renderer/stores/models'
+import { useNotificationsStore } from '@renderer/stores/notifications'
+import { useDenoiseStore } from '@renderer/stores/denoise'
+import { base64ToBytes } from '@renderer/lib/photos'
+import { makeModel } from './support/fake-api'
+import { addFakeDenoise } from './support/fake-denoise'
+import { flushPromises, mountWith, setup } from './support/mount'
+
+const unet = makeModel({
+  id: 'unet000000001',
+  name: 'photos unet',
+  architecture: 'unet',
+  inputShape: [64, 64, 3],
+  codeSize: 0,
+})
+
+let objectUrls = 0
+beforeEach(() => {
+  objectUrls = 0
+  URL.createObjectURL = vi.fn(() => `blob:fake/${++objectUrls}`)
+  URL.revokeObjectURL = vi.fn()
+})
+
+afterEach(() => {
+  document.body.innerHTML = ''
+  vi.restoreAllMocks()
+})
+
+async function mountDenoise(models = [unet]) {
+  const { api, pinia } = setup({ models })
+  const fake = addFakeDenoise(api)
+  await useModelsStore().refresh()
+  const wrapper = await mountWith(DenoiseView, pinia)
+  return { api, fake, wrapper }
+}
+
+type Wrapper = Awaited<ReturnType<typeof mountDenoise>>['wrapper']
+
+function png(name = 'garden.png', bytes = [137, 80, 78, 71, 13, 10, 26, 10, 1, 2, 3]): File {
+  return new File([new Uint8Array(bytes)], name, { type: name.endsWith('.png') ? 'image/png' : '' })
+}
+
+async function open(wrapper: Wrapper, ...files: File[]): Promise<void> {
+  const input = wrapper.get('input[aria-label="Choose a photo to denoise"]')
+  Object.defineProperty(input.element, 'files', { value: files, configurable: true })
+  await input.trigger('change')
+  await flushPromises()
+}
+
+function button(wrapper: Wrapper, text: string) {
+  const found = wrapper.findAll('button').find((b) => b.text() === text)
+  if (!found) throw new Error(`no button "${text}"`)
+  return found
+}
+
+describe('DenoiseView', () => {
+  it('says how to get a denoising model when the store has none (a dense digit model does not count)', async () => {
+    const { wrapper } = await mountDenoise([makeModel()])
+    expect(wrapper.text()).toContain('No denoising model yet')
+    expect(wrapper.text()).toContain(
+      'npx bottleneck train --dataset folder:DIR --arch unet --self-supervised',
+    )
+    expect(button(wrapper, 'Go to Train').exists()).toBe(true)
+    expect(wrapper.find('input[type="file"]').exists()).toBe(false)
+  })
+
+  it('sends an opened photo as base64 bytes to the chosen U-Net, shows tile progress, then before/after and difference', async () => {
+    const { fake, wrapper } = await mountDenoise([makeModel(), unet])
+    expect(wrapper.text()).toContain('Drop a photo here')
+    expect((wrapper.get('select[aria-label="Denoiser"]').element as HTMLSelectElement).value).toBe(unet.id)
+    await open(wrapper, png())
+    expect(fake.started).toHaveLength(1)
+    const payload = fake.started[0] as {
+      id: string
+      source: { name: string; base64: string }
+      tileSize: number
+    }
+    expect(payload.id).toBe(unet.id)
+    expect(payload.source.name).toBe('garden.png')
+    expect(Array.from(base64ToBytes(payload.source.base64))).toEqual([
+      137, 80, 78, 71, 13, 10, 26, 10, 1, 2, 3,
+    ])
+    expect(payload).not.toHaveProperty('noise')
+    expect(payload).not.toHaveProperty('reference')
+
+    fake.progress(1, 4)
+    await flushPromises()
+    expect(wrapper.get('[role="progressbar"]').attributes('aria-valuenow')).toBe('25')
+    expect(wrapper.text()).toContain('Tile 1 of 4')
+    expect(wrapper.text()).toContain('640×480 (0.3 MP)')
+    expect(button(wrapper, 'Cancel').exists()).toBe(true)
+
+    fake.done()
+    await flushPromises()
+    expect(fake.results.map((r) => `${r.image}@${r.gain}`).sort()).toEqual([
+      'denoised@1',
+      'difference@8',
+      'input@1',
+    ])
+    expect(wrapper.find('[role="progressbar"]').exists()).toBe(false)
+    expect(wrapper.text()).toContain('Denoised in 3 s (1.20 MP/s)')
+    expect(wrapper.text()).toContain('Add a clean reference or synthetic noise to measure PSNR/SSIM.')
+    const images = wrapper.findAll('img')
+    expect(images.map((img) => img.attributes('alt'))).toEqual(['Before', 'Denoised', 'Absolute difference'])
+    expect(images.every((img) => img.attributes('src')?.startsWith('blob:'))).toBe(true)
+    expect(wrapper.text()).toContain('≥ 32/255')
+  })
+
+  it('with synthetic noise, reports PSNR and SSIM of the noisy input and the output against the clean photo', async () => {
+    const { fake, wrapper } = await mountDenoise()
+    await wrapper.get('select[aria-label="Synthetic noise type"]').setValue('gaussian')
+    await open(wrapper, png())
+    expect((fake.started[0] as { noise: unknown }).noise).toEqual({ type: 'gaussian', stddev: 0.1 })
+    fake.done({
+      images: ['input', 'denoised', 'difference', 'reference', 'error'],
+      metrics: {
+        input: { mse: 0.01, psnr: 20.04, ssim: 0.412 },
+        denoised: { mse: 0.001, psnr: 29.51, ssim: 0.873 },
+      },
+    })
+    await flushPromises()
+    const metrics = wrapper.get('dl[aria-label="Quality against the clean reference"]').text()
+    expect(metrics).toContain('PSNR 20.04 dB · SSIM 0.412')
+    expect(metrics).toContain('PSNR 29.51 dB · SSIM 0.873')
+    expect(metrics).toContain('(+9.47 dB)')
+    expect(metrics).toContain('against the clean photo (before synthetic noise)')
+    expect(wrapper.findAll('img')[0]!.attributes('alt')).toBe('Noisy')
+    // The remaining error is offered now that there is a reference.
+    await wrapper.get('select[aria-label="Difference to show"]').setValue('error')
+    await flushPromises()
+    expect(fake.results.at(-1)).toMatchObject({ image: 'error', gain: 8 })
+  })
+
+  it('takes a second photo dropped together as the clean reference', async () => {
+    const { fake, wrapper } = await mountDenoise()
+    const drop = new Event('drop', { bubbles: true, cancelable: true }) as DragEvent
+    Object.defineProperty(drop, 'dataTransfer', { value: { files: [png('noisy.png'), png('clean.png')] } })
+    wrapper.get('section.denoise').element.dispatchEvent(drop)
+    await flushPromises()
+    const last = fake.started.at(-1) as { source: { name: string }; reference: { name: string } }
+    expect(last.source.name).toBe('noisy.png')
+    expect(last.reference.name).toBe('clean.png')
+    expect(wrapper.text()).toContain('clean.png')
+  })
+
+  it('cancels the running job and says so', async () => {
+    const { fake, wrapper } = await mountDenoise()
+    await open(wrapper, png())
+    fake.progress(2, 10)
+    await flushPromises()
+    await button(wrapper, 'Cancel').trigger('click')
+    await flushPromises()
+    expect(fake.cancelled).toEqual([fake.lastJobId()])
+    expect(wrapper.text()).toContain('Cancelling after the current tile…')
+    fake.done({ status: 'cancelled', images: [] })
+    await flushPromises()
+    expect(wrapper.text()).toContain('Cancelled.')
+    expect(fake.results).toHaveLength(0)
+    expect(button(wrapper, 'Denoise again').exists()).toBe(true)
+  })
+
+  it("shows the back end's refusal of a bad photo as a sentence with a way forward", async () => {
+    const { fake, wrapper } = await mountDenoise()
+    fake.failStart = {
+      code: 'IMAGE_TOO_LARGE',
+      message:
+        '"pano.tif" is 12000×9000 (108.0 MP), more than the limit of 50 MP. Resize it first, or raise the limit if you have the memory.',
+    }
+    await open(wrapper, png('pano.tif'))
+    const alert = wrapper.get('[role="alert"]').text()
+    expect(alert).toContain('"pano.tif" is 12000×9000 (108.0 MP), more than the limit of 50 MP.')
+    expect(alert).toContain('Resize the photo or save it as JPEG, then drop it again.')
+    fake.done({
+      status: 'failed',
+      images: [],
+      error: { code: 'TRAINER_CRASHED', message: 'The inference process stopped.' },
+    })
+    await flushPromises()
+    // A done event for a job this view never started changes nothing.
+    expect(wrapper.get('[role="alert"]').text()).toContain('pano.tif')
+  })
+
+  it('skips files that are not photos with a message naming them', async () => {
+    const { fake, wrapper } = await mountDenoise()
+    await open(wrapper, new File(['x'], 'notes.txt', { type: 'text/plain' }))
+    expect(useNotificationsStore().notices.at(-1)?.message).toBe(
+      '"notes.txt" is not a PNG, JPEG, WebP, TIFF or BMP photo and was skipped.',
+    )
+    expect(fake.started).toHaveLength(0)
+  })
+
+  it('keeps zoom and pan in sync across panes (keyboard, wheel, buttons), moves the divider, and exports', async () => {
+    const { fake, wrapper } = await mountDenoise()
+    await open(wrapper, png('garden.png'))
+    fake.done()
+    await flushPromises()
+    const panes = () => wrapper.findAll('[role="group"]')
+    expect(panes()).toHaveLength(2)
+    const zooms = () => panes().map((pane) => pane.attributes('data-zoom'))
+    expect(zooms()).toEqual(['1.000', '1.000'])
+    await panes()[0]!.trigger('keydown', { key: '+' })
+    expect(zooms()).toEqual(['1.250', '1.250'])
+    await panes()[1]!.trigger('wheel', { deltaY: -200, clientX: 0, clientY: 0 })
+    const zoomed = Number(zooms()[0])
+    expect(zoomed).toBeGreaterThan(1.25)
+    expect(zooms()[1]).toBe(zooms()[0])
+    const denoise = useDenoiseStore()
+    const before = { ...denoise.viewport }
+    await panes()[1]!.trigger('keydown', { key: 'ArrowRight' })
+    expect(denoise.viewport.centerX).toBeGreaterThan(before.centerX)
+    // Both panes place the photo identically: same image box.
+    const boxes = wrapper.findAll('img').map((img) => img.attributes('style'))
+    expect(boxes[0]).toBe(boxes[1])
+    expect(boxes[2]).toBe(boxes[0])
+    await panes()[0]!.trigger('keydown', { key: '0' })
+    expect(zooms()).toEqual(['1.000', '1.000'])
+    await button(wrapper, '+').trigger('click')
+    expect(wrapper.text()).toContain('125 % of fit')
+
+    const handle = wrapper.get('[role="slider"][aria-label="Before and after divider"]')
+    expect(handle.attributes('aria-valuenow')).toBe('50')
+    await handle.trigger('keydown', { key: 'ArrowRight' })
+    expect(handle.attributes('aria-valuenow')).toBe('55')
+    await handle.trigger('keydown', { key: 'Home' })
+    expect(handle.attributes('aria-valuenow')).toBe('0')
+    expect(wrapper.get('.after').attributes('style')).toContain('inset(0 0 0 0%)')
+
+    await wrapper.get('select[aria-label="Difference amplification"]').setValue('16')
+    await flushPromises()
+    expect(fake.results.at(-1)).toMatchObject({ image: 'difference', gain: 16 })
+    expect(wrapper.text()).toContain('≥ 16/255')
+
+    const clicks: string[] = []
+    vi.spyOn(HTMLAnchorElement.prototype, 'click').mockImplementation(function (this: HTMLAnchorElement) {
+      clicks.push(this.download)
+    })
+    await button(wrapper, 'Export denoised PNG').trigger('click')
+    await flushPromises()
+    await button(wrapper, 'Export difference PNG').trigger('click')
+    await flushPromises()
+    expect(clicks).toEqual(['garden.denoised.png', 'garden.difference-x16.png'])
+    expect(useNotificationsStore().notices.at(-1)?.message).toBe(
+      'Saved garden.difference-x16.png to your downloads.',
+    )
+  })
+})
+
+describe('denoise store', () => {
+  it('applies events that overtake the start answer, and replaces a running job when the noise changes', async () => {
+    const { api } = setup({ models: [unet] })
+    const fake = addFakeDenoise(api)
+    const store = useDenoiseStore()
+    store.modelId = unet.id
+    fake.beforeAnswer = (jobId) => {
+      fake.progress(4, 4, jobId)
+      fake.done()
+    }
+    await store.setPhoto(png())
+    await flushPromises()
+    expect(store.state).toBe('completed')
+    expect(store.progress).toEqual({ done: 4, total: 4 })
+    expect(Object.keys(store.urls).sort()).toEqual(['denoised', 'difference@8', 'input'])
+
+    fake.beforeAnswer = null
+    await store.run()
+    expect(store.state).toBe('running')
+    // A second run while the first works: the first is cancelled and its pictures are gone.
+    const first = fake.lastJobId()
+    await store.run()
+    expect(fake.cancelled).toContain(first)
+    expect(store.job?.jobId).not.toBe(first)
+    expect(store.urls).toEqual({})
+  })
+
+  it('clamps zoom and keeps the photo point under the cursor fixed while zooming', () => {
+    setup({ models: [unet] })
+    const store = useDenoiseStore()
+    store.setZoom(2, { x: 0.25, y: 0.75 })
+    // The point at (0.25, 0.75) stays where it was on screen: the centre moved halfway toward it.
+    expect(store.viewport).toEqual({ zoom: 2, centerX: 0.375, centerY: 0.625 })
+    store.setZoom(1000)
+    expect(store.viewport.zoom).toBe(32)
+    store.setZoom(0)
+    expect(store.viewport.zoom).toBe(0.25)
+    store.panBy(5, -5)
+    expect([store.viewport.centerX, store.viewport.centerY]).toEqual([1, 0])
+    store.resetView()
+    expect(store.viewport).toEqual({ zoom: 1, centerX: 0.5, centerY: 0.5 })
+  })
+})
