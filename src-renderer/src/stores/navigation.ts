@@ -11,7 +11,7 @@ export const VIEW_LABELS: Record<ViewName, string> = {
   compare: 'Compare',
   models: 'Models',
   denoise: 'Denoise',
-  latent: 'Latent space',
+  latent: 'Latent',
 }
 
 export function parseHash(hash: string): { view: ViewName; modelId: string | null } {
