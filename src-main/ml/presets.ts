@@ -36,6 +36,20 @@ const PRESETS: readonly Preset[] = [
     // Not yet measured at these settings (the last measured recipe, 2 poolings at batch 32, reached 20.72 dB / 0.884).
     reference: 'Keras blog conv denoiser (100 epochs): PSNR 20.25 dB, SSIM 0.875 on the MNIST test set.',
   },
+  // photo-denoise (bench/photos.ts): the default U-Net width is the speed/quality choice recorded in unet.ts.
+  {
+    name: 'photo-denoise',
+    description:
+      'Fast U-Net denoiser for your photos (Gaussian σ = 25/255): put clean photos in ./photos or give --dataset folder:DIR.',
+    architecture: 'unet',
+    options: { learningRate: 0.002 },
+    dataset: 'folder:photos',
+    noise: 'gaussian255:25',
+    epochs: 20,
+    batchSize: 16,
+    reference:
+      'bench/photos.ts: see the PSNR table in README (real photos, σ = 25) for this width next to wider U-Nets.',
+  },
   {
     name: 'keras-simple',
     description: 'The Keras blog simplest autoencoder: Dense 32, 50 epochs, batch 256.',
