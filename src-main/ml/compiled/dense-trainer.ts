@@ -1,0 +1,139 @@
+// Glue between `fit` and a compiled dense-chain graph: recognises the models it can run (dense, sparse, deep),
+// moves weights and Adam state from the tfjs model/optimizer into the graph and back, so saving, checkpoints,
+// inference and resume see exactly what an eager run would have left behind.
+import * as tf from '@tensorflow/tfjs'
+import type { Autoencoder } from '../architectures/index'
+import { positiveNumberOption } from '../architectures/chain'
+import { DEFAULT_ACTIVITY_L1 } from '../architectures/sparse'
+import { CompiledDenseChain, compiledStepsAvailable, type DenseChainSpec, type DenseLayerSpec } from './dense-chain'
+
+/** Architectures whose loss is exactly BCE from the logits (+ the sparse model's L1 code penalty). */
+const CHAIN_ARCHITECTURES = new Set(['dense', 'sparse', 'deep'])
+
+/**
+ * The dense-chain description of a model, or undefined when the model is anything else (conv, VAE, U-Net,
+ * a dense model with unusual layers): those keep the eager path.
+ */
+export function denseChainSpec(autoencoder: Autoencoder): DenseChainSpec | undefined {
+  if (!CHAIN_ARCHITECTURES.has(autoencoder.config.architecture)) return undefined
+  const model = autoencoder.model
+  const classes = model.layers.map((layer) => layer.getClassName())
+  const denseLayers = model.layers.filter((layer) => layer.getClassName() === 'Dense')
+  const expected = ['InputLayer', 'Flatten', ...denseLayers.map(() => 'Dense'), 'Activation', 'Reshape']
+  if (denseLayers.length === 0 || classes.join() !== expected.join()) return undefined
+  if ((model.layers.at(-2)!.getConfig() as { activation?: string }).activation !== 'sigmoid') return undefined
+  const layers: DenseLayerSpec[] = []
+  const trainable: tf.LayerVariable[] = []
+  for (const layer of denseLayers) {
+    const config = layer.getConfig() as { activation?: string; useBias?: boolean }
+    if (config.useBias !== true || (config.activation !== 'relu' && config.activation !== 'linear')) return undefined
+    const [kernel, bias] = layer.trainableWeights
+    if (!kernel || !bias || layer.trainableWeights.length !== 2 || kernel.shape.length !== 2) return undefined
+    layers.push({ inputUnits: kernel.shape[0]!, units: kernel.shape[1]!, activation: config.activation })
+    trainable.push(kernel, bias)
+  }
+  const last = denseLayers.at(-1)!
+  if (last.name !== 'logits' || layers.at(-1)!.activation !== 'linear') return undefined
+  // `fit` hands the optimizer model.trainableWeights in this order; the graph's variables must match it.
+  if (model.trainableWeights.length !== trainable.length || model.trainableWeights.some((w, j) => w !== trainable[j])) return undefined
+  const spec: DenseChainSpec = { layers }
+  if (autoencoder.config.architecture === 'sparse') {
+    const codeLayer = denseLayers.findIndex((layer) => layer.name === 'code')
+    if (codeLayer < 0) return undefined
+    spec.activityL1 = { layer: codeLayer, strength: positiveNumberOption(autoencoder.config, 'activityL1', DEFAULT_ACTIVITY_L1) }
+  }
+  return spec
+}
+
+/** The parts of tfjs' AdamOptimizer the state transfer touches (protected in its typings). */
+interface AdamInternals {
+  beta1: number
+  beta2: number
+  epsilon: number
+  iterations_: number
+  accBeta1: tf.Variable
+  accBeta2: tf.Variable
+  accumulatedFirstMoment: { originalName: string; variable: tf.Variable }[]
+  accumulatedSecondMoment: { originalName: string; variable: tf.Variable }[]
+}
+
+function adamInternals(optimizer: tf.Optimizer): AdamInternals | undefined {
+  if (optimizer.getClassName() !== 'Adam') return undefined
+  const adam = optimizer as unknown as AdamInternals
+  const numbers = [adam.beta1, adam.beta2, adam.epsilon, adam.iterations_]
+  if (!numbers.every((n) => typeof n === 'number' && Number.isFinite(n))) return undefined
+  if (!(adam.accBeta1 instanceof tf.Variable) || !(adam.accBeta2 instanceof tf.Variable)) return undefined
+  if (!Array.isArray(adam.accumulatedFirstMoment) || !Array.isArray(adam.accumulatedSecondMoment)) return undefined
+  return adam
+}
+
+export interface CompiledTrainer {
+  /** One Adam step; `inputs`/`targets` are image batches of any shape [batch, …]. Returns the loss (caller disposes). */
+  step(inputs: tf.Tensor, targets: tf.Tensor, learningRate: number): tf.Scalar
+  /** Writes the graph's weights into the model and its moments into the optimizer. */
+  syncBack(): void
+  dispose(): void
+}
+
+/**
+ * A compiled trainer for this model and optimizer, or undefined when the eager path must be used (another backend,
+ * another architecture, another optimizer).
+ */
+export async function createCompiledTrainer(autoencoder: Autoencoder, optimizer: tf.Optimizer): Promise<CompiledTrainer | undefined> {
+  if (!compiledStepsAvailable()) return undefined
+  const spec = denseChainSpec(autoencoder)
+  const adam = adamInternals(optimizer)
+  if (!spec || !adam) return undefined
+  const variables = autoencoder.model.trainableWeights
+  const moments = (list: AdamInternals['accumulatedFirstMoment']) =>
+    list.length === variables.length ? list.map((entry) => entry.variable as tf.Tensor) : undefined
+  const chain = await CompiledDenseChain.create(spec, { beta1: adam.beta1, beta2: adam.beta2, epsilon: adam.epsilon })
+  try {
+    chain.setState({
+      params: variables.map((weight) => weight.read()),
+      firstMoments: moments(adam.accumulatedFirstMoment),
+      secondMoments: moments(adam.accumulatedSecondMoment),
+    })
+  } catch (error) {
+    chain.dispose()
+    throw error
+  }
+  let iterations = adam.iterations_
+  const inputSize = spec.layers[0]!.inputUnits
+  return {
+    step(inputs, targets, learningRate) {
+      iterations++
+      return tf.tidy(() => {
+        const x = inputs.reshape([-1, inputSize]) as tf.Tensor2D
+        const y = targets === inputs ? x : (targets.reshape([-1, inputSize]) as tf.Tensor2D)
+        return chain.trainStep(x, y, learningRate, iterations)
+      })
+    },
+    syncBack() {
+      const state = chain.readState()
+      try {
+        variables.forEach((weight, j) => weight.write(state.params[j]!))
+        const store = (list: AdamInternals['accumulatedFirstMoment'], values: tf.Tensor[], suffix: string) => {
+          values.forEach((value, j) => {
+            const entry = list[j]
+            if (entry) entry.variable.assign(value)
+            else list[j] = { originalName: `${(variables[j]!.read() as tf.Variable).name}/${suffix}`, variable: value.variable(false) }
+          })
+        }
+        store(adam.accumulatedFirstMoment, state.firstMoments, 'm')
+        store(adam.accumulatedSecondMoment, state.secondMoments, 'v')
+        // What tfjs' own setWeights does with a restored iteration count.
+        adam.iterations_ = iterations
+        tf.tidy(() => {
+          adam.accBeta1.assign(tf.pow(adam.beta1, iterations + 1))
+          adam.accBeta2.assign(tf.pow(adam.beta2, iterations + 1))
+        })
+      } finally {
+        tf.dispose([...state.params, ...state.firstMoments, ...state.secondMoments])
+      }
+    },
+    dispose() {
+      chain.dispose()
+    },
+  }
+}
