@@ -70,6 +70,47 @@ describe('applyTiled', () => {
     kernel.dispose()
   })
 
+  it('shows the model mirrored pixels beyond the image edges, like a reflect-padded whole-image convolution', async () => {
+    // Tiles of 20 keep 12×12 centres, so every edge case of the tile copy occurs: tiles hanging over each side and
+    // corner, an image narrower than one tile in height (9 rows), and mirrored spans wider than the kernel needs.
+    for (const [height, width] of [
+      [45, 58],
+      [9, 40],
+    ] as const) {
+      const image = randomImage(height, width, 2)
+      const kernel = tf.randomNormal([5, 5, 2, 2], 0, 0.2, 'float32', 4) as tf.Tensor4D
+      const whole = tf.tidy(() =>
+        tf.conv2d(
+          tf.mirrorPad(
+            tf.tensor4d(image.data, [1, height, width, 2]),
+            [
+              [0, 0],
+              [2, 2],
+              [2, 2],
+              [0, 0],
+            ],
+            'reflect',
+          ),
+          kernel,
+          1,
+          'valid',
+        ),
+      )
+      const expected = whole.dataSync()
+      whole.dispose()
+      const tiled = await applyTiled(image, (x) => tf.conv2d(x, kernel, 1, 'same'), {
+        tileSize: 20,
+        overlap: 4,
+        batchSize: 2,
+      })
+      kernel.dispose()
+      let maxDifference = 0
+      for (let i = 0; i < expected.length; i++)
+        maxDifference = Math.max(maxDifference, Math.abs(expected[i]! - tiled.data[i]!))
+      expect(maxDifference).toBeLessThanOrEqual(1e-5)
+    }
+  })
+
   it('reports progress for every tile and stops with CANCELLED when aborted', async () => {
     const image = randomImage(100, 100, 1)
     const plan = planTiles(100, 100, { tileSize: 32, overlap: 8 })
