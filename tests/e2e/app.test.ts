@@ -254,6 +254,19 @@ describe.skipIf(!hasChromium)('Bottleneck in the browser', () => {
     }
   })
 
+  it('finds the model again after the app restarts on the same store', async () => {
+    const page = session.page
+    // Leave the page first: a server going away under an open page is a (correct) console error of its own.
+    await page.goto('about:blank')
+    const store = server.store
+    await server.stop({ keepStore: true })
+    server = await startServer(120_000, { store })
+    await app.open(server.url)
+    await app.switchTo('models')
+    await new ModelsPage(page).row(MODEL).waitFor({ timeout: 60_000 })
+    await app.screenshot('11-models-after-restart')
+  })
+
   it('logged no console errors', () => {
     expect(session.consoleErrors).toEqual([])
   })

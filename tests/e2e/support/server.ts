@@ -8,13 +8,17 @@ export interface RunningServer {
   url: string
   store: string
   output: () => string
-  stop: () => Promise<void>
+  /** Stops the server and its trainers; the store is deleted unless `keepStore` (to start again on it). */
+  stop: (options?: { keepStore?: boolean }) => Promise<void>
 }
 
 const repoRoot = resolve(__dirname, '../../..')
 
-export async function startServer(timeoutMs = 120_000): Promise<RunningServer> {
-  const store = mkdtempSync(join(tmpdir(), 'bottleneck-e2e-'))
+export async function startServer(
+  timeoutMs = 120_000,
+  options: { store?: string } = {},
+): Promise<RunningServer> {
+  const store = options.store ?? mkdtempSync(join(tmpdir(), 'bottleneck-e2e-'))
   const child: ChildProcess = spawn(
     process.execPath,
     ['bin/serve.js', '--port', '0', '--store', store, '--no-build'],
@@ -52,7 +56,7 @@ export async function startServer(timeoutMs = 120_000): Promise<RunningServer> {
     url,
     store,
     output: () => log,
-    async stop() {
+    async stop({ keepStore = false } = {}) {
       if (child.exitCode === null && child.pid) {
         const exited = new Promise((r) => child.once('exit', r))
         // The server forks trainers; signalling the process group (ours alone, detached) ends them too.
@@ -61,7 +65,7 @@ export async function startServer(timeoutMs = 120_000): Promise<RunningServer> {
         await exited
         clearTimeout(timer)
       }
-      rmSync(store, { recursive: true, force: true })
+      if (!keepStore) rmSync(store, { recursive: true, force: true })
     },
   }
 }
