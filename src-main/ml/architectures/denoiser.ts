@@ -8,7 +8,11 @@ import { binaryCrossEntropyFromLogitsLoss, meanSquaredError } from '../metrics'
 import { positiveIntegerOption, seededGlorot } from './chain'
 import { disposeSharedWeights, type ArchitectureDefinition, type Autoencoder, type ModelConfig } from './index'
 
-/** `bce`: Keras' binary cross-entropy; `mse`: the error PSNR measures; `psnr`: mean log MSE per image (the metric). */
+/**
+ * `bce`: Keras' binary cross-entropy (the default); `mse`: the error PSNR measures; `psnr`: mean log MSE per image
+ * (the metric itself). Through the sigmoid, the squared-error losses' gradients vanish where the output saturates:
+ * from scratch `psnr` stalled on all-black outputs (10.2 dB after one epoch of 6,000 digits, where bce reached 17.6).
+ */
 export type DenoiserLoss = 'bce' | 'mse' | 'psnr'
 const LOSSES: readonly DenoiserLoss[] = ['bce', 'mse', 'psnr']
 
