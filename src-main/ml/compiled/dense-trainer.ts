@@ -60,7 +60,8 @@ interface AdamInternals {
 function adamInternals(optimizer: tf.Optimizer): AdamInternals | undefined {
   if (optimizer.getClassName() !== 'Adam') return undefined
   const adam = optimizer as unknown as AdamInternals
-  const numbers = [adam.beta1, adam.beta2, adam.epsilon, adam.iterations_]
+  // `iterations` (public) also initialises tfjs' lazily created counter.
+  const numbers = [adam.beta1, adam.beta2, adam.epsilon, optimizer.iterations]
   if (!numbers.every((n) => typeof n === 'number' && Number.isFinite(n))) return undefined
   if (!(adam.accBeta1 instanceof tf.Variable) || !(adam.accBeta2 instanceof tf.Variable)) return undefined
   if (!Array.isArray(adam.accumulatedFirstMoment) || !Array.isArray(adam.accumulatedSecondMoment)) return undefined
@@ -98,7 +99,7 @@ export async function createCompiledTrainer(autoencoder: Autoencoder, optimizer:
     chain.dispose()
     throw error
   }
-  let iterations = adam.iterations_
+  let iterations = optimizer.iterations
   const inputSize = spec.layers[0]!.inputUnits
   return {
     step(inputs, targets, learningRate) {

@@ -1,0 +1,196 @@
+import * as tf from '@tensorflow/tfjs'
+import { createRequire } from 'node:module'
+import { beforeAll, describe, expect, it } from 'vitest'
+import { buildAutoencoder, createModelConfig, type Autoencoder } from '../../../src-main/ml/architectures/index'
+import { initBackend } from '../../../src-main/ml/backend'
+import { buildDenseChainGraph } from '../../../src-main/ml/compiled/dense-chain'
+import { createCompiledTrainer, denseChainSpec } from '../../../src-main/ml/compiled/dense-trainer'
+import { savedModelBytes } from '../../../src-main/ml/compiled/graph'
+import { loadDataset, type ImageDataset } from '../../../src-main/ml/datasets'
+import { createAdam } from '../../../src-main/ml/train'
+
+let mnist: ImageDataset
+let native = false
+
+beforeAll(async () => {
+  native = (await initBackend()).name === 'tensorflow'
+  mnist = await loadDataset('mnist', { limit: 512, testLimit: 16 })
+})
+
+const shape: [number, number, number] = [28, 28, 1]
+
+function batch(index: number, size = 128): tf.Tensor4D {
+  const pixels = 28 * 28
+  return tf.tensor4d(mnist.train.images.subarray(index * size * pixels, (index + 1) * size * pixels), [size, ...shape])
+}
+
+function maxDifference(a: tf.Tensor, b: tf.Tensor): number {
+  return tf.tidy(() => tf.max(tf.abs(tf.sub(a, b))).dataSync()[0]!)
+}
+
+describe('denseChainSpec', () => {
+  it('describes the seed, sparse and deep models layer by layer, and declines the others', () => {
+    const seed = buildAutoencoder(createModelConfig('dense', shape, { seed: 1 }))
+    const sparse = buildAutoencoder(createModelConfig('sparse', shape, { seed: 1, activityL1: 2e-4 }))
+    const deep = buildAutoencoder(createModelConfig('deep', shape, { seed: 1 }))
+    const conv = buildAutoencoder(createModelConfig('conv', shape, { seed: 1 }))
+    try {
+      expect(denseChainSpec(seed)).toEqual({
+        layers: [
+          { inputUnits: 784, units: 32, activation: 'relu' },
+          { inputUnits: 32, units: 784, activation: 'linear' },
+        ],
+      })
+      expect(denseChainSpec(sparse)?.activityL1).toEqual({ layer: 0, strength: 2e-4 })
+      expect(denseChainSpec(deep)?.layers.map((l) => l.units)).toEqual([128, 64, 32, 64, 128, 784])
+      expect(denseChainSpec(conv)).toBeUndefined()
+    } finally {
+      for (const model of [seed, sparse, deep, conv]) model.dispose()
+    }
+  })
+
+  it('writes a SavedModel that TensorFlow\'s own protobuf reader parses back (tags, signatures, nodes)', () => {
+    const { nodes, signatures } = buildDenseChainGraph(
+      { layers: [{ inputUnits: 784, units: 32, activation: 'relu' }, { inputUnits: 32, units: 784, activation: 'linear' }] },
+      { beta1: 0.9, beta2: 0.999, epsilon: 1e-7 },
+    )
+    const require = createRequire(import.meta.url)
+    const messages = require('@tensorflow/tfjs-node/dist/proto/api_pb') as {
+      SavedModel: { deserializeBinary(bytes: Uint8Array): { getMetaGraphsList(): SavedMetaGraph[] } }
+    }
+    interface SavedMetaGraph {
+      getMetaInfoDef(): { getTagsList(): string[] }
+      getGraphDef(): { getNodeList(): { getName(): string; getOp(): string; getInputList(): string[] }[] }
+      getSignatureDefMap(): { keys(): Iterable<string> }
+    }
+    const [metaGraph, ...rest] = messages.SavedModel.deserializeBinary(savedModelBytes(nodes, signatures)).getMetaGraphsList()
+    expect(rest).toHaveLength(0)
+    expect(metaGraph!.getMetaInfoDef().getTagsList()).toEqual(['serve'])
+    expect([...metaGraph!.getSignatureDefMap().keys()].sort()).toEqual(['init', 'predict', 'train', 'weights'])
+    const parsed = metaGraph!.getGraphDef().getNodeList()
+    expect(parsed.map((n) => n.getName())).toEqual(nodes.map((n) => n.name))
+    const assign = parsed.find((n) => n.getName() === 'train/assign_param0')!
+    expect(assign.getOp()).toBe('AssignVariableOp')
+    expect(assign.getInputList()).toContain('^train/read_param3')
+  })
+})
+
+/** Trains two copies of one model on the same batches, eagerly and compiled, and compares every number. */
+async function compareSteps(architecture: string, overrides: Record<string, unknown>, denoise: boolean) {
+  const config = createModelConfig(architecture, shape, { seed: 7, ...overrides })
+  const eager: Autoencoder = buildAutoencoder(config)
+  const compiled: Autoencoder = buildAutoencoder(config)
+  const eagerAdam = createAdam(config.learningRate)
+  const compiledAdam = createAdam(config.learningRate)
+  const trainer = (await createCompiledTrainer(compiled, compiledAdam))!
+  expect(trainer).toBeDefined()
+  const variables = eager.model.trainableWeights.map((w) => w.read() as tf.Variable)
+  const lossDifferences: number[] = []
+  const losses: number[] = []
+  try {
+    for (let step = 0; step < 4; step++) {
+      const clean = batch(step)
+      // Denoising: a noisy input, the clean image as target (what fit does with a noise function).
+      const inputs = denoise ? tf.tidy(() => tf.clipByValue(tf.add(clean, tf.randomNormal(clean.shape, 0, 0.3, 'float32', step)), 0, 1)) : clean
+      const eagerLoss = tf.tidy(() => eagerAdam.minimize(() => eager.loss(inputs, clean), true, variables) as tf.Scalar)
+      const compiledLoss = trainer.step(inputs, clean, config.learningRate)
+      losses.push(eagerLoss.dataSync()[0]!)
+      lossDifferences.push(Math.abs(eagerLoss.dataSync()[0]! - compiledLoss.dataSync()[0]!))
+      tf.dispose([eagerLoss, compiledLoss, clean, inputs])
+    }
+    trainer.syncBack()
+    const weightDifference = Math.max(
+      ...eager.model.trainableWeights.map((w, j) => maxDifference(w.read(), compiled.model.trainableWeights[j]!.read())),
+    )
+    const eagerState = await eagerAdam.getWeights()
+    const compiledState = await compiledAdam.getWeights()
+    const momentDifference = Math.max(...eagerState.map((w, j) => maxDifference(w.tensor, compiledState[j]!.tensor)))
+    const iterations = [eagerState[0]!.tensor.dataSync()[0], compiledState[0]!.tensor.dataSync()[0]]
+    tf.dispose([eagerState[0]!.tensor, compiledState[0]!.tensor])
+    return { losses, lossDifferences, weightDifference, momentDifference, iterations }
+  } finally {
+    trainer.dispose()
+    eagerAdam.dispose()
+    compiledAdam.dispose()
+    eager.dispose()
+    compiled.dispose()
+  }
+}
+
+describe.runIf(process.env.BOTTLENECK_BACKEND === undefined || process.env.BOTTLENECK_BACKEND === 'tensorflow')('compiled dense training step', () => {
+  for (const [architecture, overrides, denoise] of [
+    ['dense', {}, false],
+    ['dense', {}, true],
+    ['sparse', { activityL1: 1e-3 }, false],
+    ['deep', {}, false],
+  ] as const) {
+    it(`matches the eager step for ${architecture}${denoise ? ' (denoising)' : ''}: losses, weights and Adam moments within 1e-5, no leaked tensors`, async () => {
+      if (!native) return expect.fail('native TensorFlow is not available (run npm run setup:native)')
+      const start = tf.memory().numTensors
+      const result = await compareSteps(architecture, overrides, denoise)
+      expect(result.losses[3]!).toBeLessThan(result.losses[0]!)
+      expect(Math.max(...result.lossDifferences)).toBeLessThan(1e-5)
+      expect(result.weightDifference).toBeLessThan(1e-5)
+      expect(result.momentDifference).toBeLessThan(1e-5)
+      expect(result.iterations).toEqual([4, 4])
+      expect(tf.memory().numTensors).toBe(start)
+    })
+  }
+
+  it('continues from an optimizer that already took eager steps (resume), and its weights keep training eagerly', async () => {
+    if (!native) return expect.fail('native TensorFlow is not available')
+    const start = tf.memory().numTensors
+    const config = createModelConfig('dense', shape, { seed: 3 })
+    const [a, b] = [buildAutoencoder(config), buildAutoencoder(config)]
+    const [adamA, adamB] = [createAdam(0.001), createAdam(0.001)]
+    const step = (model: Autoencoder, adam: tf.Optimizer, x: tf.Tensor) =>
+      tf.tidy(() => adam.minimize(() => model.loss(x, x), true, model.model.trainableWeights.map((w) => w.read() as tf.Variable)) as tf.Scalar)
+    try {
+      // Both: two eager steps; then A: two more eager, B: two compiled; then both one more eager step.
+      for (let i = 0; i < 2; i++) {
+        const x = batch(i)
+        tf.dispose([step(a, adamA, x), step(b, adamB, x), x])
+      }
+      const trainer = (await createCompiledTrainer(b, adamB))!
+      for (let i = 2; i < 4; i++) {
+        const x = batch(i)
+        tf.dispose([step(a, adamA, x), trainer.step(x, x, 0.001), x])
+      }
+      trainer.syncBack()
+      trainer.dispose()
+      const x = batch(0)
+      const [lossA, lossB] = [step(a, adamA, x), step(b, adamB, x)]
+      expect(Math.abs(lossA.dataSync()[0]! - lossB.dataSync()[0]!)).toBeLessThan(1e-5)
+      const difference = Math.max(...a.model.trainableWeights.map((w, j) => maxDifference(w.read(), b.model.trainableWeights[j]!.read())))
+      expect(difference).toBeLessThan(1e-5)
+      tf.dispose([lossA, lossB, x])
+    } finally {
+      adamA.dispose()
+      adamB.dispose()
+      a.dispose()
+      b.dispose()
+    }
+    expect(tf.memory().numTensors).toBe(start)
+  })
+})
+
+describe('createCompiledTrainer fallback', () => {
+  it('declines models it cannot compile, so fit keeps the eager path', async () => {
+    const conv = buildAutoencoder(createModelConfig('conv', shape, { seed: 1 }))
+    const adam = createAdam(0.001)
+    try {
+      expect(await createCompiledTrainer(conv, adam)).toBeUndefined()
+      const seed = buildAutoencoder(createModelConfig('dense', shape, { seed: 1 }))
+      const sgd = tf.train.sgd(0.1)
+      try {
+        expect(await createCompiledTrainer(seed, sgd)).toBeUndefined()
+      } finally {
+        seed.dispose()
+        sgd.dispose()
+      }
+    } finally {
+      conv.dispose()
+      adam.dispose()
+    }
+  })
+})
