@@ -202,6 +202,24 @@ async function quality(): Promise<void> {
   }
 }
 
+/**
+ * Seconds of wall time for a fixed plain-JavaScript loop (10⁸ multiply-adds): a yardstick of how fast the machine
+ * ran during a measurement, since the load average alone does not say how much CPU this process got.
+ */
+function yardstick(): number {
+  const started = performance.now()
+  const values = new Float64Array(1 << 16)
+  let sum = 0
+  for (let round = 0; round < 1526; round++) {
+    for (let i = 0; i < values.length; i++) {
+      values[i] = values[i]! * 0.5 + 1
+      sum += values[i]!
+    }
+  }
+  if (!Number.isFinite(sum)) throw new Error('unreachable: keeps the loop from being optimised away')
+  return (performance.now() - started) / 1000
+}
+
 const loadText = () =>
   loadavg()
     .map((value) => value.toFixed(2))
@@ -217,6 +235,7 @@ async function speedChild(path: string): Promise<void> {
   const backend = await initBackend()
   const model = buildUnet(createModelConfig('unet', [64, 64, 3], { seed: 1, filters, depth }))
   const loadBefore = loadText()
+  const yardstickBefore = yardstick()
   const decodeStarted = performance.now()
   const image = await decodeImage(path, { maxPixels: 100_000_000 })
   const decodeSeconds = (performance.now() - decodeStarted) / 1000
@@ -271,6 +290,8 @@ async function speedChild(path: string): Promise<void> {
       peakRssMiB: Math.round(peakMiB),
       loadBefore,
       loadAfter: loadText(),
+      yardstickBefore,
+      yardstickAfter: yardstick(),
     }),
   )
   model.dispose()
@@ -315,7 +336,10 @@ async function speed(): Promise<void> {
         `${(n('megapixels') / n('cpuSeconds')).toFixed(2)} MP per CPU-second`,
     )
     console.log(`  peak RSS of the whole process (decode + tiling + encode): ${result.peakRssMiB} MiB`)
-    console.log(`  load average before ${result.loadBefore}, after ${result.loadAfter} (2 cores)`)
+    console.log(
+      `  load average before ${result.loadBefore}, after ${result.loadAfter}; a fixed JS loop of 10⁸ multiply-adds took ` +
+        `${n('yardstickBefore').toFixed(2)} s before and ${n('yardstickAfter').toFixed(2)} s after (compare across machines)`,
+    )
   } finally {
     await rm(root, { recursive: true, force: true })
   }
