@@ -6,9 +6,10 @@
 // Never run as a test. Heavy: run it with `nice` on a shared machine, and read the load average it prints.
 //   npx tsx bench/photos.ts [--steps 1000] [--filters 8,16] [--depth 2] [--n2v-filters 8] [--batch-size 8]
 //                           [--patch 64] [--skip-baselines] [--skip-quality] [--skip-speed] [--megapixels 24]
-//                           [--speed-filters 8]
+//                           [--speed-filters 8] [--skip-cli]
 //                           [--tile 512] [--overlap N (default: the U-Net's receptive radius)] [--tile-batch 1]
 import { spawn } from 'node:child_process'
+import { existsSync } from 'node:fs'
 import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises'
 import { loadavg, tmpdir } from 'node:os'
 import { basename, dirname, extname, join } from 'node:path'
@@ -20,10 +21,11 @@ import { createModelConfig } from '../src-main/ml/architectures/index'
 import { initBackend } from '../src-main/ml/backend'
 import { gaussianBlur, medianFilter, nonLocalMeans } from '../src-main/ml/baselines'
 import { openImageFolder } from '../src-main/ml/folder-dataset'
-import { decodeImage, encodePng, writePng, type ImageData } from '../src-main/ml/image-io'
+import { decodeImage, encodePng, readImageHeader, writePng, type ImageData } from '../src-main/ml/image-io'
 import { applyNoiseToImage, parseNoiseSpec } from '../src-main/ml/noise'
 import { fitPatches } from '../src-main/ml/patch-training'
 import { applyTiled, planTiles } from '../src-main/ml/tiling'
+import { openStore } from '../src-main/store/index'
 import { syntheticPhoto } from '../scripts/make-test-photos'
 
 function option(name: string, fallback: number): number {
@@ -340,9 +342,58 @@ async function speed(): Promise<void> {
       `  load average before ${result.loadBefore}, after ${result.loadAfter}; a fixed JS loop of 10⁸ multiply-adds took ` +
         `${n('yardstickBefore').toFixed(2)} s before and ${n('yardstickAfter').toFixed(2)} s after (compare across machines)`,
     )
+    if (!flag('skip-cli')) await commandLine(root, path)
   } finally {
     await rm(root, { recursive: true, force: true })
   }
+}
+
+/**
+ * `bottleneck denoise MODEL big.jpg -o OUT` end to end (store load, decode, tiles, PNG write) on the same image, with
+ * an untrained U-Net of the speed run's width saved to a scratch store. Peak RSS comes from GNU time when present.
+ */
+async function commandLine(root: string, path: string): Promise<void> {
+  const filters = option('speed-filters', 8)
+  const store = openStore(join(root, 'store'))
+  const autoencoder = buildUnet(
+    createModelConfig('unet', [64, 64, 3], { seed: 1, filters, depth: option('depth', 2) }),
+  )
+  const record = await store.save({
+    metadata: {
+      name: 'bench photo unet',
+      config: autoencoder.config,
+      dataset: { spec: 'folder:bench', name: 'bench', trainCount: 0, testCount: 0 },
+      backend: { name: tf.getBackend(), tfjsVersion: tf.version.tfjs },
+      epochs: 0,
+      targetEpochs: 0,
+      batchSize: 1,
+      history: [],
+    },
+    model: autoencoder.model,
+  })
+  autoencoder.dispose()
+  const bin = join(dirname(fileURLToPath(import.meta.url)), '..', 'bin', 'bottleneck.js')
+  const args = ['denoise', record.id, path, '-o', join(root, 'out'), '--store', join(root, 'store'), '--json']
+  const gnuTime = existsSync('/usr/bin/time')
+  const loadBefore = loadText()
+  const started = performance.now()
+  const child = gnuTime
+    ? spawn('/usr/bin/time', ['-v', process.execPath, bin, ...args], { stdio: ['ignore', 'ignore', 'pipe'] })
+    : spawn(process.execPath, [bin, ...args], { stdio: ['ignore', 'ignore', 'pipe'] })
+  let stderr = ''
+  child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()))
+  const code = await new Promise<number | null>((resolve) => child.on('exit', resolve))
+  const seconds = (performance.now() - started) / 1000
+  if (code !== 0) throw new Error(`bottleneck denoise exited with ${code}: ${stderr.slice(-500)}`)
+  const { height, width } = await readImageHeader(path)
+  const peak = /Maximum resident set size \(kbytes\): (\d+)/.exec(stderr)
+  console.log(`\n${['bottleneck', ...args.slice(0, 1), 'MODEL', 'IMAGE', '-o', 'OUT'].join(' ')} end to end:`)
+  console.log(
+    `  ${((height * width) / 1e6).toFixed(1)} MP in ${seconds.toFixed(1)} s (start-up, decode, tiles, PNG write) → ` +
+      `${((height * width) / 1e6 / seconds).toFixed(2)} MP/s; peak RSS ` +
+      `${peak ? `${Math.round(Number(peak[1]) / 1024)} MiB` : 'not measured (no /usr/bin/time)'}`,
+  )
+  console.log(`  load average before ${loadBefore}, after ${loadText()}`)
 }
 
 const childIndex = process.argv.indexOf('--speed-child')
