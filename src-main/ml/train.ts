@@ -3,6 +3,7 @@
 import * as tf from '@tensorflow/tfjs'
 import type { Autoencoder } from './architectures/index'
 import type { ImageSplit } from './datasets'
+import { createCompiledTrainer } from './compiled/dense-trainer'
 import { BottleneckError } from './errors'
 import { evaluateReconstructions } from './metrics'
 import { createRandom, deriveSeed, shuffledIndices } from './random'
@@ -59,6 +60,12 @@ export interface FitOptions {
   onBatchEnd?: (progress: BatchProgress) => void
   /** Awaited before the next epoch starts, so a checkpoint written here is complete before training goes on. */
   onEpochEnd?: (logs: EpochLogs) => void | Promise<void>
+  /**
+   * With true, dense chains (dense, sparse, deep) on native TensorFlow run each step as one compiled graph
+   * (ml/compiled): same results as the eager step, several times faster; other models stay eager. It bypasses
+   * `autoencoder.loss` (the graph has the architecture's loss built in), so it is opt-in for now.
+   */
+  compiledSteps?: boolean
 }
 
 export interface History {
@@ -139,6 +146,7 @@ export async function fit(
   scheduledLearningRate(autoencoder.config, 0, 1, 0) // refuses an unknown decay before any work
   const decays = autoencoder.config.learningRateDecay !== undefined && autoencoder.config.learningRateDecay !== 'none'
   const variables = autoencoder.model.trainableWeights.map((weight) => weight.read() as tf.Variable)
+  const compiled = options.compiledSteps === true ? await createCompiledTrainer(autoencoder, optimizer) : undefined
   const images = tf.tensor4d(train.images, [train.count, height, width, channels])
   const batches = Math.ceil(train.count / batchSize)
   const history: History = { epochs: [], cancelled: false }
@@ -175,6 +183,7 @@ export async function fit(
             const indices = order.slice(start, size)
             const clean = tf.gather(images, indices) as tf.Tensor4D
             const inputs = options.noise ? options.noise(clean, noiseSeed, indices) : clean
+            if (compiled) return compiled.step(inputs, clean, (optimizer as unknown as { learningRate: number }).learningRate)
             return optimizer.minimize(() => autoencoder.loss(inputs, clean), true, variables) as tf.Scalar
           })
           const previous = lossSum
@@ -185,6 +194,7 @@ export async function fit(
           const isLast = batch === batches - 1
           if (options.onBatchEnd && (now - lastReport >= reportInterval || isLast)) {
             lastReport = now
+            compiled?.syncBack()
             const elapsed = (now - started) / 1000
             const samples = start + size
             const epochEta = (elapsed / (batch + 1)) * (batches - batch - 1)
@@ -202,10 +212,13 @@ export async function fit(
           }
           batchLoss.dispose()
           if (now - lastYield >= YIELD_INTERVAL_MS) {
+            // Whatever runs during the yield (inference, a save) sees the weights an eager step would have left.
+            compiled?.syncBack()
             await new Promise<void>((resolve) => setImmediate(resolve))
             lastYield = performance.now()
           }
         }
+        compiled?.syncBack()
         const loss = (await lossSum.data())[0]! / train.count
         const trainSeconds = (performance.now() - started) / 1000
         const logs: EpochLogs = {
@@ -238,7 +251,12 @@ export async function fit(
     }
     return history
   } finally {
-    images.dispose()
-    if (!options.optimizer) optimizer.dispose()
+    try {
+      compiled?.syncBack()
+    } finally {
+      compiled?.dispose()
+      images.dispose()
+      if (!options.optimizer) optimizer.dispose()
+    }
   }
 }

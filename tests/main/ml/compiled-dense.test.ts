@@ -7,7 +7,7 @@ import { buildDenseChainGraph } from '../../../src-main/ml/compiled/dense-chain'
 import { createCompiledTrainer, denseChainSpec } from '../../../src-main/ml/compiled/dense-trainer'
 import { savedModelBytes } from '../../../src-main/ml/compiled/graph'
 import { loadDataset, type ImageDataset } from '../../../src-main/ml/datasets'
-import { createAdam } from '../../../src-main/ml/train'
+import { createAdam, fit, type EpochLogs } from '../../../src-main/ml/train'
 
 let mnist: ImageDataset
 let native = false
@@ -171,6 +171,74 @@ describe.runIf(process.env.BOTTLENECK_BACKEND === undefined || process.env.BOTTL
       b.dispose()
     }
     expect(tf.memory().numTensors).toBe(start)
+  })
+})
+
+describe.runIf(process.env.BOTTLENECK_BACKEND === undefined || process.env.BOTTLENECK_BACKEND === 'tensorflow')('fit with compiledSteps', () => {
+  async function run(compiledSteps: boolean, abortAfterBatches?: number) {
+    const config = createModelConfig('dense', shape, { seed: 11 })
+    const autoencoder = buildAutoencoder(config)
+    const optimizer = createAdam(config.learningRate)
+    const controller = new AbortController()
+    const epochs: { logs: EpochLogs; kernel: Float32Array; iterations: number }[] = []
+    let batches = 0
+    try {
+      const history = await fit(autoencoder, { train: mnist.train, validation: mnist.test }, {
+        epochs: 2,
+        batchSize: 64,
+        seed: 11,
+        compiledSteps,
+        optimizer,
+        signal: controller.signal,
+        batchReportIntervalMs: 0,
+        onBatchEnd: () => {
+          if (++batches === abortAfterBatches) controller.abort()
+        },
+        // What a checkpoint would save: the model's weights and the optimizer's state, read at the epoch's end.
+        onEpochEnd: async (logs) => {
+          const state = await optimizer.getWeights()
+          epochs.push({ logs, kernel: autoencoder.model.trainableWeights[0]!.read().dataSync() as Float32Array, iterations: state[0]!.tensor.dataSync()[0]! })
+          state[0]!.tensor.dispose()
+        },
+      })
+      const weights = autoencoder.model.getWeights().map((w) => w.dataSync().slice())
+      return { history, epochs, weights }
+    } finally {
+      optimizer.dispose()
+      autoencoder.dispose()
+    }
+  }
+
+  it('trains like the eager fit (losses, val_loss, weights, optimizer state at each epoch end) and frees every tensor', async () => {
+    if (!native) return expect.fail('native TensorFlow is not available')
+    const start = tf.memory().numTensors
+    const eager = await run(false)
+    const compiled = await run(true)
+    expect(compiled.history.epochs).toHaveLength(2)
+    compiled.epochs.forEach((epoch, i) => {
+      const reference = eager.epochs[i]!
+      expect(Math.abs(epoch.logs.loss - reference.logs.loss)).toBeLessThan(1e-5)
+      expect(Math.abs(epoch.logs.val_loss! - reference.logs.val_loss!)).toBeLessThan(1e-5)
+      expect(Math.max(...epoch.kernel.map((v, k) => Math.abs(v - reference.kernel[k]!)))).toBeLessThan(1e-4)
+      expect(epoch.iterations).toBe(reference.iterations)
+    })
+    const difference = Math.max(...compiled.weights.map((w, j) => Math.max(...w.map((v, k) => Math.abs(v - eager.weights[j]![k]!)))))
+    expect(difference).toBeLessThan(1e-4)
+    expect(tf.memory().numTensors).toBe(start)
+  })
+
+  it('leaves the model with every step taken when cancelled mid-epoch', async () => {
+    if (!native) return expect.fail('native TensorFlow is not available')
+    const eager = await run(false, 5)
+    const compiled = await run(true, 5)
+    expect(compiled.history.cancelled).toBe(true)
+    const difference = Math.max(...compiled.weights.map((w, j) => Math.max(...w.map((v, k) => Math.abs(v - eager.weights[j]![k]!)))))
+    expect(difference).toBeLessThan(1e-5)
+    // And the steps did change the weights (the comparison is not between two untouched models).
+    const untouched = buildAutoencoder(createModelConfig('dense', shape, { seed: 11 }))
+    const initial = untouched.model.getWeights()[0]!.dataSync()
+    expect(Math.max(...compiled.weights[0]!.map((v, k) => Math.abs(v - initial[k]!)))).toBeGreaterThan(1e-3)
+    untouched.dispose()
   })
 })
 
