@@ -113,6 +113,14 @@ describe('DenoiseView', () => {
     await wrapper.get('select[aria-label="Synthetic noise type"]').setValue('gaussian')
     await open(wrapper, png())
     expect((fake.started[0] as { noise: unknown }).noise).toEqual({ type: 'gaussian', stddev: 0.1 })
+    // Moving the level while that job runs replaces it: the result always matches the controls.
+    const level = wrapper.get('input[aria-label="Synthetic noise level"]')
+    ;(level.element as HTMLInputElement).value = '0.2'
+    await level.trigger('change')
+    await flushPromises()
+    expect(fake.cancelled).toEqual(['denoise-job-1'])
+    expect((fake.started.at(-1) as { noise: unknown }).noise).toEqual({ type: 'gaussian', stddev: 0.2 })
+    expect(wrapper.text()).toContain('σ 51/255')
     fake.done({
       images: ['input', 'denoised', 'difference', 'reference', 'error'],
       metrics: {
