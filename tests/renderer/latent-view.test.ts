@@ -35,7 +35,8 @@ async function mountLatent(models: Detail[], before?: () => void) {
 const callsOf = (api: { calls: { name: string; payload: unknown }[] }, name: string) =>
   api.calls.filter((c) => c.name === name).map((c) => c.payload)
 
-describe('LatentView', () => {
+// Generous timeouts: these mount the whole view, and the machine is shared with other suites.
+describe('LatentView', { timeout: 30_000 }, () => {
   it('says what to do when there is no model, and leads to Train', async () => {
     const { wrapper } = await mountLatent([])
     expect(wrapper.text()).toContain('No model to explore yet')
@@ -213,7 +214,7 @@ describe('LatentView', () => {
   })
 })
 
-describe('the model detail page', () => {
+describe('the model detail page', { timeout: 30_000 }, () => {
   it('opens the Latent view on that model', async () => {
     const { api, pinia } = setup({ models: [dense2, dense32] })
     installLatentFake(api)
