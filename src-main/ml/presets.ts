@@ -47,8 +47,9 @@ const PRESETS: readonly Preset[] = [
     noise: 'gaussian255:25',
     epochs: 20,
     batchSize: 16,
+    // Measured by bench/photos.ts (1000 steps × 8 patches of 64², far fewer than this recipe's 32,000 patches).
     reference:
-      'bench/photos.ts: see the PSNR table in README (real photos, σ = 25) for this width next to wider U-Nets.',
+      'Real photos at σ = 25: 28.71 dB (noisy 20.56, median 25.94, non-local means 29.53; 16 filters 28.78).',
   },
   {
     name: 'keras-simple',
