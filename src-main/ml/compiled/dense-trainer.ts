@@ -88,7 +88,13 @@ export async function createCompiledTrainer(autoencoder: Autoencoder, optimizer:
   const variables = autoencoder.model.trainableWeights
   const moments = (list: AdamInternals['accumulatedFirstMoment']) =>
     list.length === variables.length ? list.map((entry) => entry.variable as tf.Tensor) : undefined
-  const chain = await CompiledDenseChain.create(spec, { beta1: adam.beta1, beta2: adam.beta2, epsilon: adam.epsilon })
+  let chain: CompiledDenseChain
+  try {
+    chain = await CompiledDenseChain.create(spec, { beta1: adam.beta1, beta2: adam.beta2, epsilon: adam.epsilon })
+  } catch {
+    // A TensorFlow build that cannot load the graph still trains, eagerly: the compiled step is only a speed-up.
+    return undefined
+  }
   try {
     chain.setState({
       params: variables.map((weight) => weight.read()),
