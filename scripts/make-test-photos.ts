@@ -1,6 +1,6 @@
-// Procedural stand-ins for photographs, for tests and benchmarks: we ship no real photos (no licence to), so these
-// mimic what denoisers care about in photos — smooth gradients, multi-scale fractal texture, hard object edges,
-// shading — from a seed. They are NOT real photographs; figures measured on them say so.
+// Procedural stand-ins for photographs, for tests and benchmarks: any number, any size, from a seed, mimicking what
+// denoisers care about in photos — smooth gradients, multi-scale fractal texture, hard object edges, shading. They
+// are NOT real photographs (the few real ones we may ship are in resources/photos); figures measured on them say so.
 //
 //   npx tsx scripts/make-test-photos.ts OUTDIR [count=8] [width=256] [height=256]
 
