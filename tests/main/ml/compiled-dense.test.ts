@@ -24,6 +24,12 @@ function batch(index: number, size = 128): tf.Tensor4D {
   return tf.tensor4d(mnist.train.images.subarray(index * size * pixels, (index + 1) * size * pixels), [size, ...shape])
 }
 
+/** TensorFlow sessions tfjs-node holds open: each compiled model has one until disposed. */
+function savedModelSessions(): number {
+  const require = createRequire(import.meta.url)
+  return (require('@tensorflow/tfjs-node') as { node: { getNumOfSavedModels(): number } }).node.getNumOfSavedModels()
+}
+
 function maxDifference(a: tf.Tensor, b: tf.Tensor): number {
   return tf.tidy(() => tf.max(tf.abs(tf.sub(a, b))).dataSync()[0]!)
 }
@@ -124,9 +130,10 @@ describe.runIf(process.env.BOTTLENECK_BACKEND === undefined || process.env.BOTTL
     ['sparse', { activityL1: 1e-3 }, false],
     ['deep', {}, false],
   ] as const) {
-    it(`matches the eager step for ${architecture}${denoise ? ' (denoising)' : ''}: losses, weights and Adam moments within 1e-5, no leaked tensors`, async () => {
+    it(`matches the eager step for ${architecture}${denoise ? ' (denoising)' : ''}: losses, weights and Adam moments within 1e-5, no leaked tensors or sessions`, async () => {
       if (!native) return expect.fail('native TensorFlow is not available (run npm run setup:native)')
       const start = tf.memory().numTensors
+      const sessions = savedModelSessions()
       const result = await compareSteps(architecture, overrides, denoise)
       expect(result.losses[3]!).toBeLessThan(result.losses[0]!)
       expect(Math.max(...result.lossDifferences)).toBeLessThan(1e-5)
@@ -134,6 +141,7 @@ describe.runIf(process.env.BOTTLENECK_BACKEND === undefined || process.env.BOTTL
       expect(result.momentDifference).toBeLessThan(1e-5)
       expect(result.iterations).toEqual([4, 4])
       expect(tf.memory().numTensors).toBe(start)
+      expect(savedModelSessions()).toBe(sessions)
     })
   }
 
