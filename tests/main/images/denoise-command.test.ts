@@ -113,6 +113,26 @@ describe('bottleneck denoise', () => {
     autoencoder.dispose()
   })
 
+  it("leaves no seams with its default overlap (the U-Net's receptive radius): small tiles give the one-tile result", async () => {
+    const out = join(scratch, 'out-default-overlap')
+    const result = await run(['denoise', unetId, photos[0]!, '-o', out, '--tile', '64', '--json'])
+    expect(result.code, result.stderr).toBe(0)
+    const written = (JSON.parse(result.stdout) as { results: Array<{ output: string }> }).results[0]!.output
+    const store = openStore(join(scratch, 'store'))
+    const { autoencoder } = await store.load(unetId)
+    const input = await decodeImage(photos[0]!)
+    // One tile holds the whole 100×70 photo, so there is no seam to hide; the 64 px tiles cut it into 3×4 pieces.
+    const oneTile = await applyTiled(input, autoencoder.model, { tileSize: 256, overlap: 28 })
+    autoencoder.dispose()
+    const tiled = await decodeImage(written)
+    let maxDifference = 0
+    for (let i = 0; i < oneTile.data.length; i++) {
+      const clipped = Math.min(1, Math.max(0, oneTile.data[i]!))
+      maxDifference = Math.max(maxDifference, Math.abs(clipped - tiled.data[i]!))
+    }
+    expect(maxDifference).toBeLessThanOrEqual(0.5 / 255 + 1e-4)
+  })
+
   it('refuses to overwrite an input, and explains that a fixed-size model cannot take photos', async () => {
     const folder = join(scratch, 'in')
     const copy = join(folder, 'copy.png')
