@@ -180,10 +180,13 @@ export async function fit(
               autoencoder.config, epoch, options.epochs, batch / batches)
           }
           const batchLoss = tf.tidy(() => {
+            const learningRate = (optimizer as unknown as { learningRate: number }).learningRate
+            // Without a noise hook the compiled graph gathers the batch itself (no eager ops per batch).
+            if (compiled && !options.noise) return compiled.stepIndexed(images, order, start, size, learningRate)
             const indices = order.slice(start, size)
             const clean = tf.gather(images, indices) as tf.Tensor4D
             const inputs = options.noise ? options.noise(clean, noiseSeed, indices) : clean
-            if (compiled) return compiled.step(inputs, clean, (optimizer as unknown as { learningRate: number }).learningRate)
+            if (compiled) return compiled.step(inputs, clean, learningRate)
             return optimizer.minimize(() => autoencoder.loss(inputs, clean), true, variables) as tf.Scalar
           })
           const previous = lossSum

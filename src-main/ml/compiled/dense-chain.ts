@@ -53,9 +53,9 @@ function paramShapes(spec: DenseChainSpec): number[][] {
 const float = (name: string, shape: number[]): TensorInfo => ({ name, dtype: DataType.float, shape })
 
 /** Hyper-parameters fed per step as one vector, so a step uploads one small tensor besides the batch. */
-const HYPER = ['negLearningRate', 'firstBiasCorrection', 'secondBiasCorrection', 'pixelCount', 'activityGradScale'] as const
+const HYPER = ['negLearningRate', 'firstBiasCorrection', 'secondBiasCorrection', 'pixelCount', 'activityGradScale', 'batchStart', 'batchSize'] as const
 
-/** The graph and its four signatures: init (set weights and moments), train, weights (read them), predict. */
+/** The graph and its signatures: init (set weights and moments), train / train_indexed, weights (read them), predict. */
 export function buildDenseChainGraph(spec: DenseChainSpec, adam: AdamSettings): { nodes: GraphBuilder['nodes']; signatures: Record<string, SignatureDef> } {
   const g = new GraphBuilder()
   const shapes = paramShapes(spec)
@@ -109,8 +109,6 @@ export function buildDenseChainGraph(spec: DenseChainSpec, adam: AdamSettings): 
   }
 
   // train: forward, loss, hand-written backward pass, tfjs' Adam update of every variable.
-  const x = g.placeholder('train/x', [-1, inputSize])
-  const y = g.placeholder('train/y', [-1, outputSize])
   const hyperInput = g.placeholder('train/hyper', [HYPER.length])
   const unpacked = g.node('Unpack', 'train/hyper_values', [hyperInput], {
     T: { kind: 'type', value: DataType.float },
@@ -118,6 +116,26 @@ export function buildDenseChainGraph(spec: DenseChainSpec, adam: AdamSettings): 
     axis: { kind: 'int', value: 0 },
   })
   const hyper = Object.fromEntries(HYPER.map((name, i) => [name, `${unpacked}:${i}`])) as Record<(typeof HYPER)[number], string>
+  // x is either fed (train) or gathered here from the resident images in the shuffled order (train_indexed): the
+  // second spares fit's eager slice/gather/reshape per batch. TensorFlow prunes the branch that is not needed.
+  const asIndex = (name: string, value: string) =>
+    g.node('Reshape', `train/${name}`, [
+      g.node('Cast', `train/${name}_int`, [value], { SrcT: { kind: 'type', value: DataType.float }, DstT: { kind: 'type', value: DataType.int32 } }),
+      g.intVector(`train/${name}_shape`, [1]),
+    ], { T: { kind: 'type', value: DataType.int32 }, Tshape: { kind: 'type', value: DataType.int32 } })
+  const images = g.placeholder('train/images', [-1, inputSize])
+  const order = g.placeholder('train/order', [-1], DataType.int32)
+  const batchIndices = g.node('Slice', 'train/batch_indices', [order, asIndex('batch_start', hyper.batchStart), asIndex('batch_size', hyper.batchSize)], {
+    T: { kind: 'type', value: DataType.int32 },
+    Index: { kind: 'type', value: DataType.int32 },
+  })
+  const gathered = g.node('GatherV2', 'train/gathered', [images, batchIndices, g.intVector('train/gather_axis', [0], [])], {
+    Tparams: { kind: 'type', value: DataType.float },
+    Tindices: { kind: 'type', value: DataType.int32 },
+    Taxis: { kind: 'type', value: DataType.int32 },
+  })
+  const x = g.placeholderWithDefault('train/x', gathered, [-1, inputSize])
+  const y = g.placeholderWithDefault('train/y', x, [-1, outputSize])
   const { values, activations, logits } = forward('train', x)
   const axis0 = g.intVector('train/axis0', [0])
   const axis1 = g.intVector('train/axis1', [1])
@@ -184,6 +202,14 @@ export function buildDenseChainGraph(spec: DenseChainSpec, adam: AdamSettings): 
     },
     outputs: { loss: float('train/loss:0', []) },
   }
+  signatures.train_indexed = {
+    inputs: {
+      images: float('train/images:0', [-1, inputSize]),
+      order: { name: 'train/order:0', dtype: DataType.int32, shape: [-1] },
+      hyper: float('train/hyper:0', [HYPER.length]),
+    },
+    outputs: { loss: float('train/loss:0', []) },
+  }
   return { nodes: g.nodes, signatures }
 }
 
@@ -199,7 +225,7 @@ export class CompiledDenseChain {
   private constructor(
     readonly spec: DenseChainSpec,
     private readonly adam: AdamSettings,
-    private readonly signatures: Record<'init' | 'train' | 'weights' | 'predict', SavedModelSignature>,
+    private readonly signatures: Record<'init' | 'train' | 'train_indexed' | 'weights' | 'predict', SavedModelSignature>,
   ) {}
 
   static async create(spec: DenseChainSpec, adam: AdamSettings): Promise<CompiledDenseChain> {
@@ -217,7 +243,7 @@ export class CompiledDenseChain {
     const loaded: SavedModelSignature[] = []
     try {
       await writeFile(join(folder, 'saved_model.pb'), savedModelBytes(nodes, signatures))
-      const names = ['init', 'train', 'weights', 'predict'] as const
+      const names = ['init', 'train', 'train_indexed', 'weights', 'predict'] as const
       for (const name of names) loaded.push(await node.loadSavedModel(folder, ['serve'], name))
       return new CompiledDenseChain(spec, adam, Object.fromEntries(names.map((name, i) => [name, loaded[i]!])) as CompiledDenseChain['signatures'])
     } catch (error) {
@@ -266,23 +292,46 @@ export class CompiledDenseChain {
    */
   trainStep(inputs: tf.Tensor2D, targets: tf.Tensor2D, learningRate: number, step: number): tf.Scalar {
     this.check()
-    const batch = inputs.shape[0]
+    const hyper = this.hyper(learningRate, step, 0, inputs.shape[0])
+    try {
+      return this.signatures.train.predict({ x: inputs, y: targets, hyper }).loss as tf.Scalar
+    } finally {
+      hyper.dispose()
+    }
+  }
+
+  /**
+   * The same step on the images `order[start … start+size)` of `images` [count, pixels] (targets = inputs), gathered
+   * inside the graph. TensorFlow receives the resident tensors without a copy.
+   */
+  trainStepIndexed(images: tf.Tensor2D, order: tf.Tensor1D, start: number, size: number, learningRate: number, step: number): tf.Scalar {
+    this.check()
+    if (start < 0 || size < 1 || start + size > order.shape[0]) {
+      throw new BottleneckError('INVALID_INPUT', `The batch ${start}…${start + size} is outside the ${order.shape[0]} training images.`)
+    }
+    const hyper = this.hyper(learningRate, step, start, size)
+    try {
+      return this.signatures.train_indexed.predict({ images, order, hyper }).loss as tf.Scalar
+    } finally {
+      hyper.dispose()
+    }
+  }
+
+  private hyper(learningRate: number, step: number, start: number, batch: number): tf.Tensor1D {
     const outputSize = this.spec.layers.at(-1)!.units
     const { beta1, beta2 } = this.adam
     const l1 = this.spec.activityL1?.strength ?? 0
-    const hyper = tf.tensor1d([
+    return tf.tensor1d([
       -learningRate,
       1 - Math.pow(beta1, step),
       1 - Math.pow(beta2, step),
       batch * outputSize,
       // d(l1 · mean_batch Σ|code|)/d code = l1 · sign(code) / batch, scaled in tfjs' order: (dy·l1)/batch.
       Math.fround(l1) / batch,
+      // Indices up to 2^24 are exact in float32.
+      start,
+      batch,
     ])
-    try {
-      return this.signatures.train.predict({ x: inputs, y: targets, hyper }).loss as tf.Scalar
-    } finally {
-      hyper.dispose()
-    }
   }
 
   /** The reconstruction (sigmoid output) for a batch of flattened images. */

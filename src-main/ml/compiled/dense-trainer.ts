@@ -71,6 +71,11 @@ function adamInternals(optimizer: tf.Optimizer): AdamInternals | undefined {
 export interface CompiledTrainer {
   /** One Adam step; `inputs`/`targets` are image batches of any shape [batch, …]. Returns the loss (caller disposes). */
   step(inputs: tf.Tensor, targets: tf.Tensor, learningRate: number): tf.Scalar
+  /**
+   * The step on `order[start … start+size)` of the resident `images` [count, …] (targets = inputs), gathered inside
+   * the graph: what fit uses when no noise hook has to see the batch.
+   */
+  stepIndexed(images: tf.Tensor, order: tf.Tensor1D, start: number, size: number, learningRate: number): tf.Scalar
   /** Writes the graph's weights into the model and its moments into the optimizer. */
   syncBack(): void
   dispose(): void
@@ -107,6 +112,7 @@ export async function createCompiledTrainer(autoencoder: Autoencoder, optimizer:
   }
   let iterations = optimizer.iterations
   const inputSize = spec.layers[0]!.inputUnits
+  let flat: { source: tf.Tensor; view: tf.Tensor2D } | undefined
   return {
     step(inputs, targets, learningRate) {
       iterations++
@@ -115,6 +121,15 @@ export async function createCompiledTrainer(autoencoder: Autoencoder, optimizer:
         const y = targets === inputs ? x : (targets.reshape([-1, inputSize]) as tf.Tensor2D)
         return chain.trainStep(x, y, learningRate, iterations)
       })
+    },
+    stepIndexed(images, order, start, size, learningRate) {
+      if (flat?.source !== images) {
+        flat?.view.dispose()
+        // A reshape shares the images' buffer: no copy of the training set. Kept, since fit calls this inside tf.tidy.
+        flat = { source: images, view: tf.keep(images.reshape([-1, inputSize]) as tf.Tensor2D) }
+      }
+      iterations++
+      return chain.trainStepIndexed(flat.view, order, start, size, learningRate, iterations)
     },
     syncBack() {
       const state = chain.readState()
@@ -140,6 +155,7 @@ export async function createCompiledTrainer(autoencoder: Autoencoder, optimizer:
       }
     },
     dispose() {
+      flat?.view.dispose()
       chain.dispose()
     },
   }

@@ -116,8 +116,16 @@ export class GraphBuilder {
 
   private static readonly T: Record<string, Attr> = { T: { kind: 'type', value: DataType.float } }
 
-  placeholder(name: string, shape: Shape): string {
-    return this.node('Placeholder', name, [], { dtype: { kind: 'type', value: DataType.float }, shape: { kind: 'shape', value: shape } })
+  placeholder(name: string, shape: Shape, dtype: DataTypeCode = DataType.float): string {
+    return this.node('Placeholder', name, [], { dtype: { kind: 'type', value: dtype }, shape: { kind: 'shape', value: shape } })
+  }
+
+  /** A float input that, when not fed, takes the value of `fallback` (whose inputs are then needed instead). */
+  placeholderWithDefault(name: string, fallback: string, shape: Shape): string {
+    return this.node('PlaceholderWithDefault', name, [fallback], {
+      dtype: { kind: 'type', value: DataType.float },
+      shape: { kind: 'shape', value: shape },
+    })
   }
 
   scalar(name: string, value: number): string {
@@ -127,10 +135,10 @@ export class GraphBuilder {
     })
   }
 
-  intVector(name: string, values: number[]): string {
+  intVector(name: string, values: number[], shape: Shape = [values.length]): string {
     return this.node('Const', name, [], {
       dtype: { kind: 'type', value: DataType.int32 },
-      value: { kind: 'tensor', dtype: DataType.int32, shape: [values.length], content: Int32Array.from(values) },
+      value: { kind: 'tensor', dtype: DataType.int32, shape, content: Int32Array.from(values) },
     })
   }
 

@@ -72,7 +72,7 @@ describe('denseChainSpec', () => {
     const [metaGraph, ...rest] = messages.SavedModel.deserializeBinary(savedModelBytes(nodes, signatures)).getMetaGraphsList()
     expect(rest).toHaveLength(0)
     expect(metaGraph!.getMetaInfoDef().getTagsList()).toEqual(['serve'])
-    expect([...metaGraph!.getSignatureDefMap().keys()].sort()).toEqual(['init', 'predict', 'train', 'weights'])
+    expect([...metaGraph!.getSignatureDefMap().keys()].sort()).toEqual(['init', 'predict', 'train', 'train_indexed', 'weights'])
     const parsed = metaGraph!.getGraphDef().getNodeList()
     expect(parsed.map((n) => n.getName())).toEqual(nodes.map((n) => n.name))
     const assign = parsed.find((n) => n.getName() === 'train/assign_param0')!
@@ -144,6 +144,37 @@ describe.runIf(process.env.BOTTLENECK_BACKEND === undefined || process.env.BOTTL
       expect(savedModelSessions()).toBe(sessions)
     })
   }
+
+  it('gathers batches inside the graph exactly as from fed batches, and refuses a batch outside the images', async () => {
+    if (!native) return expect.fail('native TensorFlow is not available')
+    const start = tf.memory().numTensors
+    const config = createModelConfig('dense', shape, { seed: 5 })
+    const [a, b] = [buildAutoencoder(config), buildAutoencoder(config)]
+    const [adamA, adamB] = [createAdam(0.001), createAdam(0.001)]
+    const [fed, indexed] = [(await createCompiledTrainer(a, adamA))!, (await createCompiledTrainer(b, adamB))!]
+    const images = tf.tensor4d(mnist.train.images, [mnist.train.count, ...shape])
+    const order = tf.tensor1d(Int32Array.from({ length: mnist.train.count }, (_, i) => (i * 37) % mnist.train.count), 'int32')
+    try {
+      for (const [begin, size] of [[0, 128], [128, 128], [448, 64]] as const) {
+        const batchImages = tf.tidy(() => tf.gather(images, order.slice(begin, size)))
+        const [lossA, lossB] = [fed.step(batchImages, batchImages, 0.001), indexed.stepIndexed(images, order, begin, size, 0.001)]
+        expect(lossB.dataSync()[0]).toBeCloseTo(lossA.dataSync()[0]!, 6)
+        tf.dispose([batchImages, lossA, lossB])
+      }
+      expect(() => indexed.stepIndexed(images, order, 500, 64, 0.001)).toThrow(/outside the 512 training images/)
+      fed.syncBack()
+      indexed.syncBack()
+      expect(Math.max(...a.model.trainableWeights.map((w, j) => maxDifference(w.read(), b.model.trainableWeights[j]!.read())))).toBeLessThan(1e-6)
+    } finally {
+      fed.dispose()
+      indexed.dispose()
+      tf.dispose([images, order])
+      for (const model of [a, b]) model.dispose()
+      adamA.dispose()
+      adamB.dispose()
+    }
+    expect(tf.memory().numTensors).toBe(start)
+  })
 
   it('continues from an optimizer that already took eager steps (resume), and its weights keep training eagerly', async () => {
     if (!native) return expect.fail('native TensorFlow is not available')
