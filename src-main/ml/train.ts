@@ -61,9 +61,10 @@ export interface FitOptions {
   /** Awaited before the next epoch starts, so a checkpoint written here is complete before training goes on. */
   onEpochEnd?: (logs: EpochLogs) => void | Promise<void>
   /**
-   * With true, dense chains (dense, sparse, deep) on native TensorFlow run each step as one compiled graph
-   * (ml/compiled): same results as the eager step, several times faster; other models stay eager. It bypasses
-   * `autoencoder.loss` (the graph has the architecture's loss built in), so it is opt-in for now.
+   * Dense chains (dense, sparse, deep) on native TensorFlow run each step as one compiled graph (ml/compiled): the
+   * same results as the eager step, several times faster; other models and backends stay eager. Default true;
+   * false forces the eager step (the compiled graph has the architecture's loss built in and never calls
+   * `autoencoder.loss`, so code that swaps that function needs the eager step).
    */
   compiledSteps?: boolean
 }
@@ -146,7 +147,7 @@ export async function fit(
   scheduledLearningRate(autoencoder.config, 0, 1, 0) // refuses an unknown decay before any work
   const decays = autoencoder.config.learningRateDecay !== undefined && autoencoder.config.learningRateDecay !== 'none'
   const variables = autoencoder.model.trainableWeights.map((weight) => weight.read() as tf.Variable)
-  const compiled = options.compiledSteps === true ? await createCompiledTrainer(autoencoder, optimizer) : undefined
+  const compiled = options.compiledSteps === false ? undefined : await createCompiledTrainer(autoencoder, optimizer)
   const images = tf.tensor4d(train.images, [train.count, height, width, channels])
   const batches = Math.ceil(train.count / batchSize)
   const history: History = { epochs: [], cancelled: false }
