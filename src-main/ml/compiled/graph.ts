@@ -16,6 +16,7 @@ export type Attr =
   | { kind: 'bool'; value: boolean }
   | { kind: 'int'; value: number }
   | { kind: 'string'; value: string }
+  | { kind: 'ints'; value: readonly number[] }
   | { kind: 'tensor'; dtype: DataTypeCode; shape: Shape; content: Float32Array | Int32Array }
 
 export interface NodeDef {
@@ -58,6 +59,9 @@ function attrProto(attr: Attr): ProtoWriter {
       return proto.int(5, attr.value)
     case 'type':
       return proto.int(6, attr.value)
+    case 'ints':
+      // AttrValue.list (1) → ListValue.i (3), packed.
+      return proto.bytes(1, new ProtoWriter().packedInts(3, attr.value))
     case 'shape':
       return proto.bytes(7, shapeProto(attr.value))
     case 'tensor': {
