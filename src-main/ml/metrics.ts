@@ -71,7 +71,8 @@ function gaussianBand(size: number): tf.Tensor2D {
   const total = weights.reduce((a, b) => a + b, 0)
   const outputs = size - SSIM_WINDOW + 1
   const band = new Float32Array(size * outputs)
-  for (let j = 0; j < outputs; j++) for (let i = 0; i < SSIM_WINDOW; i++) band[(j + i) * outputs + j] = weights[i]! / total
+  for (let j = 0; j < outputs; j++)
+    for (let i = 0; i < SSIM_WINDOW; i++) band[(j + i) * outputs + j] = weights[i]! / total
   return tf.tensor2d(band, [size, outputs])
 }
 
@@ -101,7 +102,11 @@ export function structuralSimilarity(targets: tf.Tensor4D, predictions: tf.Tenso
     const filter = (plane: tf.Tensor) => {
       const alongRows = tf.matMul(tf.reshape(plane, [planes * height, width]), columns)
       const turned = tf.transpose(tf.reshape(alongRows, [planes, height, outWidth]), [0, 2, 1])
-      return tf.reshape(tf.matMul(tf.reshape(turned, [planes * outWidth, height]), rows), [planes, outWidth, outHeight])
+      return tf.reshape(tf.matMul(tf.reshape(turned, [planes * outWidth, height]), rows), [
+        planes,
+        outWidth,
+        outHeight,
+      ])
     }
     const x = asPlanes(targets)
     const y = asPlanes(predictions)
@@ -118,6 +123,97 @@ export function structuralSimilarity(targets: tf.Tensor4D, predictions: tf.Tenso
     const map = tf.div(numerator, denominator)
     return tf.mean(tf.reshape(map, [count, -1]), 1) as tf.Tensor1D
   })
+}
+
+/**
+ * MSE, PSNR and SSIM of one image against its reference, in plain JavaScript: the same definitions as the tensor
+ * functions above (SSIM: Gaussian window 11, σ 1.5, 'valid' region, averaged over channels), for the interactive
+ * paths (Draw, Compare) where a handful of small images makes a dozen TensorFlow calls cost more than the arithmetic.
+ * Pixels are HWC, data range 1.
+ */
+export function imageQuality(
+  reference: Float32Array,
+  image: Float32Array,
+  height: number,
+  width: number,
+  channels: number,
+): { mse: number; psnr: number; ssim: number } {
+  const size = height * width * channels
+  if (reference.length !== size || image.length !== size) {
+    throw new BottleneckError('INVALID_INPUT', `Both images must hold ${height}×${width}×${channels} values.`)
+  }
+  if (height < SSIM_WINDOW || width < SSIM_WINDOW) {
+    throw new BottleneckError(
+      'INVALID_INPUT',
+      `SSIM needs images of at least ${SSIM_WINDOW}×${SSIM_WINDOW} pixels (this one is ${height}×${width}).`,
+    )
+  }
+  let squared = 0
+  for (let i = 0; i < size; i++) squared += (reference[i]! - image[i]!) ** 2
+  const mse = squared / size
+  const half = (SSIM_WINDOW - 1) / 2
+  const weights = new Float64Array(SSIM_WINDOW)
+  for (let i = 0; i < SSIM_WINDOW; i++) weights[i] = Math.exp(-((i - half) ** 2) / (2 * SSIM_SIGMA ** 2))
+  const total = weights.reduce((a, b) => a + b, 0)
+  for (let i = 0; i < SSIM_WINDOW; i++) weights[i]! /= total
+  const outHeight = height - SSIM_WINDOW + 1
+  const outWidth = width - SSIM_WINDOW + 1
+  // The five local statistics of one channel, filtered along rows into `rows`, then along columns.
+  const rows = Array.from({ length: 5 }, () => new Float64Array(height * outWidth))
+  let ssimSum = 0
+  for (let channel = 0; channel < channels; channel++) {
+    for (let y = 0; y < height; y++) {
+      for (let x = 0; x < outWidth; x++) {
+        let mx = 0,
+          my = 0,
+          mxx = 0,
+          myy = 0,
+          mxy = 0
+        for (let k = 0; k < SSIM_WINDOW; k++) {
+          const at = (y * width + x + k) * channels + channel
+          const a = reference[at]!
+          const b = image[at]!
+          const w = weights[k]!
+          mx += w * a
+          my += w * b
+          mxx += w * a * a
+          myy += w * b * b
+          mxy += w * a * b
+        }
+        const out = y * outWidth + x
+        rows[0]![out] = mx
+        rows[1]![out] = my
+        rows[2]![out] = mxx
+        rows[3]![out] = myy
+        rows[4]![out] = mxy
+      }
+    }
+    for (let y = 0; y < outHeight; y++) {
+      for (let x = 0; x < outWidth; x++) {
+        let mx = 0,
+          my = 0,
+          mxx = 0,
+          myy = 0,
+          mxy = 0
+        for (let k = 0; k < SSIM_WINDOW; k++) {
+          const at = (y + k) * outWidth + x
+          const w = weights[k]!
+          mx += w * rows[0]![at]!
+          my += w * rows[1]![at]!
+          mxx += w * rows[2]![at]!
+          myy += w * rows[3]![at]!
+          mxy += w * rows[4]![at]!
+        }
+        const sigmaXX = mxx - mx * mx
+        const sigmaYY = myy - my * my
+        const sigmaXY = mxy - mx * my
+        ssimSum +=
+          ((2 * mx * my + SSIM_C1) * (2 * sigmaXY + SSIM_C2)) /
+          ((mx * mx + my * my + SSIM_C1) * (sigmaXX + sigmaYY + SSIM_C2))
+      }
+    }
+  }
+  return { mse, psnr: -10 * Math.log10(mse), ssim: ssimSum / (outHeight * outWidth * channels) }
 }
 
 export interface MetricResult {
@@ -158,7 +254,10 @@ export function evaluateReconstructions(
   for (let start = 0; start < split.count; start += batchSize) {
     const size = Math.min(batchSize, split.count - start)
     const values = tf.tidy(() => {
-      const clean = tf.tensor4d(split.images.subarray(start * imageSize, (start + size) * imageSize), [size, ...shape])
+      const clean = tf.tensor4d(split.images.subarray(start * imageSize, (start + size) * imageSize), [
+        size,
+        ...shape,
+      ])
       const inputs = options.transformInputs ? options.transformInputs(clean, start) : clean
       const predictions = model.apply(inputs, { training: false }) as tf.Tensor4D
       return metrics.map((name) => scoreBatch(name, clean, predictions).dataSync() as Float32Array)

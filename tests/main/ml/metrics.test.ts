@@ -9,6 +9,7 @@ import {
   binaryCrossEntropyFromLogitsLoss,
   binaryCrossEntropyLoss,
   meanSquaredError,
+  imageQuality,
   peakSignalToNoiseRatio,
   structuralSimilarity,
 } from '../../../src-main/ml/metrics'
@@ -95,6 +96,34 @@ describe('evaluateReconstructions', () => {
     expect(result.mean.bce!).toBeGreaterThan(0.6)
     expect(result.mean.ssim!).toBeLessThan(0.2)
     autoencoder.dispose()
+  })
+
+  it('imageQuality (plain JavaScript) gives the tensor functions\' MSE, PSNR and SSIM', () => {
+    const start = tf.memory().numTensors
+    let seed = 3
+    const random = () => ((seed = (seed * 1103515245 + 12345) % 2 ** 31) / 2 ** 31)
+    for (const [height, width, channels] of [
+      [28, 28, 1],
+      [17, 23, 3],
+    ] as const) {
+      const size = height * width * channels
+      const reference = Float32Array.from({ length: size }, () => (random() < 0.7 ? 0 : random()))
+      const image = reference.map((v) => Math.min(1, Math.max(0, v + (random() - 0.5) * 0.3)))
+      const quality = imageQuality(reference, image, height, width, channels)
+      const [mse, psnr, ssim] = tf.tidy(() => {
+        const x = tf.tensor4d(reference, [1, height, width, channels])
+        const y = tf.tensor4d(image, [1, height, width, channels])
+        return [meanSquaredError(x, y), peakSignalToNoiseRatio(x, y), structuralSimilarity(x, y)].map(
+          (t) => t.dataSync()[0]!,
+        )
+      })
+      expect(quality.mse).toBeCloseTo(mse!, 6)
+      expect(quality.psnr).toBeCloseTo(psnr!, 3)
+      expect(quality.ssim).toBeCloseTo(ssim!, 5)
+      expect(quality.ssim).toBeLessThan(0.99) // the images differ, so this is not the trivial 1
+    }
+    expect(imageQuality(new Float32Array(784), new Float32Array(784), 28, 28, 1).psnr).toBe(Infinity)
+    expect(tf.memory().numTensors).toBe(start)
   })
 })
 
