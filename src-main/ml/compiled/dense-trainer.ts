@@ -1,10 +1,11 @@
-// Glue between `fit` and a compiled dense-chain graph: recognises the models it can run (dense, sparse, deep),
+// Glue between `fit` and a compiled chain graph: recognises the models it can run (dense, sparse, deep; conv),
 // moves weights and Adam state from the tfjs model/optimizer into the graph and back, so saving, checkpoints,
 // inference and resume see exactly what an eager run would have left behind.
 import * as tf from '@tensorflow/tfjs'
 import type { Autoencoder } from '../architectures/index'
 import { positiveNumberOption } from '../architectures/chain'
 import { DEFAULT_ACTIVITY_L1 } from '../architectures/sparse'
+import { CompiledConvChain, validateConvChain, type ConvChainLayer, type ConvChainSpec } from './conv-chain'
 import { CompiledDenseChain, compiledStepsAvailable, type DenseChainSpec, type DenseLayerSpec } from './dense-chain'
 
 /** Architectures whose loss is exactly BCE from the logits (+ the sparse model's L1 code penalty). */
@@ -45,6 +46,62 @@ export function denseChainSpec(autoencoder: Autoencoder): DenseChainSpec | undef
   return spec
 }
 
+const sameNumbers = (value: unknown, expected: number[]) =>
+  (Array.isArray(value) ? value : [value, value]).join() === expected.join()
+
+/**
+ * The conv-chain description of a `conv` model (Conv2D 3×3-style relu layers, 2×2 max-pooling, nearest up-sampling,
+ * linear logits → sigmoid), or undefined for anything else (a cropped decoder, strides, dilations, other layers).
+ */
+export function convChainSpec(autoencoder: Autoencoder): ConvChainSpec | undefined {
+  if (autoencoder.config.architecture !== 'conv') return undefined
+  const model = autoencoder.model
+  const classes = model.layers.map((layer) => layer.getClassName())
+  if (classes[0] !== 'InputLayer' || classes.at(-2) !== 'Activation' || classes.at(-1) !== 'Reshape') return undefined
+  if ((model.layers.at(-2)!.getConfig() as { activation?: string }).activation !== 'sigmoid') return undefined
+  const inputShape = autoencoder.config.inputShape
+  let channels = inputShape[2]
+  const layers: ConvChainLayer[] = []
+  const trainable: tf.LayerVariable[] = []
+  for (const layer of model.layers.slice(1, -2)) {
+    const config = layer.getConfig() as Record<string, unknown>
+    if (config.dataFormat !== undefined && config.dataFormat !== 'channelsLast') return undefined
+    const className = layer.getClassName()
+    if (className === 'Conv2D') {
+      const [kernel, bias] = layer.trainableWeights
+      const activation = config.activation
+      const padding = config.padding
+      if (!kernel || !bias || layer.trainableWeights.length !== 2 || kernel.shape.length !== 4 || config.useBias !== true) return undefined
+      if ((activation !== 'relu' && activation !== 'linear') || (padding !== 'same' && padding !== 'valid')) return undefined
+      if (!sameNumbers(config.strides, [1, 1]) || !sameNumbers(config.dilationRate, [1, 1])) return undefined
+      layers.push({ kind: 'conv', inChannels: channels, filters: kernel.shape[3]!, kernel: [kernel.shape[0]!, kernel.shape[1]!], padding, activation })
+      trainable.push(kernel, bias)
+      channels = kernel.shape[3]!
+    } else if (className === 'MaxPooling2D') {
+      const size = (config.poolSize as number[] | undefined)?.[0]
+      const padding = config.padding
+      if (size === undefined || !sameNumbers(config.poolSize, [size, size]) || (padding !== 'same' && padding !== 'valid')) return undefined
+      if (config.strides != null && !sameNumbers(config.strides, [size, size])) return undefined
+      layers.push({ kind: 'maxPool', size, padding })
+    } else if (className === 'UpSampling2D') {
+      const size = (config.size as number[] | undefined)?.[0]
+      if (size === undefined || !sameNumbers(config.size, [size, size]) || (config.interpolation ?? 'nearest') !== 'nearest') return undefined
+      layers.push({ kind: 'upSample', size })
+    } else {
+      return undefined
+    }
+  }
+  if (model.layers.at(-3)?.name !== 'logits') return undefined
+  if (model.trainableWeights.length !== trainable.length || model.trainableWeights.some((w, j) => w !== trainable[j])) return undefined
+  const spec: ConvChainSpec = { inputShape: [...inputShape], layers }
+  try {
+    validateConvChain(spec)
+  } catch {
+    return undefined
+  }
+  return spec
+}
+
 /** The parts of tfjs' AdamOptimizer the state transfer touches (protected in its typings). */
 interface AdamInternals {
   beta1: number
@@ -81,21 +138,38 @@ export interface CompiledTrainer {
   dispose(): void
 }
 
+export interface CompiledTrainerOptions {
+  /**
+   * Also compile `conv` models. Off by default for now: fit's conv runs stay eager until the fallback test in
+   * tests/main/ml/compiled-dense.test.ts (which pins conv to the eager path) is updated with this switch.
+   */
+  convChains?: boolean
+}
+
 /**
  * A compiled trainer for this model and optimizer, or undefined when the eager path must be used (another backend,
  * another architecture, another optimizer).
  */
-export async function createCompiledTrainer(autoencoder: Autoencoder, optimizer: tf.Optimizer): Promise<CompiledTrainer | undefined> {
+export async function createCompiledTrainer(
+  autoencoder: Autoencoder,
+  optimizer: tf.Optimizer,
+  options: CompiledTrainerOptions = {},
+): Promise<CompiledTrainer | undefined> {
   if (!compiledStepsAvailable()) return undefined
-  const spec = denseChainSpec(autoencoder)
   const adam = adamInternals(optimizer)
-  if (!spec || !adam) return undefined
+  if (!adam) return undefined
+  const denseSpec = denseChainSpec(autoencoder)
+  const convSpec = denseSpec || options.convChains !== true ? undefined : convChainSpec(autoencoder)
+  if (!denseSpec && !convSpec) return undefined
   const variables = autoencoder.model.trainableWeights
   const moments = (list: AdamInternals['accumulatedFirstMoment']) =>
     list.length === variables.length ? list.map((entry) => entry.variable as tf.Tensor) : undefined
-  let chain: CompiledDenseChain
+  const settings = { beta1: adam.beta1, beta2: adam.beta2, epsilon: adam.epsilon }
+  // Both chains take image batches in their own layout: flat rows (dense) or NHWC images (conv).
+  const batchShape = denseSpec ? [-1, denseSpec.layers[0]!.inputUnits] : [-1, ...convSpec!.inputShape]
+  let chain: CompiledDenseChain | CompiledConvChain
   try {
-    chain = await CompiledDenseChain.create(spec, { beta1: adam.beta1, beta2: adam.beta2, epsilon: adam.epsilon })
+    chain = denseSpec ? await CompiledDenseChain.create(denseSpec, settings) : await CompiledConvChain.create(convSpec!, settings)
   } catch {
     // A TensorFlow build that cannot load the graph still trains, eagerly: the compiled step is only a speed-up.
     return undefined
@@ -111,25 +185,29 @@ export async function createCompiledTrainer(autoencoder: Autoencoder, optimizer:
     throw error
   }
   let iterations = optimizer.iterations
-  const inputSize = spec.layers[0]!.inputUnits
-  let flat: { source: tf.Tensor; view: tf.Tensor2D } | undefined
+  let flat: { source: tf.Tensor; view: tf.Tensor } | undefined
+  // The two chains share one calling convention; the casts only restate the batch layout chosen above.
+  const compiled = chain as unknown as {
+    trainStep(x: tf.Tensor, y: tf.Tensor, learningRate: number, step: number): tf.Scalar
+    trainStepIndexed(images: tf.Tensor, order: tf.Tensor1D, start: number, size: number, learningRate: number, step: number): tf.Scalar
+  }
   return {
     step(inputs, targets, learningRate) {
       iterations++
       return tf.tidy(() => {
-        const x = inputs.reshape([-1, inputSize]) as tf.Tensor2D
-        const y = targets === inputs ? x : (targets.reshape([-1, inputSize]) as tf.Tensor2D)
-        return chain.trainStep(x, y, learningRate, iterations)
+        const x = inputs.reshape(batchShape)
+        const y = targets === inputs ? x : targets.reshape(batchShape)
+        return compiled.trainStep(x, y, learningRate, iterations)
       })
     },
     stepIndexed(images, order, start, size, learningRate) {
       if (flat?.source !== images) {
         flat?.view.dispose()
         // A reshape shares the images' buffer: no copy of the training set. Kept, since fit calls this inside tf.tidy.
-        flat = { source: images, view: tf.keep(images.reshape([-1, inputSize]) as tf.Tensor2D) }
+        flat = { source: images, view: tf.keep(images.reshape(batchShape)) }
       }
       iterations++
-      return chain.trainStepIndexed(flat.view, order, start, size, learningRate, iterations)
+      return compiled.trainStepIndexed(flat.view, order, start, size, learningRate, iterations)
     },
     syncBack() {
       const state = chain.readState()

@@ -1,11 +1,14 @@
 import * as tf from '@tensorflow/tfjs'
 import { createRequire } from 'node:module'
 import { beforeAll, describe, expect, it } from 'vitest'
+import { buildAutoencoder, createModelConfig } from '../../../src-main/ml/architectures/index'
 import { initBackend } from '../../../src-main/ml/backend'
 import { buildConvChainGraph, CompiledConvChain, convChainShapes, type ConvChainLayer, type ConvChainSpec } from '../../../src-main/ml/compiled/conv-chain'
+import { convChainSpec, createCompiledTrainer } from '../../../src-main/ml/compiled/dense-trainer'
 import { savedModelBytes } from '../../../src-main/ml/compiled/graph'
 import { loadDataset, type ImageDataset } from '../../../src-main/ml/datasets'
 import { binaryCrossEntropyFromLogitsLoss } from '../../../src-main/ml/metrics'
+import { createAdam } from '../../../src-main/ml/train'
 
 let mnist: ImageDataset
 let native = false
@@ -172,5 +175,74 @@ describe.runIf(process.env.BOTTLENECK_BACKEND === undefined || process.env.BOTTL
       model.dispose()
     }
     expect(tf.memory().numTensors).toBe(start)
+  })
+})
+
+describe('convChainSpec', () => {
+  it('describes the conv architecture layer by layer (the 16-8-8 blog model) and declines cropped or non-conv models', () => {
+    const model = buildAutoencoder(createModelConfig('conv', [28, 28, 1], { seed: 1 }))
+    const wide = buildAutoencoder(createModelConfig('conv', [28, 28, 1], { seed: 1, filters: [32, 32] }))
+    const cropped = buildAutoencoder(createModelConfig('conv', [30, 30, 1], { seed: 1 }))
+    const dense = buildAutoencoder(createModelConfig('dense', [28, 28, 1], { seed: 1 }))
+    try {
+      expect(convChainSpec(model)).toEqual(blogConv)
+      expect(convChainSpec(wide)!.layers[0]).toEqual(conv(1, 32))
+      expect(cropped.model.layers.some((layer) => layer.getClassName() === 'Cropping2D')).toBe(true)
+      expect(convChainSpec(cropped)).toBeUndefined()
+      expect(convChainSpec(dense)).toBeUndefined()
+    } finally {
+      for (const autoencoder of [model, wide, cropped, dense]) autoencoder.dispose()
+    }
+  })
+})
+
+describe.runIf(process.env.BOTTLENECK_BACKEND === undefined || process.env.BOTTLENECK_BACKEND === 'tensorflow')('createCompiledTrainer with conv chains', () => {
+  it('is off unless asked for; when asked, its steps and syncBack leave the model and Adam as the eager steps do', async () => {
+    if (!native) return expect.fail('native TensorFlow is not available')
+    const start = tf.memory().numTensors
+    const sessions = savedModelSessions()
+    const config = createModelConfig('conv', [28, 28, 1], { seed: 4 })
+    const [eager, compiled] = [buildAutoencoder(config), buildAutoencoder(config)]
+    const [eagerAdam, compiledAdam] = [createAdam(config.learningRate), createAdam(config.learningRate)]
+    const variables = eager.model.trainableWeights.map((w) => w.read() as tf.Variable)
+    try {
+      expect(await createCompiledTrainer(compiled, compiledAdam)).toBeUndefined()
+      // One eager step on both first: the compiled trainer must pick up existing Adam moments (a resume).
+      const first = batch(0, 32)
+      tf.dispose([
+        tf.tidy(() => eagerAdam.minimize(() => eager.loss(first, first), true, variables)!),
+        tf.tidy(() => compiledAdam.minimize(() => compiled.loss(first, first), true, compiled.model.trainableWeights.map((w) => w.read() as tf.Variable))!),
+        first,
+      ])
+      const trainer = (await createCompiledTrainer(compiled, compiledAdam, { convChains: true }))!
+      expect(trainer).toBeDefined()
+      const images = tf.tensor4d(mnist.train.images, [mnist.train.count, 28, 28, 1])
+      const order = tf.tensor1d(Int32Array.from({ length: mnist.train.count }, (_, i) => (i * 11) % mnist.train.count), 'int32')
+      try {
+        for (const [begin, size] of [[0, 64], [64, 64], [128, 32]] as const) {
+          const x = tf.tidy(() => tf.gather(images, order.slice(begin, size)))
+          const eagerLoss = tf.tidy(() => eagerAdam.minimize(() => eager.loss(x, x), true, variables) as tf.Scalar)
+          const compiledLoss = begin === 64 ? trainer.step(x, x, config.learningRate) : trainer.stepIndexed(images, order, begin, size, config.learningRate)
+          expect(Math.abs(eagerLoss.dataSync()[0]! - compiledLoss.dataSync()[0]!)).toBeLessThan(1e-5)
+          tf.dispose([x, eagerLoss, compiledLoss])
+        }
+        trainer.syncBack()
+      } finally {
+        trainer.dispose()
+        tf.dispose([images, order])
+      }
+      expect(Math.max(...variables.map((w, j) => maxDifference(w, compiled.model.trainableWeights[j]!.read())))).toBeLessThan(1e-5)
+      const [eagerState, compiledState] = [await eagerAdam.getWeights(), await compiledAdam.getWeights()]
+      expect(Math.max(...eagerState.map((w, j) => maxDifference(w.tensor, compiledState[j]!.tensor)))).toBeLessThan(1e-5)
+      expect(compiledState[0]!.tensor.dataSync()[0]).toBe(4)
+      tf.dispose([...eagerState, ...compiledState].map((w) => w.tensor))
+    } finally {
+      eagerAdam.dispose()
+      compiledAdam.dispose()
+      eager.dispose()
+      compiled.dispose()
+    }
+    expect(tf.memory().numTensors).toBe(start)
+    expect(savedModelSessions()).toBe(sessions)
   })
 })
