@@ -139,10 +139,7 @@ export interface CompiledTrainer {
 }
 
 export interface CompiledTrainerOptions {
-  /**
-   * Also compile `conv` models. Off by default for now: fit's conv runs stay eager until the fallback test in
-   * tests/main/ml/compiled-dense.test.ts (which pins conv to the eager path) is updated with this switch.
-   */
+  /** Compile `conv` models too (default true); false keeps them on the eager step. */
   convChains?: boolean
 }
 
@@ -159,7 +156,7 @@ export async function createCompiledTrainer(
   const adam = adamInternals(optimizer)
   if (!adam) return undefined
   const denseSpec = denseChainSpec(autoencoder)
-  const convSpec = denseSpec || options.convChains !== true ? undefined : convChainSpec(autoencoder)
+  const convSpec = denseSpec || options.convChains === false ? undefined : convChainSpec(autoencoder)
   if (!denseSpec && !convSpec) return undefined
   const variables = autoencoder.model.trainableWeights
   const moments = (list: AdamInternals['accumulatedFirstMoment']) =>

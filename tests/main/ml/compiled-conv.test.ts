@@ -197,7 +197,7 @@ describe('convChainSpec', () => {
 })
 
 describe.runIf(process.env.BOTTLENECK_BACKEND === undefined || process.env.BOTTLENECK_BACKEND === 'tensorflow')('createCompiledTrainer with conv chains', () => {
-  it('is off unless asked for; when asked, its steps and syncBack leave the model and Adam as the eager steps do', async () => {
+  it('can be turned off (convChains: false); on, its steps and syncBack leave the model and Adam as the eager steps do', async () => {
     if (!native) return expect.fail('native TensorFlow is not available')
     const start = tf.memory().numTensors
     const sessions = savedModelSessions()
@@ -206,7 +206,7 @@ describe.runIf(process.env.BOTTLENECK_BACKEND === undefined || process.env.BOTTL
     const [eagerAdam, compiledAdam] = [createAdam(config.learningRate), createAdam(config.learningRate)]
     const variables = eager.model.trainableWeights.map((w) => w.read() as tf.Variable)
     try {
-      expect(await createCompiledTrainer(compiled, compiledAdam)).toBeUndefined()
+      expect(await createCompiledTrainer(compiled, compiledAdam, { convChains: false })).toBeUndefined()
       // One eager step on both first: the compiled trainer must pick up existing Adam moments (a resume).
       const first = batch(0, 32)
       tf.dispose([

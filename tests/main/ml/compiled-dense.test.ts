@@ -283,7 +283,8 @@ describe.runIf(process.env.BOTTLENECK_BACKEND === undefined || process.env.BOTTL
 
 describe('createCompiledTrainer fallback', () => {
   it('declines models it cannot compile, so fit keeps the eager path', async () => {
-    const conv = buildAutoencoder(createModelConfig('conv', shape, { seed: 1 }))
+    // A VAE (sampling, two losses) is neither a dense nor a conv chain.
+    const conv = buildAutoencoder(createModelConfig('vae', shape, { seed: 1 }))
     const adam = createAdam(0.001)
     try {
       expect(await createCompiledTrainer(conv, adam)).toBeUndefined()
