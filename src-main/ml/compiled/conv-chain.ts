@@ -2,18 +2,22 @@
 // up-sampling, linear logits, sigmoid out, BCE from the logits, tfjs' Adam) as ONE TensorFlow graph, run with one
 // session call per batch like the dense chain. Native (tensorflow) backend only. Op names and attributes follow
 // TensorFlow 2.16's op registry (nn_ops.cc, image_ops.cc).
-import { mkdtemp, rm, writeFile } from 'node:fs/promises'
-import { createRequire } from 'node:module'
-import { tmpdir } from 'node:os'
-import { join } from 'node:path'
 import * as tf from '@tensorflow/tfjs'
 import { BottleneckError } from '../errors'
 import { EPSILON } from '../metrics'
-import { compiledStepsAvailable, type AdamSettings, type ChainState } from './dense-chain'
-import { DataType, GraphBuilder, savedModelBytes, type Attr, type SignatureDef, type TensorInfo } from './graph'
+import { adamUpdates } from './adam-graph'
+import { DataType, GraphBuilder, type Attr, type SignatureDef, type TensorInfo } from './graph'
+import { CompiledChainSession, loadSignatures, type AdamSettings, type Signatures } from './session'
 
 export type ConvChainLayer =
-  | { kind: 'conv'; inChannels: number; filters: number; kernel: [number, number]; padding: 'same' | 'valid'; activation: 'relu' | 'linear' }
+  | {
+      kind: 'conv'
+      inChannels: number
+      filters: number
+      kernel: [number, number]
+      padding: 'same' | 'valid'
+      activation: 'relu' | 'linear'
+    }
   | { kind: 'maxPool'; size: number; padding: 'same' | 'valid' }
   | { kind: 'upSample'; size: number }
 
@@ -33,7 +37,11 @@ export function convChainShapes(spec: ConvChainSpec): [number, number, number][]
       shapes.push(layer.padding === 'same' ? [h, w, layer.filters] : [h - kh + 1, w - kw + 1, layer.filters])
     } else if (layer.kind === 'maxPool') {
       const s = layer.size
-      shapes.push(layer.padding === 'same' ? [Math.ceil(h / s), Math.ceil(w / s), c] : [Math.floor((h - s) / s) + 1, Math.floor((w - s) / s) + 1, c])
+      shapes.push(
+        layer.padding === 'same'
+          ? [Math.ceil(h / s), Math.ceil(w / s), c]
+          : [Math.floor((h - s) / s) + 1, Math.floor((w - s) / s) + 1, c],
+      )
     } else {
       shapes.push([h * layer.size, w * layer.size, c])
     }
@@ -43,7 +51,9 @@ export function convChainShapes(spec: ConvChainSpec): [number, number, number][]
 
 /** Kernel [kh, kw, in, out] and bias [out] of every conv layer, in the model's trainable-weight order. */
 export function convParamShapes(spec: ConvChainSpec): number[][] {
-  return spec.layers.flatMap((layer) => (layer.kind === 'conv' ? [[...layer.kernel, layer.inChannels, layer.filters], [layer.filters]] : []))
+  return spec.layers.flatMap((layer) =>
+    layer.kind === 'conv' ? [[...layer.kernel, layer.inChannels, layer.filters], [layer.filters]] : [],
+  )
 }
 
 /** Rejects chains the graph cannot express, with a message that says why. */
@@ -52,14 +62,18 @@ export function validateConvChain(spec: ConvChainSpec): void {
     throw new BottleneckError('INVALID_INPUT', `A compiled conv chain ${message}`)
   }
   const last = spec.layers.at(-1)
-  if (!last || last.kind !== 'conv' || last.activation !== 'linear') fail('must end with a linear convolution (the logits).')
+  if (!last || last.kind !== 'conv' || last.activation !== 'linear')
+    fail('must end with a linear convolution (the logits).')
   const shapes = convChainShapes(spec)
   spec.layers.forEach((layer, i) => {
-    if (layer.kind === 'conv' && layer.inChannels !== shapes[i]![2]) fail(`has a convolution expecting ${layer.inChannels} channels after ${shapes[i]![2]}.`)
-    if (layer.kind !== 'conv' && (!Number.isInteger(layer.size) || layer.size < 1)) fail('needs whole pooling and up-sampling factors.')
+    if (layer.kind === 'conv' && layer.inChannels !== shapes[i]![2])
+      fail(`has a convolution expecting ${layer.inChannels} channels after ${shapes[i]![2]}.`)
+    if (layer.kind !== 'conv' && (!Number.isInteger(layer.size) || layer.size < 1))
+      fail('needs whole pooling and up-sampling factors.')
   })
   if (shapes.some(([h, w]) => h < 1 || w < 1)) fail('shrinks the image to nothing.')
-  if (shapes.at(-1)!.join() !== spec.inputShape.join()) fail(`produces ${shapes.at(-1)!.join('×')} images from ${spec.inputShape.join('×')} ones.`)
+  if (shapes.at(-1)!.join() !== spec.inputShape.join())
+    fail(`produces ${shapes.at(-1)!.join('×')} images from ${spec.inputShape.join('×')} ones.`)
 }
 
 const float = (name: string, shape: number[]): TensorInfo => ({ name, dtype: DataType.float, shape })
@@ -70,10 +84,21 @@ const window = (size: number): Attr => ({ kind: 'ints', value: [1, size, size, 1
 const UNIT_STRIDES: Attr = { kind: 'ints', value: [1, 1, 1, 1] }
 
 /** Hyper-parameters fed per step as one vector (the same layout as the dense chain's). */
-const HYPER = ['negLearningRate', 'firstBiasCorrection', 'secondBiasCorrection', 'pixelCount', 'unused', 'batchStart', 'batchSize'] as const
+const HYPER = [
+  'negLearningRate',
+  'firstBiasCorrection',
+  'secondBiasCorrection',
+  'pixelCount',
+  'unused',
+  'batchStart',
+  'batchSize',
+] as const
 
 /** The graph and its signatures: init, train / train_indexed, weights, predict (as the dense chain's). */
-export function buildConvChainGraph(spec: ConvChainSpec, adam: AdamSettings): { nodes: GraphBuilder['nodes']; signatures: Record<string, SignatureDef> } {
+export function buildConvChainGraph(
+  spec: ConvChainSpec,
+  adam: AdamSettings,
+): { nodes: GraphBuilder['nodes']; signatures: Record<string, SignatureDef> } {
   validateConvChain(spec)
   const g = new GraphBuilder()
   const shapes = convParamShapes(spec)
@@ -87,7 +112,11 @@ export function buildConvChainGraph(spec: ConvChainSpec, adam: AdamSettings): { 
   const initInputs: Record<string, TensorInfo> = {}
   const initAssigns: string[] = []
   const weightOutputs: Record<string, TensorInfo> = {}
-  for (const [group, handles] of [['param', params], ['m', firstMoments], ['v', secondMoments]] as const) {
+  for (const [group, handles] of [
+    ['param', params],
+    ['m', firstMoments],
+    ['v', secondMoments],
+  ] as const) {
     handles.forEach((handle, j) => {
       const value = g.placeholder(`init/${group}${j}`, shapes[j]!)
       initInputs[`${group}${j}`] = float(`${value}:0`, shapes[j]!)
@@ -109,22 +138,43 @@ export function buildConvChainGraph(spec: ConvChainSpec, adam: AdamSettings): { 
       const input = activations[i]!
       if (layer.kind === 'conv') {
         const conv = g.node('Conv2D', `${prefix}/conv${i}`, [input, values[paramIndex]!], {
-          ...T, strides: UNIT_STRIDES, padding: padding(layer.padding), data_format: NHWC,
+          ...T,
+          strides: UNIT_STRIDES,
+          padding: padding(layer.padding),
+          data_format: NHWC,
         })
-        const z = g.node('BiasAdd', `${prefix}/z${i}`, [conv, values[paramIndex + 1]!], { ...T, data_format: NHWC })
+        const z = g.node('BiasAdd', `${prefix}/z${i}`, [conv, values[paramIndex + 1]!], {
+          ...T,
+          data_format: NHWC,
+        })
         paramIndex += 2
         if (i === spec.layers.length - 1) logits = z
         activations.push(layer.activation === 'relu' ? g.unary('Relu', `${prefix}/a${i}`, z) : z)
       } else if (layer.kind === 'maxPool') {
-        activations.push(g.node('MaxPool', `${prefix}/pool${i}`, [input], {
-          ...T, ksize: window(layer.size), strides: window(layer.size), padding: padding(layer.padding), data_format: NHWC,
-        }))
+        activations.push(
+          g.node('MaxPool', `${prefix}/pool${i}`, [input], {
+            ...T,
+            ksize: window(layer.size),
+            strides: window(layer.size),
+            padding: padding(layer.padding),
+            data_format: NHWC,
+          }),
+        )
       } else {
         // tfjs' UpSampling2D is resizeNearestNeighbor without corner alignment or half-pixel centres: out[i] = in[i/2].
         const [h, w] = imageShapes[i + 1]!
-        activations.push(g.node('ResizeNearestNeighbor', `${prefix}/up${i}`, [input, g.intVector(`${prefix}/up${i}_size`, [h, w])], {
-          ...T, align_corners: { kind: 'bool', value: false }, half_pixel_centers: { kind: 'bool', value: false },
-        }))
+        activations.push(
+          g.node(
+            'ResizeNearestNeighbor',
+            `${prefix}/up${i}`,
+            [input, g.intVector(`${prefix}/up${i}_size`, [h, w])],
+            {
+              ...T,
+              align_corners: { kind: 'bool', value: false },
+              half_pixel_centers: { kind: 'bool', value: false },
+            },
+          ),
+        )
       }
     })
     return { values, activations, logits }
@@ -134,28 +184,56 @@ export function buildConvChainGraph(spec: ConvChainSpec, adam: AdamSettings): { 
     const x = g.placeholder('predict/x', imageShape)
     const { logits } = forward('predict', x)
     g.unary('Sigmoid', 'predict/y', logits)
-    signatures.predict = { inputs: { x: float('predict/x:0', imageShape) }, outputs: { y: float('predict/y:0', imageShape) } }
+    signatures.predict = {
+      inputs: { x: float('predict/x:0', imageShape) },
+      outputs: { y: float('predict/y:0', imageShape) },
+    }
   }
 
   const hyperInput = g.placeholder('train/hyper', [HYPER.length])
-  const unpacked = g.node('Unpack', 'train/hyper_values', [hyperInput], { ...T, num: { kind: 'int', value: HYPER.length }, axis: { kind: 'int', value: 0 } })
-  const hyper = Object.fromEntries(HYPER.map((name, i) => [name, `${unpacked}:${i}`])) as Record<(typeof HYPER)[number], string>
+  const unpacked = g.node('Unpack', 'train/hyper_values', [hyperInput], {
+    ...T,
+    num: { kind: 'int', value: HYPER.length },
+    axis: { kind: 'int', value: 0 },
+  })
+  const hyper = Object.fromEntries(HYPER.map((name, i) => [name, `${unpacked}:${i}`])) as Record<
+    (typeof HYPER)[number],
+    string
+  >
   const asIndex = (name: string, value: string) =>
-    g.node('Reshape', `train/${name}`, [
-      g.node('Cast', `train/${name}_int`, [value], { SrcT: { kind: 'type', value: DataType.float }, DstT: { kind: 'type', value: DataType.int32 } }),
-      g.intVector(`train/${name}_shape`, [1]),
-    ], { T: { kind: 'type', value: DataType.int32 }, Tshape: { kind: 'type', value: DataType.int32 } })
+    g.node(
+      'Reshape',
+      `train/${name}`,
+      [
+        g.node('Cast', `train/${name}_int`, [value], {
+          SrcT: { kind: 'type', value: DataType.float },
+          DstT: { kind: 'type', value: DataType.int32 },
+        }),
+        g.intVector(`train/${name}_shape`, [1]),
+      ],
+      { T: { kind: 'type', value: DataType.int32 }, Tshape: { kind: 'type', value: DataType.int32 } },
+    )
   const images = g.placeholder('train/images', imageShape)
   const order = g.placeholder('train/order', [-1], DataType.int32)
-  const batchIndices = g.node('Slice', 'train/batch_indices', [order, asIndex('batch_start', hyper.batchStart), asIndex('batch_size', hyper.batchSize)], {
-    T: { kind: 'type', value: DataType.int32 },
-    Index: { kind: 'type', value: DataType.int32 },
-  })
-  const gathered = g.node('GatherV2', 'train/gathered', [images, batchIndices, g.intVector('train/gather_axis', [0], [])], {
-    Tparams: { kind: 'type', value: DataType.float },
-    Tindices: { kind: 'type', value: DataType.int32 },
-    Taxis: { kind: 'type', value: DataType.int32 },
-  })
+  const batchIndices = g.node(
+    'Slice',
+    'train/batch_indices',
+    [order, asIndex('batch_start', hyper.batchStart), asIndex('batch_size', hyper.batchSize)],
+    {
+      T: { kind: 'type', value: DataType.int32 },
+      Index: { kind: 'type', value: DataType.int32 },
+    },
+  )
+  const gathered = g.node(
+    'GatherV2',
+    'train/gathered',
+    [images, batchIndices, g.intVector('train/gather_axis', [0], [])],
+    {
+      Tparams: { kind: 'type', value: DataType.float },
+      Tindices: { kind: 'type', value: DataType.int32 },
+      Taxis: { kind: 'type', value: DataType.int32 },
+    },
+  )
   const x = g.placeholderWithDefault('train/x', gathered, imageShape)
   const y = g.placeholderWithDefault('train/y', x, imageShape)
   const { values, activations, logits } = forward('train', x)
@@ -163,12 +241,30 @@ export function buildConvChainGraph(spec: ConvChainSpec, adam: AdamSettings): { 
 
   // Keras' clipped BCE of σ(z), per image over all pixels then over the batch, as the dense graph computes it.
   const p = g.unary('Sigmoid', 'train/p', logits)
-  const clipped = g.node('ClipByValue', 'train/p_clipped', [p, g.scalar('train/eps', EPSILON), g.scalar('train/one_minus_eps', 1 - EPSILON)], T)
-  const terms = g.binary('AddV2', 'train/bce_terms',
+  const clipped = g.node(
+    'ClipByValue',
+    'train/p_clipped',
+    [p, g.scalar('train/eps', EPSILON), g.scalar('train/one_minus_eps', 1 - EPSILON)],
+    T,
+  )
+  const terms = g.binary(
+    'AddV2',
+    'train/bce_terms',
     g.binary('Mul', 'train/y_log_p', y, g.unary('Log', 'train/log_p', clipped)),
-    g.binary('Mul', 'train/1my_log_1mp', g.binary('Sub', 'train/1my', one, y), g.unary('Log', 'train/log_1mp', g.binary('Sub', 'train/1mp', one, clipped))))
+    g.binary(
+      'Mul',
+      'train/1my_log_1mp',
+      g.binary('Sub', 'train/1my', one, y),
+      g.unary('Log', 'train/log_1mp', g.binary('Sub', 'train/1mp', one, clipped)),
+    ),
+  )
   const perImage = g.reduce('Mean', 'train/bce_terms_mean', terms, g.intVector('train/pixel_axes', [1, 2, 3]))
-  const loss = g.reduce('Mean', 'train/bce', g.unary('Neg', 'train/bce_per_image', perImage), g.intVector('train/axis0', [0]))
+  const loss = g.reduce(
+    'Mean',
+    'train/bce',
+    g.unary('Neg', 'train/bce_per_image', perImage),
+    g.intVector('train/axis0', [0]),
+  )
 
   // Backward, layer by layer from dL/dz = (σ(z) − y)/n, with TensorFlow's own gradient kernels (the ones tfjs-node's
   // eager gradients call too).
@@ -181,52 +277,61 @@ export function buildConvChainGraph(spec: ConvChainSpec, adam: AdamSettings): { 
     const output = activations[i + 1]!
     if (layer.kind === 'conv') {
       paramIndex -= 2
-      const dz = layer.activation === 'relu' ? g.binary('ReluGrad', `train/d_z${i}`, upstream, output) : upstream
+      const dz =
+        layer.activation === 'relu' ? g.binary('ReluGrad', `train/d_z${i}`, upstream, output) : upstream
       const convAttrs = { ...T, strides: UNIT_STRIDES, padding: padding(layer.padding), data_format: NHWC }
-      gradients[paramIndex] = g.node('Conv2DBackpropFilter', `train/d_kernel${i}`, [input, g.intVector(`train/kernel${i}_shape`, shapes[paramIndex]!), dz], convAttrs)
+      gradients[paramIndex] = g.node(
+        'Conv2DBackpropFilter',
+        `train/d_kernel${i}`,
+        [input, g.intVector(`train/kernel${i}_shape`, shapes[paramIndex]!), dz],
+        convAttrs,
+      )
       gradients[paramIndex + 1] = g.node('BiasAddGrad', `train/d_bias${i}`, [dz], { ...T, data_format: NHWC })
       if (i === 0) break
-      const inputShape = g.node('Shape', `train/a${i}_shape`, [input], { ...T, out_type: { kind: 'type', value: DataType.int32 } })
-      upstream = g.node('Conv2DBackpropInput', `train/d_a${i}`, [inputShape, values[paramIndex]!, dz], convAttrs)
+      const inputShape = g.node('Shape', `train/a${i}_shape`, [input], {
+        ...T,
+        out_type: { kind: 'type', value: DataType.int32 },
+      })
+      upstream = g.node(
+        'Conv2DBackpropInput',
+        `train/d_a${i}`,
+        [inputShape, values[paramIndex]!, dz],
+        convAttrs,
+      )
     } else if (layer.kind === 'maxPool') {
       if (i === 0) break
       upstream = g.node('MaxPoolGrad', `train/d_a${i}`, [input, output, upstream], {
-        ...T, ksize: window(layer.size), strides: window(layer.size), padding: padding(layer.padding), data_format: NHWC,
+        ...T,
+        ksize: window(layer.size),
+        strides: window(layer.size),
+        padding: padding(layer.padding),
+        data_format: NHWC,
       })
     } else {
       if (i === 0) break
       const [h, w] = imageShapes[i]!
-      upstream = g.node('ResizeNearestNeighborGrad', `train/d_a${i}`, [upstream, g.intVector(`train/d_a${i}_size`, [h, w])], {
-        ...T, align_corners: { kind: 'bool', value: false }, half_pixel_centers: { kind: 'bool', value: false },
-      })
+      upstream = g.node(
+        'ResizeNearestNeighborGrad',
+        `train/d_a${i}`,
+        [upstream, g.intVector(`train/d_a${i}_size`, [h, w])],
+        {
+          ...T,
+          align_corners: { kind: 'bool', value: false },
+          half_pixel_centers: { kind: 'bool', value: false },
+        },
+      )
     }
   }
 
   // Adam as tfjs computes it (same operations in the same order), so eager and compiled runs agree to float noise.
-  const beta1 = g.scalar('train/beta1', adam.beta1)
-  const oneMinusBeta1 = g.scalar('train/one_minus_beta1', 1 - adam.beta1)
-  const beta2 = g.scalar('train/beta2', adam.beta2)
-  const oneMinusBeta2 = g.scalar('train/one_minus_beta2', 1 - adam.beta2)
-  const epsilon = g.scalar('train/adam_epsilon', adam.epsilon)
-  const assigns: string[] = []
-  params.forEach((handle, j) => {
-    const grad = gradients[j]!
-    const m = g.read(`train/read_m${j}`, firstMoments[j]!)
-    const v = g.read(`train/read_v${j}`, secondMoments[j]!)
-    const mNew = g.binary('AddV2', `train/m_new${j}`, g.binary('Mul', `train/m_decay${j}`, m, beta1), g.binary('Mul', `train/m_grad${j}`, grad, oneMinusBeta1))
-    const vNew = g.binary('AddV2', `train/v_new${j}`, g.binary('Mul', `train/v_decay${j}`, v, beta2),
-      g.binary('Mul', `train/v_grad${j}`, g.unary('Square', `train/grad_sq${j}`, grad), oneMinusBeta2))
-    const step = g.binary('Div', `train/step_ratio${j}`, g.binary('Div', `train/m_hat${j}`, mNew, hyper.firstBiasCorrection),
-      g.binary('AddV2', `train/denominator${j}`, g.unary('Sqrt', `train/sqrt_v_hat${j}`, g.binary('Div', `train/v_hat${j}`, vNew, hyper.secondBiasCorrection)), epsilon))
-    const updated = g.binary('AddV2', `train/param_new${j}`, g.binary('Mul', `train/step${j}`, step, hyper.negLearningRate), values[j]!)
-    assigns.push(g.assign(`train/assign_m${j}`, firstMoments[j]!, mNew))
-    assigns.push(g.assign(`train/assign_v${j}`, secondMoments[j]!, vNew))
-    // A graph has no program order: every weight write waits for every forward read, so no layer sees a new weight.
-    assigns.push(g.assign(`train/assign_param${j}`, handle, updated, values))
-  })
+  const assigns = adamUpdates(g, adam, { params, values, gradients, firstMoments, secondMoments, hyper })
   g.after('train/loss', loss, assigns)
   signatures.train = {
-    inputs: { x: float('train/x:0', imageShape), y: float('train/y:0', imageShape), hyper: float('train/hyper:0', [HYPER.length]) },
+    inputs: {
+      x: float('train/x:0', imageShape),
+      y: float('train/y:0', imageShape),
+      hyper: float('train/hyper:0', [HYPER.length]),
+    },
     outputs: { loss: float('train/loss:0', []) },
   }
   signatures.train_indexed = {
@@ -240,119 +345,31 @@ export function buildConvChainGraph(spec: ConvChainSpec, adam: AdamSettings): { 
   return { nodes: g.nodes, signatures }
 }
 
-interface SavedModelSignature {
-  predict(inputs: tf.NamedTensorMap): tf.NamedTensorMap
-  dispose(): void
-}
-interface TfjsNode {
-  node: { loadSavedModel(path: string, tags: string[], signature: string): Promise<SavedModelSignature> }
-}
-
-const require = createRequire(import.meta.url)
-const SIGNATURES = ['init', 'train', 'train_indexed', 'weights', 'predict'] as const
-
-/** One loaded conv training graph with its own TensorFlow session; its variables live in that session. */
-export class CompiledConvChain {
-  private disposed = false
-
+/** The compiled training step of one conv chain (see CompiledChainSession for the calls). */
+export class CompiledConvChain extends CompiledChainSession<tf.Tensor4D> {
   private constructor(
     readonly spec: ConvChainSpec,
-    private readonly adam: AdamSettings,
-    private readonly signatures: Record<(typeof SIGNATURES)[number], SavedModelSignature>,
-  ) {}
+    adam: AdamSettings,
+    signatures: Signatures,
+  ) {
+    super(adam, signatures, convParamShapes(spec))
+  }
 
   static async create(spec: ConvChainSpec, adam: AdamSettings): Promise<CompiledConvChain> {
-    if (!compiledStepsAvailable()) {
-      throw new BottleneckError('BACKEND_UNAVAILABLE', 'Compiled training steps need the native TensorFlow backend.')
-    }
-    const { nodes, signatures } = buildConvChainGraph(spec, adam)
-    const { node } = require('@tensorflow/tfjs-node') as TfjsNode
-    // A fresh folder per graph: tfjs-node shares one session per (path, tags) between signatures, not between models.
-    const folder = await mkdtemp(join(tmpdir(), 'bottleneck-graph-'))
-    const loaded: SavedModelSignature[] = []
-    try {
-      await writeFile(join(folder, 'saved_model.pb'), savedModelBytes(nodes, signatures))
-      for (const name of SIGNATURES) loaded.push(await node.loadSavedModel(folder, ['serve'], name))
-      return new CompiledConvChain(spec, adam, Object.fromEntries(SIGNATURES.map((name, i) => [name, loaded[i]!])) as CompiledConvChain['signatures'])
-    } catch (error) {
-      for (const signature of loaded) signature.dispose()
-      throw new BottleneckError('BACKEND_UNAVAILABLE', 'TensorFlow could not load the compiled training step.', error)
-    } finally {
-      await rm(folder, { recursive: true, force: true })
-    }
+    return new CompiledConvChain(spec, adam, await loadSignatures(buildConvChainGraph(spec, adam)))
   }
 
-  private check(): void {
-    if (this.disposed) throw new BottleneckError('INVALID_INPUT', 'This compiled training step has been disposed.')
-  }
-
-  /** Sets weights and Adam moments (missing moments start at zero). */
-  setState(state: { params: tf.Tensor[]; firstMoments?: tf.Tensor[]; secondMoments?: tf.Tensor[] }): void {
-    this.check()
-    const shapes = convParamShapes(this.spec)
-    if (state.params.length !== shapes.length) {
-      throw new BottleneckError('INVALID_INPUT', `Expected ${shapes.length} weight tensors, got ${state.params.length}.`)
-    }
-    tf.tidy(() => {
-      const inputs: tf.NamedTensorMap = {}
-      shapes.forEach((shape, j) => {
-        inputs[`param${j}`] = state.params[j]!.reshape(shape)
-        inputs[`m${j}`] = state.firstMoments?.[j]?.reshape(shape) ?? tf.zeros(shape)
-        inputs[`v${j}`] = state.secondMoments?.[j]?.reshape(shape) ?? tf.zeros(shape)
-      })
-      tf.dispose(this.signatures.init.predict(inputs))
-    })
-  }
-
-  /** Current weights and moments; the caller owns (and disposes) the tensors. */
-  readState(): ChainState {
-    this.check()
-    const outputs = this.signatures.weights.predict({})
-    const count = convParamShapes(this.spec).length
-    const pick = (group: string) => Array.from({ length: count }, (_, j) => outputs[`${group}${j}`]!)
-    return { params: pick('param'), firstMoments: pick('m'), secondMoments: pick('v') }
-  }
-
-  /** One Adam step on a batch [batch, h, w, c]; `step` is 1-based (tfjs' iterations + 1). Returns the loss. */
-  trainStep(inputs: tf.Tensor4D, targets: tf.Tensor4D, learningRate: number, step: number): tf.Scalar {
-    this.check()
-    const hyper = this.hyper(learningRate, step, 0, inputs.shape[0])
-    try {
-      return this.signatures.train.predict({ x: inputs, y: targets, hyper }).loss as tf.Scalar
-    } finally {
-      hyper.dispose()
-    }
-  }
-
-  /** The step on the images `order[start … start+size)` of `images` (targets = inputs), gathered inside the graph. */
-  trainStepIndexed(images: tf.Tensor4D, order: tf.Tensor1D, start: number, size: number, learningRate: number, step: number): tf.Scalar {
-    this.check()
-    if (start < 0 || size < 1 || start + size > order.shape[0]) {
-      throw new BottleneckError('INVALID_INPUT', `The batch ${start}…${start + size} is outside the ${order.shape[0]} training images.`)
-    }
-    const hyper = this.hyper(learningRate, step, start, size)
-    try {
-      return this.signatures.train_indexed.predict({ images, order, hyper }).loss as tf.Scalar
-    } finally {
-      hyper.dispose()
-    }
-  }
-
-  private hyper(learningRate: number, step: number, start: number, batch: number): tf.Tensor1D {
+  protected hyper(learningRate: number, step: number, start: number, batch: number): tf.Tensor1D {
     const { beta1, beta2 } = this.adam
     const [h, w, c] = this.spec.inputShape
-    return tf.tensor1d([-learningRate, 1 - Math.pow(beta1, step), 1 - Math.pow(beta2, step), batch * h * w * c, 0, start, batch])
-  }
-
-  /** The reconstruction (sigmoid output) for a batch of images. */
-  predict(inputs: tf.Tensor4D): tf.Tensor4D {
-    this.check()
-    return this.signatures.predict.predict({ x: inputs }).y as tf.Tensor4D
-  }
-
-  dispose(): void {
-    if (this.disposed) return
-    this.disposed = true
-    for (const signature of Object.values(this.signatures)) signature.dispose()
+    return tf.tensor1d([
+      -learningRate,
+      1 - Math.pow(beta1, step),
+      1 - Math.pow(beta2, step),
+      batch * h * w * c,
+      0,
+      start,
+      batch,
+    ])
   }
 }

@@ -6,7 +6,12 @@ import type { Autoencoder } from '../architectures/index'
 import { positiveNumberOption } from '../architectures/chain'
 import { DEFAULT_ACTIVITY_L1 } from '../architectures/sparse'
 import { CompiledConvChain, validateConvChain, type ConvChainLayer, type ConvChainSpec } from './conv-chain'
-import { CompiledDenseChain, compiledStepsAvailable, type DenseChainSpec, type DenseLayerSpec } from './dense-chain'
+import {
+  CompiledDenseChain,
+  compiledStepsAvailable,
+  type DenseChainSpec,
+  type DenseLayerSpec,
+} from './dense-chain'
 
 /** Architectures whose loss is exactly BCE from the logits (+ the sparse model's L1 code penalty). */
 const CHAIN_ARCHITECTURES = new Set(['dense', 'sparse', 'deep'])
@@ -27,7 +32,8 @@ export function denseChainSpec(autoencoder: Autoencoder): DenseChainSpec | undef
   const trainable: tf.LayerVariable[] = []
   for (const layer of denseLayers) {
     const config = layer.getConfig() as { activation?: string; useBias?: boolean }
-    if (config.useBias !== true || (config.activation !== 'relu' && config.activation !== 'linear')) return undefined
+    if (config.useBias !== true || (config.activation !== 'relu' && config.activation !== 'linear'))
+      return undefined
     const [kernel, bias] = layer.trainableWeights
     if (!kernel || !bias || layer.trainableWeights.length !== 2 || kernel.shape.length !== 2) return undefined
     layers.push({ inputUnits: kernel.shape[0]!, units: kernel.shape[1]!, activation: config.activation })
@@ -36,12 +42,19 @@ export function denseChainSpec(autoencoder: Autoencoder): DenseChainSpec | undef
   const last = denseLayers.at(-1)!
   if (last.name !== 'logits' || layers.at(-1)!.activation !== 'linear') return undefined
   // `fit` hands the optimizer model.trainableWeights in this order; the graph's variables must match it.
-  if (model.trainableWeights.length !== trainable.length || model.trainableWeights.some((w, j) => w !== trainable[j])) return undefined
+  if (
+    model.trainableWeights.length !== trainable.length ||
+    model.trainableWeights.some((w, j) => w !== trainable[j])
+  )
+    return undefined
   const spec: DenseChainSpec = { layers }
   if (autoencoder.config.architecture === 'sparse') {
     const codeLayer = denseLayers.findIndex((layer) => layer.name === 'code')
     if (codeLayer < 0) return undefined
-    spec.activityL1 = { layer: codeLayer, strength: positiveNumberOption(autoencoder.config, 'activityL1', DEFAULT_ACTIVITY_L1) }
+    spec.activityL1 = {
+      layer: codeLayer,
+      strength: positiveNumberOption(autoencoder.config, 'activityL1', DEFAULT_ACTIVITY_L1),
+    }
   }
   return spec
 }
@@ -57,7 +70,8 @@ export function convChainSpec(autoencoder: Autoencoder): ConvChainSpec | undefin
   if (autoencoder.config.architecture !== 'conv') return undefined
   const model = autoencoder.model
   const classes = model.layers.map((layer) => layer.getClassName())
-  if (classes[0] !== 'InputLayer' || classes.at(-2) !== 'Activation' || classes.at(-1) !== 'Reshape') return undefined
+  if (classes[0] !== 'InputLayer' || classes.at(-2) !== 'Activation' || classes.at(-1) !== 'Reshape')
+    return undefined
   if ((model.layers.at(-2)!.getConfig() as { activation?: string }).activation !== 'sigmoid') return undefined
   const inputShape = autoencoder.config.inputShape
   let channels = inputShape[2]
@@ -71,28 +85,57 @@ export function convChainSpec(autoencoder: Autoencoder): ConvChainSpec | undefin
       const [kernel, bias] = layer.trainableWeights
       const activation = config.activation
       const padding = config.padding
-      if (!kernel || !bias || layer.trainableWeights.length !== 2 || kernel.shape.length !== 4 || config.useBias !== true) return undefined
-      if ((activation !== 'relu' && activation !== 'linear') || (padding !== 'same' && padding !== 'valid')) return undefined
+      if (
+        !kernel ||
+        !bias ||
+        layer.trainableWeights.length !== 2 ||
+        kernel.shape.length !== 4 ||
+        config.useBias !== true
+      )
+        return undefined
+      if ((activation !== 'relu' && activation !== 'linear') || (padding !== 'same' && padding !== 'valid'))
+        return undefined
       if (!sameNumbers(config.strides, [1, 1]) || !sameNumbers(config.dilationRate, [1, 1])) return undefined
-      layers.push({ kind: 'conv', inChannels: channels, filters: kernel.shape[3]!, kernel: [kernel.shape[0]!, kernel.shape[1]!], padding, activation })
+      layers.push({
+        kind: 'conv',
+        inChannels: channels,
+        filters: kernel.shape[3]!,
+        kernel: [kernel.shape[0]!, kernel.shape[1]!],
+        padding,
+        activation,
+      })
       trainable.push(kernel, bias)
       channels = kernel.shape[3]!
     } else if (className === 'MaxPooling2D') {
       const size = (config.poolSize as number[] | undefined)?.[0]
       const padding = config.padding
-      if (size === undefined || !sameNumbers(config.poolSize, [size, size]) || (padding !== 'same' && padding !== 'valid')) return undefined
+      if (
+        size === undefined ||
+        !sameNumbers(config.poolSize, [size, size]) ||
+        (padding !== 'same' && padding !== 'valid')
+      )
+        return undefined
       if (config.strides != null && !sameNumbers(config.strides, [size, size])) return undefined
       layers.push({ kind: 'maxPool', size, padding })
     } else if (className === 'UpSampling2D') {
       const size = (config.size as number[] | undefined)?.[0]
-      if (size === undefined || !sameNumbers(config.size, [size, size]) || (config.interpolation ?? 'nearest') !== 'nearest') return undefined
+      if (
+        size === undefined ||
+        !sameNumbers(config.size, [size, size]) ||
+        (config.interpolation ?? 'nearest') !== 'nearest'
+      )
+        return undefined
       layers.push({ kind: 'upSample', size })
     } else {
       return undefined
     }
   }
   if (model.layers.at(-3)?.name !== 'logits') return undefined
-  if (model.trainableWeights.length !== trainable.length || model.trainableWeights.some((w, j) => w !== trainable[j])) return undefined
+  if (
+    model.trainableWeights.length !== trainable.length ||
+    model.trainableWeights.some((w, j) => w !== trainable[j])
+  )
+    return undefined
   const spec: ConvChainSpec = { inputShape: [...inputShape], layers }
   try {
     validateConvChain(spec)
@@ -121,7 +164,8 @@ function adamInternals(optimizer: tf.Optimizer): AdamInternals | undefined {
   const numbers = [adam.beta1, adam.beta2, adam.epsilon, optimizer.iterations]
   if (!numbers.every((n) => typeof n === 'number' && Number.isFinite(n))) return undefined
   if (!(adam.accBeta1 instanceof tf.Variable) || !(adam.accBeta2 instanceof tf.Variable)) return undefined
-  if (!Array.isArray(adam.accumulatedFirstMoment) || !Array.isArray(adam.accumulatedSecondMoment)) return undefined
+  if (!Array.isArray(adam.accumulatedFirstMoment) || !Array.isArray(adam.accumulatedSecondMoment))
+    return undefined
   return adam
 }
 
@@ -132,7 +176,13 @@ export interface CompiledTrainer {
    * The step on `order[start … start+size)` of the resident `images` [count, …] (targets = inputs), gathered inside
    * the graph: what fit uses when no noise hook has to see the batch.
    */
-  stepIndexed(images: tf.Tensor, order: tf.Tensor1D, start: number, size: number, learningRate: number): tf.Scalar
+  stepIndexed(
+    images: tf.Tensor,
+    order: tf.Tensor1D,
+    start: number,
+    size: number,
+    learningRate: number,
+  ): tf.Scalar
   /** Writes the graph's weights into the model and its moments into the optimizer. */
   syncBack(): void
   dispose(): void
@@ -166,7 +216,9 @@ export async function createCompiledTrainer(
   const batchShape = denseSpec ? [-1, denseSpec.layers[0]!.inputUnits] : [-1, ...convSpec!.inputShape]
   let chain: CompiledDenseChain | CompiledConvChain
   try {
-    chain = denseSpec ? await CompiledDenseChain.create(denseSpec, settings) : await CompiledConvChain.create(convSpec!, settings)
+    chain = denseSpec
+      ? await CompiledDenseChain.create(denseSpec, settings)
+      : await CompiledConvChain.create(convSpec!, settings)
   } catch {
     // A TensorFlow build that cannot load the graph still trains, eagerly: the compiled step is only a speed-up.
     return undefined
@@ -186,7 +238,14 @@ export async function createCompiledTrainer(
   // The two chains share one calling convention; the casts only restate the batch layout chosen above.
   const compiled = chain as unknown as {
     trainStep(x: tf.Tensor, y: tf.Tensor, learningRate: number, step: number): tf.Scalar
-    trainStepIndexed(images: tf.Tensor, order: tf.Tensor1D, start: number, size: number, learningRate: number, step: number): tf.Scalar
+    trainStepIndexed(
+      images: tf.Tensor,
+      order: tf.Tensor1D,
+      start: number,
+      size: number,
+      learningRate: number,
+      step: number,
+    ): tf.Scalar
   }
   return {
     step(inputs, targets, learningRate) {
@@ -210,11 +269,19 @@ export async function createCompiledTrainer(
       const state = chain.readState()
       try {
         variables.forEach((weight, j) => weight.write(state.params[j]!))
-        const store = (list: AdamInternals['accumulatedFirstMoment'], values: tf.Tensor[], suffix: string) => {
+        const store = (
+          list: AdamInternals['accumulatedFirstMoment'],
+          values: tf.Tensor[],
+          suffix: string,
+        ) => {
           values.forEach((value, j) => {
             const entry = list[j]
             if (entry) entry.variable.assign(value)
-            else list[j] = { originalName: `${(variables[j]!.read() as tf.Variable).name}/${suffix}`, variable: value.variable(false) }
+            else
+              list[j] = {
+                originalName: `${(variables[j]!.read() as tf.Variable).name}/${suffix}`,
+                variable: value.variable(false),
+              }
           })
         }
         store(adam.accumulatedFirstMoment, state.firstMoments, 'm')

@@ -66,7 +66,10 @@ function attrProto(attr: Attr): ProtoWriter {
       return proto.bytes(7, shapeProto(attr.value))
     case 'tensor': {
       const content = new Uint8Array(attr.content.buffer, attr.content.byteOffset, attr.content.byteLength)
-      return proto.bytes(8, new ProtoWriter().int(1, attr.dtype).bytes(2, shapeProto(attr.shape)).bytes(4, content))
+      return proto.bytes(
+        8,
+        new ProtoWriter().int(1, attr.dtype).bytes(2, shapeProto(attr.shape)).bytes(4, content),
+      )
     }
   }
 }
@@ -86,7 +89,10 @@ function tensorInfoProto(info: TensorInfo): ProtoWriter {
 }
 
 /** Serialises a one-MetaGraph SavedModel (tag "serve") holding `nodes` and the named signatures. */
-export function savedModelBytes(nodes: readonly NodeDef[], signatures: Record<string, SignatureDef>): Uint8Array {
+export function savedModelBytes(
+  nodes: readonly NodeDef[],
+  signatures: Record<string, SignatureDef>,
+): Uint8Array {
   const graph = new ProtoWriter()
   for (const node of nodes) graph.bytes(1, nodeProto(node))
   graph.bytes(4, new ProtoWriter().int(1, GRAPH_DEF_PRODUCER))
@@ -95,8 +101,10 @@ export function savedModelBytes(nodes: readonly NodeDef[], signatures: Record<st
   const metaGraph = new ProtoWriter().bytes(1, metaInfo).bytes(2, graph)
   for (const [key, signature] of Object.entries(signatures)) {
     const def = new ProtoWriter()
-    for (const [name, info] of Object.entries(signature.inputs)) def.bytes(1, new ProtoWriter().bytes(1, name).bytes(2, tensorInfoProto(info)))
-    for (const [name, info] of Object.entries(signature.outputs)) def.bytes(2, new ProtoWriter().bytes(1, name).bytes(2, tensorInfoProto(info)))
+    for (const [name, info] of Object.entries(signature.inputs))
+      def.bytes(1, new ProtoWriter().bytes(1, name).bytes(2, tensorInfoProto(info)))
+    for (const [name, info] of Object.entries(signature.outputs))
+      def.bytes(2, new ProtoWriter().bytes(1, name).bytes(2, tensorInfoProto(info)))
     def.bytes(3, 'tensorflow/serving/predict')
     metaGraph.bytes(5, new ProtoWriter().bytes(1, key).bytes(2, def))
   }
@@ -121,7 +129,10 @@ export class GraphBuilder {
   private static readonly T: Record<string, Attr> = { T: { kind: 'type', value: DataType.float } }
 
   placeholder(name: string, shape: Shape, dtype: DataTypeCode = DataType.float): string {
-    return this.node('Placeholder', name, [], { dtype: { kind: 'type', value: dtype }, shape: { kind: 'shape', value: shape } })
+    return this.node('Placeholder', name, [], {
+      dtype: { kind: 'type', value: dtype },
+      shape: { kind: 'shape', value: shape },
+    })
   }
 
   /** A float input that, when not fed, takes the value of `fallback` (whose inputs are then needed instead). */
@@ -157,7 +168,9 @@ export class GraphBuilder {
   }
 
   read(name: string, handle: string, control: string[] = []): string {
-    return this.node('ReadVariableOp', name, [handle, ...control.map((c) => `^${c}`)], { dtype: { kind: 'type', value: DataType.float } })
+    return this.node('ReadVariableOp', name, [handle, ...control.map((c) => `^${c}`)], {
+      dtype: { kind: 'type', value: DataType.float },
+    })
   }
 
   assign(name: string, handle: string, value: string, control: string[] = []): string {
@@ -184,7 +197,11 @@ export class GraphBuilder {
 
   /** Sum or Mean over `axes`. */
   reduce(op: 'Sum' | 'Mean', name: string, x: string, axes: string): string {
-    return this.node(op, name, [x, axes], { ...GraphBuilder.T, Tidx: { kind: 'type', value: DataType.int32 }, keep_dims: { kind: 'bool', value: false } })
+    return this.node(op, name, [x, axes], {
+      ...GraphBuilder.T,
+      Tidx: { kind: 'type', value: DataType.int32 },
+      keep_dims: { kind: 'bool', value: false },
+    })
   }
 
   /** An Identity of `x` that runs only after every op in `control`: how a fetched output forces side effects. */

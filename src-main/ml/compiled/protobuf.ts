@@ -47,7 +47,11 @@ export class ProtoWriter {
   /** string, bytes and embedded-message fields (wire type 2). */
   bytes(field: number, value: Uint8Array | string | ProtoWriter): this {
     const data =
-      typeof value === 'string' ? new TextEncoder().encode(value) : value instanceof ProtoWriter ? value.finish() : value
+      typeof value === 'string'
+        ? new TextEncoder().encode(value)
+        : value instanceof ProtoWriter
+          ? value.finish()
+          : value
     this.tag(field, 2)
     this.varint(BigInt(data.length))
     this.push(data)
