@@ -33,12 +33,13 @@ async function trainSmallUnet(storeRoot: string, scratch: string): Promise<strin
   await writeTestPhotos(folder, 6, 160, 160)
   const images = await openImageFolder(folder, { patchSize: 48, seed: 1 })
   const autoencoder = buildAutoencoder(
-    createModelConfig('unet', [48, 48, 3], { filters: 8, learningRate: 0.001 }),
+    // Seeded weights and patches, so the model (and the margin asserted below) is the same on every run.
+    createModelConfig('unet', [48, 48, 3], { filters: 8, learningRate: 0.002, seed: 1 }),
   )
   try {
     const history = await fitPatches(autoencoder, images, {
       epochs: 1,
-      stepsPerEpoch: 200,
+      stepsPerEpoch: 300,
       batchSize: 8,
       mode: { kind: 'supervised', noise: { kind: 'gaussian', sigma: SIGMA } },
       validationPatches: 0,
@@ -119,6 +120,7 @@ describe.skipIf(!hasChromium)('the Denoise view in the browser', () => {
     const [inputPsnr, outputPsnr] = [...text.matchAll(/PSNR (\d+\.\d+) dB/g)].map((m) => Number(m[1]))
     expect(inputPsnr).toBeGreaterThan(18)
     expect(inputPsnr).toBeLessThan(23)
+    console.log(`denoise e2e: noisy input ${inputPsnr} dB, denoised ${outputPsnr} dB`)
     // Even this briefly trained U-Net removes noise: better than its noisy input.
     expect(outputPsnr).toBeGreaterThan(inputPsnr! + 0.3)
     expect(text).toContain('against reference “street-clean.png”')
