@@ -131,7 +131,8 @@ describe.skipIf(!hasChromium)('Bottleneck in the browser', () => {
     const page = session.page
     await app.switchTo('train')
     const train = new TrainPage(page)
-    await train.train({ epochs: 3, limit: 2000, name: 'e2e background' })
+    // Long enough to draw beside: compiled steps train 2,000 images × 3 epochs in well under a second.
+    await train.train({ epochs: 30, limit: 20000, name: 'e2e background' })
     await train.waitForFirstBatch()
     await app.switchTo('draw')
     const draw = new DrawPage(page)
