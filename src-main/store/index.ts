@@ -3,6 +3,7 @@
 // moment leaves either the old or the new version loadable, never a mix. Folder names are ids we generate;
 // user-given names live only inside bottleneck.json.
 import { randomBytes } from 'node:crypto'
+import { readFileSync } from 'node:fs'
 import { link, copyFile, lstat, readdir, readFile, rename, rm, stat } from 'node:fs/promises'
 import { homedir } from 'node:os'
 import { basename, join, resolve } from 'node:path'
@@ -55,6 +56,11 @@ export interface Store {
   list(): Promise<ListedModel[]>
   get(ref: string): Promise<ModelRecord>
   load(ref: string): Promise<LoadedModel>
+  /**
+   * The live version folder's name (v000007) of the model with this id: one tiny synchronous read, so a process
+   * that keeps loaded models can check per call, in microseconds, that it still holds the latest save.
+   */
+  currentVersion(id: string): string
   /** Restores the optimizer state saved with the model's live version; false when there is none. */
   restoreOptimizer(record: ModelRecord, optimizer: tf.Optimizer): Promise<boolean>
   save(request: SaveRequest): Promise<ModelRecord>
@@ -94,6 +100,20 @@ export function openStore(root: string = defaultStoreRoot()): Store {
       throw new BottleneckError('MODEL_CORRUPT', `The model in ${folder} cannot be loaded: its ${POINTER} file is damaged.`)
     }
     return join(folder, pointer)
+  }
+
+  function currentVersion(id: string): string {
+    if (!ID_PATTERN.test(id)) throw new BottleneckError('INVALID_INPUT', `"${id.slice(0, 40)}" is not a model id.`)
+    let pointer: string
+    try {
+      pointer = readFileSync(join(modelsFolder, id, POINTER), 'utf8').trim()
+    } catch {
+      throw new BottleneckError('MODEL_NOT_FOUND', `No model "${id}" in ${storeRoot} (it may have been deleted).`)
+    }
+    if (!VERSION_PATTERN.test(pointer)) {
+      throw new BottleneckError('MODEL_CORRUPT', `The model ${id} cannot be loaded: its ${POINTER} file is damaged.`)
+    }
+    return pointer
   }
 
   async function readRecord(folder: string): Promise<ModelRecord> {
@@ -388,6 +408,7 @@ export function openStore(root: string = defaultStoreRoot()): Store {
     root: storeRoot,
     list,
     get,
+    currentVersion,
     load,
     restoreOptimizer: (record, optimizer) => restoreOptimizer(record.versionFolder, optimizer),
     save,

@@ -105,6 +105,20 @@ describe('store', () => {
     reloaded.dispose()
   })
 
+  it('names the live version cheaply, so a process keeping a model loaded can tell a newer save', async () => {
+    const store = freshStore()
+    const record = await savedModel(store, 1)
+    expect(store.currentVersion(record.id)).toBe('v000001')
+    const { autoencoder } = await store.load(record.id)
+    await store.save({ id: record.id, metadata: { ...record.metadata, epochs: 2 }, model: autoencoder.model })
+    autoencoder.dispose()
+    expect(store.currentVersion(record.id)).toBe('v000002')
+    expect(() => store.currentVersion('aaaaaaaaaaaa')).toThrow(expect.objectContaining({ code: 'MODEL_NOT_FOUND' }))
+    expect(() => store.currentVersion('../models')).toThrow(expect.objectContaining({ code: 'INVALID_INPUT' }))
+    writeFileSync(join(record.folder, 'current'), '../../elsewhere\n')
+    expect(() => store.currentVersion(record.id)).toThrow(expect.objectContaining({ code: 'MODEL_CORRUPT' }))
+  })
+
   it('renames, exports, imports and removes', async () => {
     const store = freshStore()
     const record = await savedModel(store, 1, 'old name')
