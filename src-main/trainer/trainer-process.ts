@@ -2,6 +2,7 @@
 // Node process (CLI, tests, web shell); the same file serves both roles: `training` (one fit at a time, checkpoint
 // every epoch) and `inference` (encode/decode/reconstruct/denoise, dataset previews). The main process never runs
 // TensorFlow, so a long batch here can never freeze a window.
+import { basename } from 'node:path'
 import * as tf from '@tensorflow/tfjs'
 import type { Image, Metrics } from '../contract/index'
 import {
@@ -25,6 +26,7 @@ import {
   type TrainingNoise,
 } from '../ml/noise'
 import { createAdam, fit } from '../ml/train'
+import { createReconstructor, type Reconstructor } from '../ml/reconstruct'
 import { openStore, type ModelMetadata, type Store } from '../store/index'
 import { floatToImage, stackImages, toNoiseSpec } from './images'
 import { createDenoiseJobs } from './denoise-jobs'
@@ -92,19 +94,37 @@ function checkId(modelId: string): void {
     throw new BottleneckError('MODEL_NOT_FOUND', `There is no model with the id "${modelId}".`)
 }
 
-const loadedModels = new Map<string, { updatedAt: string; autoencoder: Autoencoder }>()
+interface LoadedForInference {
+  /** The store version these weights came from (its `current` pointer): a later save makes the entry stale. */
+  version: string
+  autoencoder: Autoencoder
+  reconstructor: Reconstructor
+}
 
-async function loadForInference(storeRoot: string, modelId: string): Promise<{ autoencoder: Autoencoder }> {
+const loadedModels = new Map<string, LoadedForInference>()
+
+/**
+ * The model, kept loaded between calls. Each call checks the store's version pointer (one tiny synchronous read)
+ * instead of reading and validating bottleneck.json: the Draw view calls this for every stroke, and the async read
+ * was its slowest step (p95 5–6 ms on a busy machine).
+ */
+async function loadForInference(storeRoot: string, modelId: string): Promise<LoadedForInference> {
   checkId(modelId)
   const store = storeAt(storeRoot)
-  const record = await store.get(modelId)
+  const version = store.currentVersion(modelId)
   const cached = loadedModels.get(modelId)
-  if (cached && cached.updatedAt === record.metadata.updatedAt) return cached
-  const { autoencoder } = await store.load(modelId)
-  cached?.autoencoder.dispose()
-  const entry = { updatedAt: record.metadata.updatedAt, autoencoder }
+  if (cached && cached.version === version) return cached
+  const { record, autoencoder } = await store.load(modelId)
+  const reconstructor = await createReconstructor(autoencoder)
+  if (cached) disposeLoaded(cached)
+  const entry = { version: basename(record.versionFolder), autoencoder, reconstructor }
   loadedModels.set(modelId, entry)
   return entry
+}
+
+function disposeLoaded(entry: LoadedForInference): void {
+  entry.reconstructor.dispose()
+  entry.autoencoder.dispose()
 }
 
 let cachedDataset: { key: string; dataset: ImageDataset } | undefined
@@ -218,25 +238,25 @@ const decode: Handler<'decode'> = async ({ storeRoot, modelId, codes }) => {
 }
 
 const reconstruct: Handler<'reconstruct'> = async ({ storeRoot, modelId, images, withCodes }) => {
-  const { autoencoder } = await loadForInference(storeRoot, modelId)
+  const { autoencoder, reconstructor } = await loadForInference(storeRoot, modelId)
   checkShapes(images, autoencoder.config)
-  const { encoder } = autoencoder
   return tf.tidy(() => {
     const clean = batchTensor(images, autoencoder.config)
-    const output = autoencoder.model.predict(clean) as tf.Tensor4D
+    const { reconstruction, code } = reconstructor.run(clean, withCodes === true)
+    const output = reconstruction as tf.Tensor4D
     const result = { images: tensorToImages(output), metrics: metricsOf(clean, output) }
-    return withCodes && encoder ? { ...result, codes: codesOf(encoder, clean) } : result
+    return code ? { ...result, codes: code.arraySync() } : result
   })
 }
 
 const denoise: Handler<'denoise'> = async ({ storeRoot, modelId, images, noise, seed }) => {
-  const { autoencoder } = await loadForInference(storeRoot, modelId)
+  const { autoencoder, reconstructor } = await loadForInference(storeRoot, modelId)
   checkShapes(images, autoencoder.config)
   const spec = toNoiseSpec(noise)
   return tf.tidy(() => {
     const clean = batchTensor(images, autoencoder.config)
     const noisy = spec.kind === 'none' ? clean : (applyNoise(clean, spec, seed ?? 1) as tf.Tensor4D)
-    const output = autoencoder.model.predict(noisy) as tf.Tensor4D
+    const output = reconstructor.run(noisy, false).reconstruction as tf.Tensor4D
     if (spec.kind === 'none') return { images: tensorToImages(output) }
     return { images: tensorToImages(output), noisy: tensorToImages(noisy), metrics: metricsOf(clean, output) }
   })
@@ -602,7 +622,7 @@ const handlers: { [M in TrainerMethod]: Handler<M> } = {
   denoiseResult: (params) => denoiseJobs.result(params),
   forgetModel: async ({ modelId }) => {
     const cached = loadedModels.get(modelId)
-    cached?.autoencoder.dispose()
+    if (cached) disposeLoaded(cached)
     return { forgotten: loadedModels.delete(modelId) }
   },
   memory: async () => ({ numTensors: tf.memory().numTensors, cachedModels: loadedModels.size }),
@@ -638,7 +658,7 @@ async function handle(message: Extract<ParentMessage, { type: 'request' }>): Pro
 
 async function shutdown(): Promise<void> {
   activeRun?.controller.abort()
-  for (const entry of loadedModels.values()) entry.autoencoder.dispose()
+  for (const entry of loadedModels.values()) disposeLoaded(entry)
   loadedModels.clear()
   process.exit(0)
 }

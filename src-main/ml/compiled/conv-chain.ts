@@ -25,6 +25,8 @@ export type ConvChainLayer =
 export interface ConvChainSpec {
   inputShape: [number, number, number]
   layers: ConvChainLayer[]
+  /** The layer whose output is the model's code (the encoder's end): `predict` then returns it beside `y`. */
+  codeLayer?: number
 }
 
 /** [height, width, channels] after every layer; index 0 is the input. */
@@ -182,12 +184,14 @@ export function buildConvChainGraph(
 
   {
     const x = g.placeholder('predict/x', imageShape)
-    const { logits } = forward('predict', x)
+    const { logits, activations } = forward('predict', x)
     g.unary('Sigmoid', 'predict/y', logits)
-    signatures.predict = {
-      inputs: { x: float('predict/x:0', imageShape) },
-      outputs: { y: float('predict/y:0', imageShape) },
+    const outputs: Record<string, TensorInfo> = { y: float('predict/y:0', imageShape) }
+    if (spec.codeLayer !== undefined) {
+      const code = g.unary('Identity', 'predict/code', activations[spec.codeLayer + 1]!)
+      outputs.code = float(`${code}:0`, [-1, ...imageShapes[spec.codeLayer + 1]!])
     }
+    signatures.predict = { inputs: { x: float('predict/x:0', imageShape) }, outputs }
   }
 
   const hyperInput = g.placeholder('train/hyper', [HYPER.length])

@@ -21,6 +21,8 @@ export interface DenseChainSpec {
   layers: DenseLayerSpec[]
   /** The sparse model's L1 activity penalty on one layer's output (mean over the batch of the summed |code|). */
   activityL1?: { layer: number; strength: number }
+  /** The layer whose output is the model's code (the encoder's end): `predict` then returns it beside `y`. */
+  codeLayer?: number
 }
 
 function paramShapes(spec: DenseChainSpec): number[][] {
@@ -101,15 +103,17 @@ export function buildDenseChainGraph(
     return { values, activations, logits }
   }
 
-  // predict: the reconstruction.
+  // predict: the reconstruction, and the code when the spec names its layer.
   {
     const x = g.placeholder('predict/x', [-1, inputSize])
-    const { logits } = forward('predict', x)
+    const { logits, activations } = forward('predict', x)
     g.unary('Sigmoid', 'predict/y', logits)
-    signatures.predict = {
-      inputs: { x: float('predict/x:0', [-1, inputSize]) },
-      outputs: { y: float('predict/y:0', [-1, outputSize]) },
+    const outputs: Record<string, TensorInfo> = { y: float('predict/y:0', [-1, outputSize]) }
+    if (spec.codeLayer !== undefined) {
+      const code = g.unary('Identity', 'predict/code', activations[spec.codeLayer + 1]!)
+      outputs.code = float(`${code}:0`, [-1, spec.layers[spec.codeLayer]!.units])
     }
+    signatures.predict = { inputs: { x: float('predict/x:0', [-1, inputSize]) }, outputs }
   }
 
   // train: forward, loss, hand-written backward pass, tfjs' Adam update of every variable.

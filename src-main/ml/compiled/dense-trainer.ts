@@ -48,6 +48,8 @@ export function denseChainSpec(autoencoder: Autoencoder): DenseChainSpec | undef
   )
     return undefined
   const spec: DenseChainSpec = { layers }
+  const codeIndex = denseLayers.findIndex((layer) => layer.name === 'code')
+  if (codeIndex >= 0) spec.codeLayer = codeIndex
   if (autoencoder.config.architecture === 'sparse') {
     const codeLayer = denseLayers.findIndex((layer) => layer.name === 'code')
     if (codeLayer < 0) return undefined
@@ -77,6 +79,7 @@ export function convChainSpec(autoencoder: Autoencoder): ConvChainSpec | undefin
   let channels = inputShape[2]
   const layers: ConvChainLayer[] = []
   const trainable: tf.LayerVariable[] = []
+  let codeLayer: number | undefined
   for (const layer of model.layers.slice(1, -2)) {
     const config = layer.getConfig() as Record<string, unknown>
     if (config.dataFormat !== undefined && config.dataFormat !== 'channelsLast') return undefined
@@ -129,6 +132,7 @@ export function convChainSpec(autoencoder: Autoencoder): ConvChainSpec | undefin
     } else {
       return undefined
     }
+    if (layer.name === 'code') codeLayer = layers.length - 1
   }
   if (model.layers.at(-3)?.name !== 'logits') return undefined
   if (
@@ -137,6 +141,7 @@ export function convChainSpec(autoencoder: Autoencoder): ConvChainSpec | undefin
   )
     return undefined
   const spec: ConvChainSpec = { inputShape: [...inputShape], layers }
+  if (codeLayer !== undefined) spec.codeLayer = codeLayer
   try {
     validateConvChain(spec)
   } catch {

@@ -162,8 +162,14 @@ export abstract class CompiledChainSession<Batch extends tf.Tensor> {
 
   /** The reconstruction (sigmoid output) for a batch. */
   predict(inputs: Batch): Batch {
+    return this.predictWithCode(inputs).reconstruction
+  }
+
+  /** The reconstruction and, when the chain knows its code layer, the code, from one session call. */
+  predictWithCode(inputs: Batch): { reconstruction: Batch; code: tf.Tensor | null } {
     this.check()
-    return this.signatures.predict.predict({ x: inputs }).y as Batch
+    const outputs = this.signatures.predict.predict({ x: inputs })
+    return { reconstruction: outputs.y as Batch, code: outputs.code ?? null }
   }
 
   dispose(): void {

@@ -185,7 +185,8 @@ describe('convChainSpec', () => {
     const cropped = buildAutoencoder(createModelConfig('conv', [30, 30, 1], { seed: 1 }))
     const dense = buildAutoencoder(createModelConfig('dense', [28, 28, 1], { seed: 1 }))
     try {
-      expect(convChainSpec(model)).toEqual(blogConv)
+      // The code is the third pooling's 4×4×8 output (layer 5): predict returns it beside the reconstruction.
+      expect(convChainSpec(model)).toEqual({ ...blogConv, codeLayer: 5 })
       expect(convChainSpec(wide)!.layers[0]).toEqual(conv(1, 32))
       expect(cropped.model.layers.some((layer) => layer.getClassName() === 'Cropping2D')).toBe(true)
       expect(convChainSpec(cropped)).toBeUndefined()

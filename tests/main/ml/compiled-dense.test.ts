@@ -46,9 +46,12 @@ describe('denseChainSpec', () => {
           { inputUnits: 784, units: 32, activation: 'relu' },
           { inputUnits: 32, units: 784, activation: 'linear' },
         ],
+        // The code is the first layer's output: predict returns it beside the reconstruction.
+        codeLayer: 0,
       })
       expect(denseChainSpec(sparse)?.activityL1).toEqual({ layer: 0, strength: 2e-4 })
       expect(denseChainSpec(deep)?.layers.map((l) => l.units)).toEqual([128, 64, 32, 64, 128, 784])
+      expect(denseChainSpec(deep)?.codeLayer).toBe(2)
       expect(denseChainSpec(conv)).toBeUndefined()
     } finally {
       for (const model of [seed, sparse, deep, conv]) model.dispose()

@@ -1,0 +1,54 @@
+import * as tf from '@tensorflow/tfjs'
+import { beforeAll, describe, expect, it } from 'vitest'
+import { buildAutoencoder, createModelConfig, listArchitectures } from '../../../src-main/ml/architectures/index'
+import { initBackend } from '../../../src-main/ml/backend'
+import { compiledStepsAvailable } from '../../../src-main/ml/compiled/session'
+import { createReconstructor } from '../../../src-main/ml/reconstruct'
+import { maxDifference, randomImages } from '../architectures/helpers'
+
+beforeAll(async () => {
+  await initBackend()
+})
+
+/** Chains a compiled session answers for, on native TensorFlow. */
+const COMPILED = new Set(['dense', 'sparse', 'deep', 'conv'])
+
+describe('createReconstructor', () => {
+  // Every architecture, as the Draw and Compare views call it: the one-pass answer must be what asking the
+  // autoencoder and then its encoder gives, with the trained (not initial) weights.
+  for (const { name } of listArchitectures()) {
+    it(`${name}: one pass gives the autoencoder's reconstruction and the encoder's code, and leaks nothing`, async () => {
+      const autoencoder = buildAutoencoder(createModelConfig(name, [28, 28, 1], { seed: 3 }))
+      // Weights a compiled copy could not guess: every weight shifted by a small, position-dependent amount.
+      autoencoder.model.setWeights(
+        autoencoder.model.getWeights().map((w, j) => tf.tidy(() => w.add(tf.randomUniform(w.shape, -0.05, 0.05, 'float32', j)))),
+      )
+      const images = randomImages(3, [28, 28, 1])
+      const reconstructor = await createReconstructor(autoencoder)
+      try {
+        expect(reconstructor.compiled).toBe(compiledStepsAvailable() && COMPILED.has(name))
+        tf.tidy(() => void reconstructor.run(images, true)) // builds tfjs' execution plan once
+        const before = tf.memory().numTensors
+        tf.tidy(() => {
+          const { reconstruction, code } = reconstructor.run(images, true)
+          expect(reconstruction.shape).toEqual([3, 28, 28, 1])
+          expect(maxDifference(reconstruction, autoencoder.model.predict(images) as tf.Tensor)).toBeLessThan(1e-5)
+          if (!autoencoder.encoder) {
+            expect(code).toBeNull()
+            return
+          }
+          const encoded = autoencoder.encoder.predict(images) as tf.Tensor | tf.Tensor[]
+          const expected = (Array.isArray(encoded) ? encoded[0]! : encoded).reshape([3, -1])
+          expect(code!.shape).toEqual(expected.shape)
+          expect(maxDifference(code!, expected)).toBeLessThan(1e-5)
+          expect(reconstructor.run(images, false).code).toBeNull()
+        })
+        expect(tf.memory().numTensors).toBe(before)
+      } finally {
+        reconstructor.dispose()
+        images.dispose()
+        autoencoder.dispose()
+      }
+    })
+  }
+})
