@@ -98,4 +98,17 @@ describe('ModelsView', () => {
     expect(wrapper.text()).toMatch(/mean PSNR \d+\.\d\d dB/)
     expect(api.calls.some((c) => c.name === 'inference.reconstruct')).toBe(true)
   })
+
+  it('says how a denoiser was trained: the noise and whether it was drawn fresh or fixed once', async () => {
+    const denoiser = makeModel({
+      id: 'denoiser-fixed',
+      name: 'blog denoiser',
+      noise: { type: 'gaussian', stddev: 0.5 },
+      noiseMode: 'fixed',
+    })
+    const { wrapper } = await mountModels([denoiser])
+    await wrapper.get('a.name').trigger('click')
+    await flushPromises()
+    expect(wrapper.text()).toContain('gaussian, stddev 0.5 (fixed once per image)')
+  })
 })

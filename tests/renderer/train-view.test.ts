@@ -59,8 +59,21 @@ describe('TrainView', () => {
       batchSize: 256,
       learningRate: 0.001,
       noise: { type: 'gaussian', stddev: 0.3 },
+      noiseMode: 'fresh',
       trainLimit: 2000,
     })
+  })
+
+  it('trains on noise fixed once per image when asked (the Keras blog’s way), and only with noise', async () => {
+    const { wrapper, api } = await mountTrain()
+    expect((field(wrapper, 'Noise draws').element as HTMLSelectElement).disabled).toBe(true)
+    await field(wrapper, 'Noise type').setValue('saltPepper')
+    expect((field(wrapper, 'Noise draws').element as HTMLSelectElement).disabled).toBe(false)
+    await field(wrapper, 'Noise draws').setValue('fixed')
+    await wrapper.get('form').trigger('submit')
+    await flushPromises()
+    const start = api.calls.find((c) => c.name === 'training.start')
+    expect(start?.payload).toMatchObject({ noise: { type: 'saltPepper', amount: 0.3 }, noiseMode: 'fixed' })
   })
 
   it('refuses an invalid form with a sentence and does not call the back end', async () => {

@@ -103,6 +103,8 @@ export interface TrainingForm {
   learningRate: number
   noiseType: 'none' | NoiseType
   noiseLevel: number
+  /** fresh: new noise every batch; fixed: each training image corrupted once and reused (the Keras blog). */
+  noiseMode: 'fresh' | 'fixed'
   /** Advanced: use only the first N training images (quick experiments, tests). Empty = all. */
   trainLimit: number | null
 }
@@ -126,6 +128,7 @@ export const useTrainingStore = defineStore('training', () => {
     learningRate: RECIPES.dense.learningRate,
     noiseType: 'none',
     noiseLevel: 0.3,
+    noiseMode: 'fresh',
     trainLimit: null,
   })
   const state = ref<TrainingState>('idle')
@@ -179,7 +182,7 @@ export const useTrainingStore = defineStore('training', () => {
       epochs: form.epochs,
       batchSize: form.batchSize,
       learningRate: form.learningRate,
-      ...(noise && noise.type !== 'none' ? { noise } : {}),
+      ...(noise && noise.type !== 'none' ? { noise, noiseMode: form.noiseMode } : {}),
       ...(form.trainLimit ? { trainLimit: form.trainLimit } : {}),
     }
   }
