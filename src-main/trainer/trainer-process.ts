@@ -27,6 +27,7 @@ import {
 } from '../ml/noise'
 import { createAdam, fit } from '../ml/train'
 import { createReconstructor, type Reconstructor } from '../ml/reconstruct'
+import { finalTestMetrics } from '../ml/test-metrics'
 import { openStore, type ModelMetadata, type Store } from '../store/index'
 import { floatToImage, stackImages, toNoiseSpec } from './images'
 import { createDenoiseJobs } from './denoise-jobs'
@@ -462,6 +463,8 @@ async function runTraining(
         },
         async onEpochEnd(logs) {
           const { id: _id, formatVersion: _format, updatedAt: _updated, ...rest } = metadata
+          // The finished model keeps its test scores, as a CLI run's does (the Models view shows them).
+          const finished = logs.epoch + 1 === targetEpochs
           const record = await store.save({
             id: modelId,
             metadata: {
@@ -469,6 +472,7 @@ async function runTraining(
               backend: backendInfo,
               epochs: logs.epoch + 1,
               history: [...metadata.history, logs],
+              ...(finished ? { metrics: finalTestMetrics(autoencoder, dataset.test, [height, width, channels]) } : {}),
             },
             model: autoencoder.model,
             optimizer,

@@ -12,8 +12,7 @@ import { loadDataset, type ImageDataset } from '../../ml/datasets'
 import { openImageFolder, type BatchMode, type ImageFolder } from '../../ml/folder-dataset'
 import { fitPatches } from '../../ml/patch-training'
 import { BottleneckError } from '../../ml/errors'
-import { evaluateReconstructions } from '../../ml/metrics'
-import { meanCodeActivation } from '../../ml/architectures/sparse'
+import { finalTestMetrics } from '../../ml/test-metrics'
 import { createTrainingNoise, formatNoiseSpec, NOISE_MODES, parseNoiseSpec, withNoiseMode, type NoiseMode, type NoiseSpec } from '../../ml/noise'
 import { createAdam, fit, type BatchProgress, type EpochLogs } from '../../ml/train'
 import type { EpochRecord, ModelMetadata, ModelRecord } from '../../store/index'
@@ -357,16 +356,7 @@ async function runTraining(context: Awaited<ReturnType<typeof createContext>>, p
         const last = logs.epoch === plan.epochs - 1
         // Full test metrics go with the final checkpoint, so `models` and the UI can show them. Folder runs have
         // no test set in memory: their validation patches' loss is their score.
-        if (last && dataset) {
-          const scores = evaluateReconstructions(autoencoder.model, dataset.test, shape).mean
-          lastMetrics = Object.fromEntries(
-            Object.entries(scores).filter(([, v]) => Number.isFinite(v)),
-          ) as Record<string, number>
-          // How many code units fire: the sparse autoencoder's point (Keras blog: sparse 3.33, dense 7.30).
-          if (autoencoder.encoder && dataset.test.count > 0) {
-            lastMetrics.meanCodeActivation = meanCodeActivation(autoencoder, dataset.test)
-          }
-        }
+        if (last && dataset) lastMetrics = finalTestMetrics(autoencoder, dataset.test, shape)
         const metadata: Omit<ModelMetadata, 'id' | 'formatVersion' | 'createdAt' | 'updatedAt'> = {
           name: plan.name,
           config,

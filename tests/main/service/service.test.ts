@@ -109,10 +109,14 @@ describe('service with trainer processes', () => {
     const detail = (await call(service, 'models.get', { id: modelId })) as {
       history: { epoch: number; loss: number }[]
       epochs: number
+      metrics?: Record<string, number>
     }
     expect(detail.epochs).toBe(2)
     expect(detail.history.map((entry) => entry.epoch)).toEqual([1, 2])
     expect(detail.history[1]!.loss).toBeLessThan(detail.history[0]!.loss)
+    // The finished run keeps its test scores, as a CLI run does.
+    expect(Object.keys(detail.metrics ?? {}).sort()).toEqual(['bce', 'meanCodeActivation', 'mse', 'psnr', 'ssim'])
+    expect(detail.metrics!.psnr).toBeGreaterThan(0)
   })
 
   it('never resolves a name or a path where an id is expected', async () => {
