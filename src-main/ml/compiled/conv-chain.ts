@@ -6,6 +6,7 @@ import * as tf from '@tensorflow/tfjs'
 import { BottleneckError } from '../errors'
 import { EPSILON } from '../metrics'
 import { adamUpdates } from './adam-graph'
+import { trainInputs } from './train-inputs'
 import { DataType, GraphBuilder, type Attr, type SignatureDef, type TensorInfo } from './graph'
 import { CompiledChainSession, loadSignatures, type AdamSettings, type Signatures } from './session'
 
@@ -194,52 +195,7 @@ export function buildConvChainGraph(
     signatures.predict = { inputs: { x: float('predict/x:0', imageShape) }, outputs }
   }
 
-  const hyperInput = g.placeholder('train/hyper', [HYPER.length])
-  const unpacked = g.node('Unpack', 'train/hyper_values', [hyperInput], {
-    ...T,
-    num: { kind: 'int', value: HYPER.length },
-    axis: { kind: 'int', value: 0 },
-  })
-  const hyper = Object.fromEntries(HYPER.map((name, i) => [name, `${unpacked}:${i}`])) as Record<
-    (typeof HYPER)[number],
-    string
-  >
-  const asIndex = (name: string, value: string) =>
-    g.node(
-      'Reshape',
-      `train/${name}`,
-      [
-        g.node('Cast', `train/${name}_int`, [value], {
-          SrcT: { kind: 'type', value: DataType.float },
-          DstT: { kind: 'type', value: DataType.int32 },
-        }),
-        g.intVector(`train/${name}_shape`, [1]),
-      ],
-      { T: { kind: 'type', value: DataType.int32 }, Tshape: { kind: 'type', value: DataType.int32 } },
-    )
-  const images = g.placeholder('train/images', imageShape)
-  const order = g.placeholder('train/order', [-1], DataType.int32)
-  const batchIndices = g.node(
-    'Slice',
-    'train/batch_indices',
-    [order, asIndex('batch_start', hyper.batchStart), asIndex('batch_size', hyper.batchSize)],
-    {
-      T: { kind: 'type', value: DataType.int32 },
-      Index: { kind: 'type', value: DataType.int32 },
-    },
-  )
-  const gathered = g.node(
-    'GatherV2',
-    'train/gathered',
-    [images, batchIndices, g.intVector('train/gather_axis', [0], [])],
-    {
-      Tparams: { kind: 'type', value: DataType.float },
-      Tindices: { kind: 'type', value: DataType.int32 },
-      Taxis: { kind: 'type', value: DataType.int32 },
-    },
-  )
-  const x = g.placeholderWithDefault('train/x', gathered, imageShape)
-  const y = g.placeholderWithDefault('train/y', x, imageShape)
+  const { hyper, x, y } = trainInputs(g, HYPER, imageShape, imageShape)
   const { values, activations, logits } = forward('train', x)
   const one = g.scalar('train/one', 1)
 

@@ -5,6 +5,7 @@ import * as tf from '@tensorflow/tfjs'
 import { BottleneckError } from '../errors'
 import { EPSILON } from '../metrics'
 import { adamUpdates } from './adam-graph'
+import { trainInputs } from './train-inputs'
 import { DataType, GraphBuilder, type SignatureDef, type TensorInfo } from './graph'
 import { CompiledChainSession, loadSignatures, type AdamSettings, type Signatures } from './session'
 
@@ -117,54 +118,7 @@ export function buildDenseChainGraph(
   }
 
   // train: forward, loss, hand-written backward pass, tfjs' Adam update of every variable.
-  const hyperInput = g.placeholder('train/hyper', [HYPER.length])
-  const unpacked = g.node('Unpack', 'train/hyper_values', [hyperInput], {
-    T: { kind: 'type', value: DataType.float },
-    num: { kind: 'int', value: HYPER.length },
-    axis: { kind: 'int', value: 0 },
-  })
-  const hyper = Object.fromEntries(HYPER.map((name, i) => [name, `${unpacked}:${i}`])) as Record<
-    (typeof HYPER)[number],
-    string
-  >
-  // x is either fed (train) or gathered here from the resident images in the shuffled order (train_indexed): the
-  // second spares fit's eager slice/gather/reshape per batch. TensorFlow prunes the branch that is not needed.
-  const asIndex = (name: string, value: string) =>
-    g.node(
-      'Reshape',
-      `train/${name}`,
-      [
-        g.node('Cast', `train/${name}_int`, [value], {
-          SrcT: { kind: 'type', value: DataType.float },
-          DstT: { kind: 'type', value: DataType.int32 },
-        }),
-        g.intVector(`train/${name}_shape`, [1]),
-      ],
-      { T: { kind: 'type', value: DataType.int32 }, Tshape: { kind: 'type', value: DataType.int32 } },
-    )
-  const images = g.placeholder('train/images', [-1, inputSize])
-  const order = g.placeholder('train/order', [-1], DataType.int32)
-  const batchIndices = g.node(
-    'Slice',
-    'train/batch_indices',
-    [order, asIndex('batch_start', hyper.batchStart), asIndex('batch_size', hyper.batchSize)],
-    {
-      T: { kind: 'type', value: DataType.int32 },
-      Index: { kind: 'type', value: DataType.int32 },
-    },
-  )
-  const gathered = g.node(
-    'GatherV2',
-    'train/gathered',
-    [images, batchIndices, g.intVector('train/gather_axis', [0], [])],
-    {
-      Tparams: { kind: 'type', value: DataType.float },
-      Tindices: { kind: 'type', value: DataType.int32 },
-      Taxis: { kind: 'type', value: DataType.int32 },
-    },
-  )
-  const x = g.placeholderWithDefault('train/x', gathered, [-1, inputSize])
-  const y = g.placeholderWithDefault('train/y', x, [-1, outputSize])
+  const { hyper, x, y } = trainInputs(g, HYPER, [-1, inputSize], [-1, outputSize])
   const { values, activations, logits } = forward('train', x)
   const axis0 = g.intVector('train/axis0', [0])
   const axis1 = g.intVector('train/axis1', [1])
