@@ -6,6 +6,7 @@ import * as tf from '@tensorflow/tfjs'
 import type { Autoencoder } from './architectures/index'
 import { unetMultiple, unetReceptiveRadius } from './architectures/unet'
 import { BottleneckError } from './errors'
+import { SSIM_C1, SSIM_C2, SSIM_WINDOW, ssimWindowWeights } from './metrics'
 import type { ImageData } from './image-io'
 import type { NoiseSpec } from './noise'
 import { createRandom } from './random'
@@ -152,20 +153,6 @@ export function addNoise(image: ImageData, spec: NoiseSpec, seed: number): Image
   return { data: out, height, width, channels }
 }
 
-const SSIM_WINDOW = 11
-const SSIM_SIGMA = 1.5
-const SSIM_C1 = 0.01 ** 2
-const SSIM_C2 = 0.03 ** 2
-
-function ssimWeights(): number[] {
-  const half = (SSIM_WINDOW - 1) / 2
-  const weights = Array.from({ length: SSIM_WINDOW }, (_, i) =>
-    Math.exp(-((i - half) ** 2) / (2 * SSIM_SIGMA ** 2)),
-  )
-  const total = weights.reduce((a, b) => a + b, 0)
-  return weights.map((w) => w / total)
-}
-
 export interface ImageMetrics {
   mse: number
   psnr: number
@@ -211,7 +198,7 @@ export function compareImages(
       `SSIM needs images of at least ${SSIM_WINDOW}×${SSIM_WINDOW} pixels (this one is ${width}×${height}).`,
     )
   }
-  const weights = ssimWeights()
+  const weights = ssimWindowWeights()
   const vertical = tf.tensor4d(
     weights.flatMap((w) => Array.from({ length: channels }, () => w)),
     [SSIM_WINDOW, 1, channels, 1],

@@ -58,21 +58,27 @@ export function peakSignalToNoiseRatio(targets: tf.Tensor, predictions: tf.Tenso
   return tf.tidy(() => tf.mul(-10 / Math.LN10, tf.log(meanSquaredError(targets, predictions))) as tf.Tensor1D)
 }
 
-const SSIM_WINDOW = 11
+/** SSIM's Gaussian window (Wang et al.; skimage's `gaussian_weights=True`): 11 taps, σ 1.5. */
+export const SSIM_WINDOW = 11
 const SSIM_SIGMA = 1.5
-const SSIM_C1 = (0.01 * 1) ** 2
-const SSIM_C2 = (0.03 * 1) ** 2
+export const SSIM_C1 = (0.01 * 1) ** 2
+export const SSIM_C2 = (0.03 * 1) ** 2
+
+/** The window's 1-D weights, summing to 1; SSIM filters rows and columns with them (the 2-D window is separable). */
+export function ssimWindowWeights(): number[] {
+  const half = (SSIM_WINDOW - 1) / 2
+  const weights = Array.from({ length: SSIM_WINDOW }, (_, i) => Math.exp(-((i - half) ** 2) / (2 * SSIM_SIGMA ** 2)))
+  const total = weights.reduce((a, b) => a + b, 0)
+  return weights.map((weight) => weight / total)
+}
 
 /** The 1-D Gaussian as a [size, size − window + 1] matrix whose column j is the window placed at j ('valid'). */
 function gaussianBand(size: number): tf.Tensor2D {
-  const half = (SSIM_WINDOW - 1) / 2
-  const weights: number[] = []
-  for (let i = 0; i < SSIM_WINDOW; i++) weights.push(Math.exp(-((i - half) ** 2) / (2 * SSIM_SIGMA ** 2)))
-  const total = weights.reduce((a, b) => a + b, 0)
+  const weights = ssimWindowWeights()
   const outputs = size - SSIM_WINDOW + 1
   const band = new Float32Array(size * outputs)
   for (let j = 0; j < outputs; j++)
-    for (let i = 0; i < SSIM_WINDOW; i++) band[(j + i) * outputs + j] = weights[i]! / total
+    for (let i = 0; i < SSIM_WINDOW; i++) band[(j + i) * outputs + j] = weights[i]!
   return tf.tensor2d(band, [size, outputs])
 }
 
@@ -151,11 +157,7 @@ export function imageQuality(
   let squared = 0
   for (let i = 0; i < size; i++) squared += (reference[i]! - image[i]!) ** 2
   const mse = squared / size
-  const half = (SSIM_WINDOW - 1) / 2
-  const weights = new Float64Array(SSIM_WINDOW)
-  for (let i = 0; i < SSIM_WINDOW; i++) weights[i] = Math.exp(-((i - half) ** 2) / (2 * SSIM_SIGMA ** 2))
-  const total = weights.reduce((a, b) => a + b, 0)
-  for (let i = 0; i < SSIM_WINDOW; i++) weights[i]! /= total
+  const weights = ssimWindowWeights()
   const outHeight = height - SSIM_WINDOW + 1
   const outWidth = width - SSIM_WINDOW + 1
   // The five local statistics of one channel, filtered along rows into `rows`, then along columns.
