@@ -595,6 +595,11 @@ export const calls = {
     RunSchema,
   ),
   'training.status': call('What the trainer is doing now.', EmptyInput, TrainingStatusSchema),
+  'inference.prepare': call(
+    'Loads a model into the inference process ahead of use, so the first stroke or image does not wait for the load.',
+    ModelRef,
+    z.object({ ready: z.literal(true) }),
+  ),
   'inference.encode': call(
     'Latent codes of a batch of images.',
     z.object({ id: ModelIdSchema, images: ImageBatchSchema }).strict(),
@@ -865,6 +870,7 @@ export interface BottleneckApi {
     onError: (listener: Listener<'training.onError'>) => Unsubscribe
   }
   inference: {
+    prepare: Fn<'inference.prepare'>
     encode: Fn<'inference.encode'>
     decode: Fn<'inference.decode'>
     reconstruct: Fn<'inference.reconstruct'>

@@ -569,6 +569,7 @@ export function createService(options: ServiceOptions): Service & {
       },
       ...(lastError ? { lastError } : {}),
     }),
+    'inference.prepare': async ({ id }) => inference.request('prepare', { storeRoot, modelId: id }),
     'inference.encode': async ({ id, images }) =>
       inference.request('encode', { storeRoot, modelId: id, images }),
     'inference.decode': async ({ id, codes }) =>

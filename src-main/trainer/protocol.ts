@@ -45,6 +45,8 @@ export interface TrainerMethods {
   backend: { params: Record<string, never>; result: BackendInfo }
   startTraining: { params: StartTrainingParams; result: { started: true; modelId: string } }
   cancelTraining: { params: Record<string, never>; result: { cancelled: boolean } }
+  /** Loads (and keeps) a model for inference, so the next call does not wait for it. */
+  prepare: { params: { storeRoot: string; modelId: string }; result: { ready: true } }
   encode: { params: { storeRoot: string; modelId: string; images: Image[] }; result: { codes: number[][] } }
   decode: { params: { storeRoot: string; modelId: string; codes: number[][] }; result: { images: Image[] } }
   reconstruct: {

@@ -209,6 +209,11 @@ function codesOf(encoder: tf.LayersModel, batch: tf.Tensor4D): number[][] {
   return code.reshape([batch.shape[0], -1]).arraySync() as number[][]
 }
 
+const prepare: Handler<'prepare'> = async ({ storeRoot, modelId }) => {
+  await loadForInference(storeRoot, modelId)
+  return { ready: true }
+}
+
 const encode: Handler<'encode'> = async ({ storeRoot, modelId, images }) => {
   const { autoencoder } = await loadForInference(storeRoot, modelId)
   checkShapes(images, autoencoder.config)
@@ -604,6 +609,7 @@ const handlers: { [M in TrainerMethod]: Handler<M> } = {
   },
   startTraining,
   cancelTraining,
+  prepare,
   encode,
   decode,
   reconstruct,

@@ -67,6 +67,12 @@ describe('DrawView', () => {
     expect(wrapper.text()).toMatch(/PSNR \d+\.\d dB/)
   })
 
+  it('loads the chosen model ahead of the first stroke', async () => {
+    const { api } = await mountDraw()
+    expect(api.calls.filter((c) => c.name === 'inference.prepare').map((c) => c.payload)).toEqual([{ id: 'dense-mnist-1' }])
+    expect(api.calls.some((c) => c.name === 'inference.reconstruct')).toBe(false)
+  })
+
   it('keeps one request in flight and sends only the latest drawing when it returns', async () => {
     const { api, wrapper } = await mountDraw()
     api.inferenceDelayMs = 30

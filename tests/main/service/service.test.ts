@@ -133,6 +133,14 @@ describe('service with trainer processes', () => {
     })
   })
 
+  it('prepares a model ahead of use, and says so when there is no such model', async () => {
+    expect(await call(service, 'inference.prepare', { id: modelId })).toEqual({ ready: true })
+    expect(await service.handle('inference.prepare', { id: 'aaaaaaaaaaaa' })).toMatchObject({
+      ok: false,
+      error: { code: 'MODEL_NOT_FOUND' },
+    })
+  })
+
   it('answers encode, decode, reconstruct and denoise in the contract shapes, without leaking tensors', async () => {
     const codes = (await call(service, 'inference.encode', { id: modelId, images: [image(), image()] })) as {
       codes: number[][]

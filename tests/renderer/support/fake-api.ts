@@ -274,6 +274,10 @@ export function createFakeApi(initial: { models?: ModelDetail[] } = {}): FakeApi
       onError: on('training.onError'),
     },
     inference: {
+      prepare: handler('inference.prepare', ({ id }: { id: string }) => {
+        find(id)
+        return { ready: true as const }
+      }),
       encode: handler('inference.encode', async ({ id, images }: { id: string; images: Image[] }) => {
         const model = find(id)
         await sleep(api.inferenceDelayMs)
