@@ -1,6 +1,6 @@
 // How the service reaches a trainer process, whatever started it: Electron's utilityProcess in the app (see
 // shell/electron), or child_process.fork running the TypeScript entry through tsx (CLI, tests, web shell).
-import { fork } from 'node:child_process'
+import { fork, spawnSync } from 'node:child_process'
 import { setPriority } from 'node:os'
 import { fileURLToPath } from 'node:url'
 import type { ParentMessage } from './protocol'
@@ -29,6 +29,12 @@ export function deprioritize(pid: number | undefined, log: (line: string) => voi
     setPriority(pid, TRAINING_NICENESS)
   } catch (error) {
     log(`[trainer pid=${pid}] could not lower its priority: ${(error as Error).message}`)
+  }
+  // On Linux, SCHED_IDLE: the training threads run only on CPU time nothing else wants, so drawing stays quick
+  // while a model trains on every core. Threads TensorFlow starts later inherit the policy.
+  if (process.platform === 'linux') {
+    const result = spawnSync('chrt', ['--idle', '--all-tasks', '--pid', '0', String(pid)], { stdio: 'ignore', timeout: 2000 })
+    if (result.status !== 0) log(`[trainer pid=${pid}] could not set the idle scheduling class (chrt unavailable)`)
   }
 }
 
