@@ -12,6 +12,7 @@ import {
   stageInstalledDeps,
   stagingDir,
 } from './native/cache.js'
+import { COPY_MARKER } from './native/binding-patch.js'
 import { compileAddon, verifyLinkage } from './native/compile.js'
 import {
   bindingTensorflowIncludes,
@@ -140,6 +141,7 @@ function manifestFor(tfjsNode, checked, route, extra = {}) {
     addonRelativePath: tfjsNode.addonRelativePath,
     builtWithNode: process.versions.node,
     createdAt: new Date().toISOString(),
+    bindingPatch: COPY_MARKER,
     ...extra,
   }
 }
@@ -188,19 +190,15 @@ async function tryOfficialRoute(tfjsNode, cacheRoot) {
     return false
   }
   try {
-    if (official.ok) {
-      say(
-        'download',
-        `tfjs-node's installer downloaded libtensorflow and the addon (${seconds(official.ms)})`,
-      )
-    } else {
-      say(
-        'download',
-        `libtensorflow downloaded but the addon was not (${official.reason}); compiling it here`,
-      )
-      const compiled = await compileAddon(tfjsNode)
-      say('compile', `node-gyp built ${relative(projectRoot, tfjsNode.addonPath)} (${seconds(compiled.ms)})`)
-    }
+    // The addon is compiled here either way: the prebuilt one lacks the binding patch (native/binding-patch.js).
+    say(
+      'download',
+      official.ok
+        ? `tfjs-node's installer downloaded libtensorflow (${seconds(official.ms)}); compiling the addon here`
+        : `libtensorflow downloaded but the addon was not (${official.reason}); compiling it here`,
+    )
+    const compiled = await compileAddon(tfjsNode)
+    say('compile', `node-gyp built ${relative(projectRoot, tfjsNode.addonPath)} (${seconds(compiled.ms)})`)
     await linkStep(tfjsNode)
     await loadStep()
     const checked = await checkStep()

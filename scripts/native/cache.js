@@ -1,5 +1,6 @@
 // The native cache: each entry mirrors tfjs-node's own layout (`deps/` with libraries and headers, `lib/napi-vN/`
 // with the built addon) plus `manifest.json`, so restoring after a fresh `npm install` is a copy that takes seconds.
+import { COPY_MARKER } from './binding-patch.js'
 import {
   copyFileSync,
   existsSync,
@@ -72,6 +73,8 @@ export function findEntries(cacheRoot, tfjsNode, tensorflowVersion) {
     const entryDir = join(cacheRoot, name)
     const manifest = readManifest(entryDir)
     if (tensorflowVersion && manifest?.tensorflowVersion !== tensorflowVersion) continue
+    // Builds without the binding patch (binding-patch.js) lend JavaScript memory to TensorFlow: never restored.
+    if (manifest?.bindingPatch !== COPY_MARKER) continue
     if (entryProblem(entryDir, manifest, tfjsNode) === null) entries.push({ entryDir, manifest })
   }
   return entries.sort((a, b) => String(b.manifest.createdAt).localeCompare(String(a.manifest.createdAt)))

@@ -39,6 +39,23 @@ const info = {
 }
 if (info.backend !== 'tensorflow')
   finish({ ok: false, step: 'load', error: `the active backend is ${info.backend}, not tensorflow`, ...info })
+// scripts/native/binding-patch.js: TensorFlow must hold its own copy of a JavaScript array, not lend its memory.
+{
+  const probe = new Float32Array([1, 2, 3, 4])
+  const tensor = tf.tensor1d(probe)
+  // tfjs-node hands the values to TensorFlow at the tensor's first use; until then it keeps the array itself.
+  tf.add(tensor, 0).dispose()
+  probe[0] = 42
+  const copied = tensor.dataSync()[0] === 1
+  tensor.dispose()
+  if (!copied)
+    finish({
+      ok: false,
+      step: 'load',
+      error: "this addon lends JavaScript arrays' memory to TensorFlow (built without Bottleneck's binding patch)",
+      ...info,
+    })
+}
 if (loadOnly) finish({ ok: true, ...info })
 
 try {

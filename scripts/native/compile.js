@@ -4,6 +4,7 @@ import { existsSync } from 'node:fs'
 import { createRequire } from 'node:module'
 import { availableParallelism, homedir } from 'node:os'
 import { dirname, join, resolve } from 'node:path'
+import { patchBinding } from './binding-patch.js'
 import { projectRoot } from './locations.js'
 import { StepError, lastLine, runCommand } from './shell.js'
 
@@ -62,6 +63,7 @@ export async function compileAddon(tfjsNode) {
       `Node ${process.versions.node} headers not found next to ${process.execPath}; install the Node development headers or set npm_config_nodedir`,
     )
   }
+  patchBinding(tfjsNode.packageDir)
   const args = [
     nodeGyp,
     'rebuild',

@@ -18,7 +18,8 @@ export function nativeCacheRoot(env = process.env, home = homedir()) {
 
 /** One cache entry per tfjs-node version and TensorFlow version, e.g. `4.22.0-2.16.2`. */
 export function cacheEntryName(tfjsNodeVersion, tensorflowVersion) {
-  return `${tfjsNodeVersion}-${tensorflowVersion}`
+  // "-copy": built with the binding patch (binding-patch.js); entries without it are never restored.
+  return `${tfjsNodeVersion}-${tensorflowVersion}-copy`
 }
 
 /**

@@ -27,6 +27,7 @@ import {
   nativeCacheRoot,
   projectRoot,
 } from '../../../scripts/native/locations.js'
+import { COPY_MARKER, LENT, patchBindingSource } from '../../../scripts/native/binding-patch.js'
 import { StepError } from '../../../scripts/native/shell.js'
 import { extractWheel, wheelPlatformTags } from '../../../scripts/native/wheel-route.js'
 
@@ -121,7 +122,7 @@ describe('the native cache', () => {
       '/home/ada/.cache/bottleneck/native',
     )
     expect(nativeCacheRoot({}, '/home/ada')).toBe('/home/ada/.cache/bottleneck/native')
-    expect(cacheEntryName('4.22.0', '2.16.2')).toBe('4.22.0-2.16.2')
+    expect(cacheEntryName('4.22.0', '2.16.2')).toBe('4.22.0-2.16.2-copy')
   })
 
   function fakeInstall() {
@@ -152,6 +153,7 @@ describe('the native cache', () => {
       arch: process.arch,
       addonRelativePath: join('lib', 'napi-v8', 'tfjs_binding.node'),
       createdAt: '2026-01-01T00:00:00.000Z',
+      bindingPatch: COPY_MARKER,
       ...manifest,
     }
     writeFileSync(join(entry, 'manifest.json'), JSON.stringify(full))
@@ -165,6 +167,8 @@ describe('the native cache', () => {
     writeEntry(cacheRoot, '4.22.0-2.20.0', { createdAt: '2026-02-01T00:00:00.000Z' })
     writeEntry(cacheRoot, '4.22.0-2.9.1', { platform: 'win32' })
     writeEntry(cacheRoot, '4.21.0-2.16.2', { tfjsNodeVersion: '4.21.0' })
+    // Built before the binding patch: its addon lends JavaScript memory to TensorFlow.
+    writeEntry(cacheRoot, '4.22.0-2.18.0', { createdAt: '2026-04-01T00:00:00.000Z', bindingPatch: undefined })
     const unfinished = writeEntry(cacheRoot, '4.22.0-2.17.1', { createdAt: '2026-03-01T00:00:00.000Z' })
     rmSync(join(unfinished, 'manifest.json'))
 
@@ -213,6 +217,25 @@ describe('the native cache', () => {
     expect(existsSync(join(cacheRoot, `4.22.0-2.16.2.partial-${deadPid}`))).toBe(false)
     expect(existsSync(join(cacheRoot, `download.partial-${deadPid}`))).toBe(false)
     expect(existsSync(join(cacheRoot, `4.22.0-2.16.2.partial-${process.pid}`))).toBe(true)
+  })
+})
+
+describe('the binding patch', () => {
+  const binding = () =>
+    readFileSync(join(projectRoot, 'node_modules', '@tensorflow', 'tfjs-node', 'binding', 'tfjs_backend.cc'), 'utf8')
+
+  it("makes tensors from typed arrays copy into TensorFlow's memory, once, and refuses code it does not know", () => {
+    const stock = `// before\n${LENT}\n  TF_AutoStatus tf_status;\n`
+    const { source, changed } = patchBindingSource(stock)
+    expect(changed).toBe(true)
+    expect(source).toContain(COPY_MARKER)
+    expect(source).toContain('TF_AllocateTensor(dtype, shape, shape_length, byte_size)')
+    expect(source).not.toContain('DeallocTensor, auto_ref')
+    expect(patchBindingSource(source)).toEqual({ source, changed: false })
+    expect(() => patchBindingSource('// another binding')).toThrow(expect.objectContaining({ step: 'patch' }))
+    // The installed tfjs-node (patched by setup:native in CI, stock after a plain npm install) is one or the other.
+    const installed = binding()
+    expect(installed.includes(COPY_MARKER) || installed.includes(LENT)).toBe(true)
   })
 })
 
