@@ -4,10 +4,9 @@
 // TensorFlow 2.16's op registry (nn_ops.cc, image_ops.cc).
 import * as tf from '@tensorflow/tfjs'
 import { BottleneckError } from '../errors'
-import { EPSILON } from '../metrics'
 import { adamUpdates } from './adam-graph'
-import { trainInputs } from './train-inputs'
-import { DataType, GraphBuilder, type Attr, type SignatureDef, type TensorInfo } from './graph'
+import { bceFromLogits, chainVariables, predictSignature, trainInputs, trainSignatures } from './chain-graph'
+import { DataType, GraphBuilder, type Attr, type SignatureDef } from './graph'
 import { CompiledChainSession, loadSignatures, type AdamSettings, type Signatures } from './session'
 
 export type ConvChainLayer =
@@ -79,12 +78,31 @@ export function validateConvChain(spec: ConvChainSpec): void {
     fail(`produces ${shapes.at(-1)!.join('×')} images from ${spec.inputShape.join('×')} ones.`)
 }
 
-const float = (name: string, shape: number[]): TensorInfo => ({ name, dtype: DataType.float, shape })
 const T: Record<string, Attr> = { T: { kind: 'type', value: DataType.float } }
 const NHWC: Attr = { kind: 'string', value: 'NHWC' }
 const padding = (value: 'same' | 'valid'): Attr => ({ kind: 'string', value: value.toUpperCase() })
 const window = (size: number): Attr => ({ kind: 'ints', value: [1, size, size, 1] })
 const UNIT_STRIDES: Attr = { kind: 'ints', value: [1, 1, 1, 1] }
+/** The attributes a layer's forward op and its gradient op share. */
+const convAttrs = (layer: { padding: 'same' | 'valid' }) => ({
+  ...T,
+  strides: UNIT_STRIDES,
+  padding: padding(layer.padding),
+  data_format: NHWC,
+})
+const poolAttrs = (layer: { size: number; padding: 'same' | 'valid' }) => ({
+  ...T,
+  ksize: window(layer.size),
+  strides: window(layer.size),
+  padding: padding(layer.padding),
+  data_format: NHWC,
+})
+// tfjs' UpSampling2D is resizeNearestNeighbor without corner alignment or half-pixel centres: out[i] = in[i/2].
+const NEAREST_ATTRS = {
+  ...T,
+  align_corners: { kind: 'bool', value: false },
+  half_pixel_centers: { kind: 'bool', value: false },
+} satisfies Record<string, Attr>
 
 /** Hyper-parameters fed per step as one vector (the same layout as the dense chain's). */
 const HYPER = [
@@ -107,29 +125,8 @@ export function buildConvChainGraph(
   const shapes = convParamShapes(spec)
   const imageShapes = convChainShapes(spec)
   const imageShape = [-1, ...spec.inputShape]
-  const params = shapes.map((shape, j) => g.variable(`param${j}`, shape))
-  const firstMoments = shapes.map((shape, j) => g.variable(`m${j}`, shape))
-  const secondMoments = shapes.map((shape, j) => g.variable(`v${j}`, shape))
-  const signatures: Record<string, SignatureDef> = {}
-
-  const initInputs: Record<string, TensorInfo> = {}
-  const initAssigns: string[] = []
-  const weightOutputs: Record<string, TensorInfo> = {}
-  for (const [group, handles] of [
-    ['param', params],
-    ['m', firstMoments],
-    ['v', secondMoments],
-  ] as const) {
-    handles.forEach((handle, j) => {
-      const value = g.placeholder(`init/${group}${j}`, shapes[j]!)
-      initInputs[`${group}${j}`] = float(`${value}:0`, shapes[j]!)
-      initAssigns.push(g.assign(`init/assign_${group}${j}`, handle, value))
-      weightOutputs[`${group}${j}`] = float(`${g.read(`weights/${group}${j}`, handle)}:0`, shapes[j]!)
-    })
-  }
-  g.after('init/done', g.scalar('init/zero', 0), initAssigns)
-  signatures.init = { inputs: initInputs, outputs: { done: float('init/done:0', []) } }
-  signatures.weights = { inputs: {}, outputs: weightOutputs }
+  const { params, firstMoments, secondMoments, init, weights } = chainVariables(g, shapes)
+  const signatures: Record<string, SignatureDef> = { init, weights }
 
   /** activations[i] is layer i's input; outputs are activations[i + 1]. */
   const forward = (prefix: string, x: string) => {
@@ -140,12 +137,7 @@ export function buildConvChainGraph(
     spec.layers.forEach((layer, i) => {
       const input = activations[i]!
       if (layer.kind === 'conv') {
-        const conv = g.node('Conv2D', `${prefix}/conv${i}`, [input, values[paramIndex]!], {
-          ...T,
-          strides: UNIT_STRIDES,
-          padding: padding(layer.padding),
-          data_format: NHWC,
-        })
+        const conv = g.node('Conv2D', `${prefix}/conv${i}`, [input, values[paramIndex]!], convAttrs(layer))
         const z = g.node('BiasAdd', `${prefix}/z${i}`, [conv, values[paramIndex + 1]!], {
           ...T,
           data_format: NHWC,
@@ -154,28 +146,15 @@ export function buildConvChainGraph(
         if (i === spec.layers.length - 1) logits = z
         activations.push(layer.activation === 'relu' ? g.unary('Relu', `${prefix}/a${i}`, z) : z)
       } else if (layer.kind === 'maxPool') {
-        activations.push(
-          g.node('MaxPool', `${prefix}/pool${i}`, [input], {
-            ...T,
-            ksize: window(layer.size),
-            strides: window(layer.size),
-            padding: padding(layer.padding),
-            data_format: NHWC,
-          }),
-        )
+        activations.push(g.node('MaxPool', `${prefix}/pool${i}`, [input], poolAttrs(layer)))
       } else {
-        // tfjs' UpSampling2D is resizeNearestNeighbor without corner alignment or half-pixel centres: out[i] = in[i/2].
         const [h, w] = imageShapes[i + 1]!
         activations.push(
           g.node(
             'ResizeNearestNeighbor',
             `${prefix}/up${i}`,
             [input, g.intVector(`${prefix}/up${i}_size`, [h, w])],
-            {
-              ...T,
-              align_corners: { kind: 'bool', value: false },
-              half_pixel_centers: { kind: 'bool', value: false },
-            },
+            NEAREST_ATTRS,
           ),
         )
       }
@@ -183,48 +162,22 @@ export function buildConvChainGraph(
     return { values, activations, logits }
   }
 
-  {
-    const x = g.placeholder('predict/x', imageShape)
-    const { logits, activations } = forward('predict', x)
-    g.unary('Sigmoid', 'predict/y', logits)
-    const outputs: Record<string, TensorInfo> = { y: float('predict/y:0', imageShape) }
-    if (spec.codeLayer !== undefined) {
-      const code = g.unary('Identity', 'predict/code', activations[spec.codeLayer + 1]!)
-      outputs.code = float(`${code}:0`, [-1, ...imageShapes[spec.codeLayer + 1]!])
-    }
-    signatures.predict = { inputs: { x: float('predict/x:0', imageShape) }, outputs }
-  }
+  const code = spec.codeLayer
+  signatures.predict = predictSignature(
+    g,
+    { input: imageShape, output: imageShape },
+    forward,
+    code === undefined ? undefined : { layer: code, shape: [-1, ...imageShapes[code + 1]!] },
+  )
 
   const { hyper, x, y } = trainInputs(g, HYPER, imageShape, imageShape)
   const { values, activations, logits } = forward('train', x)
-  const one = g.scalar('train/one', 1)
 
   // Keras' clipped BCE of σ(z), per image over all pixels then over the batch, as the dense graph computes it.
-  const p = g.unary('Sigmoid', 'train/p', logits)
-  const clipped = g.node(
-    'ClipByValue',
-    'train/p_clipped',
-    [p, g.scalar('train/eps', EPSILON), g.scalar('train/one_minus_eps', 1 - EPSILON)],
-    T,
-  )
-  const terms = g.binary(
-    'AddV2',
-    'train/bce_terms',
-    g.binary('Mul', 'train/y_log_p', y, g.unary('Log', 'train/log_p', clipped)),
-    g.binary(
-      'Mul',
-      'train/1my_log_1mp',
-      g.binary('Sub', 'train/1my', one, y),
-      g.unary('Log', 'train/log_1mp', g.binary('Sub', 'train/1mp', one, clipped)),
-    ),
-  )
-  const perImage = g.reduce('Mean', 'train/bce_terms_mean', terms, g.intVector('train/pixel_axes', [1, 2, 3]))
-  const loss = g.reduce(
-    'Mean',
-    'train/bce',
-    g.unary('Neg', 'train/bce_per_image', perImage),
-    g.intVector('train/axis0', [0]),
-  )
+  const { p, loss } = bceFromLogits(g, logits, y, {
+    pixels: g.intVector('train/pixel_axes', [1, 2, 3]),
+    batch: g.intVector('train/axis0', [0]),
+  })
 
   // Backward, layer by layer from dL/dz = (σ(z) − y)/n, with TensorFlow's own gradient kernels (the ones tfjs-node's
   // eager gradients call too).
@@ -239,12 +192,11 @@ export function buildConvChainGraph(
       paramIndex -= 2
       const dz =
         layer.activation === 'relu' ? g.binary('ReluGrad', `train/d_z${i}`, upstream, output) : upstream
-      const convAttrs = { ...T, strides: UNIT_STRIDES, padding: padding(layer.padding), data_format: NHWC }
       gradients[paramIndex] = g.node(
         'Conv2DBackpropFilter',
         `train/d_kernel${i}`,
         [input, g.intVector(`train/kernel${i}_shape`, shapes[paramIndex]!), dz],
-        convAttrs,
+        convAttrs(layer),
       )
       gradients[paramIndex + 1] = g.node('BiasAddGrad', `train/d_bias${i}`, [dz], { ...T, data_format: NHWC })
       if (i === 0) break
@@ -256,17 +208,11 @@ export function buildConvChainGraph(
         'Conv2DBackpropInput',
         `train/d_a${i}`,
         [inputShape, values[paramIndex]!, dz],
-        convAttrs,
+        convAttrs(layer),
       )
     } else if (layer.kind === 'maxPool') {
       if (i === 0) break
-      upstream = g.node('MaxPoolGrad', `train/d_a${i}`, [input, output, upstream], {
-        ...T,
-        ksize: window(layer.size),
-        strides: window(layer.size),
-        padding: padding(layer.padding),
-        data_format: NHWC,
-      })
+      upstream = g.node('MaxPoolGrad', `train/d_a${i}`, [input, output, upstream], poolAttrs(layer))
     } else {
       if (i === 0) break
       const [h, w] = imageShapes[i]!
@@ -274,11 +220,7 @@ export function buildConvChainGraph(
         'ResizeNearestNeighborGrad',
         `train/d_a${i}`,
         [upstream, g.intVector(`train/d_a${i}_size`, [h, w])],
-        {
-          ...T,
-          align_corners: { kind: 'bool', value: false },
-          half_pixel_centers: { kind: 'bool', value: false },
-        },
+        NEAREST_ATTRS,
       )
     }
   }
@@ -286,22 +228,7 @@ export function buildConvChainGraph(
   // Adam as tfjs computes it (same operations in the same order), so eager and compiled runs agree to float noise.
   const assigns = adamUpdates(g, adam, { params, values, gradients, firstMoments, secondMoments, hyper })
   g.after('train/loss', loss, assigns)
-  signatures.train = {
-    inputs: {
-      x: float('train/x:0', imageShape),
-      y: float('train/y:0', imageShape),
-      hyper: float('train/hyper:0', [HYPER.length]),
-    },
-    outputs: { loss: float('train/loss:0', []) },
-  }
-  signatures.train_indexed = {
-    inputs: {
-      images: float('train/images:0', imageShape),
-      order: { name: 'train/order:0', dtype: DataType.int32, shape: [-1] },
-      hyper: float('train/hyper:0', [HYPER.length]),
-    },
-    outputs: { loss: float('train/loss:0', []) },
-  }
+  Object.assign(signatures, trainSignatures(imageShape, imageShape, HYPER.length))
   return { nodes: g.nodes, signatures }
 }
 

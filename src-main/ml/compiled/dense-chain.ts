@@ -3,10 +3,9 @@
 // support, instead of ~100 eagerly dispatched ops. Native (tensorflow) backend only; `fit` falls back to eager.
 import * as tf from '@tensorflow/tfjs'
 import { BottleneckError } from '../errors'
-import { EPSILON } from '../metrics'
 import { adamUpdates } from './adam-graph'
-import { trainInputs } from './train-inputs'
-import { DataType, GraphBuilder, type SignatureDef, type TensorInfo } from './graph'
+import { bceFromLogits, chainVariables, predictSignature, trainInputs, trainSignatures } from './chain-graph'
+import { DataType, GraphBuilder, type SignatureDef } from './graph'
 import { CompiledChainSession, loadSignatures, type AdamSettings, type Signatures } from './session'
 
 export { compiledStepsAvailable, type AdamSettings, type ChainState } from './session'
@@ -30,8 +29,6 @@ function paramShapes(spec: DenseChainSpec): number[][] {
   return spec.layers.flatMap((layer) => [[layer.inputUnits, layer.units], [layer.units]])
 }
 
-const float = (name: string, shape: number[]): TensorInfo => ({ name, dtype: DataType.float, shape })
-
 /** Hyper-parameters fed per step as one vector, so a step uploads one small tensor besides the batch. */
 const HYPER = [
   'negLearningRate',
@@ -52,40 +49,8 @@ export function buildDenseChainGraph(
   const shapes = paramShapes(spec)
   const inputSize = spec.layers[0]!.inputUnits
   const outputSize = spec.layers.at(-1)!.units
-  const params = shapes.map((shape, j) => g.variable(`param${j}`, shape))
-  const firstMoments = shapes.map((shape, j) => g.variable(`m${j}`, shape))
-  const secondMoments = shapes.map((shape, j) => g.variable(`v${j}`, shape))
-  const signatures: Record<string, SignatureDef> = {}
-
-  // init: assign every variable from an input.
-  const initInputs: Record<string, TensorInfo> = {}
-  const initAssigns: string[] = []
-  for (const [group, handles] of [
-    ['param', params],
-    ['m', firstMoments],
-    ['v', secondMoments],
-  ] as const) {
-    handles.forEach((handle, j) => {
-      const value = g.placeholder(`init/${group}${j}`, shapes[j]!)
-      initInputs[`${group}${j}`] = float(`${value}:0`, shapes[j]!)
-      initAssigns.push(g.assign(`init/assign_${group}${j}`, handle, value))
-    })
-  }
-  g.after('init/done', g.scalar('init/zero', 0), initAssigns)
-  signatures.init = { inputs: initInputs, outputs: { done: float('init/done:0', []) } }
-
-  // weights: read every variable.
-  const weightOutputs: Record<string, TensorInfo> = {}
-  for (const [group, handles] of [
-    ['param', params],
-    ['m', firstMoments],
-    ['v', secondMoments],
-  ] as const) {
-    handles.forEach((handle, j) => {
-      weightOutputs[`${group}${j}`] = float(`${g.read(`weights/${group}${j}`, handle)}:0`, shapes[j]!)
-    })
-  }
-  signatures.weights = { inputs: {}, outputs: weightOutputs }
+  const { params, firstMoments, secondMoments, init, weights } = chainVariables(g, shapes)
+  const signatures: Record<string, SignatureDef> = { init, weights }
 
   const forward = (prefix: string, x: string) => {
     const values = params.map((handle, j) => g.read(`${prefix}/read_param${j}`, handle))
@@ -105,52 +70,24 @@ export function buildDenseChainGraph(
   }
 
   // predict: the reconstruction, and the code when the spec names its layer.
-  {
-    const x = g.placeholder('predict/x', [-1, inputSize])
-    const { logits, activations } = forward('predict', x)
-    g.unary('Sigmoid', 'predict/y', logits)
-    const outputs: Record<string, TensorInfo> = { y: float('predict/y:0', [-1, outputSize]) }
-    if (spec.codeLayer !== undefined) {
-      const code = g.unary('Identity', 'predict/code', activations[spec.codeLayer + 1]!)
-      outputs.code = float(`${code}:0`, [-1, spec.layers[spec.codeLayer]!.units])
-    }
-    signatures.predict = { inputs: { x: float('predict/x:0', [-1, inputSize]) }, outputs }
-  }
+  const code = spec.codeLayer
+  signatures.predict = predictSignature(
+    g,
+    { input: [-1, inputSize], output: [-1, outputSize] },
+    forward,
+    code === undefined ? undefined : { layer: code, shape: [-1, spec.layers[code]!.units] },
+  )
 
   // train: forward, loss, hand-written backward pass, tfjs' Adam update of every variable.
   const { hyper, x, y } = trainInputs(g, HYPER, [-1, inputSize], [-1, outputSize])
   const { values, activations, logits } = forward('train', x)
   const axis0 = g.intVector('train/axis0', [0])
   const axis1 = g.intVector('train/axis1', [1])
-  const one = g.scalar('train/one', 1)
 
   // The loss value is Keras' clipped BCE of σ(z), exactly as metrics.binaryCrossEntropyFromLogitsLoss computes it.
-  const p = g.unary('Sigmoid', 'train/p', logits)
-  const clipped = g.node(
-    'ClipByValue',
-    'train/p_clipped',
-    [p, g.scalar('train/eps', EPSILON), g.scalar('train/one_minus_eps', 1 - EPSILON)],
-    {
-      T: { kind: 'type', value: DataType.float },
-    },
-  )
-  const terms = g.binary(
-    'AddV2',
-    'train/bce_terms',
-    g.binary('Mul', 'train/y_log_p', y, g.unary('Log', 'train/log_p', clipped)),
-    g.binary(
-      'Mul',
-      'train/1my_log_1mp',
-      g.binary('Sub', 'train/1my', one, y),
-      g.unary('Log', 'train/log_1mp', g.binary('Sub', 'train/1mp', one, clipped)),
-    ),
-  )
-  let loss = g.reduce(
-    'Mean',
-    'train/bce',
-    g.unary('Neg', 'train/bce_per_image', g.reduce('Mean', 'train/bce_terms_mean', terms, axis1)),
-    axis0,
-  )
+  const bce = bceFromLogits(g, logits, y, { pixels: axis1, batch: axis0 })
+  const p = bce.p
+  let loss = bce.loss
   if (spec.activityL1) {
     const code = activations[spec.activityL1.layer + 1]!
     const l1 = g.reduce(
@@ -195,22 +132,7 @@ export function buildDenseChainGraph(
   // Adam as tfjs computes it (same operations in the same order), so eager and compiled runs agree to float noise.
   const assigns = adamUpdates(g, adam, { params, values, gradients, firstMoments, secondMoments, hyper })
   g.after('train/loss', loss, assigns)
-  signatures.train = {
-    inputs: {
-      x: float('train/x:0', [-1, inputSize]),
-      y: float('train/y:0', [-1, outputSize]),
-      hyper: float('train/hyper:0', [HYPER.length]),
-    },
-    outputs: { loss: float('train/loss:0', []) },
-  }
-  signatures.train_indexed = {
-    inputs: {
-      images: float('train/images:0', [-1, inputSize]),
-      order: { name: 'train/order:0', dtype: DataType.int32, shape: [-1] },
-      hyper: float('train/hyper:0', [HYPER.length]),
-    },
-    outputs: { loss: float('train/loss:0', []) },
-  }
+  Object.assign(signatures, trainSignatures([-1, inputSize], [-1, outputSize], HYPER.length))
   return { nodes: g.nodes, signatures }
 }
 
