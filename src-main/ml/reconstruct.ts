@@ -31,16 +31,20 @@ function codeRows(code: tf.Tensor, count: number): tf.Tensor2D {
   return code.reshape([count, -1])
 }
 
+/** The encoder's code for a batch, one row per image (call inside tf.tidy). */
+export function encodeRows(encoder: tf.LayersModel, batch: tf.Tensor4D): tf.Tensor2D {
+  const output = encoder.predict(batch) as tf.Tensor | tf.Tensor[]
+  // Variational encoders return [mean, logVar, sample]; the mean is the code a person wants to see.
+  return codeRows(Array.isArray(output) ? output[0]! : output, batch.shape[0])
+}
+
 /** tfjs models: one model with both outputs where the code is a tensor of the autoencoder's own graph. */
 function eagerReconstructor(autoencoder: Autoencoder): Reconstructor {
   const { model, encoder } = autoencoder
   const separately = (batch: tf.Tensor4D, withCode: boolean): Reconstruction => {
     const reconstruction = model.predict(batch) as tf.Tensor
     if (!withCode || !encoder) return { reconstruction, code: null }
-    const output = encoder.predict(batch) as tf.Tensor | tf.Tensor[]
-    // Variational encoders return [mean, logVar, sample]; the mean is the code a person wants to see.
-    const code = Array.isArray(output) ? output[0]! : output
-    return { reconstruction, code: codeRows(code, batch.shape[0]) }
+    return { reconstruction, code: encodeRows(encoder, batch) }
   }
   let both: tf.LayersModel | undefined
   if (encoder) {

@@ -26,7 +26,7 @@ import {
   type TrainingNoise,
 } from '../ml/noise'
 import { createAdam, fit } from '../ml/train'
-import { createReconstructor, type Reconstructor } from '../ml/reconstruct'
+import { createReconstructor, encodeRows, type Reconstructor } from '../ml/reconstruct'
 import { finalTestMetrics } from '../ml/test-metrics'
 import { openStore, type ModelMetadata, type Store } from '../store/index'
 import { floatToImage, stackImages, toNoiseSpec } from './images'
@@ -201,14 +201,6 @@ type Handler<M extends TrainerMethod> = (
   params: TrainerMethods[M]['params'],
 ) => Promise<TrainerMethods[M]['result']>
 
-/** Codes of a batch (call inside tf.tidy). */
-function codesOf(encoder: tf.LayersModel, batch: tf.Tensor4D): number[][] {
-  const output = encoder.predict(batch) as tf.Tensor | tf.Tensor[]
-  // Variational encoders return [mean, logVar, sample]; the mean is the code a person wants to see.
-  const code = Array.isArray(output) ? output[0]! : output
-  return code.reshape([batch.shape[0], -1]).arraySync() as number[][]
-}
-
 const prepare: Handler<'prepare'> = async ({ storeRoot, modelId }) => {
   await loadForInference(storeRoot, modelId)
   return { ready: true }
@@ -219,7 +211,7 @@ const encode: Handler<'encode'> = async ({ storeRoot, modelId, images }) => {
   checkShapes(images, autoencoder.config)
   if (!autoencoder.encoder) throw new BottleneckError('NOT_SUPPORTED', 'This model has no separate encoder.')
   const encoder = autoencoder.encoder
-  return { codes: tf.tidy(() => codesOf(encoder, batchTensor(images, autoencoder.config))) }
+  return { codes: tf.tidy(() => encodeRows(encoder, batchTensor(images, autoencoder.config)).arraySync()) }
 }
 
 const decode: Handler<'decode'> = async ({ storeRoot, modelId, codes }) => {
