@@ -83,6 +83,15 @@ export function defaultStoreRoot(): string {
   return resolve(process.env.BOTTLENECK_HOME || join(homedir(), '.bottleneck'))
 }
 
+/** The version a model folder's pointer names (v000007), or MODEL_CORRUPT when the pointer is damaged. */
+function pointedVersion(pointerText: string, folder: string): string {
+  const version = pointerText.trim()
+  if (!VERSION_PATTERN.test(version)) {
+    throw new BottleneckError('MODEL_CORRUPT', `The model in ${folder} cannot be loaded: its ${POINTER} file is damaged.`)
+  }
+  return version
+}
+
 export function openStore(root: string = defaultStoreRoot()): Store {
   const storeRoot = resolve(root)
   const modelsFolder = join(storeRoot, 'models')
@@ -90,30 +99,25 @@ export function openStore(root: string = defaultStoreRoot()): Store {
   async function liveVersionFolder(folder: string): Promise<string> {
     let pointer: string
     try {
-      pointer = (await readFile(join(folder, POINTER), 'utf8')).trim()
+      pointer = await readFile(join(folder, POINTER), 'utf8')
     } catch {
       // An exported (flat) model folder has the files directly.
       if (await exists(join(folder, 'bottleneck.json'))) return folder
       throw new BottleneckError('MODEL_CORRUPT', `${folder} is not a Bottleneck model folder (no ${POINTER} pointer or bottleneck.json).`)
     }
-    if (!VERSION_PATTERN.test(pointer)) {
-      throw new BottleneckError('MODEL_CORRUPT', `The model in ${folder} cannot be loaded: its ${POINTER} file is damaged.`)
-    }
-    return join(folder, pointer)
+    return join(folder, pointedVersion(pointer, folder))
   }
 
   function currentVersion(id: string): string {
     if (!ID_PATTERN.test(id)) throw new BottleneckError('INVALID_INPUT', `"${id.slice(0, 40)}" is not a model id.`)
+    const folder = join(modelsFolder, id)
     let pointer: string
     try {
-      pointer = readFileSync(join(modelsFolder, id, POINTER), 'utf8').trim()
+      pointer = readFileSync(join(folder, POINTER), 'utf8')
     } catch {
       throw new BottleneckError('MODEL_NOT_FOUND', `No model "${id}" in ${storeRoot} (it may have been deleted).`)
     }
-    if (!VERSION_PATTERN.test(pointer)) {
-      throw new BottleneckError('MODEL_CORRUPT', `The model ${id} cannot be loaded: its ${POINTER} file is damaged.`)
-    }
-    return pointer
+    return pointedVersion(pointer, folder)
   }
 
   async function readRecord(folder: string): Promise<ModelRecord> {
