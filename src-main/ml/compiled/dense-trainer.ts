@@ -13,6 +13,13 @@ import {
   type DenseLayerSpec,
 } from './dense-chain'
 
+/** `fit` hands the optimizer model.trainableWeights in this order; a chain's graph variables must match it. */
+function inTrainableOrder(model: tf.LayersModel, trainable: tf.LayerVariable[]): boolean {
+  return (
+    model.trainableWeights.length === trainable.length && model.trainableWeights.every((w, j) => w === trainable[j])
+  )
+}
+
 /** Architectures whose loss is exactly BCE from the logits (+ the sparse model's L1 code penalty). */
 const CHAIN_ARCHITECTURES = new Set(['dense', 'sparse', 'deep'])
 
@@ -41,17 +48,11 @@ export function denseChainSpec(autoencoder: Autoencoder): DenseChainSpec | undef
   }
   const last = denseLayers.at(-1)!
   if (last.name !== 'logits' || layers.at(-1)!.activation !== 'linear') return undefined
-  // `fit` hands the optimizer model.trainableWeights in this order; the graph's variables must match it.
-  if (
-    model.trainableWeights.length !== trainable.length ||
-    model.trainableWeights.some((w, j) => w !== trainable[j])
-  )
-    return undefined
+  if (!inTrainableOrder(model, trainable)) return undefined
   const spec: DenseChainSpec = { layers }
-  const codeIndex = denseLayers.findIndex((layer) => layer.name === 'code')
-  if (codeIndex >= 0) spec.codeLayer = codeIndex
+  const codeLayer = denseLayers.findIndex((layer) => layer.name === 'code')
+  if (codeLayer >= 0) spec.codeLayer = codeLayer
   if (autoencoder.config.architecture === 'sparse') {
-    const codeLayer = denseLayers.findIndex((layer) => layer.name === 'code')
     if (codeLayer < 0) return undefined
     spec.activityL1 = {
       layer: codeLayer,
@@ -135,11 +136,7 @@ export function convChainSpec(autoencoder: Autoencoder): ConvChainSpec | undefin
     if (layer.name === 'code') codeLayer = layers.length - 1
   }
   if (model.layers.at(-3)?.name !== 'logits') return undefined
-  if (
-    model.trainableWeights.length !== trainable.length ||
-    model.trainableWeights.some((w, j) => w !== trainable[j])
-  )
-    return undefined
+  if (!inTrainableOrder(model, trainable)) return undefined
   const spec: ConvChainSpec = { inputShape: [...inputShape], layers }
   if (codeLayer !== undefined) spec.codeLayer = codeLayer
   try {
