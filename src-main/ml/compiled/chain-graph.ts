@@ -9,6 +9,20 @@ const FLOAT = { kind: 'type', value: DataType.float } as const
 
 export const float = (name: string, shape: number[]): TensorInfo => ({ name, dtype: DataType.float, shape })
 
+/**
+ * The hyper-parameters a train step reads, fed as one vector so a step uploads one small tensor besides the batch;
+ * CompiledChainSession builds it in this order. activityGradScale is the sparse model's L1 term (0 elsewhere).
+ */
+export const CHAIN_HYPER = [
+  'negLearningRate',
+  'firstBiasCorrection',
+  'secondBiasCorrection',
+  'pixelCount',
+  'activityGradScale',
+  'batchStart',
+  'batchSize',
+] as const
+
 /** Weights and Adam's two moments as variables, and the signatures that set (init) and read (weights) them all. */
 export function chainVariables(
   g: GraphBuilder,
@@ -107,12 +121,12 @@ export function bceFromLogits(
  * order (train_indexed), which spares fit an eager slice/gather/reshape per batch. TensorFlow prunes the branch a
  * signature does not need.
  */
-export function trainInputs<Name extends string>(
+export function trainInputs(
   g: GraphBuilder,
-  hyperNames: readonly (Name | 'batchStart' | 'batchSize')[],
   inputShape: number[],
   targetShape: number[],
-): { hyper: Record<Name | 'batchStart' | 'batchSize', string>; x: string; y: string } {
+): { hyper: Record<(typeof CHAIN_HYPER)[number], string>; x: string; y: string } {
+  const hyperNames = CHAIN_HYPER
   const hyperInput = g.placeholder('train/hyper', [hyperNames.length])
   const unpacked = g.node('Unpack', 'train/hyper_values', [hyperInput], {
     T: FLOAT,
@@ -120,7 +134,7 @@ export function trainInputs<Name extends string>(
     axis: { kind: 'int', value: 0 },
   })
   const hyper = Object.fromEntries(hyperNames.map((name, i) => [name, `${unpacked}:${i}`])) as Record<
-    Name | 'batchStart' | 'batchSize',
+    (typeof CHAIN_HYPER)[number],
     string
   >
   const asIndex = (name: string, value: string) =>
@@ -159,9 +173,8 @@ export function trainInputs<Name extends string>(
 export function trainSignatures(
   inputShape: number[],
   targetShape: number[],
-  hyperLength: number,
 ): { train: SignatureDef; train_indexed: SignatureDef } {
-  const hyper = float('train/hyper:0', [hyperLength])
+  const hyper = float('train/hyper:0', [CHAIN_HYPER.length])
   const outputs = { loss: float('train/loss:0', []) }
   return {
     train: {

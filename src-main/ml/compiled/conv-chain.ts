@@ -104,16 +104,6 @@ const NEAREST_ATTRS = {
   half_pixel_centers: { kind: 'bool', value: false },
 } satisfies Record<string, Attr>
 
-/** Hyper-parameters fed per step as one vector (the same layout as the dense chain's). */
-const HYPER = [
-  'negLearningRate',
-  'firstBiasCorrection',
-  'secondBiasCorrection',
-  'pixelCount',
-  'unused',
-  'batchStart',
-  'batchSize',
-] as const
 
 /** The graph and its signatures: init, train / train_indexed, weights, predict (as the dense chain's). */
 export function buildConvChainGraph(
@@ -170,7 +160,7 @@ export function buildConvChainGraph(
     code === undefined ? undefined : { layer: code, shape: [-1, ...imageShapes[code + 1]!] },
   )
 
-  const { hyper, x, y } = trainInputs(g, HYPER, imageShape, imageShape)
+  const { hyper, x, y } = trainInputs(g, imageShape, imageShape)
   const { values, activations, logits } = forward('train', x)
 
   // Keras' clipped BCE of σ(z), per image over all pixels then over the batch, as the dense graph computes it.
@@ -228,7 +218,7 @@ export function buildConvChainGraph(
   // Adam as tfjs computes it (same operations in the same order), so eager and compiled runs agree to float noise.
   const assigns = adamUpdates(g, adam, { params, values, gradients, firstMoments, secondMoments, hyper })
   g.after('train/loss', loss, assigns)
-  Object.assign(signatures, trainSignatures(imageShape, imageShape, HYPER.length))
+  Object.assign(signatures, trainSignatures(imageShape, imageShape))
   return { nodes: g.nodes, signatures }
 }
 
@@ -239,24 +229,14 @@ export class CompiledConvChain extends CompiledChainSession<tf.Tensor4D> {
     adam: AdamSettings,
     signatures: Signatures,
   ) {
-    super(adam, signatures, convParamShapes(spec))
+    super(adam, signatures, convParamShapes(spec), {
+      valuesPerImage: spec.inputShape.reduce((a, b) => a * b, 1),
+      activityL1: 0,
+    })
   }
 
   static async create(spec: ConvChainSpec, adam: AdamSettings): Promise<CompiledConvChain> {
     return new CompiledConvChain(spec, adam, await loadSignatures(buildConvChainGraph(spec, adam)))
   }
 
-  protected hyper(learningRate: number, step: number, start: number, batch: number): tf.Tensor1D {
-    const { beta1, beta2 } = this.adam
-    const [h, w, c] = this.spec.inputShape
-    return tf.tensor1d([
-      -learningRate,
-      1 - Math.pow(beta1, step),
-      1 - Math.pow(beta2, step),
-      batch * h * w * c,
-      0,
-      start,
-      batch,
-    ])
-  }
 }

@@ -29,16 +29,6 @@ function paramShapes(spec: DenseChainSpec): number[][] {
   return spec.layers.flatMap((layer) => [[layer.inputUnits, layer.units], [layer.units]])
 }
 
-/** Hyper-parameters fed per step as one vector, so a step uploads one small tensor besides the batch. */
-const HYPER = [
-  'negLearningRate',
-  'firstBiasCorrection',
-  'secondBiasCorrection',
-  'pixelCount',
-  'activityGradScale',
-  'batchStart',
-  'batchSize',
-] as const
 
 /** The graph and its signatures: init (set weights and moments), train / train_indexed, weights (read them), predict. */
 export function buildDenseChainGraph(
@@ -79,7 +69,7 @@ export function buildDenseChainGraph(
   )
 
   // train: forward, loss, hand-written backward pass, tfjs' Adam update of every variable.
-  const { hyper, x, y } = trainInputs(g, HYPER, [-1, inputSize], [-1, outputSize])
+  const { hyper, x, y } = trainInputs(g, [-1, inputSize], [-1, outputSize])
   const { values, activations, logits } = forward('train', x)
   const axis0 = g.intVector('train/axis0', [0])
   const axis1 = g.intVector('train/axis1', [1])
@@ -132,7 +122,7 @@ export function buildDenseChainGraph(
   // Adam as tfjs computes it (same operations in the same order), so eager and compiled runs agree to float noise.
   const assigns = adamUpdates(g, adam, { params, values, gradients, firstMoments, secondMoments, hyper })
   g.after('train/loss', loss, assigns)
-  Object.assign(signatures, trainSignatures([-1, inputSize], [-1, outputSize], HYPER.length))
+  Object.assign(signatures, trainSignatures([-1, inputSize], [-1, outputSize]))
   return { nodes: g.nodes, signatures }
 }
 
@@ -143,7 +133,10 @@ export class CompiledDenseChain extends CompiledChainSession<tf.Tensor2D> {
     adam: AdamSettings,
     signatures: Signatures,
   ) {
-    super(adam, signatures, paramShapes(spec))
+    super(adam, signatures, paramShapes(spec), {
+      valuesPerImage: spec.layers.at(-1)!.units,
+      activityL1: spec.activityL1?.strength ?? 0,
+    })
   }
 
   static async create(spec: DenseChainSpec, adam: AdamSettings): Promise<CompiledDenseChain> {
@@ -156,20 +149,4 @@ export class CompiledDenseChain extends CompiledChainSession<tf.Tensor2D> {
     return new CompiledDenseChain(spec, adam, await loadSignatures(buildDenseChainGraph(spec, adam)))
   }
 
-  protected hyper(learningRate: number, step: number, start: number, batch: number): tf.Tensor1D {
-    const outputSize = this.spec.layers.at(-1)!.units
-    const { beta1, beta2 } = this.adam
-    const l1 = this.spec.activityL1?.strength ?? 0
-    return tf.tensor1d([
-      -learningRate,
-      1 - Math.pow(beta1, step),
-      1 - Math.pow(beta2, step),
-      batch * outputSize,
-      // d(l1 · mean_batch Σ|code|)/d code = l1 · sign(code) / batch, scaled in tfjs' order: (dy·l1)/batch.
-      Math.fround(l1) / batch,
-      // Indices up to 2^24 are exact in float32.
-      start,
-      batch,
-    ])
-  }
 }

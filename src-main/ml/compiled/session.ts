@@ -1,6 +1,6 @@
 // The loaded side of a compiled training graph, shared by the dense and conv chains: the SavedModel's five
 // signatures (init, train, train_indexed, weights, predict) in one TensorFlow session that holds the variables,
-// and the calls fit makes on them. Each chain supplies its graph, its weight shapes and its per-step hyper-parameters.
+// and the calls fit makes on them. Each chain supplies its graph, its weight shapes and what its loss averages over.
 import { mkdtemp, rm, writeFile } from 'node:fs/promises'
 import { createRequire } from 'node:module'
 import { tmpdir } from 'node:os'
@@ -77,13 +77,28 @@ export abstract class CompiledChainSession<Batch extends tf.Tensor> {
   private disposed = false
 
   protected constructor(
-    protected readonly adam: AdamSettings,
+    private readonly adam: AdamSettings,
     private readonly signatures: Signatures,
     private readonly shapes: number[][],
+    /** How many values the loss averages per image, and the L1 activity strength on the code (0: none). */
+    private readonly loss: { valuesPerImage: number; activityL1: number },
   ) {}
 
-  /** The per-step hyper-parameter vector the chain's graph reads (learning rate, bias corrections, batch, …). */
-  protected abstract hyper(learningRate: number, step: number, start: number, batch: number): tf.Tensor1D
+  /** The per-step hyper-parameter vector the chain's graph reads, in CHAIN_HYPER's order. */
+  private hyper(learningRate: number, step: number, start: number, batch: number): tf.Tensor1D {
+    const { beta1, beta2 } = this.adam
+    return tf.tensor1d([
+      -learningRate,
+      1 - Math.pow(beta1, step),
+      1 - Math.pow(beta2, step),
+      batch * this.loss.valuesPerImage,
+      // d(l1 · mean_batch Σ|code|)/d code = l1 · sign(code) / batch, scaled in tfjs' order: (dy·l1)/batch.
+      Math.fround(this.loss.activityL1) / batch,
+      // Indices up to 2^24 are exact in float32.
+      start,
+      batch,
+    ])
+  }
 
   private check(): void {
     if (this.disposed)
