@@ -64,6 +64,12 @@ export class DrawPage {
     return this.page.getByRole('img', { name: /Drawing area/ })
   }
 
+  /** Clears the pad (its toolbar button; disabled while the pad is empty). */
+  async clear(): Promise<void> {
+    const button = this.page.getByRole('button', { name: /^Clear/ })
+    if (await button.isEnabled()) await button.click()
+  }
+
   /** Draws a stroke through the given points (fractions of the pad) with the mouse. */
   async stroke(points: [number, number][]): Promise<void> {
     const box = (await this.pad().boundingBox())!
