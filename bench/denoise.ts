@@ -2,14 +2,16 @@
 // the noisy input and the classical baselines, against the published anchors. Never run as a test.
 //   npx tsx bench/denoise.ts [--epochs N] [--limit N] [--test-limit N] [--filters N] [--batch-size N]
 //                            [--learning-rate LR] [--seed S] [--save DIR] [--load DIR] [--baselines median5,gaussian,nlm] [--monitor N] [--max-minutes M]
-//                            [--set KEY=VALUE ...]  (any model option: --set depth=2 --set loss=mse --set learningRateDecay=none)
+//                            [--set KEY=VALUE ...]  (any model option: --set depth=2 --set loss=mse --set learningRateDecay=none;
+//                            JSON values too: --set hiddenUnits=[1024,1024])
+// --arch NAME trains another architecture under the preset's data, noise and schedule (e.g. --arch deep).
 // --store DIR saves the final model into that Bottleneck store (with --load, --trained-epochs N records its epochs).
 // --max-minutes stops training between batches when the time is up (the last finished epoch is what is scored).
 // --save writes model.json + weights.bin (tfjs layers format, what the store reads) after every epoch.
 import { mkdir, readFile } from 'node:fs/promises'
 import { join } from 'node:path'
 import * as tf from '@tensorflow/tfjs'
-import { buildAutoencoder, restoreAutoencoder } from '../src-main/ml/architectures/index'
+import { buildAutoencoder, createModelConfig, restoreAutoencoder } from '../src-main/ml/architectures/index'
 import { initBackend } from '../src-main/ml/backend'
 import { loadDataset } from '../src-main/ml/datasets'
 import { DENOISE_BASELINES, evaluateDenoising, type DenoiseBaseline } from '../src-main/ml/denoise-eval'
@@ -79,19 +81,30 @@ process.argv.forEach((arg, index) => {
   if (arg !== '--set') return
   const [key, value] = (process.argv[index + 1] ?? '').split('=') as [string, string | undefined]
   if (!key || value === undefined) throw new Error('--set needs KEY=VALUE')
-  overrides[key] = Number.isNaN(Number(value)) ? value : Number(value)
+  overrides[key] = parseOptionValue(value)
 })
-const config = presetModelConfig(preset, shape, {
+function parseOptionValue(text: string): unknown {
+  try {
+    return JSON.parse(text)
+  } catch {
+    return text
+  }
+}
+const modelOverrides = {
   seed: 42,
   ...(filters ? { filters } : {}),
   ...(learningRate ? { learningRate } : {}),
   ...overrides,
-})
+}
+const architecture = option('arch')
+const config = architecture
+  ? createModelConfig(architecture, shape, { ...modelOverrides })
+  : presetModelConfig(preset, shape, modelOverrides)
 const loadFrom = option('load')
 const autoencoder = loadFrom ? restoreAutoencoder(config, await loadFolder(loadFrom)) : buildAutoencoder(config)
 console.log(
-  `backend ${backend.name} (threads ${backend.threads ?? '?'}), preset ${preset.name}: ${preset.architecture} ` +
-    `${JSON.stringify(preset.options)}${filters ? ` filters ${filters}` : ''} ${JSON.stringify(overrides)}, ${autoencoder.model.countParams()} parameters, ` +
+  `backend ${backend.name} (threads ${backend.threads ?? '?'}), preset ${preset.name}: ${config.architecture} ` +
+    `${architecture ? '' : JSON.stringify(preset.options)}${filters ? ` filters ${filters}` : ''} ${JSON.stringify(overrides)}, ${autoencoder.model.countParams()} parameters, ` +
     `train ${dataset.train.count}, test ${dataset.test.count}, noise ${preset.noise}`,
 )
 
