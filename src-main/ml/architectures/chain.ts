@@ -1,4 +1,4 @@
-// What the chain-shaped autoencoders (sparse, deep, conv, seq2seq) share: seeded Keras-default initialisers and
+// What the chain-shaped autoencoders (dense, sparse, deep, conv, seq2seq) share: seeded Keras-default initialisers and
 // the wrapper that turns a model whose layers run in one line through `code` and `logits` into an Autoencoder.
 import * as tf from '@tensorflow/tfjs'
 import { BottleneckError } from '../errors'

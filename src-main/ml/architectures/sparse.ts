@@ -3,7 +3,8 @@
 import * as tf from '@tensorflow/tfjs'
 import type { ImageSplit } from '../datasets'
 import { BottleneckError } from '../errors'
-import { positiveNumberOption, seededGlorot, sigmoidImage, wrapChain } from './chain'
+import { positiveNumberOption, wrapChain } from './chain'
+import { denseAutoencoderModel } from './dense'
 import type { ArchitectureDefinition, Autoencoder, ModelConfig } from './index'
 
 /**
@@ -23,19 +24,7 @@ export const sparse: ArchitectureDefinition = {
   name: 'sparse',
   description: 'The dense model with an L1 activity penalty (1e-4) on the code: sparser codes.',
   defaults: { codeSize: 32, activityL1: DEFAULT_ACTIVITY_L1 },
-  build(config) {
-    const [height, width, channels] = config.inputShape
-    const input = tf.input({ shape: config.inputShape, name: 'image' })
-    const flat = tf.layers.flatten({ name: 'flatten' }).apply(input)
-    const code = tf.layers
-      .dense({ units: config.codeSize, activation: 'relu', name: 'code', kernelInitializer: seededGlorot(config, 0) })
-      .apply(flat)
-    const logits = tf.layers
-      .dense({ units: height * width * channels, name: 'logits', kernelInitializer: seededGlorot(config, 1) })
-      .apply(code) as tf.SymbolicTensor
-    const model = tf.model({ inputs: input, outputs: sigmoidImage(logits, config.inputShape), name: 'autoencoder' })
-    return wrap(config, model)
-  },
+  build: (config) => wrap(config, denseAutoencoderModel(config)),
   restore: wrap,
 }
 
