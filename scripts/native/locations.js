@@ -18,8 +18,9 @@ export function nativeCacheRoot(env = process.env, home = homedir()) {
 
 /** One cache entry per tfjs-node version and TensorFlow version, e.g. `4.22.0-2.16.2`. */
 export function cacheEntryName(tfjsNodeVersion, tensorflowVersion) {
-  // "-copy": built with the binding patch (binding-patch.js); entries without it are never restored.
-  return `${tfjsNodeVersion}-${tensorflowVersion}-copy`
+  // Builds from before the binding patch keep this name too: findEntries never restores them (their manifest lacks
+  // bindingPatch), and the next build of the same versions replaces them instead of leaving 600 MB beside it.
+  return `${tfjsNodeVersion}-${tensorflowVersion}`
 }
 
 /**

@@ -122,7 +122,7 @@ describe('the native cache', () => {
       '/home/ada/.cache/bottleneck/native',
     )
     expect(nativeCacheRoot({}, '/home/ada')).toBe('/home/ada/.cache/bottleneck/native')
-    expect(cacheEntryName('4.22.0', '2.16.2')).toBe('4.22.0-2.16.2-copy')
+    expect(cacheEntryName('4.22.0', '2.16.2')).toBe('4.22.0-2.16.2')
   })
 
   function fakeInstall() {
