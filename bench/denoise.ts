@@ -4,7 +4,8 @@
 //                            [--learning-rate LR] [--seed S] [--save DIR] [--load DIR] [--baselines median5,gaussian,nlm] [--monitor N] [--max-minutes M]
 //                            [--set KEY=VALUE ...]  (any model option: --set depth=2 --set loss=mse --set learningRateDecay=none;
 //                            JSON values too: --set hiddenUnits=[1024,1024])
-// --arch NAME trains another architecture under the preset's data, noise and schedule (e.g. --arch deep).
+// --arch NAME trains another architecture on the preset's data and noise, with its epochs and batch size unless given;
+// the preset's model options are not applied (pass them with --set, e.g. --set learningRateDecay=cosine).
 // --store DIR saves the final model into that Bottleneck store (with --load, --trained-epochs N records its epochs).
 // --max-minutes stops training between batches when the time is up (the last finished epoch is what is scored).
 // --save writes model.json + weights.bin (tfjs layers format, what the store reads) after every epoch.
@@ -98,7 +99,7 @@ const modelOverrides = {
 }
 const architecture = option('arch')
 const config = architecture
-  ? createModelConfig(architecture, shape, { ...modelOverrides })
+  ? createModelConfig(architecture, shape, modelOverrides)
   : presetModelConfig(preset, shape, modelOverrides)
 const loadFrom = option('load')
 const autoencoder = loadFrom ? restoreAutoencoder(config, await loadFolder(loadFrom)) : buildAutoencoder(config)

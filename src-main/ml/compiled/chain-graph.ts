@@ -126,14 +126,13 @@ export function trainInputs(
   inputShape: number[],
   targetShape: number[],
 ): { hyper: Record<(typeof CHAIN_HYPER)[number], string>; x: string; y: string } {
-  const hyperNames = CHAIN_HYPER
-  const hyperInput = g.placeholder('train/hyper', [hyperNames.length])
+  const hyperInput = g.placeholder('train/hyper', [CHAIN_HYPER.length])
   const unpacked = g.node('Unpack', 'train/hyper_values', [hyperInput], {
     T: FLOAT,
-    num: { kind: 'int', value: hyperNames.length },
+    num: { kind: 'int', value: CHAIN_HYPER.length },
     axis: { kind: 'int', value: 0 },
   })
-  const hyper = Object.fromEntries(hyperNames.map((name, i) => [name, `${unpacked}:${i}`])) as Record<
+  const hyper = Object.fromEntries(CHAIN_HYPER.map((name, i) => [name, `${unpacked}:${i}`])) as Record<
     (typeof CHAIN_HYPER)[number],
     string
   >

@@ -104,7 +104,6 @@ const NEAREST_ATTRS = {
   half_pixel_centers: { kind: 'bool', value: false },
 } satisfies Record<string, Attr>
 
-
 /** The graph and its signatures: init, train / train_indexed, weights, predict (as the dense chain's). */
 export function buildConvChainGraph(
   spec: ConvChainSpec,
@@ -238,5 +237,4 @@ export class CompiledConvChain extends CompiledChainSession<tf.Tensor4D> {
   static async create(spec: ConvChainSpec, adam: AdamSettings): Promise<CompiledConvChain> {
     return new CompiledConvChain(spec, adam, await loadSignatures(buildConvChainGraph(spec, adam)))
   }
-
 }

@@ -29,7 +29,6 @@ function paramShapes(spec: DenseChainSpec): number[][] {
   return spec.layers.flatMap((layer) => [[layer.inputUnits, layer.units], [layer.units]])
 }
 
-
 /** The graph and its signatures: init (set weights and moments), train / train_indexed, weights (read them), predict. */
 export function buildDenseChainGraph(
   spec: DenseChainSpec,
@@ -148,5 +147,4 @@ export class CompiledDenseChain extends CompiledChainSession<tf.Tensor2D> {
     }
     return new CompiledDenseChain(spec, adam, await loadSignatures(buildDenseChainGraph(spec, adam)))
   }
-
 }
