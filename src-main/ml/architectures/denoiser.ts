@@ -5,7 +5,7 @@
 import * as tf from '@tensorflow/tfjs'
 import { BottleneckError } from '../errors'
 import { binaryCrossEntropyFromLogitsLoss, meanSquaredError } from '../metrics'
-import { positiveIntegerOption, seededGlorot } from './chain'
+import { positiveIntegerOption, seededGlorot, unitsOption } from './chain'
 import { disposeSharedWeights, type ArchitectureDefinition, type Autoencoder, type ModelConfig } from './index'
 
 /**
@@ -64,6 +64,14 @@ export const denoiser: ArchitectureDefinition = {
     const f = positiveIntegerOption(config, 'filters', 16)
     const depth = positiveIntegerOption(config, 'depth', 3)
     lossOption(config)
+    // Filters per scale, the top (full size) first and the bottom last: by default they double at every pooling.
+    const widths = unitsOption(config, 'levelFilters', Array.from({ length: depth + 1 }, (_, level) => f * 2 ** level))
+    if (widths.length !== depth + 1) {
+      throw new BottleneckError(
+        'INVALID_INPUT',
+        `levelFilters needs ${depth + 1} numbers for depth ${depth}, one per scale and one for the bottom (got ${widths.length}).`,
+      )
+    }
     if (height >> depth < 1 || width >> depth < 1) {
       throw new BottleneckError(
         'INVALID_INPUT',
@@ -81,12 +89,12 @@ export const denoiser: ArchitectureDefinition = {
     const skips: tf.SymbolicTensor[] = []
     let x = input
     for (let level = 1; level <= depth; level++) {
-      x = block(f * 2 ** (level - 1), `encoder_${level}`, x)
+      x = block(widths[level - 1]!, `encoder_${level}`, x)
       skips.push(x)
       // 'same' pooling rounds odd sizes up (MNIST's 7 → 4), so any image size works; the decoder crops back.
       x = tf.layers.maxPooling2d({ poolSize: 2, padding: 'same', name: `pool_${level}` }).apply(x) as tf.SymbolicTensor
     }
-    x = block(f * 2 ** depth, 'bottom_', x)
+    x = block(widths[depth]!, 'bottom_', x)
     for (let level = depth; level >= 1; level--) {
       const skip = skips[level - 1]!
       x = tf.layers.upSampling2d({ size: [2, 2], name: `up_${level}` }).apply(x) as tf.SymbolicTensor
@@ -98,7 +106,7 @@ export const denoiser: ArchitectureDefinition = {
           .apply(x) as tf.SymbolicTensor
       }
       x = tf.layers.concatenate({ name: `skip_${level}` }).apply([x, skip]) as tf.SymbolicTensor
-      x = block(f * 2 ** (level - 1), `decoder_${level}`, x)
+      x = block(widths[level - 1]!, `decoder_${level}`, x)
     }
     const logits = conv(channels, 'logits', x, 1, 'linear')
     const pixels = tf.layers.activation({ activation: 'sigmoid', name: 'reconstruction' }).apply(logits) as tf.SymbolicTensor

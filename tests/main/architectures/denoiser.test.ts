@@ -40,6 +40,27 @@ describe('denoiser architecture', () => {
   it('refuses an image too small to pool, and an unknown loss, with sentences naming the problem', () => {
     expect(() => buildAutoencoder(createModelConfig('denoiser', [4, 28, 1], { depth: 3 }))).toThrow(/at least 8 pixels/)
     expect(() => buildAutoencoder(createModelConfig('denoiser', SHAPE, { loss: 'l1' }))).toThrow(/loss must be one of bce, mse, psnr/)
+    expect(() => buildAutoencoder(createModelConfig('denoiser', SHAPE, { levelFilters: [8, 8, 8] }))).toThrow(
+      /levelFilters needs 4 numbers for depth 3/,
+    )
+  })
+
+  it('levelFilters sets the filters of each scale (top first, bottom last); by default they double per pooling', () => {
+    const kernelShape = (autoencoder: ReturnType<typeof buildAutoencoder>, layer: string) =>
+      autoencoder.model.getLayer(layer).getWeights()[0]!.shape
+    const doubling = buildAutoencoder(createModelConfig('denoiser', SHAPE, { seed: 1, filters: 4, depth: 2 }))
+    expect(kernelShape(doubling, 'encoder_1a')).toEqual([3, 3, 1, 4])
+    expect(kernelShape(doubling, 'encoder_2b')).toEqual([3, 3, 8, 8])
+    expect(kernelShape(doubling, 'bottom_b')).toEqual([3, 3, 16, 16])
+    doubling.dispose()
+    const wide = buildAutoencoder(createModelConfig('denoiser', SHAPE, { seed: 1, depth: 2, levelFilters: [6, 5, 7] }))
+    expect(kernelShape(wide, 'encoder_1b')).toEqual([3, 3, 6, 6])
+    expect(kernelShape(wide, 'encoder_2b')).toEqual([3, 3, 5, 5])
+    expect(kernelShape(wide, 'bottom_b')).toEqual([3, 3, 7, 7])
+    // The decoder's first convolution sees the upsampled scale below next to the skip: 7 + 5 channels in, 5 out.
+    expect(kernelShape(wide, 'decoder_2a')).toEqual([3, 3, 12, 5])
+    expect(kernelShape(wide, 'decoder_1b')).toEqual([3, 3, 6, 6])
+    wide.dispose()
   })
 
   it('mse loss is the batch MSE of its output; psnr loss the mean log of each image’s MSE', () => {
