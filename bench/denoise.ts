@@ -1,9 +1,9 @@
 // Trains (or loads) the `mnist-denoise` preset and scores it on the MNIST test set under the preset's noise, next to
 // the noisy input and the classical baselines, against the published anchors. Never run as a test.
-//   npx tsx bench/denoise.ts [--epochs N] [--limit N] [--test-limit N] [--filters N] [--batch-size N]
+//   npx tsx bench/denoise.ts [--epochs N] [--limit N] [--test-limit N] [--batch-size N]
 //                            [--learning-rate LR] [--seed S] [--save DIR] [--load DIR] [--baselines median5,gaussian,nlm] [--monitor N] [--max-minutes M]
-//                            [--set KEY=VALUE ...]  (any model option: --set depth=2 --set loss=mse --set learningRateDecay=none;
-//                            JSON values too: --set hiddenUnits=[1024,1024])
+//                            [--set KEY=VALUE ...]  (any model option: --set loss=mse --set learningRateDecay=none;
+//                            JSON values too: --set levelFilters=[16,32,64,128])
 // --arch NAME trains another architecture on the preset's data and noise, with its epochs and batch size unless given;
 // the preset's model options are not applied (pass them with --set, e.g. --set learningRateDecay=cosine).
 // --store DIR saves the final model into that Bottleneck store (with --load, --trained-epochs N records its epochs).
@@ -74,9 +74,8 @@ const spec = parseNoiseSpec(preset.noise)
 const epochs = numberOption('epochs') ?? preset.epochs
 const dataset = await loadDataset(preset.dataset, { limit: numberOption('limit'), testLimit: numberOption('test-limit') })
 const shape: [number, number, number] = [dataset.height, dataset.width, dataset.channels]
-const filters = numberOption('filters')
 const learningRate = numberOption('learning-rate')
-// --set KEY=VALUE (repeatable) overrides any model option, e.g. --set loss=mse --set depth=3 --set learningRateDecay=none.
+// --set KEY=VALUE (repeatable) overrides any model option, e.g. --set loss=mse --set learningRateDecay=none.
 const overrides: Record<string, unknown> = {}
 process.argv.forEach((arg, index) => {
   if (arg !== '--set') return
@@ -93,7 +92,6 @@ function parseOptionValue(text: string): unknown {
 }
 const modelOverrides = {
   seed: 42,
-  ...(filters ? { filters } : {}),
   ...(learningRate ? { learningRate } : {}),
   ...overrides,
 }
@@ -105,7 +103,7 @@ const loadFrom = option('load')
 const autoencoder = loadFrom ? restoreAutoencoder(config, await loadFolder(loadFrom)) : buildAutoencoder(config)
 console.log(
   `backend ${backend.name} (threads ${backend.threads ?? '?'}), preset ${preset.name}: ${config.architecture} ` +
-    `${architecture ? '' : JSON.stringify(preset.options)}${filters ? ` filters ${filters}` : ''} ${JSON.stringify(overrides)}, ${autoencoder.model.countParams()} parameters, ` +
+    `${architecture ? '' : JSON.stringify(preset.options)} ${JSON.stringify(overrides)}, ${autoencoder.model.countParams()} parameters, ` +
     `train ${dataset.train.count}, test ${dataset.test.count}, noise ${preset.noise}`,
 )
 

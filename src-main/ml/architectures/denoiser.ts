@@ -35,6 +35,29 @@ function denoiserLoss(kind: DenoiserLoss, targets: tf.Tensor, logits: tf.Tensor)
   })
 }
 
+/**
+ * Filters per scale, the full-size scale first and the bottom last, so the network pools `length − 1` times. Models
+ * saved before `levelFilters` existed name `filters` (doubled at every pooling) and `depth` instead, and still build.
+ */
+function levelWidths(config: ModelConfig): number[] {
+  if (config.levelFilters === undefined) {
+    const filters = positiveIntegerOption(config, 'filters', 16)
+    const depth = positiveIntegerOption(config, 'depth', 3)
+    return Array.from({ length: depth + 1 }, (_, level) => filters * 2 ** level)
+  }
+  if (config.filters !== undefined || config.depth !== undefined) {
+    throw new BottleneckError('INVALID_INPUT', 'Give the denoiser either levelFilters or filters and depth, not both.')
+  }
+  const widths = unitsOption(config, 'levelFilters', [])
+  if (widths.length < 2) {
+    throw new BottleneckError(
+      'INVALID_INPUT',
+      `levelFilters needs at least two numbers, the full-size scale's filters and the bottom's (got ${widths.length}).`,
+    )
+  }
+  return widths
+}
+
 function wrap(config: ModelConfig, model: tf.LayersModel): Autoencoder {
   const kind = lossOption(config)
   const logitsModel = tf.model({ inputs: model.inputs, outputs: model.getLayer('logits').getOutputAt(0) as tf.SymbolicTensor })
@@ -57,21 +80,14 @@ export const denoiser: ArchitectureDefinition = {
   description: 'Small U-Net (three poolings, skip connections) for denoising: the mnist-denoise preset model.',
   // codeSize is not used by this model (no single code); kept for the common config. These defaults are the
   // mnist-denoise recipe (train --preset can only pass code size and learning rate, so the rest lives here);
-  // learningRateDecay is read by fit.
-  defaults: { codeSize: 32, filters: 16, depth: 3, loss: 'bce', learningRateDecay: 'cosine' },
+  // learningRateDecay is read by fit. Filters 32, 64, 64, 128: the full-size and half-size scales, where strokes are
+  // placed and cleaned, got twice the filters of the previous recipe (16, 32, 64, 128), the bottom the same.
+  defaults: { codeSize: 32, levelFilters: [32, 64, 64, 128], loss: 'bce', learningRateDecay: 'cosine' },
   build(config) {
     const [height, width, channels] = config.inputShape
-    const f = positiveIntegerOption(config, 'filters', 16)
-    const depth = positiveIntegerOption(config, 'depth', 3)
+    const widths = levelWidths(config)
+    const depth = widths.length - 1
     lossOption(config)
-    // Filters per scale, the top (full size) first and the bottom last: by default they double at every pooling.
-    const widths = unitsOption(config, 'levelFilters', Array.from({ length: depth + 1 }, (_, level) => f * 2 ** level))
-    if (widths.length !== depth + 1) {
-      throw new BottleneckError(
-        'INVALID_INPUT',
-        `levelFilters needs ${depth + 1} numbers for depth ${depth}, one per scale and one for the bottom (got ${widths.length}).`,
-      )
-    }
     if (height >> depth < 1 || width >> depth < 1) {
       throw new BottleneckError(
         'INVALID_INPUT',

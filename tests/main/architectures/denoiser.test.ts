@@ -1,8 +1,8 @@
-// The mnist-denoise model (U-Net `denoiser`): its options (depth, loss), any image size, save → load, and fit's
+// The mnist-denoise model (U-Net `denoiser`): its options (levelFilters, loss), any image size, save → load, and fit's
 // cosine learning-rate decay that its preset trains with.
 import * as tf from '@tensorflow/tfjs'
 import { beforeAll, describe, expect, it } from 'vitest'
-import { buildAutoencoder, createModelConfig, restoreAutoencoder } from '../../../src-main/ml/architectures/index'
+import { buildAutoencoder, createModelConfig, restoreAutoencoder, type ModelConfig } from '../../../src-main/ml/architectures/index'
 import { initBackend } from '../../../src-main/ml/backend'
 import { loadDataset } from '../../../src-main/ml/datasets'
 import { evaluateDenoising } from '../../../src-main/ml/denoise-eval'
@@ -13,6 +13,8 @@ import { createAdam, fit, scheduledLearningRate } from '../../../src-main/ml/tra
 import { maxDifference, randomImages, roundTrip } from './helpers'
 
 const SHAPE: [number, number, number] = [28, 28, 1]
+// Three poolings like the preset, with few filters so the tests run fast.
+const SMALL = { levelFilters: [4, 8, 16, 32] }
 
 beforeAll(async () => {
   await initBackend()
@@ -24,7 +26,7 @@ describe('denoiser architecture', () => {
   it('keeps any image size through three poolings, odd sizes included (MNIST pools 28 → 14 → 7 → 4)', () => {
     const start = tf.memory().numTensors
     for (const shape of [SHAPE, [20, 12, 3]] as [number, number, number][]) {
-      const autoencoder = buildAutoencoder(createModelConfig('denoiser', shape, { seed: 2, filters: 4, depth: 3 }))
+      const autoencoder = buildAutoencoder(createModelConfig('denoiser', shape, { seed: 2, ...SMALL }))
       tf.tidy(() => {
         const output = autoencoder.model.predict(randomImages(2, shape)) as tf.Tensor
         expect(output.shape).toEqual([2, ...shape])
@@ -38,22 +40,24 @@ describe('denoiser architecture', () => {
   })
 
   it('refuses an image too small to pool, and an unknown loss, with sentences naming the problem', () => {
-    expect(() => buildAutoencoder(createModelConfig('denoiser', [4, 28, 1], { depth: 3 }))).toThrow(/at least 8 pixels/)
+    expect(() => buildAutoencoder(createModelConfig('denoiser', [4, 28, 1], SMALL))).toThrow(/at least 8 pixels/)
     expect(() => buildAutoencoder(createModelConfig('denoiser', SHAPE, { loss: 'l1' }))).toThrow(/loss must be one of bce, mse, psnr/)
-    expect(() => buildAutoencoder(createModelConfig('denoiser', SHAPE, { levelFilters: [8, 8, 8] }))).toThrow(
-      /levelFilters needs 4 numbers for depth 3/,
-    )
+    expect(() => buildAutoencoder(createModelConfig('denoiser', SHAPE, { levelFilters: [8] }))).toThrow(/levelFilters needs at least two numbers/)
+    expect(() => buildAutoencoder(createModelConfig('denoiser', SHAPE, { filters: 8 }))).toThrow(/either levelFilters or filters and depth/)
   })
 
-  it('levelFilters sets the filters of each scale (top first, bottom last); by default they double per pooling', () => {
+  it('levelFilters sets the filters of each scale (top first, bottom last); configs saved before it still build', () => {
     const kernelShape = (autoencoder: ReturnType<typeof buildAutoencoder>, layer: string) =>
       autoencoder.model.getLayer(layer).getWeights()[0]!.shape
-    const doubling = buildAutoencoder(createModelConfig('denoiser', SHAPE, { seed: 1, filters: 4, depth: 2 }))
+    expect(createModelConfig('denoiser', SHAPE).levelFilters).toEqual([32, 64, 64, 128])
+    // What the store holds for a model trained before levelFilters: filters doubled at each of `depth` poolings.
+    const saved: ModelConfig = { architecture: 'denoiser', inputShape: SHAPE, codeSize: 32, learningRate: 0.001, seed: 1, filters: 4, depth: 2, loss: 'bce' }
+    const doubling = buildAutoencoder(saved)
     expect(kernelShape(doubling, 'encoder_1a')).toEqual([3, 3, 1, 4])
     expect(kernelShape(doubling, 'encoder_2b')).toEqual([3, 3, 8, 8])
     expect(kernelShape(doubling, 'bottom_b')).toEqual([3, 3, 16, 16])
     doubling.dispose()
-    const wide = buildAutoencoder(createModelConfig('denoiser', SHAPE, { seed: 1, depth: 2, levelFilters: [6, 5, 7] }))
+    const wide = buildAutoencoder(createModelConfig('denoiser', SHAPE, { seed: 1, levelFilters: [6, 5, 7] }))
     expect(kernelShape(wide, 'encoder_1b')).toEqual([3, 3, 6, 6])
     expect(kernelShape(wide, 'encoder_2b')).toEqual([3, 3, 5, 5])
     expect(kernelShape(wide, 'bottom_b')).toEqual([3, 3, 7, 7])
@@ -66,7 +70,7 @@ describe('denoiser architecture', () => {
   it('mse loss is the batch MSE of its output; psnr loss the mean log of each image’s MSE', () => {
     const start = tf.memory().numTensors
     for (const loss of ['mse', 'psnr'] as const) {
-      const autoencoder = buildAutoencoder(createModelConfig('denoiser', SHAPE, { seed: 6, filters: 4, loss }))
+      const autoencoder = buildAutoencoder(createModelConfig('denoiser', SHAPE, { seed: 6, ...SMALL, loss }))
       tf.tidy(() => {
         const x = randomImages(4, SHAPE, 1)
         const y = randomImages(4, SHAPE, 2)
@@ -81,7 +85,7 @@ describe('denoiser architecture', () => {
 
   it('the preset model survives save → load with identical predictions and its loss option', async () => {
     const start = tf.memory().numTensors
-    const config = presetModelConfig(getPreset('mnist-denoise'), SHAPE, { seed: 9, filters: 4 })
+    const config = presetModelConfig(getPreset('mnist-denoise'), SHAPE, { seed: 9, ...SMALL })
     const autoencoder = buildAutoencoder(config)
     const loaded = restoreAutoencoder(config, await roundTrip(autoencoder.model))
     tf.tidy(() => {
@@ -98,7 +102,7 @@ describe('denoiser architecture', () => {
     const start = tf.memory().numTensors
     const mnist = await loadDataset('mnist', { limit: 512, testLimit: 100 })
     const spec = { kind: 'gaussian' as const, sigma: 0.5 }
-    const config = presetModelConfig(getPreset('mnist-denoise'), SHAPE, { seed: 5, filters: 8, learningRate: 0.003 })
+    const config = presetModelConfig(getPreset('mnist-denoise'), SHAPE, { seed: 5, levelFilters: [8, 16, 32, 64], learningRate: 0.003 })
     const autoencoder = buildAutoencoder(config)
     // Decided when the test runs (the backend is chosen in beforeAll): WASM cannot train convolutions and must say so.
     if (!convolutionTraining()) {

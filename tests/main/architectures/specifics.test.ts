@@ -41,7 +41,7 @@ describe('sparse autoencoder', () => {
     expect(meanCodeActivation(autoencoder, split, 7)).toBeCloseTo(expected, 5)
     images.dispose()
     autoencoder.dispose()
-    const denoiser = buildAutoencoder(createModelConfig('denoiser', SHAPE, { seed: 1, filters: 4 }))
+    const denoiser = buildAutoencoder(createModelConfig('denoiser', SHAPE, { seed: 1, levelFilters: [4, 8, 16, 32] }))
     expect(() => meanCodeActivation(denoiser, split)).toThrow(/no separate encoder/)
     denoiser.dispose()
     expect(tf.memory().numTensors).toBe(start)

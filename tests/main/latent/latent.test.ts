@@ -99,7 +99,7 @@ describe('latent map', () => {
   })
 
   it('refuses a model without a code', () => {
-    const denoiser = buildAutoencoder(createModelConfig('denoiser', SHAPE, { seed: 1, filters: 4 }))
+    const denoiser = buildAutoencoder(createModelConfig('denoiser', SHAPE, { seed: 1, levelFilters: [4, 8, 16, 32] }))
     expect(() => encodeSplit(denoiser, test)).toThrow(/no single code layer/)
     denoiser.dispose()
   })
