@@ -6,13 +6,14 @@
 //                            JSON values too: --set levelFilters=[16,32,64,128])
 // --arch NAME trains another architecture on the preset's data and noise, with its epochs and batch size unless given;
 // the preset's model options are not applied (pass them with --set, e.g. --set learningRateDecay=cosine).
+// --load DIR starts from weights --save wrote; the preset and --set must describe that model (its levelFilters).
 // --store DIR saves the final model into that Bottleneck store (with --load, --trained-epochs N records its epochs).
 // --max-minutes stops training between batches when the time is up (the last finished epoch is what is scored).
 // --save writes model.json + weights.bin (tfjs layers format, what the store reads) after every epoch.
 import { mkdir, readFile } from 'node:fs/promises'
 import { join } from 'node:path'
 import * as tf from '@tensorflow/tfjs'
-import { buildAutoencoder, createModelConfig, restoreAutoencoder } from '../src-main/ml/architectures/index'
+import { buildAutoencoder, createModelConfig } from '../src-main/ml/architectures/index'
 import { initBackend } from '../src-main/ml/backend'
 import { loadDataset } from '../src-main/ml/datasets'
 import { DENOISE_BASELINES, evaluateDenoising, type DenoiseBaseline } from '../src-main/ml/denoise-eval'
@@ -56,16 +57,26 @@ async function saveFolder(model: tf.LayersModel, folder: string): Promise<void> 
   await writeFileAtomic(join(folder, 'model.json'), new TextEncoder().encode(JSON.stringify(modelJson)))
 }
 
-async function loadFolder(folder: string): Promise<tf.LayersModel> {
+/**
+ * Copies the weights saved in `folder` into `model`. The model is the one the config builds, so a config that does not
+ * describe the saved weights (other filters, say) fails here, not later when the store checks them.
+ */
+async function loadWeightsFrom(folder: string, model: tf.LayersModel): Promise<void> {
   const json = JSON.parse(await readFile(join(folder, 'model.json'), 'utf8'))
   const weights = await readFile(join(folder, 'weights.bin'))
-  return tf.loadLayersModel(
+  const saved = await tf.loadLayersModel(
     tf.io.fromMemory({
       modelTopology: json.modelTopology,
       weightSpecs: json.weightsManifest[0].weights,
       weightData: weights.buffer.slice(weights.byteOffset, weights.byteOffset + weights.length),
     }),
   )
+  // getWeights() returns the variables' own tensors: copy them in, then free the loaded model once.
+  try {
+    model.setWeights(saved.getWeights())
+  } finally {
+    saved.dispose()
+  }
 }
 
 const backend = await initBackend()
@@ -100,7 +111,8 @@ const config = architecture
   ? createModelConfig(architecture, shape, modelOverrides)
   : presetModelConfig(preset, shape, modelOverrides)
 const loadFrom = option('load')
-const autoencoder = loadFrom ? restoreAutoencoder(config, await loadFolder(loadFrom)) : buildAutoencoder(config)
+const autoencoder = buildAutoencoder(config)
+if (loadFrom) await loadWeightsFrom(loadFrom, autoencoder.model)
 console.log(
   `backend ${backend.name} (threads ${backend.threads ?? '?'}), preset ${preset.name}: ${config.architecture} ` +
     `${architecture ? '' : JSON.stringify(preset.options)} ${JSON.stringify(overrides)}, ${autoencoder.model.countParams()} parameters, ` +
@@ -140,10 +152,7 @@ clearTimeout(timer)
 const trainSeconds = (performance.now() - started) / 1000
 if (stop.signal.aborted && option('save')) {
   // Score what was saved (the last whole epoch), not the weights of a half-finished one.
-  const saved = await loadFolder(option('save')!)
-  // getWeights() returns the variables' own tensors: copy them in, then free the loaded model once.
-  autoencoder.model.setWeights(saved.getWeights())
-  saved.dispose()
+  await loadWeightsFrom(option('save')!, autoencoder.model)
 }
 const baselines = (option('baselines') ?? 'median5,gaussian').split(',').filter(Boolean) as DenoiseBaseline[]
 for (const name of baselines) {
