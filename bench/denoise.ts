@@ -10,10 +10,10 @@
 // --store DIR saves the final model into that Bottleneck store (with --load, --trained-epochs N records its epochs).
 // --max-minutes stops training between batches when the time is up (the last finished epoch is what is scored).
 // --save writes model.json + weights.bin (tfjs layers format, what the store reads) after every epoch.
-import { mkdir, readFile } from 'node:fs/promises'
+import { mkdir } from 'node:fs/promises'
 import { join } from 'node:path'
 import * as tf from '@tensorflow/tfjs'
-import { buildAutoencoder, createModelConfig } from '../src-main/ml/architectures/index'
+import { buildAutoencoder, createModelConfig, type Autoencoder } from '../src-main/ml/architectures/index'
 import { initBackend } from '../src-main/ml/backend'
 import { loadDataset } from '../src-main/ml/datasets'
 import { DENOISE_BASELINES, evaluateDenoising, type DenoiseBaseline } from '../src-main/ml/denoise-eval'
@@ -22,6 +22,7 @@ import { applyNoise, parseNoiseSpec } from '../src-main/ml/noise'
 import { getPreset, presetModelConfig } from '../src-main/ml/presets'
 import { fit, type EpochLogs } from '../src-main/ml/train'
 import { openStore } from '../src-main/store/index'
+import { loadWeightsInto, serializeModel } from '../src-main/store/tfjs-io'
 
 const ANCHORS = [
   ['Keras blog conv denoiser, 100 epochs', 20.25, 0.875],
@@ -36,47 +37,20 @@ function option(name: string): string | undefined {
 }
 const numberOption = (name: string) => (option(name) === undefined ? undefined : Number(option(name)))
 
+/** model.json + weights.bin in the store's format (serializeModel), each written atomically. */
 async function saveFolder(model: tf.LayersModel, folder: string): Promise<void> {
-  let captured: tf.io.ModelArtifacts | undefined
-  await model.save(
-    tf.io.withSaveHandler(async (artifacts) => {
-      captured = artifacts
-      return { modelArtifactsInfo: { dateSaved: new Date(), modelTopologyType: 'JSON' } }
-    }),
-  )
-  const weights = new Uint8Array(tf.io.CompositeArrayBuffer.join(captured!.weightData!))
-  const modelJson = {
-    format: 'layers-model',
-    generatedBy: `TensorFlow.js tfjs-layers v${tf.version.tfjs} (Bottleneck bench)`,
-    convertedBy: null,
-    modelTopology: captured!.modelTopology,
-    weightsManifest: [{ paths: ['weights.bin'], weights: captured!.weightSpecs }],
-  }
+  const { modelJson, weights } = await serializeModel(model)
   await mkdir(folder, { recursive: true })
   await writeFileAtomic(join(folder, 'weights.bin'), weights)
-  await writeFileAtomic(join(folder, 'model.json'), new TextEncoder().encode(JSON.stringify(modelJson)))
+  await writeFileAtomic(join(folder, 'model.json'), new TextEncoder().encode(modelJson))
 }
 
 /**
- * Copies the weights saved in `folder` into `model`. The model is the one the config builds, so a config that does not
- * describe the saved weights (other filters, say) fails here, not later when the store checks them.
+ * Copies the weights saved in `folder` into `autoencoder`, the model the config builds, with the store's checks
+ * (loadWeightsInto): a config that does not describe the saved weights (other filters, say) fails here.
  */
-async function loadWeightsFrom(folder: string, model: tf.LayersModel): Promise<void> {
-  const json = JSON.parse(await readFile(join(folder, 'model.json'), 'utf8'))
-  const weights = await readFile(join(folder, 'weights.bin'))
-  const saved = await tf.loadLayersModel(
-    tf.io.fromMemory({
-      modelTopology: json.modelTopology,
-      weightSpecs: json.weightsManifest[0].weights,
-      weightData: weights.buffer.slice(weights.byteOffset, weights.byteOffset + weights.length),
-    }),
-  )
-  // getWeights() returns the variables' own tensors: copy them in, then free the loaded model once.
-  try {
-    model.setWeights(saved.getWeights())
-  } finally {
-    saved.dispose()
-  }
+async function loadWeightsFrom(folder: string, autoencoder: Autoencoder): Promise<void> {
+  await loadWeightsInto(folder, () => ({ model: autoencoder.model, result: undefined, dispose: () => autoencoder.dispose() }))
 }
 
 const backend = await initBackend()
@@ -112,7 +86,7 @@ const config = architecture
   : presetModelConfig(preset, shape, modelOverrides)
 const loadFrom = option('load')
 const autoencoder = buildAutoencoder(config)
-if (loadFrom) await loadWeightsFrom(loadFrom, autoencoder.model)
+if (loadFrom) await loadWeightsFrom(loadFrom, autoencoder)
 console.log(
   `backend ${backend.name} (threads ${backend.threads ?? '?'}), preset ${preset.name}: ${config.architecture} ` +
     `${architecture ? '' : JSON.stringify(preset.options)} ${JSON.stringify(overrides)}, ${autoencoder.model.countParams()} parameters, ` +
@@ -152,7 +126,7 @@ clearTimeout(timer)
 const trainSeconds = (performance.now() - started) / 1000
 if (stop.signal.aborted && option('save')) {
   // Score what was saved (the last whole epoch), not the weights of a half-finished one.
-  await loadWeightsFrom(option('save')!, autoencoder.model)
+  await loadWeightsFrom(option('save')!, autoencoder)
 }
 const baselines = (option('baselines') ?? 'median5,gaussian').split(',').filter(Boolean) as DenoiseBaseline[]
 for (const name of baselines) {
