@@ -6,7 +6,7 @@ import * as tf from '@tensorflow/tfjs'
 import type { ImageSplit } from './datasets'
 import { BottleneckError } from './errors'
 import type { ImageData } from './image-io'
-import { deriveSeed } from './random'
+import { deriveSeed, tfjsSeed } from './random'
 import type { InputNoise } from './train'
 
 /**
@@ -134,17 +134,18 @@ function perPixelShape(shape: number[]): number[] {
  * The same seed gives the same noise on every backend (tfjs draws seeded random numbers in JavaScript).
  */
 export function applyNoise(images: tf.Tensor, spec: NoiseSpec, seed?: number): tf.Tensor {
+  const tfSeed = tfjsSeed(seed)
   return tf.tidy(() => {
     const x = images.toFloat()
     switch (spec.kind) {
       case 'none':
         return x.clone()
       case 'gaussian':
-        return x.add(tf.randomNormal(x.shape, 0, spec.sigma, 'float32', seed)).clipByValue(0, 1)
+        return x.add(tf.randomNormal(x.shape, 0, spec.sigma, 'float32', tfSeed)).clipByValue(0, 1)
       case 'speckle':
-        return x.add(x.mul(tf.randomNormal(x.shape, 0, spec.sigma, 'float32', seed))).clipByValue(0, 1)
+        return x.add(x.mul(tf.randomNormal(x.shape, 0, spec.sigma, 'float32', tfSeed))).clipByValue(0, 1)
       case 'salt-pepper': {
-        const draw = tf.randomUniform(perPixelShape(x.shape), 0, 1, 'float32', seed)
+        const draw = tf.randomUniform(perPixelShape(x.shape), 0, 1, 'float32', tfSeed)
         const salt = draw.less(spec.amount / 2)
         const pepper = draw.less(spec.amount).logicalAnd(salt.logicalNot())
         // where() needs equal shapes, so broadcast the per-pixel decisions through arithmetic instead.
@@ -152,7 +153,7 @@ export function applyNoise(images: tf.Tensor, spec: NoiseSpec, seed?: number): t
         return x.mul(keep).add(salt.toFloat())
       }
       case 'mask': {
-        const keep = tf.randomUniform(perPixelShape(x.shape), 0, 1, 'float32', seed).greaterEqual(spec.amount)
+        const keep = tf.randomUniform(perPixelShape(x.shape), 0, 1, 'float32', tfSeed).greaterEqual(spec.amount)
         return x.mul(keep.toFloat())
       }
     }

@@ -28,6 +28,16 @@ export function shuffledIndices(count: number, random: RandomSource): Int32Array
   return indices
 }
 
+/**
+ * The seed to hand a tfjs random op (randomNormal, randomUniform). tfjs reads a falsy seed as "no seed"
+ * (`seed ? seed : Math.random()` in tfjs-core's rand_util), so seed 0 would draw different numbers on every call.
+ * 0 becomes 2^32 + 0.5, which no seed here reaches (they are integers or below 2^31); every other seed passes through
+ * unchanged, so the numbers it draws (and every figure measured with them) stay what they were.
+ */
+export function tfjsSeed(seed: number | undefined): number | undefined {
+  return seed === 0 ? 2 ** 32 + 0.5 : seed
+}
+
 /** Derives a stable integer seed for a sub-purpose (e.g. one layer's initialiser) from a run seed. */
 export function deriveSeed(seed: number, purpose: number): number {
   return createRandom((seed ^ Math.imul(purpose + 1, 0x9e3779b1)) >>> 0)() * 0x7fff_ffff

@@ -9,7 +9,7 @@
 // (Keras' mean × 784), plus KL(q(z|x) ‖ N(0, I)) = −½ Σ (1 + log σ² − μ² − σ²); both averaged over the batch.
 import * as tf from '@tensorflow/tfjs'
 import { binaryCrossEntropyFromLogitsLoss } from '../metrics'
-import { createRandom, deriveSeed } from '../random'
+import { createRandom, deriveSeed, tfjsSeed } from '../random'
 import { positiveIntegerOption, seededGlorot, sigmoidImage } from './chain'
 import { disposeSharedWeights, splitAtCode, type ArchitectureDefinition, type Autoencoder, type ModelConfig } from './index'
 
@@ -48,7 +48,7 @@ function wrap(config: ModelConfig, model: tf.LayersModel): VariationalAutoencode
   // One seed per loss call, drawn from the run's seed: a seeded run samples the same ε batch after batch.
   const nextSeed = createRandom(config.seed === undefined ? undefined : deriveSeed(config.seed, 3000))
   const sample = (zMean: tf.Tensor2D, zLogVar: tf.Tensor2D, seed: number) =>
-    tf.tidy(() => tf.add(zMean, tf.mul(tf.exp(tf.mul(0.5, zLogVar)), tf.randomNormal(zMean.shape, 0, 1, 'float32', seed)))) as tf.Tensor2D
+    tf.tidy(() => tf.add(zMean, tf.mul(tf.exp(tf.mul(0.5, zLogVar)), tf.randomNormal(zMean.shape, 0, 1, 'float32', tfjsSeed(seed))))) as tf.Tensor2D
   let disposed = false
   return {
     config,

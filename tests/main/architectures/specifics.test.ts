@@ -136,6 +136,7 @@ describe('variational autoencoder', () => {
       const a = autoencoder.sample(zMean, zLogVar, 17)
       expect(maxDifference(a, autoencoder.sample(zMean, zLogVar, 17))).toBe(0)
       expect(maxDifference(a, autoencoder.sample(zMean, zLogVar, 18))).toBeGreaterThan(0)
+      expect(maxDifference(autoencoder.sample(zMean, zLogVar, 0), autoencoder.sample(zMean, zLogVar, 0))).toBe(0)
       const { mean, variance } = tf.moments(a)
       expect(mean.dataSync()[0]).toBeCloseTo(3, 1)
       expect(Math.sqrt(variance.dataSync()[0]!)).toBeCloseTo(0.5, 1)

@@ -129,6 +129,13 @@ describe('applyNoise', () => {
     const c = noisyValues(0.5, [1, 20, 20, 1], 'gaussian:0.1', 43)
     expect(Array.from(a)).toEqual(Array.from(b))
     expect(Array.from(a)).not.toEqual(Array.from(c))
+    // Seed 0 is a seed too: tfjs alone would read it as "no seed" and draw new numbers every call.
+    const zero = noisyValues(0.5, [1, 20, 20, 1], 'gaussian:0.1', 0)
+    expect(Array.from(zero)).toEqual(Array.from(noisyValues(0.5, [1, 20, 20, 1], 'gaussian:0.1', 0)))
+    expect(Array.from(zero)).not.toEqual(Array.from(a))
+    for (const spec of ['salt-pepper:0.2', 'speckle:0.3', 'mask:0.3']) {
+      expect(Array.from(noisyValues(0.5, [1, 20, 20, 1], spec, 0))).toEqual(Array.from(noisyValues(0.5, [1, 20, 20, 1], spec, 0)))
+    }
     const image = { data: new Float32Array(64).fill(0.5), height: 8, width: 8, channels: 1 }
     const noisy = applyNoiseToImage(image, parseNoiseSpec('gaussian:0.1'), 1)
     expect(image.data.every((v) => v === 0.5)).toBe(true)
