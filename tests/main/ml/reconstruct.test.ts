@@ -21,7 +21,7 @@ describe('createReconstructor', () => {
       const autoencoder = buildAutoencoder(createModelConfig(name, [28, 28, 1], { seed: 3 }))
       // Weights a compiled copy could not guess: every weight shifted by a small, position-dependent amount.
       autoencoder.model.setWeights(
-        autoencoder.model.getWeights().map((w, j) => tf.tidy(() => w.add(tf.randomUniform(w.shape, -0.05, 0.05, 'float32', j)))),
+        autoencoder.model.getWeights().map((w, j) => tf.tidy(() => w.add(tf.randomUniform(w.shape, -0.05, 0.05, 'float32', j + 1)))),
       )
       const images = randomImages(3, [28, 28, 1])
       const reconstructor = await createReconstructor(autoencoder)
