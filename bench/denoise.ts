@@ -6,7 +6,8 @@
 //                            JSON values too: --set levelFilters=[16,32,64,128])
 // --arch NAME trains another architecture on the preset's data and noise, with its epochs and batch size unless given;
 // the preset's model options are not applied (pass them with --set, e.g. --set learningRateDecay=cosine).
-// --load DIR starts from weights --save wrote; the preset and --set must describe that model (its levelFilters).
+// --load DIR starts from weights --save wrote; the preset and --set must describe that model (its levelFilters and
+// clipIndicators: weights saved before the preset had clip indicators need --set clipIndicators=false).
 // --store DIR saves the final model into that Bottleneck store (with --load, --trained-epochs N records its epochs).
 // --max-minutes stops training between batches when the time is up (the last finished epoch is what is scored).
 // --save writes model.json + weights.bin (tfjs layers format, what the store reads) after every epoch.

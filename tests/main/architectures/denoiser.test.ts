@@ -50,6 +50,7 @@ describe('denoiser architecture', () => {
     const kernelShape = (autoencoder: ReturnType<typeof buildAutoencoder>, layer: string) =>
       autoencoder.model.getLayer(layer).getWeights()[0]!.shape
     expect(createModelConfig('denoiser', SHAPE).levelFilters).toEqual([32, 64, 64, 128])
+    expect(createModelConfig('denoiser', SHAPE).clipIndicators).toBe(true)
     // What the store holds for a model trained before levelFilters: filters doubled at each of `depth` poolings.
     const saved: ModelConfig = { architecture: 'denoiser', inputShape: SHAPE, codeSize: 32, learningRate: 0.001, seed: 1, filters: 4, depth: 2, loss: 'bce' }
     const doubling = buildAutoencoder(saved)
@@ -65,6 +66,40 @@ describe('denoiser architecture', () => {
     expect(kernelShape(wide, 'decoder_2a')).toEqual([3, 3, 12, 5])
     expect(kernelShape(wide, 'decoder_1b')).toEqual([3, 3, 6, 6])
     wide.dispose()
+  })
+
+  it('clipIndicators gives the network, per channel, where the noisy pixel is exactly 0 and exactly 1', async () => {
+    const start = tf.memory().numTensors
+    const shape: [number, number, number] = [8, 8, 2]
+    const autoencoder = buildAutoencoder(createModelConfig('denoiser', shape, { seed: 4, levelFilters: [3, 4], clipIndicators: true }))
+    const without = buildAutoencoder(createModelConfig('denoiser', shape, { seed: 4, levelFilters: [3, 4], clipIndicators: false }))
+    // Two input channels become six: the image, then "is 0" and "is 1" for each channel; nothing in it is trained.
+    expect(autoencoder.model.getLayer('encoder_1a').getWeights()[0]!.shape).toEqual([3, 3, 6, 3])
+    expect(without.model.getLayer('encoder_1a').getWeights()[0]!.shape).toEqual([3, 3, 2, 3])
+    expect(autoencoder.model.countParams() - without.model.countParams()).toBe(3 * 3 * 4 * 3)
+    const indicators = tf.model({ inputs: autoencoder.model.inputs, outputs: autoencoder.model.getLayer('clip_indicators').output as tf.SymbolicTensor })
+    tf.tidy(() => {
+      const values = [0, 1, 1e-6, 1 - 1e-6, 0.5, 0, 1, 0.25]
+      const image = tf.tensor4d(Array.from({ length: 64 }, (_, i) => values[i % 8]!).flatMap((v, i) => [v, i % 3 === 0 ? 0 : 0.5]), [1, 8, 8, 2])
+      const out = (indicators.predict(image) as tf.Tensor).reshape([64, 6]).arraySync() as number[][]
+      for (let i = 0; i < 64; i++) {
+        const [first, second] = [values[i % 8]!, i % 3 === 0 ? 0 : 0.5]
+        expect(out[i]).toEqual([Math.fround(first), second, first === 0 ? 1 : 0, second === 0 ? 1 : 0, first === 1 ? 1 : 0, 0])
+      }
+    })
+    // Saved and loaded through tfjs' own format (the layer is registered by class name), predictions identical.
+    const loaded = restoreAutoencoder(autoencoder.config, await roundTrip(autoencoder.model))
+    tf.tidy(() => {
+      const x = tf.clipByValue(tf.sub(tf.mul(randomImages(2, shape), 1.6), 0.3), 0, 1)
+      expect(maxDifference(autoencoder.model.predict(x) as tf.Tensor, loaded.model.predict(x) as tf.Tensor)).toBe(0)
+    })
+    // A config saved before the option existed has no key and builds the model it was trained as, without them.
+    const { clipIndicators: _omitted, ...older } = without.config
+    const rebuilt = buildAutoencoder(older as ModelConfig)
+    expect(rebuilt.model.countParams()).toBe(without.model.countParams())
+    expect(() => buildAutoencoder({ ...older, clipIndicators: 'yes' } as ModelConfig)).toThrow(/clipIndicators must be true or false/)
+    for (const model of [autoencoder, without, loaded, rebuilt]) model.dispose()
+    expect(tf.memory().numTensors).toBe(start)
   })
 
   it('mse loss is the batch MSE of its output; psnr loss the mean log of each image’s MSE', () => {
