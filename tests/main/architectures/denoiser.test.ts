@@ -1,5 +1,5 @@
-// The mnist-denoise model (U-Net `denoiser`): its options (levelFilters, loss), any image size, save → load, and fit's
-// cosine learning-rate decay that its preset trains with.
+// The mnist-denoise model (U-Net `denoiser`): its options (levelFilters, clipIndicators, loss), any image size,
+// save → load, and fit's cosine learning-rate decay that its preset trains with.
 import * as tf from '@tensorflow/tfjs'
 import { beforeAll, describe, expect, it } from 'vitest'
 import { buildAutoencoder, createModelConfig, restoreAutoencoder, type ModelConfig } from '../../../src-main/ml/architectures/index'
