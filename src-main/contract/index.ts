@@ -333,6 +333,24 @@ export const TrainingConfigSchema = z
   .strict()
 export type TrainingConfig = z.infer<typeof TrainingConfigSchema>
 
+/** A named training recipe (the CLI's `--preset`): the values it puts in a TrainingConfig, and what it reaches. */
+export const PresetSchema = z.object({
+  name: z.string(),
+  description: z.string(),
+  architecture: ArchitectureSchema,
+  datasetId: DatasetIdSchema,
+  codeSize: z.number().int(),
+  epochs: z.number().int(),
+  batchSize: z.number().int(),
+  learningRate: z.number(),
+  noise: NoiseSchema,
+  /** Absent: fresh noise every batch. */
+  noiseMode: NoiseModeSchema.optional(),
+  /** The result the recipe is known to reach, in words (e.g. the Keras blog's val_loss). */
+  reference: z.string().optional(),
+})
+export type Preset = z.infer<typeof PresetSchema>
+
 export const RunSchema = z.object({ runId: RunIdSchema, modelId: ModelIdSchema })
 export type Run = z.infer<typeof RunSchema>
 
@@ -595,6 +613,11 @@ export const calls = {
     RunSchema,
   ),
   'training.status': call('What the trainer is doing now.', EmptyInput, TrainingStatusSchema),
+  'training.presets': call(
+    "The named recipes (the CLI's --preset): the Keras blog tutorials and Bottleneck's MNIST denoiser.",
+    EmptyInput,
+    z.array(PresetSchema),
+  ),
   'inference.prepare': call(
     'Loads a model into the inference process ahead of use, so the first stroke or image does not wait for the load.',
     ModelRef,
@@ -864,6 +887,7 @@ export interface BottleneckApi {
     cancel: Fn<'training.cancel'>
     resume: Fn<'training.resume'>
     status: Fn<'training.status'>
+    presets: Fn<'training.presets'>
     onBatchProgress: (listener: Listener<'training.onBatchProgress'>) => Unsubscribe
     onEpochEnd: (listener: Listener<'training.onEpochEnd'>) => Unsubscribe
     onDone: (listener: Listener<'training.onDone'>) => Unsubscribe

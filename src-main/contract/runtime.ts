@@ -22,6 +22,7 @@ export const CALL_NAMES = [
   'training.cancel',
   'training.resume',
   'training.status',
+  'training.presets',
   'inference.prepare',
   'inference.encode',
   'inference.decode',

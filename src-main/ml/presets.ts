@@ -123,6 +123,44 @@ export function getPreset(name: string): Preset {
   return preset
 }
 
+/** What a preset sets on a training run: every value train and the Train view need, none left to a default. */
+export interface PresetSettings {
+  architecture: ArchitectureName
+  dataset: string
+  codeSize: number
+  learningRate: number
+  epochs: number
+  batchSize: number
+  /** `parseNoiseSpec` text; 'none' for plain autoencoders. */
+  noise: string
+}
+
+/**
+ * The run settings a preset stands for. Training passes only code size and learning rate to the model config, so a
+ * preset may set other options only where they equal the architecture's defaults; this keeps a preset honest if
+ * someone edits it without changing those defaults.
+ */
+export function presetSettings(preset: Preset): PresetSettings {
+  const defaults = createModelConfig(preset.architecture, [28, 28, 1])
+  for (const [option, value] of Object.entries(preset.options)) {
+    if (option !== 'codeSize' && option !== 'learningRate' && JSON.stringify(defaults[option]) !== JSON.stringify(value)) {
+      throw new BottleneckError(
+        'INVALID_INPUT',
+        `The preset ${preset.name} sets ${option}, which training cannot pass on; change the ${preset.architecture} defaults instead.`,
+      )
+    }
+  }
+  return {
+    architecture: preset.architecture,
+    dataset: preset.dataset,
+    codeSize: preset.options.codeSize ?? defaults.codeSize,
+    learningRate: preset.options.learningRate ?? defaults.learningRate,
+    epochs: preset.epochs,
+    batchSize: preset.batchSize,
+    noise: preset.noise,
+  }
+}
+
 /** The preset's model config for images of `inputShape` (MNIST's 28×28×1 unless given); `overrides` win. */
 export function presetModelConfig(
   preset: Preset,

@@ -21,12 +21,14 @@ import {
   type ModelSummary,
   type ParsedInput,
   type PhotoSource,
+  type Preset,
   DENOISE_LIMITS,
   type TrainingStatus,
   type Versions,
 } from '../contract/index'
 import { BottleneckError, isBottleneckError } from '../ml/errors'
 import { parseNoiseSpec } from '../ml/noise'
+import { listPresets, presetSettings } from '../ml/presets'
 import { openStore, type ModelMetadata } from '../store/index'
 import { TrainerHost, type Logger } from '../trainer/host'
 import { fromNoiseSpec } from '../trainer/images'
@@ -546,6 +548,24 @@ export function createService(options: ServiceOptions): Service & {
       return answer
     },
     'training.resume': async ({ id, epochs }) => resumeRun(id, epochs, newRunId(), 0),
+    'training.presets': async (): Promise<Preset[]> =>
+      listPresets().map((preset) => {
+        const settings = presetSettings(preset)
+        const noise = parseNoiseSpec(settings.noise)
+        return {
+          name: preset.name,
+          description: preset.description,
+          architecture: settings.architecture,
+          datasetId: settings.dataset,
+          codeSize: settings.codeSize,
+          epochs: settings.epochs,
+          batchSize: settings.batchSize,
+          learningRate: settings.learningRate,
+          noise: fromNoiseSpec(noise),
+          ...(noise.mode === 'fixed' ? { noiseMode: 'fixed' as const } : {}),
+          ...(preset.reference ? { reference: preset.reference } : {}),
+        }
+      }),
     'training.status': async (): Promise<TrainingStatus> => ({
       state,
       ...(run

@@ -53,6 +53,16 @@ describe.skipIf(!hasChromium)('Bottleneck in the browser', () => {
     const page = session.page
     await expect(page.getByLabel('Architecture').inputValue()).resolves.toBe('dense')
     await expect(page.getByLabel('Code size').inputValue()).resolves.toBe('32')
+    // The recipes come from the real service: the seed is keras-simple, and mnist-denoise fills the whole form.
+    await expect(page.getByLabel('Recipe').inputValue()).resolves.toBe('keras-simple')
+    await page.getByLabel('Recipe').selectOption('mnist-denoise')
+    await expect(page.getByLabel('Architecture').inputValue()).resolves.toBe('denoiser')
+    await expect(page.getByLabel('Epochs').inputValue()).resolves.toBe('11')
+    await expect(page.getByLabel('Batch size').inputValue()).resolves.toBe('64')
+    await expect(page.getByLabel('Noise type').inputValue()).resolves.toBe('gaussian')
+    await page.getByLabel('Recipe').selectOption('keras-simple')
+    await expect(page.getByLabel('Architecture').inputValue()).resolves.toBe('dense')
+    await expect(page.getByLabel('Noise type').inputValue()).resolves.toBe('none')
     await app.screenshot('01-train-empty')
     const train = new TrainPage(page)
     await train.train({ epochs: 1, limit: 2000, name: MODEL })

@@ -35,10 +35,61 @@ describe('TrainView', () => {
     expect(wrapper.text()).toContain('binary cross-entropy')
   })
 
+  it('names the seed recipe as the service’s keras-simple preset, and custom settings once a field changes', async () => {
+    const { wrapper } = await mountTrain()
+    await flushPromises()
+    expect((field(wrapper, 'Recipe').element as HTMLSelectElement).value).toBe('keras-simple')
+    expect(wrapper.get('[data-testid="preset-note"]').text()).toContain('val_loss ≈ 0.0916')
+    await field(wrapper, 'Epochs').setValue('3')
+    await field(wrapper, 'Epochs').trigger('change')
+    expect((field(wrapper, 'Recipe').element as HTMLSelectElement).value).toBe('')
+    expect(wrapper.get('[data-testid="preset-note"]').text()).toContain('Your own settings')
+  })
+
+  it('fills every field from the mnist-denoise recipe and trains exactly that', async () => {
+    const { wrapper, api } = await mountTrain()
+    await flushPromises()
+    await field(wrapper, 'Limit training images').setValue('2000')
+    await field(wrapper, 'Limit training images').trigger('change')
+    await field(wrapper, 'Recipe').setValue('mnist-denoise')
+    expect((field(wrapper, 'Architecture').element as HTMLSelectElement).value).toBe('denoiser')
+    expect((field(wrapper, 'Epochs').element as HTMLInputElement).value).toBe('11')
+    expect((field(wrapper, 'Batch size').element as HTMLInputElement).value).toBe('64')
+    expect((field(wrapper, 'Noise type').element as HTMLSelectElement).value).toBe('gaussian')
+    expect(wrapper.get('[data-testid="preset-note"]').text()).toContain('PSNR 21.66 dB')
+    await wrapper.get('form').trigger('submit')
+    await flushPromises()
+    const start = api.calls.find((c) => c.name === 'training.start')
+    expect(start?.payload).toEqual({
+      architecture: 'denoiser',
+      datasetId: 'mnist',
+      codeSize: 32,
+      epochs: 11,
+      batchSize: 64,
+      learningRate: 0.001,
+      noise: { type: 'gaussian', stddev: 0.5 },
+      noiseMode: 'fresh',
+    })
+  })
+
+  it('keeps the form usable with custom settings when the recipes cannot be loaded', async () => {
+    const { api, pinia } = setup()
+    api.failNext('training.presets', 'INTERNAL', 'The service is restarting.')
+    await useTrainingStore().attach()
+    await useSystemStore().load()
+    const wrapper = await mountWith(TrainView, pinia)
+    await flushPromises()
+    expect(wrapper.find('[aria-label="Recipe"]').exists()).toBe(false)
+    expect((field(wrapper, 'Architecture').element as HTMLSelectElement).value).toBe('dense')
+  })
+
   it('switches to another architecture’s recipe when the architecture changes', async () => {
     const { wrapper } = await mountTrain()
     await field(wrapper, 'Architecture').setValue('vae')
     expect((field(wrapper, 'Code size').element as HTMLInputElement).value).toBe('2')
+    expect(wrapper.text()).toContain('binary cross-entropy + KL divergence')
+    await field(wrapper, 'Architecture').setValue('denoiser')
+    expect(wrapper.text()).toContain('Adam, cosine decay to 0')
   })
 
   it('starts training with exactly the form’s settings, including the image limit and denoising noise', async () => {

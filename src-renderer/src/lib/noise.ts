@@ -26,6 +26,13 @@ export function toContractNoise(spec: NoiseSpec | null | undefined): Noise {
   return { type: spec.type, amount: spec.level }
 }
 
+/** The form's view of a contract noise spec; null for no noise. */
+export function fromContractNoise(noise: Noise): NoiseSpec | null {
+  if (noise.type === 'none') return null
+  if (noise.type === 'gaussian' || noise.type === 'speckle') return { type: noise.type, level: noise.stddev }
+  return { type: noise.type, level: noise.amount }
+}
+
 /** mulberry32: tiny, fast and good enough for visual noise; Math.random cannot be seeded. */
 export function seededRandom(seed: number): () => number {
   let state = seed >>> 0

@@ -8,12 +8,13 @@ import {
   type Architecture,
   type BatchProgress,
   type EpochEnd,
+  type Preset,
   type TrainingConfig,
   type TrainingDone,
   type TrainingErrorEvent,
 } from '@contract'
 import { useApi } from '@renderer/api'
-import { toContractNoise, type NoiseType } from '@renderer/lib/noise'
+import { fromContractNoise, toContractNoise, type NoiseType } from '@renderer/lib/noise'
 import { useNotificationsStore } from './notifications'
 
 export interface Recipe {
@@ -83,12 +84,13 @@ export const RECIPES: Record<Architecture, Recipe> = {
     batchSize: 128,
     learningRate: 0.001,
   },
+  // The mnist-denoise recipe's epochs and batch size (src-main/ml/presets.ts); its noise is picked below.
   denoiser: {
     label: 'Denoiser (small U-Net)',
-    description: 'Two-scale U-Net tuned for noisy MNIST; no single code. Pick a noise below.',
+    description: 'U-Net with three poolings, tuned for noisy MNIST; no single code. Pick a noise below.',
     codeSize: 32,
-    epochs: 10,
-    batchSize: 128,
+    epochs: 11,
+    batchSize: 64,
     learningRate: 0.001,
   },
 }
@@ -157,6 +159,53 @@ export const useTrainingStore = defineStore('training', () => {
     if (!p || p.epochs === 0 || p.batches === 0) return 0
     return Math.min(1, (p.epoch - 1 + p.batch / p.batches) / p.epochs)
   })
+
+  /** The service's named recipes (the CLI's --preset); empty until `loadPresets` has run. */
+  const presets = ref<Preset[]>([])
+
+  async function loadPresets(): Promise<void> {
+    presets.value = await useApi().training.presets()
+  }
+
+  function formMatches(preset: Preset): boolean {
+    const noise = fromContractNoise(preset.noise)
+    const sameNoise = noise
+      ? form.noiseType === noise.type &&
+        form.noiseLevel === noise.level &&
+        form.noiseMode === (preset.noiseMode ?? 'fresh')
+      : form.noiseType === 'none'
+    return (
+      sameNoise &&
+      form.architecture === preset.architecture &&
+      form.datasetId === preset.datasetId &&
+      form.codeSize === preset.codeSize &&
+      form.epochs === preset.epochs &&
+      form.batchSize === preset.batchSize &&
+      form.learningRate === preset.learningRate &&
+      form.trainLimit === null
+    )
+  }
+
+  /** The recipe the form holds exactly, if any: editing any field turns it back into custom settings. */
+  const activePreset = computed(() => presets.value.find(formMatches) ?? null)
+
+  function applyPreset(name: string): void {
+    const preset = presets.value.find((candidate) => candidate.name === name)
+    if (!preset) return
+    const noise = fromContractNoise(preset.noise)
+    Object.assign(form, {
+      architecture: preset.architecture,
+      datasetId: preset.datasetId,
+      codeSize: preset.codeSize,
+      epochs: preset.epochs,
+      batchSize: preset.batchSize,
+      learningRate: preset.learningRate,
+      noiseType: noise ? noise.type : 'none',
+      noiseLevel: noise ? noise.level : form.noiseLevel,
+      noiseMode: preset.noiseMode ?? 'fresh',
+      trainLimit: null,
+    })
+  }
 
   function applyRecipe(architecture: Architecture): void {
     const recipe = RECIPES[architecture]
@@ -338,6 +387,10 @@ export const useTrainingStore = defineStore('training', () => {
     active,
     resumable,
     fraction,
+    presets,
+    activePreset,
+    loadPresets,
+    applyPreset,
     applyRecipe,
     buildConfig,
     start,

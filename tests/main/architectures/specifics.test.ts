@@ -6,7 +6,7 @@ import { isVariational } from '../../../src-main/ml/architectures/vae'
 import { initBackend } from '../../../src-main/ml/backend'
 import { binaryCrossEntropyLoss } from '../../../src-main/ml/metrics'
 import { fit } from '../../../src-main/ml/train'
-import { getPreset, listPresets, presetModelConfig } from '../../../src-main/ml/presets'
+import { getPreset, listPresets, presetModelConfig, presetSettings } from '../../../src-main/ml/presets'
 import { maxDifference, randomImages, roundTrip } from './helpers'
 
 const SHAPE: [number, number, number] = [28, 28, 1]
@@ -229,5 +229,20 @@ describe('presets', () => {
     }
     expect(getPreset('mnist-denoise').noise).toBe('gaussian:0.5')
     expect(() => getPreset('mnist-magic')).toThrow(/Unknown preset "mnist-magic"; available: mnist-denoise/)
+  })
+
+  it('settle every training value, and refuse a preset whose options training could not pass on', () => {
+    const denoise = getPreset('mnist-denoise')
+    expect(presetSettings(denoise)).toEqual({
+      architecture: 'denoiser',
+      dataset: 'mnist',
+      codeSize: presetModelConfig(denoise).codeSize,
+      learningRate: 0.001,
+      epochs: 11,
+      batchSize: 64,
+      noise: 'gaussian:0.5',
+    })
+    const edited = { ...denoise, options: { ...denoise.options, levelFilters: [8, 16, 32, 64] } }
+    expect(() => presetSettings(edited)).toThrow(/sets levelFilters, which training cannot pass on/)
   })
 })

@@ -48,6 +48,7 @@ const validPayloads: Record<CallName, unknown> = {
   'training.cancel': {},
   'training.resume': { id: 'a1b2c3d4e5f6', epochs: 10 },
   'training.status': {},
+  'training.presets': {},
   'inference.prepare': { id: 'a1b2c3d4e5f6' },
   'inference.encode': { id: 'a1b2c3d4e5f6', images: [image(), image()] },
   'inference.decode': { id: 'a1b2c3d4e5f6', codes: [[0.1, 0.2, 0.3]] },

@@ -5,7 +5,15 @@ import { mkdtempSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { CALL_NAMES, calls, type CallName, type EventMessage } from '../../../src-main/contract/index'
+import {
+  CALL_NAMES,
+  TrainingConfigSchema,
+  calls,
+  type CallName,
+  type EventMessage,
+  type Preset,
+} from '../../../src-main/contract/index'
+import { listPresets } from '../../../src-main/ml/presets'
 import { createService } from '../../../src-main/service/index'
 import { forkTrainer } from '../../../src-main/trainer/transport'
 
@@ -186,6 +194,39 @@ describe('service with trainer processes', () => {
     if (!shape.ok) expect(shape.error.message).toContain('28×28')
     const code = await service.handle('inference.decode', { id: modelId, codes: [[1, 2, 3]] })
     expect(code).toMatchObject({ ok: false, error: { code: 'INVALID_INPUT' } })
+  })
+
+  it('lists the CLI presets with every value a training run needs, mnist-denoise included', async () => {
+    const presets = (await call(service, 'training.presets')) as Preset[]
+    expect(presets.map((preset) => preset.name)).toEqual(listPresets().map((preset) => preset.name))
+    expect(presets.find((preset) => preset.name === 'mnist-denoise')).toMatchObject({
+      architecture: 'denoiser',
+      datasetId: 'mnist',
+      epochs: 11,
+      batchSize: 64,
+      learningRate: 0.001,
+      noise: { type: 'gaussian', stddev: 0.5 },
+    })
+    expect(presets.find((preset) => preset.name === 'keras-simple')).toMatchObject({
+      architecture: 'dense',
+      codeSize: 32,
+      epochs: 50,
+      batchSize: 256,
+      noise: { type: 'none' },
+    })
+    // Each one is a config training.start accepts as it is.
+    for (const preset of presets) {
+      const config = {
+        architecture: preset.architecture,
+        datasetId: preset.datasetId,
+        codeSize: preset.codeSize,
+        epochs: preset.epochs,
+        batchSize: preset.batchSize,
+        learningRate: preset.learningRate,
+        ...(preset.noise.type === 'none' ? {} : { noise: preset.noise }),
+      }
+      expect(TrainingConfigSchema.safeParse(config).success, preset.name).toBe(true)
+    }
   })
 
   it('previews dataset samples with labels and describes the built-in MNIST', async () => {

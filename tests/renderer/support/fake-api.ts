@@ -12,6 +12,7 @@ import {
   type Image,
   type ModelDetail,
   type ModelSummary,
+  type Preset,
   type TrainingConfig,
   type TrainingDone,
 } from '@contract'
@@ -23,6 +24,7 @@ export interface FakeApi extends BottleneckApi {
   state: {
     models: ModelDetail[]
     datasets: DatasetSummary[]
+    presets: Preset[]
     training: { runId: string; modelId: string; config: TrainingConfig } | null
   }
   /** Makes the next call of `name` fail with this code and message. */
@@ -132,6 +134,33 @@ export function createFakeApi(initial: { models?: ModelDetail[] } = {}): FakeApi
         channels: 1,
         trainCount: 60000,
         testCount: 10000,
+      },
+    ],
+    // Two of the service's recipes as it reports them (tests/main/service checks the real list).
+    presets: [
+      {
+        name: 'keras-simple',
+        description: 'The Keras blog simplest autoencoder: Dense 32, 50 epochs, batch 256.',
+        architecture: 'dense',
+        datasetId: 'mnist',
+        codeSize: 32,
+        epochs: 50,
+        batchSize: 256,
+        learningRate: 0.001,
+        noise: { type: 'none' },
+        reference: 'Keras blog: val_loss ≈ 0.0916 after 50 epochs.',
+      },
+      {
+        name: 'mnist-denoise',
+        description: 'U-Net denoiser for MNIST digits under Gaussian noise σ = 0.5.',
+        architecture: 'denoiser',
+        datasetId: 'mnist',
+        codeSize: 32,
+        epochs: 11,
+        batchSize: 64,
+        learningRate: 0.001,
+        noise: { type: 'gaussian', stddev: 0.5 },
+        reference: 'PSNR 21.66 dB, SSIM 0.905 on the 10,000 MNIST test digits.',
       },
     ],
     training: null,
@@ -264,6 +293,7 @@ export function createFakeApi(initial: { models?: ModelDetail[] } = {}): FakeApi
         }
         return { runId: state.training.runId, modelId: id }
       }),
+      presets: handler('training.presets', () => state.presets),
       status: handler('training.status', () => ({
         state: state.training ? ('running' as const) : ('idle' as const),
         trainer: { restarts: 0, alive: true },
