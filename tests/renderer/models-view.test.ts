@@ -39,6 +39,14 @@ describe('ModelsView', () => {
     expect(rows[1]!.text()).toContain('Resume')
   })
 
+  it('shows no code size for a U-Net denoiser, which has no single code', async () => {
+    const { wrapper } = await mountModels([
+      makeModel({ id: 'denoiser-1', name: 'mnist-denoise', architecture: 'denoiser', codeSize: 32 }),
+    ])
+    const cells = wrapper.findAll('tbody tr td')
+    expect(cells[0]!.text()).toBe('none')
+  })
+
   it('says what to do when the store is empty', async () => {
     const { wrapper } = await mountModels([])
     expect(wrapper.text()).toContain('No models yet')
