@@ -263,15 +263,16 @@ export const ModelSummarySchema = z.object({
   valLoss: z.number().optional(),
   createdAt: z.string(),
   updatedAt: z.string(),
+  /** The noise the model was trained to remove (a denoising autoencoder); absent for a plain one. */
+  noise: NoiseSchema.optional(),
+  /** How training drew `noise`: fresh every batch (the default) or fixed once per image. */
+  noiseMode: NoiseModeSchema.optional(),
 })
 export type ModelSummary = z.infer<typeof ModelSummarySchema>
 
 export const ModelDetailSchema = ModelSummarySchema.extend({
   /** The architecture's full config (learning rate, per-architecture options), as stored. */
   config: z.record(z.string(), z.unknown()),
-  noise: NoiseSchema.optional(),
-  /** How training drew `noise`: fresh every batch (the default) or fixed once per image. */
-  noiseMode: NoiseModeSchema.optional(),
   backend: z.string().optional(),
   history: z.array(HistoryEntrySchema),
   /** Test-set metrics after the last epoch, when computed: mse, psnr, ssim… */

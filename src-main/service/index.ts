@@ -95,6 +95,17 @@ function checkModelId(id: string): string {
 export function toSummary(metadata: ModelMetadata): ModelSummary {
   const last = metadata.history[metadata.history.length - 1]
   const [height, width, channels] = metadata.config.inputShape
+  let noise: ModelSummary['noise']
+  let noiseMode: ModelSummary['noiseMode']
+  if (typeof metadata.noise === 'string') {
+    try {
+      const spec = parseNoiseSpec(metadata.noise)
+      noise = fromNoiseSpec(spec)
+      if (spec.kind !== 'none') noiseMode = spec.mode ?? 'fresh'
+    } catch {
+      noise = undefined
+    }
+  }
   return {
     id: metadata.id,
     name: metadata.name,
@@ -108,26 +119,15 @@ export function toSummary(metadata: ModelMetadata): ModelSummary {
     ...(last?.val_loss !== undefined ? { valLoss: last.val_loss } : {}),
     createdAt: metadata.createdAt,
     updatedAt: metadata.updatedAt,
+    ...(noise ? { noise } : {}),
+    ...(noiseMode ? { noiseMode } : {}),
   }
 }
 
 function toDetail(metadata: ModelMetadata): ModelDetail {
-  let noise: ModelDetail['noise']
-  let noiseMode: ModelDetail['noiseMode']
-  if (typeof metadata.noise === 'string') {
-    try {
-      const spec = parseNoiseSpec(metadata.noise)
-      noise = fromNoiseSpec(spec)
-      if (spec.kind !== 'none') noiseMode = spec.mode ?? 'fresh'
-    } catch {
-      noise = undefined
-    }
-  }
   return {
     ...toSummary(metadata),
     config: { ...metadata.config },
-    ...(noise ? { noise } : {}),
-    ...(noiseMode ? { noiseMode } : {}),
     backend: metadata.backend.name,
     // The store keeps Keras' 0-based epoch index; people count from 1.
     history: metadata.history.map((entry) => ({

@@ -65,6 +65,30 @@ describe('CompareView', () => {
     expect(wrapper.findAll('[aria-label^="Noisy "]')).toHaveLength(8)
   })
 
+  it('starts from the noise a denoising model was trained on, and from none for a plain one', async () => {
+    const denoiser = makeModel({
+      id: 'denoiser-1',
+      name: 'mnist-denoise',
+      architecture: 'denoiser',
+      noise: { type: 'gaussian', stddev: 0.5 },
+      noiseMode: 'fresh',
+    })
+    const { api, wrapper } = await mountCompare([denoiser])
+    expect((wrapper.get('[aria-label="Synthetic noise type"]').element as HTMLSelectElement).value).toBe(
+      'gaussian',
+    )
+    expect(wrapper.text()).toContain('0.50')
+    await button(wrapper, 'Add test samples').trigger('click')
+    await flushPromises()
+    const denoise = api.calls.find((c) => c.name === 'inference.denoise')!
+    expect((denoise.payload as { noise: unknown }).noise).toEqual({ type: 'gaussian', stddev: 0.5 })
+
+    const plain = await mountCompare()
+    expect(
+      (plain.wrapper.get('[aria-label="Synthetic noise type"]').element as HTMLSelectElement).value,
+    ).toBe('none')
+  })
+
   it('skips files that are not images with a message naming them', async () => {
     const { wrapper } = await mountCompare()
     const input = wrapper.get('input[type="file"]')

@@ -87,7 +87,7 @@ describe('the contract', () => {
 })
 
 describe('the service', () => {
-  it('trains with noiseMode fixed from the Train view, stores ",fixed" and shows noiseMode in models.get', async () => {
+  it('trains with noiseMode fixed from the Train view, stores ",fixed" and shows it in models.get and models.list', async () => {
     const service = createService({ storeRoot: join(scratch, 'service-store'), spawn: forkTrainer({ log: () => {} }), shell: 'test' })
     try {
       const done = new Promise<EventMessage>((resolvePromise) => {
@@ -110,6 +110,10 @@ describe('the service', () => {
       expect(detail.ok).toBe(true)
       const parsed = calls['models.get'].output.parse((detail as { value: unknown }).value)
       expect(parsed).toMatchObject({ noise: { type: 'mask', amount: 0.3 }, noiseMode: 'fixed' })
+      // The list carries it too, so views can start from the noise a model was trained on (Compare does).
+      const listed = await service.handle('models.list', {})
+      const summary = calls['models.list'].output.parse((listed as { value: unknown }).value).find((m) => m.id === modelId)
+      expect(summary).toMatchObject({ noise: { type: 'mask', amount: 0.3 }, noiseMode: 'fixed' })
     } finally {
       await service.close()
     }

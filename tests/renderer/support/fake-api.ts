@@ -76,7 +76,7 @@ export function makeModel(overrides: Partial<ModelDetail> = {}): ModelDetail {
 }
 
 function summary(model: ModelDetail): ModelSummary {
-  const { config: _c, noise: _n, backend: _b, history: _h, metrics: _m, ...rest } = model
+  const { config: _c, backend: _b, history: _h, metrics: _m, ...rest } = model
   return rest
 }
 
