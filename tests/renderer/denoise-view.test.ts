@@ -100,7 +100,7 @@ describe('DenoiseView', () => {
       'input@1',
     ])
     expect(wrapper.find('[role="progressbar"]').exists()).toBe(false)
-    expect(wrapper.text()).toContain('Denoised in 3 s (1.20 MP/s)')
+    expect(wrapper.text()).toContain('Denoised in 2.5 s (1.20 MP/s)')
     expect(wrapper.text()).toContain('Add a clean reference or synthetic noise to measure PSNR/SSIM.')
     const images = wrapper.findAll('img')
     expect(images.map((img) => img.attributes('alt'))).toEqual(['Before', 'Denoised', 'Absolute difference'])

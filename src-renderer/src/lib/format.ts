@@ -2,6 +2,8 @@
 
 export function formatDuration(seconds: number): string {
   if (!Number.isFinite(seconds) || seconds < 0) return '—'
+  // A fast denoise takes a fraction of a second: "0 s" would read as not measured.
+  if (seconds < 9.95) return `${seconds.toFixed(1)} s`
   const s = Math.round(seconds)
   if (s < 60) return `${s} s`
   const m = Math.floor(s / 60)
