@@ -36,6 +36,43 @@ async function draw(
 }
 
 describe('DrawView', () => {
+  it('starts a denoising model at the noise it was trained on, and a plain one at none', async () => {
+    const denoiser = makeModel({
+      id: 'denoiser-1',
+      name: 'mnist-denoise',
+      architecture: 'denoiser',
+      noise: { type: 'saltPepper', amount: 0.2 },
+      noiseMode: 'fresh',
+    })
+    const { wrapper } = await mountDraw([denoiser])
+    expect((wrapper.get('[aria-label="Noise type"]').element as HTMLSelectElement).value).toBe('saltPepper')
+    expect((wrapper.get('[aria-label="Noise level"]').element as HTMLInputElement).value).toBe('0.2')
+    const plain = await mountDraw()
+    expect((plain.wrapper.get('[aria-label="Noise level"]').element as HTMLInputElement).value).toBe('0')
+  })
+
+  it('redraws the current digit with the new model’s noise when the model changes', async () => {
+    const denoiser = makeModel({
+      id: 'denoiser-1',
+      name: 'mnist-denoise',
+      architecture: 'denoiser',
+      noise: { type: 'saltPepper', amount: 0.2 },
+      updatedAt: '2026-11-27T08:00:00.000Z',
+    })
+    const { api, wrapper } = await mountDraw([makeModel(), denoiser])
+    await draw(wrapper, drawing(80, 60, 120))
+    const pixelsSent = () =>
+      api.calls
+        .filter((c) => c.name === 'inference.reconstruct')
+        .map((c) => c.payload as { id: string; images: { data: number[] }[] })
+    expect(pixelsSent()).toHaveLength(1)
+    await wrapper.get('[aria-label="Model"]').setValue('denoiser-1')
+    await flushPromises()
+    const [clean, noisy] = [pixelsSent()[0]!, pixelsSent().at(-1)!]
+    expect(noisy.id).toBe('denoiser-1')
+    expect(noisy.images[0]!.data).not.toEqual(clean.images[0]!.data)
+  })
+
   it('says what to do when no 28×28 grayscale model exists', async () => {
     const { wrapper } = await mountDraw([makeModel({ id: 'rgb', inputShape: [32, 32, 3] })])
     expect(wrapper.text()).toContain('No model to draw with yet')
@@ -69,7 +106,9 @@ describe('DrawView', () => {
 
   it('loads the chosen model ahead of the first stroke', async () => {
     const { api } = await mountDraw()
-    expect(api.calls.filter((c) => c.name === 'inference.prepare').map((c) => c.payload)).toEqual([{ id: 'dense-mnist-1' }])
+    expect(api.calls.filter((c) => c.name === 'inference.prepare').map((c) => c.payload)).toEqual([
+      { id: 'dense-mnist-1' },
+    ])
     expect(api.calls.some((c) => c.name === 'inference.reconstruct')).toBe(false)
   })
 
