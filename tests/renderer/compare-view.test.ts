@@ -2,7 +2,7 @@ import { afterEach, describe, expect, it } from 'vitest'
 import CompareView from '@renderer/views/CompareView.vue'
 import { useModelsStore } from '@renderer/stores/models'
 import { useNotificationsStore } from '@renderer/stores/notifications'
-import { makeModel } from './support/fake-api'
+import { makeDenoiser, makeModel } from './support/fake-api'
 import { flushPromises, mountWith, setup } from './support/mount'
 
 afterEach(() => {
@@ -66,14 +66,7 @@ describe('CompareView', () => {
   })
 
   it('starts from the noise a denoising model was trained on, and from none for a plain one', async () => {
-    const denoiser = makeModel({
-      id: 'denoiser-1',
-      name: 'mnist-denoise',
-      architecture: 'denoiser',
-      noise: { type: 'gaussian', stddev: 0.5 },
-      noiseMode: 'fresh',
-    })
-    const { api, wrapper } = await mountCompare([denoiser])
+    const { api, wrapper } = await mountCompare([makeDenoiser({ type: 'gaussian', stddev: 0.5 })])
     expect((wrapper.get('[aria-label="Synthetic noise type"]').element as HTMLSelectElement).value).toBe(
       'gaussian',
     )

@@ -2,7 +2,7 @@ import { afterEach, describe, expect, it, vi } from 'vitest'
 import DrawView from '@renderer/views/DrawView.vue'
 import DrawingPad from '@renderer/components/DrawingPad.vue'
 import { useModelsStore } from '@renderer/stores/models'
-import { makeModel } from './support/fake-api'
+import { makeDenoiser, makeModel } from './support/fake-api'
 import { flushPromises, mountWith, setup } from './support/mount'
 import type { GrayImage } from '@renderer/lib/digit-preprocess'
 
@@ -37,14 +37,7 @@ async function draw(
 
 describe('DrawView', () => {
   it('starts a denoising model at the noise it was trained on, and a plain one at none', async () => {
-    const denoiser = makeModel({
-      id: 'denoiser-1',
-      name: 'mnist-denoise',
-      architecture: 'denoiser',
-      noise: { type: 'saltPepper', amount: 0.2 },
-      noiseMode: 'fresh',
-    })
-    const { wrapper } = await mountDraw([denoiser])
+    const { wrapper } = await mountDraw([makeDenoiser({ type: 'saltPepper', amount: 0.2 })])
     expect((wrapper.get('[aria-label="Noise type"]').element as HTMLSelectElement).value).toBe('saltPepper')
     expect((wrapper.get('[aria-label="Noise level"]').element as HTMLInputElement).value).toBe('0.2')
     const plain = await mountDraw()
@@ -52,13 +45,11 @@ describe('DrawView', () => {
   })
 
   it('redraws the current digit with the new model’s noise when the model changes', async () => {
-    const denoiser = makeModel({
-      id: 'denoiser-1',
-      name: 'mnist-denoise',
-      architecture: 'denoiser',
-      noise: { type: 'saltPepper', amount: 0.2 },
-      updatedAt: '2026-11-27T08:00:00.000Z',
-    })
+    // Older than the plain model, so Draw opens on the plain one.
+    const denoiser = makeDenoiser(
+      { type: 'saltPepper', amount: 0.2 },
+      { updatedAt: '2026-11-27T08:00:00.000Z' },
+    )
     const { api, wrapper } = await mountDraw([makeModel(), denoiser])
     await draw(wrapper, drawing(80, 60, 120))
     const pixelsSent = () =>

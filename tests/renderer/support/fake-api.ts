@@ -12,6 +12,7 @@ import {
   type Image,
   type ModelDetail,
   type ModelSummary,
+  type Noise,
   type Preset,
   type TrainingConfig,
   type TrainingDone,
@@ -73,6 +74,18 @@ export function makeModel(overrides: Partial<ModelDetail> = {}): ModelDetail {
     ],
     ...overrides,
   }
+}
+
+/** A U-Net denoiser trained to remove `noise` (fresh every batch), as the store lists one. */
+export function makeDenoiser(noise: Noise, overrides: Partial<ModelDetail> = {}): ModelDetail {
+  return makeModel({
+    id: 'denoiser-1',
+    name: 'mnist-denoise',
+    architecture: 'denoiser',
+    noise,
+    noiseMode: 'fresh',
+    ...overrides,
+  })
 }
 
 function summary(model: ModelDetail): ModelSummary {
