@@ -19,6 +19,8 @@ import {
   type Architecture,
   type ModelDetail,
   type ModelSummary,
+  type Noise,
+  type NoiseMode,
   type ParsedInput,
   type PhotoSource,
   type Preset,
@@ -92,18 +94,21 @@ function checkModelId(id: string): string {
   return id
 }
 
+/** A stored noise spec (`gaussian:0.5,fixed`) as the contract states it: the noise, and how training drew it. */
+function contractNoise(text: string): { noise: Noise; noiseMode?: NoiseMode } {
+  const spec = parseNoiseSpec(text)
+  return { noise: fromNoiseSpec(spec), ...(spec.kind !== 'none' ? { noiseMode: spec.mode ?? 'fresh' } : {}) }
+}
+
 export function toSummary(metadata: ModelMetadata): ModelSummary {
   const last = metadata.history[metadata.history.length - 1]
   const [height, width, channels] = metadata.config.inputShape
-  let noise: ModelSummary['noise']
-  let noiseMode: ModelSummary['noiseMode']
+  let noise: Partial<ReturnType<typeof contractNoise>> = {}
   if (typeof metadata.noise === 'string') {
     try {
-      const spec = parseNoiseSpec(metadata.noise)
-      noise = fromNoiseSpec(spec)
-      if (spec.kind !== 'none') noiseMode = spec.mode ?? 'fresh'
+      noise = contractNoise(metadata.noise)
     } catch {
-      noise = undefined
+      // A spec this version cannot read is left out rather than failing the whole listing.
     }
   }
   return {
@@ -119,8 +124,7 @@ export function toSummary(metadata: ModelMetadata): ModelSummary {
     ...(last?.val_loss !== undefined ? { valLoss: last.val_loss } : {}),
     createdAt: metadata.createdAt,
     updatedAt: metadata.updatedAt,
-    ...(noise ? { noise } : {}),
-    ...(noiseMode ? { noiseMode } : {}),
+    ...noise,
   }
 }
 
@@ -551,7 +555,6 @@ export function createService(options: ServiceOptions): Service & {
     'training.presets': async (): Promise<Preset[]> =>
       listPresets().map((preset) => {
         const settings = presetSettings(preset)
-        const noise = parseNoiseSpec(settings.noise)
         return {
           name: preset.name,
           description: preset.description,
@@ -561,8 +564,7 @@ export function createService(options: ServiceOptions): Service & {
           epochs: settings.epochs,
           batchSize: settings.batchSize,
           learningRate: settings.learningRate,
-          noise: fromNoiseSpec(noise),
-          ...(noise.mode === 'fixed' ? { noiseMode: 'fixed' as const } : {}),
+          ...contractNoise(settings.noise),
           ...(preset.reference ? { reference: preset.reference } : {}),
         }
       }),
