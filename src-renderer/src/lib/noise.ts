@@ -26,9 +26,9 @@ export function toContractNoise(spec: NoiseSpec | null | undefined): Noise {
   return { type: spec.type, amount: spec.level }
 }
 
-/** The form's view of a contract noise spec; null for no noise. */
-export function fromContractNoise(noise: Noise): NoiseSpec | null {
-  if (noise.type === 'none') return null
+/** The form's view of a contract noise spec; null for no noise (or none given, as for a plain model). */
+export function fromContractNoise(noise: Noise | undefined): NoiseSpec | null {
+  if (!noise || noise.type === 'none') return null
   if (noise.type === 'gaussian' || noise.type === 'speckle') return { type: noise.type, level: noise.stddev }
   return { type: noise.type, level: noise.amount }
 }

@@ -167,33 +167,10 @@ export const useTrainingStore = defineStore('training', () => {
     presets.value = await useApi().training.presets()
   }
 
-  function formMatches(preset: Preset): boolean {
+  /** Every field a recipe sets, as it sets it. Without noise the level keeps what the user last chose. */
+  function presetForm(preset: Preset): Omit<TrainingForm, 'name'> {
     const noise = fromContractNoise(preset.noise)
-    const sameNoise = noise
-      ? form.noiseType === noise.type &&
-        form.noiseLevel === noise.level &&
-        form.noiseMode === (preset.noiseMode ?? 'fresh')
-      : form.noiseType === 'none'
-    return (
-      sameNoise &&
-      form.architecture === preset.architecture &&
-      form.datasetId === preset.datasetId &&
-      form.codeSize === preset.codeSize &&
-      form.epochs === preset.epochs &&
-      form.batchSize === preset.batchSize &&
-      form.learningRate === preset.learningRate &&
-      form.trainLimit === null
-    )
-  }
-
-  /** The recipe the form holds exactly, if any: editing any field turns it back into custom settings. */
-  const activePreset = computed(() => presets.value.find(formMatches) ?? null)
-
-  function applyPreset(name: string): void {
-    const preset = presets.value.find((candidate) => candidate.name === name)
-    if (!preset) return
-    const noise = fromContractNoise(preset.noise)
-    Object.assign(form, {
+    return {
       architecture: preset.architecture,
       datasetId: preset.datasetId,
       codeSize: preset.codeSize,
@@ -204,7 +181,23 @@ export const useTrainingStore = defineStore('training', () => {
       noiseLevel: noise ? noise.level : form.noiseLevel,
       noiseMode: preset.noiseMode ?? 'fresh',
       trainLimit: null,
-    })
+    }
+  }
+
+  function formMatches(preset: Preset): boolean {
+    const recipe = presetForm(preset)
+    // Without noise the draw mode is never sent (buildConfig), so it cannot tell the form from the recipe.
+    return (Object.keys(recipe) as (keyof typeof recipe)[]).every(
+      (key) => form[key] === recipe[key] || (key === 'noiseMode' && recipe.noiseType === 'none'),
+    )
+  }
+
+  /** The recipe the form holds exactly, if any: editing any field turns it back into custom settings. */
+  const activePreset = computed(() => presets.value.find(formMatches) ?? null)
+
+  function applyPreset(name: string): void {
+    const preset = presets.value.find((candidate) => candidate.name === name)
+    if (preset) Object.assign(form, presetForm(preset))
   }
 
   function applyRecipe(architecture: Architecture): void {
