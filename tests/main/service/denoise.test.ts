@@ -2,9 +2,7 @@
 // web shell) is decoded by image-io, denoised tile by tile with progress events, scored against its reference, and
 // its pictures come back as PNGs; cancel, broken files, size mismatches and the desktop app's path rule are checked,
 // and the inference process holds no tensors afterwards beyond the cached model.
-import { mkdtempSync } from 'node:fs'
 import { readFile, writeFile } from 'node:fs/promises'
-import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import * as tf from '@tensorflow/tfjs'
 import sharp from 'sharp'
@@ -17,6 +15,7 @@ import { createService } from '../../../src-main/service/index'
 import { openStore } from '../../../src-main/store/index'
 import { forkTrainer } from '../../../src-main/trainer/transport'
 import { syntheticPhoto } from '../../../scripts/make-test-photos'
+import { scratchDir } from '../support/scratch'
 
 type TestService = ReturnType<typeof createService>
 
@@ -82,7 +81,7 @@ describe('photo denoising through the service', () => {
 
   beforeAll(async () => {
     await initBackend()
-    store = mkdtempSync(join(tmpdir(), 'bottleneck-denoise-service-'))
+    store = scratchDir('denoise-service')
     unetId = await saveModel(store, 'unet', [32, 32, 3])
     denseId = await saveModel(store, 'dense', [28, 28, 1])
     photo = await encodePng(syntheticPhoto(300, 200, 11))
@@ -169,7 +168,7 @@ describe('photo denoising through the service', () => {
   })
 
   it('takes a typed path in the web shell, and a clean reference that must match its size', async () => {
-    const dir = mkdtempSync(join(tmpdir(), 'bottleneck-denoise-photos-'))
+    const dir = scratchDir('denoise-photos')
     const clean = syntheticPhoto(120, 96, 12)
     const noisy = {
       ...clean,
@@ -278,7 +277,7 @@ describe('photo denoising through the service', () => {
 
 describe('photo denoising in the desktop app', () => {
   it('refuses a path sent by the page: files come from drops and dialogs there', async () => {
-    const store = mkdtempSync(join(tmpdir(), 'bottleneck-denoise-desktop-'))
+    const store = scratchDir('denoise-desktop')
     const service = createService({
       storeRoot: store,
       spawn: forkTrainer({ log: () => undefined }),

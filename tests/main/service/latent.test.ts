@@ -2,14 +2,12 @@
 // model with a 2-D code (the map is the code itself), one with an 8-D code (PCA), a VAE (the generated grid) and a
 // U-Net (no code at all). Results must agree with the plain inference calls on the same test images, match the
 // contract's schemas, and leave no tensor behind.
-import { mkdtempSync } from 'node:fs'
-import { tmpdir } from 'node:os'
-import { join } from 'node:path'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { calls, type CallName, type EventMessage, type Image } from '../../../src-main/contract/index'
 import type { LatentGrid, LatentInterpolation, LatentMap, LatentSample } from '../../../src-main/contract/index'
 import { createService } from '../../../src-main/service/index'
 import { forkTrainer } from '../../../src-main/trainer/transport'
+import { scratchDir } from '../support/scratch'
 
 type TestService = ReturnType<typeof createService>
 
@@ -51,7 +49,7 @@ describe('latent calls with a trained model', () => {
   const ids = { plane: '', wide: '', vae: '', unet: '' }
 
   beforeAll(async () => {
-    const store = mkdtempSync(join(tmpdir(), 'bottleneck-latent-service-'))
+    const store = scratchDir('latent-service')
     service = createService({ storeRoot: store, spawn: forkTrainer({ log: () => {} }), shell: 'test', log: () => {} })
     ids.plane = await train(service, 'dense', 2)
     ids.wide = await train(service, 'dense', 8)

@@ -1,9 +1,6 @@
 // The service end to end with real trainer processes (forked through tsx) and a temporary store: every call
 // refuses bad payloads with a typed error and the processes stay up; a tiny training produces a model whose
 // inference results match the contract's output schemas; inference leaks no tensors; paths follow the shell's rules.
-import { mkdtempSync } from 'node:fs'
-import { tmpdir } from 'node:os'
-import { join } from 'node:path'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import {
   CALL_NAMES,
@@ -16,6 +13,7 @@ import {
 import { listPresets } from '../../../src-main/ml/presets'
 import { createService } from '../../../src-main/service/index'
 import { forkTrainer } from '../../../src-main/trainer/transport'
+import { scratchDir } from '../support/scratch'
 
 type TestService = ReturnType<typeof createService>
 
@@ -53,7 +51,7 @@ describe('service with trainer processes', () => {
   const logs: string[] = []
 
   beforeAll(async () => {
-    const store = mkdtempSync(join(tmpdir(), 'bottleneck-service-'))
+    const store = scratchDir('service')
     service = createService({
       storeRoot: store,
       spawn: forkTrainer({ log: (line) => logs.push(line) }),
@@ -249,7 +247,7 @@ describe('service with trainer processes', () => {
       ok: false,
       error: { code: 'INVALID_INPUT' },
     })
-    const target = mkdtempSync(join(tmpdir(), 'bottleneck-export-'))
+    const target = scratchDir('export')
     const exported = (await call(service, 'models.export', { id: modelId, path: target })) as { path: string }
     expect(exported.path.startsWith(target)).toBe(true)
     const original = (await call(service, 'models.get', { id: modelId })) as { name: string }
@@ -297,7 +295,7 @@ describe('service with trainer processes', () => {
 
 describe('service with native dialogs (desktop shell)', () => {
   it('takes paths only from the dialog and answers null when the user cancels', async () => {
-    const store = mkdtempSync(join(tmpdir(), 'bottleneck-dialogs-'))
+    const store = scratchDir('dialogs')
     const asked: string[] = []
     const service = createService({
       storeRoot: store,

@@ -1,10 +1,10 @@
 // The Electron shell with `electron` mocked: the window's webPreferences are the secure ones, every contract call
 // is bound exactly once, a frame that is not our own top-level page is refused, navigation/new windows/permissions
 // are denied, and window bounds survive as an atomic JSON file.
-import { mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs'
-import { tmpdir } from 'node:os'
+import { readdirSync, readFileSync, writeFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { beforeEach, describe, expect, it, vi } from 'vitest'
+import { scratchDir } from '../support/scratch'
 
 const electron = vi.hoisted(() => {
   const windows: { options: Record<string, unknown> }[] = []
@@ -233,7 +233,7 @@ describe('window bounds', () => {
   const screen = [{ x: 0, y: 0, width: 1920, height: 1080 }]
 
   it('round-trips through an atomic write and leaves no temp files', async () => {
-    const folder = mkdtempSync(join(tmpdir(), 'bottleneck-bounds-'))
+    const folder = scratchDir('bounds')
     const file = join(folder, 'window-state.json')
     await saveWindowState(file, { x: 100, y: 80, width: 1200, height: 800, maximized: false })
     await saveWindowState(file, { x: 120, y: 90, width: 1300, height: 820, maximized: true })
@@ -249,7 +249,7 @@ describe('window bounds', () => {
   })
 
   it('ignores damaged files and positions that are off every screen', async () => {
-    const folder = mkdtempSync(join(tmpdir(), 'bottleneck-bounds-'))
+    const folder = scratchDir('bounds')
     const file = join(folder, 'window-state.json')
     writeFileSync(file, '{"width": 1200, "hei')
     expect(await loadWindowState(file, screen)).toBeUndefined()

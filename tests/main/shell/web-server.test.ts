@@ -1,9 +1,8 @@
 // The web shell must answer only the person holding the printed token, only on loopback, only to its own origin:
 // no token → 401, foreign Host (DNS rebinding) or Origin (cross-site socket) → 403. With the token, the same
 // contract works over the WebSocket through the browser client the renderer uses.
-import { mkdtempSync, mkdirSync, writeFileSync } from 'node:fs'
+import { mkdirSync, writeFileSync } from 'node:fs'
 import { request } from 'node:http'
-import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import WebSocket from 'ws'
@@ -18,6 +17,7 @@ import {
   tokensEqual,
   type WebServer,
 } from '../../../src-main/shell/web/server'
+import { scratchDir } from '../support/scratch'
 
 /** A service that answers models.list and refuses the rest, and lets the test push events. */
 function fakeService() {
@@ -83,7 +83,7 @@ describe('web shell server', () => {
   let origin: string
 
   beforeAll(async () => {
-    const parent = mkdtempSync(join(tmpdir(), 'bottleneck-web-'))
+    const parent = scratchDir('web')
     const rendererDir = join(parent, 'renderer')
     mkdirSync(rendererDir)
     writeFileSync(join(rendererDir, 'index.html'), '<!doctype html><title>Bottleneck</title>')

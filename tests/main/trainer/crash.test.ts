@@ -1,12 +1,10 @@
 // The trainer process dying mid-epoch must cost at most the unfinished epoch: the service reports it (an error
 // event), the process comes back, the store still holds the last checkpoint, and training resumes from it.
-import { mkdtempSync } from 'node:fs'
-import { tmpdir } from 'node:os'
-import { join } from 'node:path'
 import { afterEach, describe, expect, it } from 'vitest'
 import type { EventMessage } from '../../../src-main/contract/index'
 import { createService } from '../../../src-main/service/index'
 import { forkTrainer } from '../../../src-main/trainer/transport'
+import { scratchDir } from '../support/scratch'
 
 type TestService = ReturnType<typeof createService>
 
@@ -65,7 +63,7 @@ describe('trainer crash', () => {
     { timeout: 300_000 },
     async () => {
       service = createService({
-        storeRoot: mkdtempSync(join(tmpdir(), 'bottleneck-crash-')),
+        storeRoot: scratchDir('crash'),
         spawn: forkTrainer({ log: () => undefined }),
         shell: 'test',
         autoResumeLimit: 0,
@@ -125,7 +123,7 @@ describe('trainer crash', () => {
 
   it('resumes by itself after a crash, under the same run id', { timeout: 300_000 }, async () => {
     service = createService({
-      storeRoot: mkdtempSync(join(tmpdir(), 'bottleneck-crash-')),
+      storeRoot: scratchDir('crash'),
       spawn: forkTrainer({ log: () => undefined }),
       shell: 'test',
       log: () => undefined,
