@@ -119,4 +119,45 @@ describe('ModelsView', () => {
     await flushPromises()
     expect(wrapper.text()).toContain('gaussian, stddev 0.5 (fixed once per image)')
   })
+
+  it('names each setting and test metric in words, once, and charts a VAE’s val_loss on its own axis', async () => {
+    const vae = makeModel({
+      id: 'vae-1',
+      name: 'vae 3ep',
+      architecture: 'vae',
+      codeSize: 2,
+      loss: 200.1168,
+      valLoss: 0.2334,
+      config: {
+        architecture: 'vae',
+        inputShape: [28, 28, 1],
+        codeSize: 2,
+        learningRate: 0.001,
+        hiddenUnits: 256,
+      },
+      metrics: { bce: 0.2334, psnr: 12.5866, ssim: 0.1872, meanCodeActivation: -1.5567 },
+    })
+    const { wrapper } = await mountModels([vae])
+    expect(wrapper.get('tbody td[title^="loss:"]').attributes('title')).toBe(
+      'loss: binary cross-entropy summed over the pixels + KL divergence, per image · ' +
+        'val_loss: binary cross-entropy per pixel of the test reconstructions',
+    )
+    await wrapper.get('a.name').trigger('click')
+    await flushPromises()
+    const about = wrapper.get('.meta dl')
+    const terms = about.findAll('dt').map((term) => term.text())
+    expect(terms).toEqual(
+      expect.arrayContaining(['Learning rate', 'Hidden units', 'Test PSNR', 'Mean code activation (test)']),
+    )
+    expect(terms.filter((term) => /architecture|code ?size/i.test(term))).toEqual([
+      'Architecture',
+      'Code size',
+    ])
+    expect(terms).not.toContain('inputShape')
+    expect(about.text()).toContain('12.59 dB')
+    expect(wrapper.get('.loss-chart-stub').attributes('data-separate-scales')).toBe('true')
+    expect(wrapper.get('.chart-caption').text()).toContain(
+      'loss: binary cross-entropy summed over the pixels + KL divergence',
+    )
+  })
 })

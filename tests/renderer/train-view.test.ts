@@ -3,6 +3,8 @@ import TrainView from '@renderer/views/TrainView.vue'
 import ToastHost from '@renderer/components/ToastHost.vue'
 import { useTrainingStore } from '@renderer/stores/training'
 import { useSystemStore } from '@renderer/stores/system'
+import { useModelsStore } from '@renderer/stores/models'
+import { makeModel } from './support/fake-api'
 import { flushPromises, mountWith, setup } from './support/mount'
 
 afterEach(() => {
@@ -87,7 +89,7 @@ describe('TrainView', () => {
     const { wrapper } = await mountTrain()
     await field(wrapper, 'Architecture').setValue('vae')
     expect((field(wrapper, 'Code size').element as HTMLInputElement).value).toBe('2')
-    expect(wrapper.text()).toContain('binary cross-entropy + KL divergence')
+    expect(wrapper.text()).toContain('binary cross-entropy summed over the pixels + KL divergence, per image')
     await field(wrapper, 'Architecture').setValue('denoiser')
     expect(wrapper.text()).toContain('Adam, cosine decay to 0')
   })
@@ -151,7 +153,8 @@ describe('TrainView', () => {
     expect(text).toContain('ETA 42 s')
     expect(text).toContain('5.1k samples/s')
     expect(text).toContain('Backend: cpu')
-    expect(wrapper.find('.loss-chart-stub').exists()).toBe(true)
+    expect(wrapper.get('.loss-chart-stub').attributes('data-separate-scales')).toBe('false')
+    expect(wrapper.text()).toContain('val_loss: binary cross-entropy per pixel of the test reconstructions')
     api.endEpoch(1, 0.2, 0.19)
     await flushPromises()
     expect(wrapper.findAll('[aria-label^="Reconstruction "]')).toHaveLength(3)
@@ -217,5 +220,42 @@ describe('training errors', () => {
       .trigger('click')
     await flushPromises()
     expect(api.calls.find((c) => c.name === 'training.resume')?.payload).toEqual({ id: 'dense-mnist-1' })
+  })
+
+  it('charts a VAE’s val_loss on its own axis and says what each loss measures', async () => {
+    const { wrapper, api } = await mountTrain()
+    await field(wrapper, 'Architecture').setValue('vae')
+    await wrapper.get('form').trigger('submit')
+    await flushPromises()
+    api.progress(1, 5, 10, 190)
+    await flushPromises()
+    expect(wrapper.get('.loss-chart-stub').attributes('data-separate-scales')).toBe('true')
+    expect(wrapper.get('.chart-caption').text()).toBe(
+      'loss: binary cross-entropy summed over the pixels + KL divergence, per image · ' +
+        'val_loss: binary cross-entropy per pixel of the test reconstructions',
+    )
+  })
+
+  it('charts a resumed model by its own architecture, not the form’s', async () => {
+    const vae = makeModel({
+      id: 'vae-1',
+      name: 'vae 2ep',
+      architecture: 'vae',
+      codeSize: 2,
+      epochs: 2,
+      targetEpochs: 5,
+    })
+    const { api, pinia } = setup({ models: [vae] })
+    const training = useTrainingStore()
+    await training.attach()
+    await useSystemStore().load()
+    await useModelsStore().refresh()
+    const wrapper = await mountWith(TrainView, pinia)
+    expect((field(wrapper, 'Architecture').element as HTMLSelectElement).value).toBe('dense')
+    await training.resume('vae-1')
+    api.progress(3, 1, 10, 180)
+    await flushPromises()
+    expect(wrapper.get('.loss-chart-stub').attributes('data-separate-scales')).toBe('true')
+    expect(wrapper.get('.chart-caption').text()).toContain('KL divergence')
   })
 })

@@ -280,6 +280,7 @@ export function createFakeApi(initial: { models?: ModelDetail[] } = {}): FakeApi
           makeModel({
             id: modelId,
             name: config.name ?? `${config.architecture} on ${config.datasetId}`,
+            architecture: config.architecture,
             epochs: 0,
             targetEpochs: config.epochs,
             history: [],

@@ -30,8 +30,9 @@ export async function mountWith<C extends Component>(
       // Chart.js needs a real canvas; its behaviour is covered in the browser end-to-end run.
       stubs: {
         LossChart: {
-          template: '<div class="loss-chart-stub" :data-epochs="epochs.length" />',
-          props: ['epochs', 'batchLoss', 'label', 'height'],
+          template:
+            '<div class="loss-chart-stub" :data-epochs="epochs.length" :data-separate-scales="String(!!separateScales)" />',
+          props: ['epochs', 'batchLoss', 'label', 'height', 'separateScales'],
         },
       },
       ...options.global,
