@@ -3,10 +3,11 @@
 // the masked pixels only), with the same callbacks, cancellation and History as `fit`.
 
 import * as tf from '@tensorflow/tfjs'
-import type { Autoencoder } from './architectures/index'
+import { reconstructionMetric, type Autoencoder } from './architectures/index'
 import { isMaskable, type MaskableAutoencoder } from './architectures/unet'
 import { BottleneckError } from './errors'
 import { makeBatch, type BatchMode, type ImageFolder, type PatchBatch } from './folder-dataset'
+import { binaryCrossEntropy, meanSquaredError } from './metrics'
 import { createRandom } from './random'
 import { assertTrainableHere, createAdam, type BatchProgress, type EpochLogs, type History } from './train'
 
@@ -43,6 +44,24 @@ function stepLoss(autoencoder: Autoencoder, batch: PatchBatch): tf.Scalar {
     return (autoencoder as MaskableAutoencoder).loss(batch.inputs, batch.targets, batch.mask)
   }
   return autoencoder.loss(batch.inputs, batch.targets)
+}
+
+/**
+ * val_loss on the fixed validation patches: the per-pixel reconstruction error `fit` reports too
+ * (`reconstructionMetric`). Noise2Void has no clean patches to compare with, so there it is its own training loss,
+ * the squared error at the masked pixels of the noisy patches (the U-Net has no dropout or batch norm, so training
+ * mode changes nothing).
+ */
+function validationLoss(autoencoder: Autoencoder, validation: PatchBatch): number {
+  return tf.tidy(() => {
+    if (validation.mask) return stepLoss(autoencoder, validation).dataSync()[0]!
+    const predictions = autoencoder.model.apply(validation.inputs, { training: false }) as tf.Tensor
+    const perImage =
+      reconstructionMetric(autoencoder.config) === 'mse'
+        ? meanSquaredError(validation.targets, predictions)
+        : binaryCrossEntropy(validation.targets, predictions)
+    return tf.mean(perImage).dataSync()[0]!
+  })
 }
 
 /** The same validation batch every epoch: fixed patches, fixed noise seed, fixed blind-spot masks. */
@@ -141,10 +160,7 @@ export async function fitPatches(
         seconds,
         samplesPerSecond: (steps * batchSize) / Math.max(seconds, 1e-9),
       }
-      if (validation) {
-        // The training loss on fixed patches; the U-Net has no dropout or batch norm, so training mode changes nothing.
-        logs.val_loss = tf.tidy(() => stepLoss(autoencoder, validation).dataSync()[0]!)
-      }
+      if (validation) logs.val_loss = validationLoss(autoencoder, validation)
       secondsPerEpoch = seconds
       history.epochs.push(logs)
       await options.onEpochEnd?.(logs)

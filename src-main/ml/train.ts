@@ -1,7 +1,7 @@
 // The training loop (Keras' `fit`, written out): shuffled mini-batches gathered from one resident tensor, Adam,
 // validation after every epoch, progress callbacks, cancellation between batches, seeds for reproducible runs.
 import * as tf from '@tensorflow/tfjs'
-import type { Autoencoder } from './architectures/index'
+import { reconstructionMetric, type Autoencoder } from './architectures/index'
 import type { ImageSplit } from './datasets'
 import { createCompiledTrainer } from './compiled/dense-trainer'
 import { BottleneckError } from './errors'
@@ -234,10 +234,11 @@ export async function fit(
         if (validation && validation.count > 0) {
           // A denoiser is scored as it is used, noisy → clean, on the same noisy images every epoch.
           const noise = options.noise
+          const metric = reconstructionMetric(autoencoder.config)
           logs.val_loss = evaluateReconstructions(autoencoder.model, validation, [height, width, channels], {
-            metrics: ['bce'],
+            metrics: [metric],
             transformInputs: noise && ((clean, at) => noise(clean, Math.floor(deriveSeed(validationSeed, at)))),
-          }).mean.bce
+          }).mean[metric]
         }
         if (!Number.isFinite(loss)) {
           throw new BottleneckError(

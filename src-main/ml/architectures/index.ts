@@ -111,6 +111,18 @@ export function restoreAutoencoder(config: ModelConfig, model: tf.LayersModel): 
 }
 
 /**
+ * The per-pixel error val_loss reports: the reconstruction term of the model's training loss, without a regulariser
+ * (sparse's L1, the VAE's KL) and per pixel where the VAE sums over them, so every model's val_loss is on the scale
+ * of its reconstructions and `eval` reproduces it. Squared error for the models that train on it (the U-Net, and the
+ * denoiser when its loss option is mse or psnr), binary cross-entropy for all others.
+ */
+export function reconstructionMetric(config: ModelConfig): 'bce' | 'mse' {
+  if (config.architecture === 'unet') return 'mse'
+  if (config.architecture === 'denoiser' && (config.loss === 'mse' || config.loss === 'psnr')) return 'mse'
+  return 'bce'
+}
+
+/**
  * Encoder and decoder of a model whose layers form a chain through a layer named `code`: the encoder is the model
  * up to `code`, the decoder re-applies the layers after it to a new input (so the weights are shared, not copied).
  */

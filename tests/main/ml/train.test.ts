@@ -22,7 +22,8 @@ describe('fit', () => {
     const start = tf.memory().numTensors
     const autoencoder = model(1)
     const shape = [28, 28, 1] as const
-    const before = evaluateReconstructions(autoencoder.model, mnist.test, shape, { metrics: ['bce'] }).mean.bce!
+    const before = evaluateReconstructions(autoencoder.model, mnist.test, shape, { metrics: ['bce'] }).mean
+      .bce!
     const batches: BatchProgress[] = []
     const history = await fit(
       autoencoder,
@@ -39,7 +40,8 @@ describe('fit', () => {
     expect(batches.at(-1)!.etaSeconds).toBe(0)
     expect(batches.every((b) => Number.isFinite(b.loss) && b.samplesPerSecond > 0)).toBe(true)
     // val_loss is the same number evaluation gives afterwards.
-    const after = evaluateReconstructions(autoencoder.model, mnist.test, shape, { metrics: ['bce'] }).mean.bce!
+    const after = evaluateReconstructions(autoencoder.model, mnist.test, shape, { metrics: ['bce'] }).mean
+      .bce!
     expect(after).toBeCloseTo(valLosses[2]!, 6)
     autoencoder.dispose()
     expect(tf.memory().numTensors).toBe(start)
@@ -117,17 +119,21 @@ describe('fit', () => {
         sums.push([tf.sum(inputs).dataSync()[0]!, tf.sum(targets).dataSync()[0]!])
         return loss(inputs, targets)
       }
-      await fit(autoencoder, { train }, {
-        epochs: 2,
-        batchSize: 100,
-        seed: 6,
-        // The spy above wraps autoencoder.loss, which only the eager step calls.
-        compiledSteps: false,
-        noise: (clean, seed) => {
-          seeds.push(seed)
-          return tf.zerosLike(clean)
+      await fit(
+        autoencoder,
+        { train },
+        {
+          epochs: 2,
+          batchSize: 100,
+          seed: 6,
+          // The spy above wraps autoencoder.loss, which only the eager step calls.
+          compiledSteps: false,
+          noise: (clean, seed) => {
+            seeds.push(seed)
+            return tf.zerosLike(clean)
+          },
         },
-      })
+      )
       autoencoder.dispose()
       return { seeds, sums }
     }
@@ -140,6 +146,51 @@ describe('fit', () => {
       expect(inputs).toBe(0)
       expect(targets).toBeGreaterThan(100 * 50)
     }
+    expect(tf.memory().numTensors).toBe(start)
+  })
+
+  // val_loss is the reconstruction term of the training loss, per pixel, so every model's is on one scale.
+  const split = (images: ImageDataset['train'], count: number) => ({
+    ...images,
+    images: images.images.subarray(0, count * 784),
+    count,
+  })
+
+  it('reports a VAE’s val_loss as its reconstructions’ binary cross-entropy per pixel, not its summed loss + KL', async () => {
+    const start = tf.memory().numTensors
+    const vae = buildAutoencoder(createModelConfig('vae', [28, 28, 1], { seed: 7 }))
+    const validation = split(mnist.test, 200)
+    const history = await fit(
+      vae,
+      { train: split(mnist.train, 500), validation },
+      { epochs: 1, batchSize: 100, seed: 7 },
+    )
+    const epoch = history.epochs[0]!
+    const scores = evaluateReconstructions(vae.model, validation, [28, 28, 1], {
+      metrics: ['bce', 'mse'],
+    }).mean
+    expect(epoch.loss).toBeGreaterThan(50) // summed over 784 pixels, plus the KL term
+    expect(epoch.val_loss!).toBeCloseTo(scores.bce!, 6)
+    vae.dispose()
+    expect(tf.memory().numTensors).toBe(start)
+  })
+
+  it('reports a U-Net’s val_loss as its reconstructions’ squared error, the loss it trains on', async (context) => {
+    if (!tf.getKernel('Conv2DBackpropFilter', tf.getBackend())) context.skip() // WASM cannot train convolutions
+    const start = tf.memory().numTensors
+    const unet = buildAutoencoder(createModelConfig('unet', [28, 28, 1], { seed: 7, filters: 4 }))
+    const validation = split(mnist.test, 100)
+    const history = await fit(
+      unet,
+      { train: split(mnist.train, 200), validation },
+      { epochs: 1, batchSize: 50, seed: 7 },
+    )
+    const scores = evaluateReconstructions(unet.model, validation, [28, 28, 1], {
+      metrics: ['bce', 'mse'],
+    }).mean
+    expect(history.epochs[0]!.val_loss!).toBeCloseTo(scores.mse!, 6)
+    expect(scores.mse!).not.toBeCloseTo(scores.bce!, 2)
+    unet.dispose()
     expect(tf.memory().numTensors).toBe(start)
   })
 })
