@@ -297,4 +297,20 @@ describe('denoise store', () => {
     store.resetView()
     expect(store.viewport).toEqual({ zoom: 1, centerX: 0.5, centerY: 0.5 })
   })
+
+  it('says what a 28×28 denoiser cannot do, and where a model for any size comes from', async () => {
+    const digits = makeModel({ id: 'denoiser-1', name: 'digits', architecture: 'denoiser' })
+    const alone = await mountDenoise([digits])
+    expect(alone.wrapper.get('.note').text()).toMatch(
+      /^digits only takes 28×28 pictures; for photos of any size, train a U-Net on a folder of photos/,
+    )
+    alone.wrapper.unmount()
+    document.body.innerHTML = ''
+    const { wrapper } = await mountDenoise([digits, unet])
+    await wrapper.get('select[aria-label="Denoiser"]').setValue('denoiser-1')
+    await flushPromises()
+    expect(wrapper.get('.note').text()).toBe(
+      'digits only takes 28×28 pictures; pick a unet model for photos of any size.',
+    )
+  })
 })
