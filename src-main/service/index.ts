@@ -30,7 +30,7 @@ import {
 } from '../contract/index'
 import { BottleneckError, isBottleneckError } from '../ml/errors'
 import { parseNoiseSpec } from '../ml/noise'
-import { listPresets, presetSettings } from '../ml/presets'
+import { isBuiltInDataPreset, listPresets, presetSettings } from '../ml/presets'
 import { openStore, type ModelMetadata } from '../store/index'
 import { TrainerHost, type Logger } from '../trainer/host'
 import { fromNoiseSpec } from '../trainer/images'
@@ -552,22 +552,26 @@ export function createService(options: ServiceOptions): Service & {
       return answer
     },
     'training.resume': async ({ id, epochs }) => resumeRun(id, epochs, newRunId(), 0),
+    // The Train view fills its form from a preset, dataset included; photo-denoise trains on a folder the CLI is
+    // given, so it stays a CLI recipe.
     'training.presets': async (): Promise<Preset[]> =>
-      listPresets().map((preset) => {
-        const settings = presetSettings(preset)
-        return {
-          name: preset.name,
-          description: preset.description,
-          architecture: settings.architecture,
-          datasetId: settings.dataset,
-          codeSize: settings.codeSize,
-          epochs: settings.epochs,
-          batchSize: settings.batchSize,
-          learningRate: settings.learningRate,
-          ...contractNoise(settings.noise),
-          ...(preset.reference ? { reference: preset.reference } : {}),
-        }
-      }),
+      listPresets()
+        .filter(isBuiltInDataPreset)
+        .map((preset) => {
+          const settings = presetSettings(preset)
+          return {
+            name: preset.name,
+            description: preset.description,
+            architecture: settings.architecture,
+            datasetId: settings.dataset,
+            codeSize: settings.codeSize,
+            epochs: settings.epochs,
+            batchSize: settings.batchSize,
+            learningRate: settings.learningRate,
+            ...contractNoise(settings.noise),
+            ...(preset.reference ? { reference: preset.reference } : {}),
+          }
+        }),
     'training.status': async (): Promise<TrainingStatus> => ({
       state,
       ...(run

@@ -42,6 +42,33 @@ beforeAll(async () => {
 })
 
 describe('bottleneck train --dataset folder:DIR', () => {
+  it('trains the photo-denoise preset from the README on a folder, with the preset’s noise and learning rate', async () => {
+    const run = bottleneck(
+      'train',
+      '--preset',
+      'photo-denoise',
+      '--dataset',
+      `folder:${photos}`,
+      '--epochs',
+      '1',
+      '--steps-per-epoch',
+      '2',
+      '--patch-size',
+      '32',
+      '--json',
+    )
+    if (process.env.BOTTLENECK_BACKEND === 'wasm') {
+      expect(run.code).toBe(1)
+      expect(run.stderr).toMatch(/cannot train convolutions.*setup:native/)
+      return
+    }
+    expect(run.code, run.stderr).toBe(0)
+    const { metadata } = await openStore(store).get((JSON.parse(run.stdout) as { id: string }).id)
+    expect(metadata.name).toBe('photo-denoise')
+    expect(metadata.config).toMatchObject({ architecture: 'unet', learningRate: 0.002 })
+    expect(metadata.noise).toBe('gaussian255:25')
+  })
+
   it('trains self-supervised (Noise2Void) from noisy photos alone, resumes the same way, and denoises', async () => {
     const common = ['--patch-size', '32', '--batch-size', '4', '--steps-per-epoch', '4', '--seed', '3']
     const first = bottleneck(
