@@ -8,6 +8,8 @@ export type OptionSpec = Omit<NonNullable<ParseArgsConfig['options']>[string], '
   placeholder?: string
   /** Shown in --help only; commands apply their own defaults so they can tell "not given" from "given". */
   defaultText?: string
+  /** A string option given alone (last, or before another option) takes this value: `--baselines` means all. */
+  bareValue?: string
 }
 
 export interface CommandSpec {
@@ -36,7 +38,8 @@ export function helpText(spec: CommandSpec): string {
   const all = { ...spec.options, ...COMMON_OPTIONS }
   const labels = Object.entries(all).map(([name, option]) => {
     const short = option.short ? `-${option.short}, ` : '    '
-    const value = option.type === 'string' ? ` ${option.placeholder ?? 'VALUE'}` : ''
+    const placeholder = option.placeholder ?? 'VALUE'
+    const value = option.type === 'string' ? (option.bareValue === undefined ? ` ${placeholder}` : ` [${placeholder}]`) : ''
     return [`  ${short}--${name}${value}`, option.help + (option.defaultText !== undefined ? ` (default ${option.defaultText})` : '')] as const
   })
   const width = Math.max(...labels.map(([label]) => label.length)) + 2
@@ -50,15 +53,22 @@ export interface Parsed {
 }
 
 export function parseCommand(spec: CommandSpec, argv: string[]): Parsed | 'help' {
+  const all: Record<string, OptionSpec> = { ...spec.options, ...COMMON_OPTIONS }
   const options = Object.fromEntries(
-    Object.entries({ ...spec.options, ...COMMON_OPTIONS }).map(([name, { help: _help, placeholder: _p, defaultText: _d, ...option }]) => [
+    Object.entries(all).map(([name, { help: _help, placeholder: _p, defaultText: _d, bareValue: _b, ...option }]) => [
       name,
       option,
     ]),
   )
+  // parseArgs has no optional values: spell a bare option out as --name=VALUE before it reads the line.
+  const args = argv.map((token, index) => {
+    const bare = token.startsWith('--') ? all[token.slice(2)]?.bareValue : undefined
+    const next = argv[index + 1]
+    return bare !== undefined && (next === undefined || next.startsWith('-')) ? `${token}=${bare}` : token
+  })
   let parsed
   try {
-    parsed = parseArgs({ args: argv, options, allowPositionals: true, strict: true })
+    parsed = parseArgs({ args, options, allowPositionals: true, strict: true })
   } catch (error) {
     // Node's own hint about '--' is noise for our commands: keep its first sentence.
     const first = (error as Error).message.split('\n')[0]!.split('. ')[0]!

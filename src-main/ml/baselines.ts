@@ -236,18 +236,3 @@ export function nonLocalMeans(image: ImageData, options: NonLocalMeansOptions = 
   }
   return { data: accumulated, height, width, channels }
 }
-
-export type BaselineName = 'median' | 'gaussian' | 'nlm'
-export const BASELINE_NAMES: readonly BaselineName[] = ['median', 'gaussian', 'nlm']
-
-/** The baselines as `eval --baselines` runs them, with defaults suited to the noise level when it is known. */
-export function runBaseline(name: BaselineName, image: ImageData, noiseSigma?: number): ImageData {
-  switch (name) {
-    case 'median':
-      return medianFilter(image, 3)
-    case 'gaussian':
-      return gaussianBlur(image, 1)
-    case 'nlm':
-      return nonLocalMeans(image, { sigma: noiseSigma })
-  }
-}

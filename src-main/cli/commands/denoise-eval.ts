@@ -1,4 +1,4 @@
-// `bottleneck eval MODEL --noise SPEC [--baselines median5,gaussian,nlm]`: scores a model as a denoiser — the test
+// `bottleneck eval MODEL --noise SPEC [--baselines [median5,gaussian,nlm]]`: scores a model as a denoiser — the test
 // images corrupted once with a fixed seed, then PSNR and SSIM for the noisy input, the model and each baseline, all on
 // the same noisy images.
 import type { Autoencoder } from '../../ml/architectures/index'
@@ -13,8 +13,9 @@ export const denoiseEvalOptions: Record<string, OptionSpec> = {
   noise: { type: 'string', help: 'Score denoising: corrupt the test inputs with this noise, e.g. gaussian:0.5', placeholder: 'SPEC' },
   baselines: {
     type: 'string',
-    help: `With --noise: also score classical denoisers (${DENOISE_BASELINES.join(', ')}; median is 3×3, median5 5×5)`,
+    help: `With --noise: also score classical denoisers, all of them or a LIST of ${DENOISE_BASELINES.join(', ')} (median is 3×3, median5 5×5)`,
     placeholder: 'LIST',
+    bareValue: 'all',
   },
   'noise-seed': { type: 'string', help: 'With --noise: seed of the test noise', defaultText: '1234', placeholder: 'S' },
 }
@@ -24,6 +25,7 @@ export function parseBaselines(values: Parsed['values']): DenoiseBaseline[] {
   const text = stringOption(values, 'baselines')
   if (text === undefined) return []
   if (stringOption(values, 'noise') === undefined) throw new UsageError('--baselines needs --noise SPEC (the noise the denoisers remove).')
+  if (text === 'all') return [...DENOISE_BASELINES]
   const names = text.split(',').map((name) => name.trim()).filter(Boolean)
   for (const name of names) {
     if (!DENOISE_BASELINES.includes(name as DenoiseBaseline)) {

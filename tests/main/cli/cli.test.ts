@@ -102,6 +102,23 @@ describe('bottleneck CLI', () => {
     expect(text.stdout).toContain(trainResult.history[1]!.val_loss.toFixed(4))
   })
 
+  it('eval --noise … --baselines, as the README writes it, scores every classical filter; a list picks some', async () => {
+    const all = await run(['eval', modelId, '--noise', 'gaussian:0.5', '--limit', '20', '--baselines'])
+    expect(all.code, all.stderr).toBe(0)
+    for (const name of ['median', 'median5', 'gaussian', 'nlm', 'noisy input']) {
+      expect(all.stdout).toMatch(new RegExp(`\\n${name} +\\d+\\.\\d\\d dB`))
+    }
+    const everyFilter = JSON.parse(
+      (await run(['eval', modelId, '--noise', 'gaussian:0.5', '--limit', '20', '--baselines', '--json'])).stdout,
+    ) as { baselines: Record<string, unknown> }
+    expect(Object.keys(everyFilter.baselines)).toEqual(['median', 'median5', 'gaussian', 'nlm'])
+    const listed = JSON.parse(
+      (await run(['eval', modelId, '--noise', 'gaussian:0.5', '--limit', '20', '--baselines', 'median5', '--json'])).stdout,
+    ) as { baselines: Record<string, unknown> }
+    expect(Object.keys(listed.baselines)).toEqual(['median5'])
+    expect((await run(['eval', '--help'])).stdout).toContain('--baselines [LIST]')
+  })
+
   it('models and info describe the store and the backend', async () => {
     const models = JSON.parse((await run(['models', '--json'])).stdout)
     expect(models.map((m: { id: string }) => m.id)).toContain(modelId)
