@@ -233,6 +233,10 @@ export type Noise = z.infer<typeof NoiseSchema>
 export const NoiseModeSchema = z.enum(['fresh', 'fixed'])
 export type NoiseMode = z.infer<typeof NoiseModeSchema>
 
+/** Classical denoisers a model is compared with: median 3×3 and 5×5, a Gaussian blur of σ 1 px, non-local means. */
+export const DenoiseBaselineSchema = z.enum(['median', 'median5', 'gaussian', 'nlm'])
+export type DenoiseBaseline = z.infer<typeof DenoiseBaselineSchema>
+
 const EmptyInput = z.object({}).strict()
 const ModelRef = z.object({ id: ModelIdSchema }).strict()
 
@@ -651,13 +655,31 @@ export const calls = {
     }),
   ),
   'inference.denoise': call(
-    'Denoises a batch of images; with `noise`, first corrupts them (returned as `noisy`) to show the effect.',
-    z.object({ id: ModelIdSchema, images: ImageBatchSchema, noise: NoiseSchema.optional() }).strict(),
+    'Denoises a batch of images; with `noise`, first corrupts them (returned as `noisy`) to show the effect, and ' +
+      'with `baselines` also restores the same noisy images with those classical filters, to show what the model gains.',
+    z
+      .object({
+        id: ModelIdSchema,
+        images: ImageBatchSchema,
+        noise: NoiseSchema.optional(),
+        baselines: z
+          .array(DenoiseBaselineSchema)
+          .max(DenoiseBaselineSchema.options.length)
+          .refine((names) => new Set(names).size === names.length, 'lists a filter twice')
+          .optional(),
+      })
+      .strict()
+      .refine(
+        (request) => !request.baselines?.length || (request.noise !== undefined && request.noise.type !== 'none'),
+        { message: 'needs a noise for the classical filters to remove', path: ['baselines'] },
+      ),
     z.object({
       images: z.array(ImageSchema),
       noisy: z.array(ImageSchema).optional(),
       /** Metrics of each output against the clean input; present only when `noise` was given. */
       metrics: z.array(MetricsSchema).optional(),
+      /** Per requested filter, in the order asked: the restored images, aligned with `images`. */
+      baselines: z.array(z.object({ name: DenoiseBaselineSchema, images: z.array(ImageSchema) })).optional(),
     }),
   ),
   // ---- Latent space (the Latent view). Runs in the inference process on the model's own test split. ----

@@ -602,8 +602,14 @@ export function createService(options: ServiceOptions): Service & {
       inference.request('decode', { storeRoot, modelId: id, codes }),
     'inference.reconstruct': async ({ id, images, withCodes }) =>
       inference.request('reconstruct', { storeRoot, modelId: id, images, withCodes }),
-    'inference.denoise': async ({ id, images, noise }) =>
-      inference.request('denoise', { storeRoot, modelId: id, images, ...(noise ? { noise } : {}) }),
+    'inference.denoise': async ({ id, images, noise, baselines }) =>
+      inference.request('denoise', {
+        storeRoot,
+        modelId: id,
+        images,
+        ...(noise ? { noise } : {}),
+        ...(baselines?.length ? { baselines } : {}),
+      }),
     // Latent view: the inference process encodes the model's own test split (never the training process).
     'latent.map': async ({ id, limit }) =>
       inference.request('latentMap', { storeRoot, modelId: checkModelId(id), limit }),

@@ -6,6 +6,7 @@ import type {
   BatchProgress,
   ContractErrorShape,
   DatasetSummary,
+  DenoiseBaseline,
   DenoiseDone,
   DenoiseProgress,
   EpochEnd,
@@ -54,8 +55,20 @@ export interface TrainerMethods {
     result: { images: Image[]; metrics: Metrics[]; codes?: number[][] }
   }
   denoise: {
-    params: { storeRoot: string; modelId: string; images: Image[]; noise?: Noise; seed?: number }
-    result: { images: Image[]; noisy?: Image[]; metrics?: Metrics[] }
+    params: {
+      storeRoot: string
+      modelId: string
+      images: Image[]
+      noise?: Noise
+      seed?: number
+      baselines?: DenoiseBaseline[]
+    }
+    result: {
+      images: Image[]
+      noisy?: Image[]
+      metrics?: Metrics[]
+      baselines?: { name: DenoiseBaseline; images: Image[] }[]
+    }
   }
   /** Copies a model folder into the store; loads it once to prove it is complete (which needs TensorFlow). */
   importModel: { params: { storeRoot: string; source: string }; result: { id: string } }

@@ -28,6 +28,7 @@ import {
 import { createAdam, fit } from '../ml/train'
 import { createReconstructor, encodeRows, type Reconstructor } from '../ml/reconstruct'
 import { finalTestMetrics } from '../ml/test-metrics'
+import { restoreWithBaseline } from '../ml/denoise-eval'
 import { openStore, type ModelMetadata, type Store } from '../store/index'
 import { floatToImage, stackImages, toNoiseSpec } from './images'
 import { createDenoiseJobs } from './denoise-jobs'
@@ -247,16 +248,28 @@ const reconstruct: Handler<'reconstruct'> = async ({ storeRoot, modelId, images,
   })
 }
 
-const denoise: Handler<'denoise'> = async ({ storeRoot, modelId, images, noise, seed }) => {
+const denoise: Handler<'denoise'> = async ({ storeRoot, modelId, images, noise, seed, baselines }) => {
   const { autoencoder, reconstructor } = await loadForInference(storeRoot, modelId)
   checkShapes(images, autoencoder.config)
   const spec = toNoiseSpec(noise)
+  if (baselines?.length && spec.kind === 'none') {
+    throw new BottleneckError('INVALID_INPUT', 'The classical filters need a noise to remove: choose one first.')
+  }
   return tf.tidy(() => {
     const clean = batchTensor(images, autoencoder.config)
     const noisy = spec.kind === 'none' ? clean : (applyNoise(clean, spec, seed ?? 1) as tf.Tensor4D)
     const output = reconstructor.run(noisy, false).reconstruction as tf.Tensor4D
     if (spec.kind === 'none') return { images: tensorToImages(output) }
-    return { images: tensorToImages(output), noisy: tensorToImages(noisy), metrics: metricsOf(clean, output) }
+    const result = { images: tensorToImages(output), noisy: tensorToImages(noisy), metrics: metricsOf(clean, output) }
+    if (!baselines?.length) return result
+    // The filters restore exactly the noisy images the model saw, so the rows compare like for like.
+    const shape = autoencoder.config.inputShape
+    const noisyPixels = noisy.dataSync() as Float32Array
+    const restored = baselines.map((name) => ({
+      name,
+      images: tensorToImages(tf.tensor4d(restoreWithBaseline(name, noisyPixels, images.length, shape), [images.length, ...shape])),
+    }))
+    return { ...result, baselines: restored }
   })
 }
 

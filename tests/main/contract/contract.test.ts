@@ -53,7 +53,12 @@ const validPayloads: Record<CallName, unknown> = {
   'inference.encode': { id: 'a1b2c3d4e5f6', images: [image(), image()] },
   'inference.decode': { id: 'a1b2c3d4e5f6', codes: [[0.1, 0.2, 0.3]] },
   'inference.reconstruct': { id: 'a1b2c3d4e5f6', images: [image()] },
-  'inference.denoise': { id: 'a1b2c3d4e5f6', images: [image()], noise: { type: 'saltPepper', amount: 0.2 } },
+  'inference.denoise': {
+    id: 'a1b2c3d4e5f6',
+    images: [image()],
+    noise: { type: 'saltPepper', amount: 0.2 },
+    baselines: ['median5', 'nlm'],
+  },
   // Latent view (its own refusals are in latent-contract.test.ts).
   'latent.map': { id: 'a1b2c3d4e5f6', limit: 5000 },
   'latent.samples': { id: 'a1b2c3d4e5f6', indices: [0, 9999] },
@@ -128,7 +133,32 @@ const invalidPayloads: Partial<Record<CallName, [unknown, string][]>> = {
     [{ id: 'a1b2c3d4e5f6', codes: [[Number.NaN]] }, 'finite'],
     [{ id: 'a1b2c3d4e5f6', codes: [] }, 'codes'],
   ],
-  'inference.denoise': [[{ id: 'a1b2c3d4e5f6', images: [image()], noise: { type: 'poisson' } }, 'noise']],
+  'inference.denoise': [
+    [{ id: 'a1b2c3d4e5f6', images: [image()], noise: { type: 'poisson' } }, 'noise'],
+    [{ id: 'a1b2c3d4e5f6', images: [image()], baselines: ['median'] }, 'needs a noise'],
+    [
+      { id: 'a1b2c3d4e5f6', images: [image()], noise: { type: 'none' }, baselines: ['median'] },
+      'needs a noise',
+    ],
+    [
+      {
+        id: 'a1b2c3d4e5f6',
+        images: [image()],
+        noise: { type: 'mask', amount: 0.3 },
+        baselines: ['bilateral'],
+      },
+      'baselines',
+    ],
+    [
+      {
+        id: 'a1b2c3d4e5f6',
+        images: [image()],
+        noise: { type: 'mask', amount: 0.3 },
+        baselines: ['nlm', 'nlm'],
+      },
+      'twice',
+    ],
+  ],
   'system.paths': [[null, 'object']],
 }
 

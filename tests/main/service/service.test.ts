@@ -8,11 +8,13 @@ import {
   calls,
   type CallName,
   type EventMessage,
+  type Image,
   type Preset,
 } from '../../../src-main/contract/index'
 import { listPresets } from '../../../src-main/ml/presets'
 import { createService } from '../../../src-main/service/index'
 import { forkTrainer } from '../../../src-main/trainer/transport'
+import { medianFilter } from '../../../src-main/ml/baselines'
 import { scratchDir } from '../support/scratch'
 
 type TestService = ReturnType<typeof createService>
@@ -181,6 +183,28 @@ describe('service with trainer processes', () => {
       expect(denoised.noisy).toHaveLength(1)
       expect(denoised.metrics).toHaveLength(1)
     }
+    const after = await service.hosts.inference.request('memory', {})
+    expect(after.numTensors).toBe(before.numTensors)
+  })
+
+  it('restores the same noisy images with the classical filters asked for, and refuses them without noise', async () => {
+    const before = await service.hosts.inference.request('memory', {})
+    const denoised = (await call(service, 'inference.denoise', {
+      id: modelId,
+      images: [image(), image()],
+      noise: { type: 'gaussian', stddev: 0.5 },
+      baselines: ['median', 'nlm'],
+    })) as { noisy: Image[]; baselines: { name: string; images: Image[] }[] }
+    expect(denoised.baselines.map((baseline) => baseline.name)).toEqual(['median', 'nlm'])
+    expect(denoised.baselines.every((baseline) => baseline.images.length === 2)).toBe(true)
+    // The median of the noisy image the answer returns (both 8-bit, so within one step of rounding).
+    const noisy = denoised.noisy[0]!
+    const expected = medianFilter({ data: Float32Array.from(noisy.data, (v) => v / 255), height: 28, width: 28, channels: 1 }, 3)
+    const median = denoised.baselines[0]!.images[0]!.data
+    expect(Math.max(...median.map((v, i) => Math.abs(v / 255 - expected.data[i]!)))).toBeLessThanOrEqual(1 / 255 + 1e-6)
+    expect(median).not.toEqual(noisy.data)
+    const refused = await service.handle('inference.denoise', { id: modelId, images: [image()], baselines: ['median'] })
+    expect(refused).toMatchObject({ ok: false, error: { code: 'INVALID_INPUT', message: expect.stringMatching(/noise/) } })
     const after = await service.hosts.inference.request('memory', {})
     expect(after.numTensors).toBe(before.numTensors)
   })
