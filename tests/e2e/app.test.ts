@@ -193,7 +193,11 @@ describe.skipIf(!hasChromium)('Bottleneck in the browser', () => {
     await page.getByLabel('Synthetic noise type').selectOption('gaussian')
     await row.getByRole('img', { name: 'Noisy seven.png' }).waitFor()
     await page.getByRole('button', { name: 'Add test samples' }).click()
-    await expect.poll(() => page.locator('tbody tr').count(), { timeout: 60_000 }).toBe(9)
+    await expect.poll(() => compare.rows().count(), { timeout: 60_000 }).toBe(9)
+    // With noise, the classical filters run on the same noisy images in the real inference process.
+    const filters = page.getByRole('region', { name: 'Against classical filters' })
+    await filters.getByText(/Mean over the 9 images below/).waitFor({ timeout: 60_000 })
+    await expect(filters.getByRole('row').count()).resolves.toBe(7) // header, the model, four filters, noisy input
     await page.waitForTimeout(300)
     await app.screenshot('06-compare')
     const [csv] = await Promise.all([

@@ -65,6 +65,53 @@ describe('CompareView', () => {
     expect(wrapper.findAll('[aria-label^="Noisy "]')).toHaveLength(8)
   })
 
+  it('with noise, sets each classical filter on the same noisy images and says what the model gains over the best', async () => {
+    const { api, wrapper } = await mountCompare([makeDenoiser({ type: 'gaussian', stddev: 0.5 })])
+    expect(wrapper.find('[aria-label="Against classical filters"]').exists()).toBe(false)
+    await button(wrapper, 'Add test samples').trigger('click')
+    await flushPromises()
+    const denoise = api.calls.find((c) => c.name === 'inference.denoise')!
+    expect((denoise.payload as { baselines: unknown }).baselines).toEqual([
+      'median',
+      'median5',
+      'gaussian',
+      'nlm',
+    ])
+    const rows = wrapper.findAll('tbody tr').filter((row) => row.find('[aria-label^="Original"]').exists())
+    expect(rows).toHaveLength(8)
+    // A denoiser has no single code, so the table has no column for one.
+    expect(wrapper.findAll('thead th').map((th) => th.text())).not.toContain('Code')
+    for (const row of rows) {
+      expect(
+        row
+          .find('[aria-label^="Best classical filter ("][aria-label$=") for ' + row.get('th').text() + '"]')
+          .exists(),
+      ).toBe(true)
+      expect(row.text()).toMatch(/[+−]\d+\.\d\d dB vs filter/)
+    }
+    const summary = wrapper.get('[aria-label="Against classical filters"]')
+    expect(summary.text()).toContain('Mean over the 8 images below')
+    const lines = summary.findAll('tbody tr').map((line) => line.get('th').text())
+    expect(lines).toEqual([
+      'mnist-denoise',
+      expect.stringMatching(/^Median 3×3/),
+      expect.stringMatching(/^Median 5×5/),
+      expect.stringMatching(/^Gaussian blur/),
+      expect.stringMatching(/^Non-local means/),
+      'Noisy input',
+    ])
+    expect(lines.filter((line) => line.endsWith('(best filter)'))).toHaveLength(1)
+    expect(summary.text()).toMatch(
+      /mnist-denoise: [+−]\d+\.\d\d dB PSNR and [+−]\d\.\d{3} SSIM against the best filter/,
+    )
+
+    // Without noise there is nothing for a filter to remove: no filters asked for, no comparison shown.
+    await wrapper.get('[aria-label="Synthetic noise type"]').setValue('none')
+    await flushPromises()
+    expect(api.calls.filter((c) => c.name === 'inference.reconstruct').at(-1)).toBeDefined()
+    expect(wrapper.find('[aria-label="Against classical filters"]').exists()).toBe(false)
+  })
+
   it('starts from the noise a denoising model was trained on, and from none for a plain one', async () => {
     const { api, wrapper } = await mountCompare([makeDenoiser({ type: 'gaussian', stddev: 0.5 })])
     expect((wrapper.get('[aria-label="Synthetic noise type"]').element as HTMLSelectElement).value).toBe(

@@ -118,8 +118,13 @@ export class ComparePage {
     await this.page.locator('section.compare').dispatchEvent('drop', { dataTransfer: handle })
   }
 
+  /** The image rows of the results (the summary against classical filters has a table of its own). */
+  rows(): Locator {
+    return this.page.getByRole('table', { name: 'Comparison results' }).locator('tbody tr')
+  }
+
   row(name: string): Locator {
-    return this.page.locator('tbody tr').filter({ hasText: name })
+    return this.rows().filter({ hasText: name })
   }
 }
 

@@ -6,6 +6,7 @@ import {
   type BatchProgress,
   type BottleneckApi,
   type DatasetSummary,
+  type DenoiseBaseline,
   type EpochEnd,
   type EventName,
   type EventPayload,
@@ -344,7 +345,17 @@ export function createFakeApi(initial: { models?: ModelDetail[] } = {}): FakeApi
       ),
       denoise: handler(
         'inference.denoise',
-        ({ id, images, noise }: { id: string; images: Image[]; noise?: { type: string } }) => {
+        ({
+          id,
+          images,
+          noise,
+          baselines,
+        }: {
+          id: string
+          images: Image[]
+          noise?: { type: string }
+          baselines?: DenoiseBaseline[]
+        }) => {
           find(id)
           const noisy =
             noise && noise.type !== 'none'
@@ -354,10 +365,21 @@ export function createFakeApi(initial: { models?: ModelDetail[] } = {}): FakeApi
                 }))
               : undefined
           const out = (noisy ?? images).map(blur)
+          // Stand-ins for the classical filters: the noisy image blurred 0–3 times, so they score differently.
+          const passes: Record<DenoiseBaseline, number> = { gaussian: 0, median: 1, median5: 2, nlm: 3 }
+          const blurred = (image: Image, times: number): Image =>
+            times === 0 ? image : blurred(blur(image), times - 1)
           return {
             images: out,
             noisy,
             metrics: noisy ? images.map((image, i) => metricsOf(image, out[i]!)) : undefined,
+            baselines:
+              noisy && baselines?.length
+                ? baselines.map((name) => ({
+                    name,
+                    images: noisy.map((image) => blurred(image, passes[name])),
+                  }))
+                : undefined,
           }
         },
       ),
