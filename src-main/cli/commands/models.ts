@@ -2,6 +2,7 @@
 import { readFile } from 'node:fs/promises'
 import { createRequire } from 'node:module'
 import * as tf from '@tensorflow/tfjs'
+import { hasCodeLayer } from '../../ml/architectures/index'
 import type { CommandSpec, Parsed } from '../args'
 import { createContext, describeBackend } from '../context'
 import { fixed, table } from '../format'
@@ -27,7 +28,7 @@ export async function modelsCommand(parsed: Parsed): Promise<number> {
       model.id,
       meta.name,
       meta.config.architecture,
-      String(meta.config.codeSize),
+      hasCodeLayer(meta.config.architecture) ? String(meta.config.codeSize) : 'none',
       `${meta.epochs}/${meta.targetEpochs}`,
       fixed(meta.history.at(-1)?.val_loss),
       meta.backend.name,

@@ -110,6 +110,11 @@ export function restoreAutoencoder(config: ModelConfig, model: tf.LayersModel): 
   return getArchitecture(config.architecture).restore(config, model)
 }
 
+/** U-Net style models carry the image through skip connections at every scale: they have no single code layer. */
+export function hasCodeLayer(architecture: string): boolean {
+  return architecture !== 'unet' && architecture !== 'denoiser'
+}
+
 /**
  * The per-pixel error val_loss reports: the reconstruction term of the model's training loss, without a regulariser
  * (sparse's L1, the VAE's KL) and per pixel where the VAE sums over them, so every model's val_loss is on the scale

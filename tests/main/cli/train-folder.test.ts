@@ -67,6 +67,8 @@ describe('bottleneck train --dataset folder:DIR', () => {
     expect(metadata.name).toBe('photo-denoise')
     expect(metadata.config).toMatchObject({ architecture: 'unet', learningRate: 0.002 })
     expect(metadata.noise).toBe('gaussian255:25')
+    // A U-Net has no single code layer, so the listing shows no code size for it.
+    expect(bottleneck('models').stdout).toMatch(/photo-denoise\s+unet\s+none\s+1\/1/)
   })
 
   it('trains self-supervised (Noise2Void) from noisy photos alone, resumes the same way, and denoises', async () => {
