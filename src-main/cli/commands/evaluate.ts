@@ -16,7 +16,7 @@ export const evalSpec: CommandSpec = {
   name: 'eval',
   usage: 'bottleneck eval MODEL [--dataset SPEC] [--limit N] [--json]',
   summary:
-    'Scores a model on the test set: binary cross-entropy (as Keras reports val_loss), MSE, PSNR (dB, data range 1), SSIM and, for models with an encoder, the mean code activation (how strongly the code fires; a sparse model\'s is lower). By default the test images the model was validated on, so BCE equals the val_loss train printed (for a model trained without noise).',
+    'Scores a model on the test set: binary cross-entropy (as Keras reports val_loss), MSE, PSNR (dB, data range 1), SSIM and, for models with an encoder, the mean code activation (how strongly the code fires; a sparse model\'s is lower). By default the test images the model was validated on, so BCE (MSE for a unet) equals the val_loss train printed (for a model trained without noise, on MNIST or IDX images).',
   options: {
     dataset: { type: 'string', help: 'Dataset to score on (default: the one the model was trained on)', placeholder: 'SPEC' },
     limit: { type: 'string', help: 'Use only the first N test images (default: as many as during training)', placeholder: 'N' },
