@@ -194,6 +194,25 @@ describe('TrainView', () => {
     expect(toasts.get('[role="alert"]').text()).toContain('A training is already running.')
     expect(useTrainingStore().state).toBe('idle')
   })
+
+  it('starts an architecture from the service’s recipe for it once the presets have loaded', async () => {
+    const { api, pinia } = setup()
+    // A recipe whose numbers differ from the view's own fallback table, to see which one the form takes.
+    api.state.presets = api.state.presets.map((preset) =>
+      preset.name === 'keras-vae' ? { ...preset, epochs: 40, batchSize: 120 } : preset,
+    )
+    await useTrainingStore().attach()
+    await useSystemStore().load()
+    const wrapper = await mountWith(TrainView, pinia)
+    await flushPromises()
+    await field(wrapper, 'Architecture').setValue('vae')
+    expect((field(wrapper, 'Epochs').element as HTMLInputElement).value).toBe('40')
+    expect((field(wrapper, 'Batch size').element as HTMLInputElement).value).toBe('120')
+    expect((field(wrapper, 'Recipe').element as HTMLSelectElement).value).toBe('keras-vae')
+    // The U-Net has no MNIST recipe: its own starting point.
+    await field(wrapper, 'Architecture').setValue('unet')
+    expect((field(wrapper, 'Epochs').element as HTMLInputElement).value).toBe('20')
+  })
 })
 
 describe('training errors', () => {

@@ -26,7 +26,11 @@ export interface Recipe {
   learningRate: number
 }
 
-/** Starting points per architecture. `dense` is the seed's recipe exactly: 32, 50 epochs, batch 256, Adam 0.001, BCE. */
+/**
+ * Starting points per architecture. `dense` is the seed's recipe exactly: 32, 50 epochs, batch 256, Adam 0.001, BCE.
+ * Once the service's presets have loaded, an architecture with an MNIST preset starts from that preset's numbers
+ * (applyRecipe); these are the numbers before then, and for the U-Net, which has none.
+ */
 export const RECIPES: Record<Architecture, Recipe> = {
   dense: {
     label: 'Dense',
@@ -64,7 +68,7 @@ export const RECIPES: Record<Architecture, Recipe> = {
     label: 'Sequence-to-sequence',
     description: 'LSTM reads rows, LSTM writes them back.',
     codeSize: 32,
-    epochs: 30,
+    epochs: 20,
     batchSize: 128,
     learningRate: 0.001,
   },
@@ -73,7 +77,7 @@ export const RECIPES: Record<Architecture, Recipe> = {
     description: 'Probabilistic code; 2-D code gives a map of digits.',
     codeSize: 2,
     epochs: 50,
-    batchSize: 128,
+    batchSize: 100,
     learningRate: 0.001,
   },
   unet: {
@@ -201,7 +205,11 @@ export const useTrainingStore = defineStore('training', () => {
   }
 
   function applyRecipe(architecture: Architecture): void {
-    const recipe = RECIPES[architecture]
+    // The service's numbers (src-main/ml/presets.ts) where it has a recipe for this architecture, so picking the
+    // architecture lands on that recipe; the data set and the noise stay as the user set them.
+    const recipe =
+      presets.value.find((preset) => preset.architecture === architecture && preset.datasetId === 'mnist') ??
+      RECIPES[architecture]
     Object.assign(form, {
       architecture,
       codeSize: recipe.codeSize,

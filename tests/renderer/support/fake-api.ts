@@ -150,7 +150,7 @@ export function createFakeApi(initial: { models?: ModelDetail[] } = {}): FakeApi
         testCount: 10000,
       },
     ],
-    // Two of the service's recipes as it reports them (tests/main/service checks the real list).
+    // Three of the service's recipes as it reports them (tests/main/service checks the real list).
     presets: [
       {
         name: 'keras-simple',
@@ -163,6 +163,17 @@ export function createFakeApi(initial: { models?: ModelDetail[] } = {}): FakeApi
         learningRate: 0.001,
         noise: { type: 'none' },
         reference: 'Keras blog: val_loss ≈ 0.0916 after 50 epochs.',
+      },
+      {
+        name: 'keras-vae',
+        description: 'The Keras blog variational autoencoder: Dense 256, 2-D code, 50 epochs, batch 100.',
+        architecture: 'vae',
+        datasetId: 'mnist',
+        codeSize: 2,
+        epochs: 50,
+        batchSize: 100,
+        learningRate: 0.001,
+        noise: { type: 'none' },
       },
       {
         name: 'mnist-denoise',
