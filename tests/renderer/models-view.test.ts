@@ -3,7 +3,7 @@ import ModelsView from '@renderer/views/ModelsView.vue'
 import { useModelsStore } from '@renderer/stores/models'
 import { useNavigationStore } from '@renderer/stores/navigation'
 import { useSystemStore } from '@renderer/stores/system'
-import { makeModel } from './support/fake-api'
+import { makeModel, makeVae } from './support/fake-api'
 import { flushPromises, mountWith, setup } from './support/mount'
 
 afterEach(() => {
@@ -121,13 +121,8 @@ describe('ModelsView', () => {
   })
 
   it('names each setting and test metric in words, once, and charts a VAE’s val_loss on its own axis', async () => {
-    const vae = makeModel({
-      id: 'vae-1',
+    const vae = makeVae({
       name: 'vae 3ep',
-      architecture: 'vae',
-      codeSize: 2,
-      loss: 200.1168,
-      valLoss: 0.2334,
       config: {
         architecture: 'vae',
         inputShape: [28, 28, 1],

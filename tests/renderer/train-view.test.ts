@@ -4,7 +4,7 @@ import ToastHost from '@renderer/components/ToastHost.vue'
 import { useTrainingStore } from '@renderer/stores/training'
 import { useSystemStore } from '@renderer/stores/system'
 import { useModelsStore } from '@renderer/stores/models'
-import { makeModel } from './support/fake-api'
+import { makeVae } from './support/fake-api'
 import { flushPromises, mountWith, setup } from './support/mount'
 
 afterEach(() => {
@@ -256,14 +256,7 @@ describe('training errors', () => {
   })
 
   it('charts a resumed model by its own architecture, not the form’s', async () => {
-    const vae = makeModel({
-      id: 'vae-1',
-      name: 'vae 2ep',
-      architecture: 'vae',
-      codeSize: 2,
-      epochs: 2,
-      targetEpochs: 5,
-    })
+    const vae = makeVae({ name: 'vae 2ep', epochs: 2, targetEpochs: 5 })
     const { api, pinia } = setup({ models: [vae] })
     const training = useTrainingStore()
     await training.attach()

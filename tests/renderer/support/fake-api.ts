@@ -77,6 +77,19 @@ export function makeModel(overrides: Partial<ModelDetail> = {}): ModelDetail {
   }
 }
 
+/** A variational autoencoder with a 2-D code: its loss is summed over the pixels, its val_loss per pixel. */
+export function makeVae(overrides: Partial<ModelDetail> = {}): ModelDetail {
+  return makeModel({
+    id: 'vae-1',
+    name: 'vae',
+    architecture: 'vae',
+    codeSize: 2,
+    loss: 200.1168,
+    valLoss: 0.2334,
+    ...overrides,
+  })
+}
+
 /** A U-Net denoiser trained to remove `noise` (fresh every batch), as the store lists one. */
 export function makeDenoiser(noise: Noise, overrides: Partial<ModelDetail> = {}): ModelDetail {
   return makeModel({
