@@ -5,6 +5,7 @@ import { meanCodeActivation } from '../../ml/architectures/sparse'
 import { loadDataset } from '../../ml/datasets'
 import { writePng } from '../../ml/image-io'
 import { evaluateReconstructions, METRIC_NAMES } from '../../ml/metrics'
+import { formatNoiseSpec, parseNoiseSpec, withNoiseMode } from '../../ml/noise'
 import { integerOption, stringOption, UsageError, type CommandSpec, type Parsed } from '../args'
 import { createContext } from '../context'
 import { fixed, table } from '../format'
@@ -42,6 +43,7 @@ export async function evalCommand(parsed: Parsed): Promise<number> {
     // Mean over the test images of all code values, as the Keras blog's `encoded_imgs.mean()` (sparse 3.33, dense 7.30).
     const codeActivation = autoencoder.encoder && dataset.test.count > 0 ? meanCodeActivation(autoencoder, dataset.test) : undefined
     const seconds = (performance.now() - started) / 1000
+    const denoiserHint = trainedNoiseHint(meta.noise)
     const result = {
       id: record.id,
       name: meta.name,
@@ -58,12 +60,25 @@ export async function evalCommand(parsed: Parsed): Promise<number> {
           [...METRIC_NAMES.map((m) => m.toUpperCase())],
           [fixed(scores.bce), fixed(scores.mse), `${fixed(scores.psnr, 2)} dB`, fixed(scores.ssim)],
         ]) +
-        (codeActivation !== undefined ? `\nMean code activation: ${fixed(codeActivation, 2)} (over ${dataset.test.count} images × ${autoencoder.config.codeSize} code values)` : ''),
+        (codeActivation !== undefined ? `\nMean code activation: ${fixed(codeActivation, 2)} (over ${dataset.test.count} images × ${autoencoder.config.codeSize} code values)` : '') +
+        (denoiserHint ? `\n${denoiserHint}` : ''),
     )
     return 0
   } finally {
     autoencoder.dispose()
   }
+}
+
+/**
+ * A denoising autoencoder scored on clean inputs is not scored as it is used: name the noise it was trained on, so
+ * `eval --noise` is one copy away (its val_loss was measured noisy → clean).
+ */
+function trainedNoiseHint(stored: unknown): string | undefined {
+  if (typeof stored !== 'string') return undefined
+  const spec = parseNoiseSpec(stored)
+  if (spec.kind === 'none') return undefined
+  const noise = formatNoiseSpec(withNoiseMode(spec, 'fresh'))
+  return `These are clean inputs; the model was trained to remove ${noise}: add --noise ${noise} to score it as a denoiser, as its val_loss was.`
 }
 
 export const figureSpec: CommandSpec = {

@@ -55,6 +55,8 @@ describe('zoo on the command line', () => {
     expect(JSON.parse(evaluated.stdout).meanCodeActivation).toBeCloseTo(activation, 5)
     const text = await run(['eval', summary.id])
     expect(text.stdout).toContain(`Mean code activation: ${activation.toFixed(2)} (over 200 images × 32 code values)`)
+    // Scored on clean inputs, a denoiser's figures are not its val_loss: eval names the noise to add (without the mode).
+    expect(text.stdout).toContain('the model was trained to remove gaussian:0.3: add --noise gaussian:0.3 to score it')
   }, 180_000)
 
   it('refuses a noise mode it does not know, or one without noise, before training', async () => {
