@@ -482,7 +482,7 @@ async function runTraining(
               backend: backendInfo,
               epochs: logs.epoch + 1,
               history: [...metadata.history, logs],
-              ...(finished ? { metrics: finalTestMetrics(autoencoder, dataset.test, [height, width, channels]) } : {}),
+              ...(finished ? { metrics: finalTestMetrics(autoencoder, dataset.test, [height, width, channels], noise) } : {}),
             },
             model: autoencoder.model,
             optimizer,

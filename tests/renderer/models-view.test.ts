@@ -107,6 +107,38 @@ describe('ModelsView', () => {
     expect(api.calls.some((c) => c.name === 'inference.reconstruct')).toBe(true)
   })
 
+  it('shows a denoiser’s scores noisy → clean apart from those on clean inputs', async () => {
+    const denoiser = makeModel({
+      id: 'denoiser-scores',
+      name: 'digits denoiser',
+      architecture: 'denoiser',
+      noise: { type: 'gaussian', stddev: 0.5 },
+      metrics: {
+        psnr: 27.1,
+        ssim: 0.97,
+        denoisingPsnr: 21.66,
+        denoisingSsim: 0.905,
+        noisyInputPsnr: 9.38,
+        noisyInputSsim: 0.41,
+      },
+    })
+    const { wrapper } = await mountModels([denoiser])
+    await wrapper.get('a.name').trigger('click')
+    await flushPromises()
+    const rows = Object.fromEntries(
+      wrapper
+        .get('.meta dl')
+        .findAll('dt')
+        .map((term) => [term.text(), term.element.nextElementSibling?.textContent?.trim()]),
+    )
+    expect(rows).toMatchObject({
+      'Test PSNR (clean input)': '27.10 dB',
+      'Denoising PSNR (noisy → clean)': '21.66 dB',
+      'Denoising SSIM (noisy → clean)': '0.9050',
+      'Noisy input PSNR': '9.38 dB',
+    })
+  })
+
   it('says how a denoiser was trained: the noise and whether it was drawn fresh or fixed once', async () => {
     const denoiser = makeModel({
       id: 'denoiser-fixed',

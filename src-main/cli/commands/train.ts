@@ -356,7 +356,7 @@ async function runTraining(context: Awaited<ReturnType<typeof createContext>>, p
         const last = logs.epoch === plan.epochs - 1
         // Full test metrics go with the final checkpoint, so `models` and the UI can show them. Folder runs have
         // no test set in memory: their validation patches' loss is their score.
-        if (last && dataset) lastMetrics = finalTestMetrics(autoencoder, dataset.test, shape)
+        if (last && dataset) lastMetrics = finalTestMetrics(autoencoder, dataset.test, shape, noise ?? undefined)
         const metadata: Omit<ModelMetadata, 'id' | 'formatVersion' | 'createdAt' | 'updatedAt'> = {
           name: plan.name,
           config,
@@ -418,7 +418,11 @@ async function runTraining(context: Awaited<ReturnType<typeof createContext>>, p
           (final ? `final val_loss ${fixed(final.val_loss)}` : '') +
           (lastMetrics
             ? `  mse ${fixed(lastMetrics.mse)}  psnr ${fixed(lastMetrics.psnr, 2)} dB  ssim ${fixed(lastMetrics.ssim)}` +
-              (lastMetrics.meanCodeActivation !== undefined ? `  mean code activation ${fixed(lastMetrics.meanCodeActivation, 2)}` : '')
+              (lastMetrics.meanCodeActivation !== undefined ? `  mean code activation ${fixed(lastMetrics.meanCodeActivation, 2)}` : '') +
+              (lastMetrics.denoisingPsnr !== undefined
+                ? `\ndenoising ${formatNoiseSpec(withNoiseMode(noise!, 'fresh'))} (test, noisy → clean): psnr ${fixed(lastMetrics.denoisingPsnr, 2)} dB  ssim ${fixed(lastMetrics.denoisingSsim)}` +
+                  `  (noisy input ${fixed(lastMetrics.noisyInputPsnr, 2)} dB, ${fixed(lastMetrics.noisyInputSsim)})`
+                : '')
             : ''),
       )
     } else {

@@ -57,6 +57,11 @@ describe('zoo on the command line', () => {
     expect(text.stdout).toContain(`Mean code activation: ${activation.toFixed(2)} (over 200 images × 32 code values)`)
     // Scored on clean inputs, a denoiser's figures are not its val_loss: eval names the noise to add (without the mode).
     expect(text.stdout).toContain('the model was trained to remove gaussian:0.3: add --noise gaussian:0.3 to score it')
+    // The stored scores include the denoising ones, the numbers eval --noise prints for the same noise.
+    const denoising = JSON.parse((await run(['eval', summary.id, '--noise', 'gaussian:0.3', '--json'])).stdout)
+    expect(metadata.metrics?.denoisingPsnr).toBeCloseTo(denoising.model.psnr, 6)
+    expect(metadata.metrics?.denoisingSsim).toBeCloseTo(denoising.model.ssim, 6)
+    expect(metadata.metrics?.noisyInputPsnr).toBeCloseTo(denoising.noisy.psnr, 6)
   }, 180_000)
 
   it('refuses a noise mode it does not know, or one without noise, before training', async () => {

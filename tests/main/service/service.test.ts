@@ -289,6 +289,30 @@ describe('service with trainer processes', () => {
     expect(await call(service, 'models.delete', { id: imported.id })).toEqual({ deleted: true })
   })
 
+  it('keeps a denoising run’s scores noisy → clean next to those on clean inputs', async () => {
+    const done = waitForEvent(service, (message) => message.name === 'training.onDone')
+    const run = (await call(service, 'training.start', {
+      architecture: 'dense',
+      datasetId: 'mnist',
+      codeSize: 8,
+      epochs: 1,
+      batchSize: 64,
+      learningRate: 0.01,
+      noise: { type: 'gaussian', stddev: 0.5 },
+      trainLimit: 300,
+      testLimit: 50,
+    })) as { modelId: string }
+    expect((await done).payload).toMatchObject({ status: 'completed' })
+    const detail = (await call(service, 'models.get', { id: run.modelId })) as { metrics: Record<string, number> }
+    for (const key of ['psnr', 'ssim', 'denoisingPsnr', 'denoisingSsim', 'noisyInputPsnr', 'noisyInputSsim']) {
+      expect(Number.isFinite(detail.metrics[key]), key).toBe(true)
+    }
+    // σ = 0.5 leaves about 9.4 dB (the published MNIST figure), whatever the model does.
+    expect(detail.metrics.noisyInputPsnr).toBeGreaterThan(9)
+    expect(detail.metrics.noisyInputPsnr).toBeLessThan(10)
+    expect(await call(service, 'models.delete', { id: run.modelId })).toEqual({ deleted: true })
+  })
+
   it('refuses a second training while one runs, and cancels within a batch', async () => {
     const started = (await call(service, 'training.start', {
       architecture: 'dense',
