@@ -101,7 +101,8 @@ export function withNoiseMode(spec: NoiseSpec, mode: NoiseMode): NoiseSpec {
   return mode === 'fixed' && kind.kind !== 'none' ? { ...kind, mode } : kind
 }
 
-function formatNoiseKind(spec: NoiseKind): string {
+/** The noise alone, without the training mode: the text `--noise` takes to corrupt test inputs. */
+export function formatNoiseKind(spec: NoiseKind): string {
   switch (spec.kind) {
     case 'none':
       return 'none'

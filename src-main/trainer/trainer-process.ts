@@ -163,7 +163,15 @@ function batchTensor(images: Image[], config: ModelConfig): tf.Tensor4D {
 
 function tensorToImages(tensor: tf.Tensor): Image[] {
   const [count, height, width, channels] = tensor.shape as [number, number, number, number]
-  const data = tensor.dataSync() as Float32Array
+  return pixelsToImages(tensor.dataSync() as Float32Array, count, [height, width, channels])
+}
+
+/** `count` images of `shape` stored one after another, as contract images. */
+function pixelsToImages(
+  data: Float32Array,
+  count: number,
+  [height, width, channels]: readonly [number, number, number],
+): Image[] {
   const size = height * width * channels
   return Array.from({ length: count }, (_, i) =>
     floatToImage(data.subarray(i * size, (i + 1) * size), height, width, channels),
@@ -267,7 +275,7 @@ const denoise: Handler<'denoise'> = async ({ storeRoot, modelId, images, noise, 
     const noisyPixels = noisy.dataSync() as Float32Array
     const restored = baselines.map((name) => ({
       name,
-      images: tensorToImages(tf.tensor4d(restoreWithBaseline(name, noisyPixels, images.length, shape), [images.length, ...shape])),
+      images: pixelsToImages(restoreWithBaseline(name, noisyPixels, images.length, shape), images.length, shape),
     }))
     return { ...result, baselines: restored }
   })

@@ -5,7 +5,7 @@ import { meanCodeActivation } from '../../ml/architectures/sparse'
 import { loadDataset } from '../../ml/datasets'
 import { writePng } from '../../ml/image-io'
 import { evaluateReconstructions, METRIC_NAMES } from '../../ml/metrics'
-import { formatNoiseSpec, parseNoiseSpec, withNoiseMode } from '../../ml/noise'
+import { formatNoiseKind, parseNoiseSpec } from '../../ml/noise'
 import { integerOption, stringOption, UsageError, type CommandSpec, type Parsed } from '../args'
 import { createContext } from '../context'
 import { fixed, table } from '../format'
@@ -77,7 +77,7 @@ function trainedNoiseHint(stored: unknown): string | undefined {
   if (typeof stored !== 'string') return undefined
   const spec = parseNoiseSpec(stored)
   if (spec.kind === 'none') return undefined
-  const noise = formatNoiseSpec(withNoiseMode(spec, 'fresh'))
+  const noise = formatNoiseKind(spec)
   return `These are clean inputs; the model was trained to remove ${noise}: add --noise ${noise} to score it as a denoiser, as its val_loss was.`
 }
 

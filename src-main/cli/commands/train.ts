@@ -13,7 +13,7 @@ import { openImageFolder, type BatchMode, type ImageFolder } from '../../ml/fold
 import { fitPatches } from '../../ml/patch-training'
 import { BottleneckError } from '../../ml/errors'
 import { finalTestMetrics } from '../../ml/test-metrics'
-import { createTrainingNoise, formatNoiseSpec, NOISE_MODES, parseNoiseSpec, withNoiseMode, type NoiseMode, type NoiseSpec } from '../../ml/noise'
+import { createTrainingNoise, formatNoiseKind, formatNoiseSpec, NOISE_MODES, parseNoiseSpec, withNoiseMode, type NoiseMode, type NoiseSpec } from '../../ml/noise'
 import { createAdam, fit, type BatchProgress, type EpochLogs } from '../../ml/train'
 import type { EpochRecord, ModelMetadata, ModelRecord } from '../../store/index'
 import { integerOption, numberOption, stringOption, UsageError, type CommandSpec, type Parsed } from '../args'
@@ -420,7 +420,7 @@ async function runTraining(context: Awaited<ReturnType<typeof createContext>>, p
             ? `  mse ${fixed(lastMetrics.mse)}  psnr ${fixed(lastMetrics.psnr, 2)} dB  ssim ${fixed(lastMetrics.ssim)}` +
               (lastMetrics.meanCodeActivation !== undefined ? `  mean code activation ${fixed(lastMetrics.meanCodeActivation, 2)}` : '') +
               (lastMetrics.denoisingPsnr !== undefined
-                ? `\ndenoising ${formatNoiseSpec(withNoiseMode(noise!, 'fresh'))} (test, noisy → clean): psnr ${fixed(lastMetrics.denoisingPsnr, 2)} dB  ssim ${fixed(lastMetrics.denoisingSsim)}` +
+                ? `\ndenoising ${formatNoiseKind(noise!)} (test, noisy → clean): psnr ${fixed(lastMetrics.denoisingPsnr, 2)} dB  ssim ${fixed(lastMetrics.denoisingSsim)}` +
                   `  (noisy input ${fixed(lastMetrics.noisyInputPsnr, 2)} dB, ${fixed(lastMetrics.noisyInputSsim)})`
                 : '')
             : ''),
