@@ -10,11 +10,13 @@ export interface LossMeaning {
   valLoss: string
   /** False when the two are on different scales (a VAE's loss is summed over the pixels): chart them on two axes. */
   sameScale: boolean
+  /** Both in one line, as the charts' captions and the model list's tooltip say it. */
+  caption: string
 }
 
 const VAL_LOSS = 'binary cross-entropy per pixel of the test reconstructions'
 
-const TRAINING_LOSS: Record<Architecture, Omit<LossMeaning, 'valLoss'> & { valLoss?: string }> = {
+const TRAINING_LOSS: Record<Architecture, Omit<LossMeaning, 'valLoss' | 'caption'> & { valLoss?: string }> = {
   dense: { loss: 'binary cross-entropy', sameScale: true },
   deep: { loss: 'binary cross-entropy', sameScale: true },
   conv: { loss: 'binary cross-entropy', sameScale: true },
@@ -32,5 +34,6 @@ const TRAINING_LOSS: Record<Architecture, Omit<LossMeaning, 'valLoss'> & { valLo
 }
 
 export function lossMeaning(architecture: Architecture): LossMeaning {
-  return { valLoss: VAL_LOSS, ...TRAINING_LOSS[architecture] }
+  const { loss, valLoss = VAL_LOSS, sameScale } = TRAINING_LOSS[architecture]
+  return { loss, valLoss, sameScale, caption: `loss: ${loss} · val_loss: ${valLoss}` }
 }
