@@ -18,10 +18,14 @@ export async function modelsCommand(parsed: Parsed): Promise<number> {
   const context = await createContext(parsed)
   const models = await context.store.list()
   const rows = [['ID', 'NAME', 'ARCH', 'CODE', 'EPOCHS', 'VAL_LOSS', 'BACKEND', 'UPDATED']]
+  // A model that cannot be read keeps its row, but its reason goes under the table: a sentence in the NAME
+  // column would stretch every row of the table to its width.
+  const problems: string[] = []
   for (const model of models) {
     const meta = model.metadata
     if (!meta) {
-      rows.push([model.id, `(unreadable: ${model.problem})`, '', '', '', '', '', ''])
+      rows.push([model.id, '(unreadable)', '', '', '', '', '', ''])
+      problems.push(`${model.id}: ${model.problem ?? 'unreadable'}`)
       continue
     }
     rows.push([
@@ -37,7 +41,9 @@ export async function modelsCommand(parsed: Parsed): Promise<number> {
   }
   context.result(
     models.map((m) => ({ id: m.id, folder: m.folder, problem: m.problem, ...m.metadata })),
-    models.length === 0 ? `No models in ${context.store.root} yet (bottleneck train creates one).` : table(rows),
+    models.length === 0
+      ? `No models in ${context.store.root} yet (bottleneck train creates one).`
+      : [table(rows), ...(problems.length > 0 ? ['', ...problems] : [])].join('\n'),
   )
   return 0
 }

@@ -130,6 +130,23 @@ describe('bottleneck CLI', () => {
     expect(info.node).toBe(process.versions.node)
   })
 
+  it('models lists an unreadable model with its reason under the table, keeping the columns narrow', async () => {
+    const otherStore = join(scratch, 'store-with-damage')
+    const readable = join(otherStore, 'models', modelId)
+    const damagedId = 'damaged00001'
+    cpSync(trainResult.folder, readable, { recursive: true })
+    cpSync(trainResult.folder, join(otherStore, 'models', damagedId), { recursive: true })
+    const version = readFileSync(join(trainResult.folder, 'current'), 'utf8').trim()
+    writeFileSync(join(otherStore, 'models', damagedId, version, 'bottleneck.json'), '{')
+    const listing = await run(['models'], { env: { BOTTLENECK_HOME: otherStore } })
+    expect(listing.code).toBe(0)
+    const lines = listing.stdout.trimEnd().split('\n')
+    expect(lines.find((line) => line.startsWith(damagedId))).toMatch(new RegExp(`^${damagedId}\\s+\\(unreadable\\)$`))
+    expect(lines.at(-1)).toMatch(new RegExp(`^${damagedId}: .*bottleneck\\.json is not valid JSON`))
+    const header = lines[0]!
+    expect(header.indexOf('ARCH') - header.indexOf('NAME')).toBeLessThan(20)
+  })
+
   it('BOTTLENECK_BACKEND forces a backend, and an unknown one is a one-line error', async () => {
     const [wasm, cpu, bogus] = await Promise.all([
       run(['info', '--json'], { env: { BOTTLENECK_BACKEND: 'wasm' } }),
