@@ -125,7 +125,7 @@ describe.skipIf(!hasChromium)('Bottleneck in the browser', () => {
       max: Math.max(...steady),
     }
     await app.screenshot('04-draw')
-    // Keyboard: Ctrl+Z takes back the last stroke, Delete clears the pad.
+    // Keyboard: Ctrl+Z takes back the last stroke, Delete clears the pad, and Ctrl+Z brings a cleared drawing back.
     await draw.pad().focus()
     const before = await page.getByRole('img', { name: /as the model sees it/ }).screenshot()
     await page.keyboard.press('Control+z')
@@ -134,7 +134,11 @@ describe.skipIf(!hasChromium)('Bottleneck in the browser', () => {
       .not.toBe(0)
     await page.keyboard.press('Delete')
     await page.getByText('Start drawing on the left.').waitFor()
-    await expect(page.getByRole('button', { name: /^Undo/ }).isDisabled()).resolves.toBe(true)
+    await expect(page.getByRole('button', { name: /^Undo/ }).isDisabled()).resolves.toBe(false)
+    await page.keyboard.press('Control+z')
+    await page.getByText('Start drawing on the left.').waitFor({ state: 'detached' })
+    await page.keyboard.press('Delete')
+    await page.getByText('Start drawing on the left.').waitFor()
   })
 
   it('keeps drawing responsive while another model trains', async () => {

@@ -4,7 +4,11 @@ import DrawingPad from '@renderer/components/DrawingPad.vue'
 import { useModelsStore } from '@renderer/stores/models'
 import { makeDenoiser, makeModel } from './support/fake-api'
 import { flushPromises, mountWith, setup } from './support/mount'
-import type { GrayImage } from '@renderer/lib/digit-preprocess'
+import { toMnistInput, type GrayImage } from '@renderer/lib/digit-preprocess'
+import { imageToFloat } from '@renderer/lib/contract-images'
+import { psnr } from '@renderer/lib/metrics'
+import { useDrawingStore } from '@renderer/stores/drawing'
+import type { Image } from '@contract'
 
 afterEach(() => {
   document.body.innerHTML = ''
@@ -155,5 +159,40 @@ describe('DrawView', () => {
     expect(useNotificationsStore().notices.at(-1)?.message).toContain('could not be read')
     await draw(wrapper, drawing(0, 0, 0), 0)
     expect(wrapper.text()).toContain('No code yet.')
+  })
+
+  it('scores a denoiser against the clean drawing, not against the noisy input it was given', async () => {
+    const { api, wrapper } = await mountDraw([makeDenoiser({ type: 'gaussian', stddev: 0.5 })])
+    const image = drawing(40, 40, 100)
+    await draw(wrapper, image)
+    const call = api.calls.find((c) => c.name === 'inference.reconstruct')!
+    const noisy = imageToFloat((call.payload as { images: Image[] }).images[0]!)
+    const clean = toMnistInput(image)
+    const rebuilt = wrapper.findAllComponents({ name: 'ImageView' })[1]!.props('image') as Image
+    const againstClean = psnr(clean, imageToFloat(rebuilt))
+    const againstNoisy = psnr(noisy, imageToFloat(rebuilt))
+    // The fake model blurs what it is given, so the two scores differ: the test can tell which one is shown.
+    expect(againstClean.toFixed(1)).not.toBe(againstNoisy.toFixed(1))
+    expect(wrapper.text()).toContain(
+      `PSNR ${againstClean.toFixed(1)} dB vs your drawing (noisy input ${psnr(clean, noisy).toFixed(1)} dB)`,
+    )
+  })
+
+  it('keeps the drawing and the chosen noise when the view is closed and opened again', async () => {
+    const { pinia } = setup({ models: [makeModel()] })
+    await useModelsStore().refresh()
+    const first = await mountWith(DrawView, pinia)
+    first.getComponent(DrawingPad).vm.drawStrokes([
+      [
+        { x: 50, y: 50 },
+        { x: 200, y: 200 },
+      ],
+    ])
+    await first.get('[aria-label="Noise level"]').setValue('0.3')
+    first.unmount()
+    const again = await mountWith(DrawView, pinia)
+    expect(useDrawingStore().history.actions).toHaveLength(1)
+    expect(again.getComponent(DrawingPad).props('history')).toBe(useDrawingStore().history)
+    expect((again.get('[aria-label="Noise level"]').element as HTMLInputElement).value).toBe('0.3')
   })
 })
