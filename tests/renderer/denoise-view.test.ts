@@ -120,7 +120,7 @@ describe('DenoiseView', () => {
     await flushPromises()
     expect(fake.cancelled).toEqual(['denoise-job-1'])
     expect((fake.started.at(-1) as { noise: unknown }).noise).toEqual({ type: 'gaussian', stddev: 0.2 })
-    expect(wrapper.text()).toContain('σ 51/255')
+    expect(wrapper.text()).toContain('σ 0.20 (51/255)')
     fake.done({
       images: ['input', 'denoised', 'difference', 'reference', 'error'],
       metrics: {
@@ -188,13 +188,61 @@ describe('DenoiseView', () => {
     await flushPromises()
     // A done event for a job this view never started changes nothing.
     expect(wrapper.get('[role="alert"]').text()).toContain('pano.tif')
+    // The refused photo is not kept to "denoise again": the drop zone is back for another one.
+    expect(wrapper.text()).toContain('Drop a photo here')
+    expect(wrapper.findAll('button').some((b) => b.text() === 'Denoise again')).toBe(false)
+  })
+
+  it('forgets an unreadable clean reference, keeping the photo it was meant for', async () => {
+    const { fake, wrapper } = await mountDenoise()
+    fake.failStart = {
+      code: 'IMAGE_UNREADABLE',
+      message:
+        'Cannot read "clean.png": it is not an image in a supported format (PNG, JPEG, WebP, TIFF, GIF).',
+    }
+    const drop = new Event('drop', { bubbles: true, cancelable: true }) as DragEvent
+    Object.defineProperty(drop, 'dataTransfer', { value: { files: [png('noisy.png'), png('clean.png')] } })
+    wrapper.get('section.denoise').element.dispatchEvent(drop)
+    await flushPromises()
+    expect(wrapper.get('[role="alert"]').text()).toContain('Cannot read "clean.png"')
+    expect(useDenoiseStore().reference).toBeNull()
+    expect(useDenoiseStore().photo?.name).toBe('noisy.png')
+  })
+
+  it('starts from the noise the chosen model was trained on, and keeps the user’s choice across visits', async () => {
+    const trained = makeModel({
+      id: 'unet000000002',
+      name: 'noisy unet',
+      architecture: 'unet',
+      inputShape: [64, 64, 3],
+      codeSize: 0,
+      noise: { type: 'gaussian', stddev: 0.2 },
+    })
+    const { api, pinia } = setup({ models: [trained, unet] })
+    addFakeDenoise(api)
+    await useModelsStore().refresh()
+    const first = await mountWith(DenoiseView, pinia)
+    const level = () =>
+      (first.get('input[aria-label="Synthetic noise level"]').element as HTMLInputElement).value
+    expect((first.get('select[aria-label="Synthetic noise type"]').element as HTMLSelectElement).value).toBe(
+      'gaussian',
+    )
+    expect(level()).toBe('0.2')
+    const slider = first.get('input[aria-label="Synthetic noise level"]')
+    ;(slider.element as HTMLInputElement).value = '0.3'
+    await slider.trigger('change')
+    first.unmount()
+    const again = await mountWith(DenoiseView, pinia)
+    expect((again.get('input[aria-label="Synthetic noise level"]').element as HTMLInputElement).value).toBe(
+      '0.3',
+    )
   })
 
   it('skips files that are not photos with a message naming them', async () => {
     const { fake, wrapper } = await mountDenoise()
     await open(wrapper, new File(['x'], 'notes.txt', { type: 'text/plain' }))
     expect(useNotificationsStore().notices.at(-1)?.message).toBe(
-      '"notes.txt" is not a PNG, JPEG, WebP, TIFF or BMP photo and was skipped.',
+      '"notes.txt" is not a PNG, JPEG, WebP, TIFF, GIF or BMP photo and was skipped.',
     )
     expect(fake.started).toHaveLength(0)
   })

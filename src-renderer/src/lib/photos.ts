@@ -4,8 +4,8 @@ import { DENOISE_LIMITS, type PhotoSource } from '@contract'
 import { ImageDecodeError } from '@renderer/lib/images'
 
 /** What sharp decodes in the back end, plus BMP, which the browser converts to PNG first (sharp has no BMP). */
-export const PHOTO_EXTENSIONS = ['.png', '.jpg', '.jpeg', '.webp', '.tif', '.tiff', '.bmp']
-export const PHOTO_TYPES = ['image/png', 'image/jpeg', 'image/webp', 'image/tiff', 'image/bmp']
+export const PHOTO_EXTENSIONS = ['.png', '.jpg', '.jpeg', '.webp', '.tif', '.tiff', '.gif', '.bmp']
+export const PHOTO_TYPES = ['image/png', 'image/jpeg', 'image/webp', 'image/tiff', 'image/gif', 'image/bmp']
 
 export function isPhotoFile(file: { name: string; type: string }): boolean {
   if (PHOTO_TYPES.includes(file.type)) return true
@@ -66,7 +66,7 @@ async function bmpToPng(file: File): Promise<Blob> {
 export async function photoSource(file: File): Promise<PhotoSource> {
   if (!isPhotoFile(file)) {
     throw new ImageDecodeError(
-      `"${file.name}" is not a PNG, JPEG, WebP, TIFF or BMP image. Choose a photo in one of those formats.`,
+      `"${file.name}" is not a PNG, JPEG, WebP, TIFF, GIF or BMP image. Choose a photo in one of those formats.`,
     )
   }
   const limit = DENOISE_LIMITS.maxEncodedBytes

@@ -24,6 +24,9 @@ export const MAX_ZOOM = 32
 /** Tiles of 512 px: few model calls for a 24 MP photo, and bounded memory in the inference process. */
 const TILE_SIZE = 512
 
+/** Errors about the file itself, which trying again cannot fix. */
+const UNREADABLE_IMAGE_CODES = ['IMAGE_UNREADABLE', 'IMAGE_INVALID', 'IMAGE_TOO_LARGE']
+
 export type JobState = 'idle' | 'starting' | 'running' | 'cancelling' | 'completed' | 'cancelled' | 'failed'
 
 interface PhotoFile {
@@ -39,6 +42,8 @@ export const useDenoiseStore = defineStore('denoise', () => {
   const modelId = ref<string | null>(null)
   const noiseType = ref<'none' | NoiseType>('none')
   const noiseLevel = ref(0.1)
+  /** The model the noise settings were last set for: choosing another model starts from the noise it was trained on. */
+  const noiseModelId = ref<string | null>(null)
 
   const state = ref<JobState>('idle')
   const job = ref<{ jobId: string; width: number; height: number; tiles: number } | null>(null)
@@ -177,7 +182,18 @@ export const useDenoiseStore = defineStore('denoise', () => {
       if (photo.value !== requestedFor) return
       state.value = 'failed'
       error.value = toUserError(cause)
+      forgetUnreadableFile(error.value)
     }
+  }
+
+  /** A file the back end cannot read is not kept as the photo (or reference) to "denoise again": the message names
+   * it, and the drop zone comes back for another one. */
+  function forgetUnreadableFile(problem: UserError): void {
+    if (!UNREADABLE_IMAGE_CODES.includes(problem.code)) return
+    const namesReference = reference.value !== null && problem.message.includes(reference.value.name)
+    const namesPhoto = photo.value !== null && problem.message.includes(photo.value.name)
+    if (namesReference && !namesPhoto) reference.value = null
+    else photo.value = null
   }
 
   async function cancel(): Promise<void> {
@@ -323,6 +339,7 @@ export const useDenoiseStore = defineStore('denoise', () => {
     modelId,
     noiseType,
     noiseLevel,
+    noiseModelId,
     state,
     job,
     progress,
