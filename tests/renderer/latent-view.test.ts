@@ -121,6 +121,30 @@ describe('LatentView', { timeout: 30_000 }, () => {
     )
   })
 
+  it('shows the number in use again after refusing one, for the selected point and for an end', async () => {
+    const { api, wrapper, latent } = await mountLatent([dense2])
+    wrapper.getComponent(LatentScatter).vm.$emit('select', 5)
+    await flushPromises()
+    const byNumber = wrapper.get('input[aria-label="Select test image by number"]')
+    ;(byNumber.element as HTMLInputElement).focus()
+    // setValue commits with a change event, as Enter or leaving the field does.
+    await byNumber.setValue('5000')
+    await flushPromises()
+    expect(useNotificationsStore().notices.at(-1)?.message).toBe(
+      'Test image numbers go from 0 to 1999; type one in that range.',
+    )
+    expect(latent.selectedIndex).toBe(5)
+    expect((byNumber.element as HTMLInputElement).value).toBe('5')
+    expect(callsOf(api, 'latent.samples')).toEqual([{ id: 'dense-2', indices: [5] }])
+
+    const start = wrapper.get('input[aria-label="Start (A): test image number"]')
+    ;(start.element as HTMLInputElement).focus()
+    await start.setValue('-3')
+    await flushPromises()
+    expect(latent.fromIndex).toBeNull()
+    expect((start.element as HTMLInputElement).value).toBe('')
+  })
+
   it('interpolates between the two chosen ends and steps along the line with the slider', async () => {
     const { api, wrapper } = await mountLatent([dense2])
     expect(wrapper.text()).toContain('Choose two test images, A and B')

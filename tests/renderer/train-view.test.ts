@@ -48,6 +48,27 @@ describe('TrainView', () => {
     expect(wrapper.get('[data-testid="preset-note"]').text()).toContain('Your own settings')
   })
 
+  it('says the settings are your own when "Custom settings" is chosen, and leaves every field as it is', async () => {
+    const { wrapper, api } = await mountTrain()
+    await flushPromises()
+    await field(wrapper, 'Recipe').setValue('')
+    expect((field(wrapper, 'Recipe').element as HTMLSelectElement).value).toBe('')
+    expect(wrapper.get('[data-testid="preset-note"]').text()).toContain('Your own settings')
+    expect(wrapper.get('[data-testid="preset-note"]').text()).not.toContain('val_loss')
+    expect((field(wrapper, 'Epochs').element as HTMLInputElement).value).toBe('50')
+    expect((field(wrapper, 'Code size').element as HTMLInputElement).value).toBe('32')
+    // Choosing the recipe again names it again.
+    await field(wrapper, 'Recipe').setValue('keras-simple')
+    expect(wrapper.get('[data-testid="preset-note"]').text()).toContain('val_loss ≈ 0.0916')
+    await field(wrapper, 'Recipe').setValue('')
+    await wrapper.get('form').trigger('submit')
+    await flushPromises()
+    expect(api.calls.find((c) => c.name === 'training.start')?.payload).toMatchObject({
+      epochs: 50,
+      codeSize: 32,
+    })
+  })
+
   it('fills every field from the mnist-denoise recipe and trains exactly that', async () => {
     const { wrapper, api } = await mountTrain()
     await flushPromises()
@@ -117,6 +138,46 @@ describe('TrainView', () => {
     })
   })
 
+  it('turns the code size off for the U-Nets, which have no code, and says why', async () => {
+    const { wrapper, api } = await mountTrain()
+    for (const architecture of ['unet', 'denoiser']) {
+      await field(wrapper, 'Architecture').setValue(architecture)
+      const codeSize = field(wrapper, 'Code size')
+      expect((codeSize.element as HTMLInputElement).disabled).toBe(true)
+      expect((codeSize.element as HTMLInputElement).value).toBe('')
+      expect(wrapper.get(`#${codeSize.attributes('aria-describedby')}`).text()).toContain('no single code')
+    }
+    await field(wrapper, 'Architecture').setValue('dense')
+    expect((field(wrapper, 'Code size').element as HTMLInputElement).disabled).toBe(false)
+    expect((field(wrapper, 'Code size').element as HTMLInputElement).value).toBe('32')
+    // A code size typed for a dense model does not follow into a U-Net.
+    await field(wrapper, 'Code size').setValue('')
+    await field(wrapper, 'Code size').trigger('change')
+    await field(wrapper, 'Architecture').setValue('denoiser')
+    expect(wrapper.find('.field-error').exists()).toBe(false)
+    await wrapper.get('form').trigger('submit')
+    await flushPromises()
+    // The contract requires a code size; the denoiser's recipe value goes along and the trainer ignores it.
+    expect(api.calls.find((c) => c.name === 'training.start')?.payload).toMatchObject({
+      architecture: 'denoiser',
+      codeSize: 32,
+    })
+  })
+
+  it('never trains a chosen noise at level 0: the slider stops at its weakest noise', async () => {
+    const { wrapper, api } = await mountTrain()
+    await field(wrapper, 'Noise type').setValue('gaussian')
+    const level = field(wrapper, 'Noise level')
+    expect(Number(level.attributes('min'))).toBeGreaterThan(0)
+    await level.setValue('0')
+    expect(wrapper.get('.level').text()).toBe('0.05')
+    await wrapper.get('form').trigger('submit')
+    await flushPromises()
+    expect(api.calls.find((c) => c.name === 'training.start')?.payload).toMatchObject({
+      noise: { type: 'gaussian', stddev: 0.05 },
+    })
+  })
+
   it('trains on noise fixed once per image when asked (the Keras blog’s way), and only with noise', async () => {
     const { wrapper, api } = await mountTrain()
     expect((field(wrapper, 'Noise draws').element as HTMLSelectElement).disabled).toBe(true)
@@ -129,13 +190,51 @@ describe('TrainView', () => {
     expect(start?.payload).toMatchObject({ noise: { type: 'saltPepper', amount: 0.3 }, noiseMode: 'fixed' })
   })
 
-  it('refuses an invalid form with a sentence and does not call the back end', async () => {
+  it('says by the field what an emptied learning rate takes, refuses to start, and clears once it is fixed', async () => {
+    const { wrapper, api, training } = await mountTrain()
+    const learningRate = field(wrapper, 'Learning rate')
+    await learningRate.setValue('')
+    await learningRate.trigger('change')
+    // The limits are the contract's (learningRate: gt(0), max(10)), in words.
+    const message = 'Learning rate must be a number greater than 0 and at most 10.'
+    expect(learningRate.attributes('aria-invalid')).toBe('true')
+    expect(wrapper.get(`#${learningRate.attributes('aria-describedby')}`).text()).toBe(message)
+    expect(training.form.learningRate).toBeNull()
+    await wrapper.get('form').trigger('submit')
+    await flushPromises()
+    expect(wrapper.get('[role="alert"]').text()).toBe('Fix Learning rate to start training.')
+    expect(wrapper.text()).not.toContain('Invalid input')
+    expect(api.calls.some((c) => c.name === 'training.start')).toBe(false)
+
+    await learningRate.setValue('0.002')
+    await learningRate.trigger('change')
+    expect(learningRate.attributes('aria-invalid')).toBeUndefined()
+    expect(learningRate.attributes('aria-describedby')).toBeUndefined()
+    expect(wrapper.text()).not.toContain(message)
+    expect(wrapper.find('[role="alert"]').exists()).toBe(false)
+    await wrapper.get('form').trigger('submit')
+    await flushPromises()
+    expect(api.calls.find((c) => c.name === 'training.start')?.payload).toMatchObject({ learningRate: 0.002 })
+  })
+
+  it('names every field out of range, whole numbers included, and an image limit below 1', async () => {
     const { wrapper, api } = await mountTrain()
     await field(wrapper, 'Epochs').setValue('0')
     await field(wrapper, 'Epochs').trigger('change')
+    await field(wrapper, 'Batch size').setValue('2.5')
+    await field(wrapper, 'Batch size').trigger('change')
+    await field(wrapper, 'Limit training images').setValue('-5')
+    await field(wrapper, 'Limit training images').trigger('change')
+    expect(wrapper.text()).toContain('Epochs must be a whole number from 1 to 1,000.')
+    expect(wrapper.text()).toContain('Batch size must be a whole number from 1 to 4,096.')
+    expect(wrapper.text()).toContain(
+      'Leave Limit training images empty to use all images, or enter a whole number from 1 to 10,000,000.',
+    )
     await wrapper.get('form').trigger('submit')
     await flushPromises()
-    expect(wrapper.get('[role="alert"]').text()).toMatch(/Check the form at "epochs"/)
+    expect(wrapper.get('[role="alert"]').text()).toBe(
+      'Fix Epochs, Batch size and Limit training images to start training.',
+    )
     expect(api.calls.some((c) => c.name === 'training.start')).toBe(false)
   })
 

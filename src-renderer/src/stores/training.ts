@@ -1,7 +1,7 @@
 // Training from the UI: the form (the seed's dense recipe preselected), the run's state, and the live series
 // the Train view draws (per-batch loss, per-epoch loss/val_loss, sample reconstructions) fed by contract events.
 import { defineStore } from 'pinia'
-import { computed, reactive, ref } from 'vue'
+import { computed, reactive, ref, watch } from 'vue'
 import {
   TrainingConfigSchema,
   describeIssues,
@@ -9,12 +9,13 @@ import {
   type BatchProgress,
   type EpochEnd,
   type Preset,
-  type TrainingConfig,
   type TrainingDone,
   type TrainingErrorEvent,
 } from '@contract'
 import { useApi } from '@renderer/api'
 import { fromContractNoise, toContractNoise, type NoiseType } from '@renderer/lib/noise'
+import { describeNumberLimits, isAllowedNumber, numberLimits } from '@renderer/lib/number-limits'
+import { hasCode } from './models'
 import { useNotificationsStore } from './notifications'
 
 export interface Recipe {
@@ -99,14 +100,28 @@ export const RECIPES: Record<Architecture, Recipe> = {
   },
 }
 
+/** The form's number fields: the label the form shows and the contract's schema, which sets what each takes. */
+export const NUMBER_FIELDS = {
+  codeSize: { label: 'Code size', schema: TrainingConfigSchema.shape.codeSize },
+  epochs: { label: 'Epochs', schema: TrainingConfigSchema.shape.epochs },
+  batchSize: { label: 'Batch size', schema: TrainingConfigSchema.shape.batchSize },
+  learningRate: { label: 'Learning rate', schema: TrainingConfigSchema.shape.learningRate },
+  trainLimit: { label: 'Limit training images', schema: TrainingConfigSchema.shape.trainLimit.unwrap() },
+} as const
+export type NumberField = keyof typeof NUMBER_FIELDS
+
+/** The weakest noise the form offers: at level 0 a noise type would add nothing, so the slider stops above it. */
+export const MIN_NOISE_LEVEL = 0.05
+
 export interface TrainingForm {
   name: string
   architecture: Architecture
   datasetId: string
-  codeSize: number
-  epochs: number
-  batchSize: number
-  learningRate: number
+  /** null while the field is empty (or holds no number); the field then says what it takes. */
+  codeSize: number | null
+  epochs: number | null
+  batchSize: number | null
+  learningRate: number | null
   noiseType: 'none' | NoiseType
   noiseLevel: number
   /** fresh: new noise every batch; fixed: each training image corrupted once and reused (the Keras blog). */
@@ -146,8 +161,31 @@ export const useTrainingStore = defineStore('training', () => {
   const samples = ref<EpochEnd['samples']>([])
   const lastDone = ref<TrainingDone | null>(null)
   const lastError = ref<TrainingErrorEvent | null>(null)
+  /** Why the last press of Start did not start; any edit of the form clears it (each field keeps its own message). */
   const formError = ref<string | null>(null)
+  watch(form, () => (formError.value = null), { deep: true })
   let attached = false
+
+  /** Whether the architecture has a code layer; the U-Nets have none, so their code size is not the user's to set. */
+  const codeSizeApplies = computed(() => hasCode({ architecture: form.architecture }))
+
+  /** A sentence per number field whose value the contract would refuse, shown by that field until it is fixed. */
+  const fieldErrors = computed(() => {
+    const errors: Partial<Record<NumberField, string>> = {}
+    for (const key of Object.keys(NUMBER_FIELDS) as NumberField[]) {
+      const { label, schema } = NUMBER_FIELDS[key]
+      const value = form[key]
+      if (key === 'codeSize' && !codeSizeApplies.value) continue
+      if (key === 'trainLimit' && value === null) continue
+      if (isAllowedNumber(schema, value)) continue
+      const allowed = describeNumberLimits(numberLimits(schema))
+      errors[key] =
+        key === 'trainLimit'
+          ? `Leave ${label} empty to use all images, or enter ${allowed}.`
+          : `${label} must be ${allowed}.`
+    }
+    return errors
+  })
 
   const active = computed(() => state.value !== 'idle')
   /** A stopped run whose model can continue from its last saved epoch. */
@@ -188,6 +226,9 @@ export const useTrainingStore = defineStore('training', () => {
     }
   }
 
+  /** Set when the user picks "Custom settings": the form then stays theirs even if it equals a recipe. */
+  const customChosen = ref(false)
+
   function formMatches(preset: Preset): boolean {
     const recipe = presetForm(preset)
     // Without noise the draw mode is never sent (buildConfig), so it cannot tell the form from the recipe.
@@ -197,10 +238,12 @@ export const useTrainingStore = defineStore('training', () => {
   }
 
   /** The recipe the form holds exactly, if any: editing any field turns it back into custom settings. */
-  const activePreset = computed(() => presets.value.find(formMatches) ?? null)
+  const activePreset = computed(() => (customChosen.value ? null : (presets.value.find(formMatches) ?? null)))
 
+  /** Fills the form from the named recipe; any other name ("Custom settings") keeps the fields as they are. */
   function applyPreset(name: string): void {
     const preset = presets.value.find((candidate) => candidate.name === name)
+    customChosen.value = !preset
     if (preset) Object.assign(form, presetForm(preset))
   }
 
@@ -210,6 +253,7 @@ export const useTrainingStore = defineStore('training', () => {
     const recipe =
       presets.value.find((preset) => preset.architecture === architecture && preset.datasetId === 'mnist') ??
       RECIPES[architecture]
+    customChosen.value = false
     Object.assign(form, {
       architecture,
       codeSize: recipe.codeSize,
@@ -219,7 +263,8 @@ export const useTrainingStore = defineStore('training', () => {
     })
   }
 
-  function buildConfig(): TrainingConfig {
+  /** The form as a training request; `start` parses it with the contract's schema before sending it. */
+  function buildConfig(): Record<string, unknown> {
     const noise =
       form.noiseType === 'none'
         ? undefined
@@ -248,6 +293,13 @@ export const useTrainingStore = defineStore('training', () => {
 
   /** Starts a new run. Returns false (with `formError` set) when the form does not validate. */
   async function start(): Promise<boolean> {
+    const invalid = (Object.keys(fieldErrors.value) as NumberField[]).map((key) => NUMBER_FIELDS[key].label)
+    if (invalid.length) {
+      const fields =
+        invalid.length === 1 ? invalid[0] : `${invalid.slice(0, -1).join(', ')} and ${invalid.at(-1)}`
+      formError.value = `Fix ${fields} to start training.`
+      return false
+    }
     const parsed = TrainingConfigSchema.safeParse(buildConfig())
     if (!parsed.success) {
       formError.value = describeIssues(parsed.error).replace('The request was not valid', 'Check the form')
@@ -385,6 +437,8 @@ export const useTrainingStore = defineStore('training', () => {
     lastDone,
     lastError,
     formError,
+    fieldErrors,
+    codeSizeApplies,
     active,
     resumable,
     fraction,

@@ -51,6 +51,24 @@ describe('v-field-value', () => {
     expect(input.value).toBe('7')
   })
 
+  it('shows the value in use right after a refused entry is committed, while the field keeps focus', async () => {
+    const { committed, Field } = fieldWithTicker()
+    wrapper = mount(Field, { attachTo: document.body })
+    const input = wrapper.get('input').element as HTMLInputElement
+    input.focus()
+    input.value = '5000'
+    // Enter commits; the view refuses the entry, so the value and the render stay as they were.
+    input.dispatchEvent(new Event('change'))
+    await nextTick()
+    expect(input.value).toBe('7')
+    // An accepted entry shows as committed.
+    input.value = '8'
+    input.dispatchEvent(new Event('change'))
+    committed.value = 8
+    await nextTick()
+    expect(input.value).toBe('8')
+  })
+
   it('shows null as an empty field', async () => {
     const { committed, Field } = fieldWithTicker()
     wrapper = mount(Field, { attachTo: document.body })
