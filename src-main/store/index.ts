@@ -358,7 +358,16 @@ export function openStore(root: string = defaultStoreRoot()): Store {
     const name = cleanName(newName)
     if (!name) throw new BottleneckError('INVALID_INPUT', 'A model name must be 1–200 characters without control characters.')
     const record = await get(ref)
-    const metadata = { ...record.metadata, name, updatedAt: new Date().toISOString() }
+    // The CLI finds a model by id or exact name, so a second model with this name would make the name ambiguous.
+    const namesake = (await list()).find((model) => model.id !== record.id && model.metadata?.name === name)
+    if (namesake) {
+      throw new BottleneckError(
+        'INVALID_INPUT',
+        `Another model (${namesake.id}) is already named "${name}". Choose a different name, so a command given a model's name knows which one you mean.`,
+      )
+    }
+    // updatedAt stays: it says when the weights last changed (the list's order, the Latent view's cached map).
+    const metadata = { ...record.metadata, name }
     // Weights are hard-linked into the new version, so renaming a large model costs no copy.
     await writing(`rename the model "${record.metadata.name}"`, () =>
       commitVersion(record.folder, metadata, { linkFrom: record.versionFolder }),

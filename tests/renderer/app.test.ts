@@ -5,6 +5,7 @@ import { useNavigationStore, parseHash } from '@renderer/stores/navigation'
 import { toUserError } from '@renderer/api/errors'
 import { ApiError } from '@contract'
 import { flushPromises, mountWith, setup } from './support/mount'
+import { makeModel } from './support/fake-api'
 
 afterEach(() => {
   document.body.innerHTML = ''
@@ -25,6 +26,22 @@ describe('App', () => {
     await flushPromises()
     expect(wrapper.get('h1').text()).toBe('Models')
     expect(wrapper.get('[aria-current="page"]').text()).toContain('Models')
+  })
+
+  it('keeps the view under an open dialog: Ctrl+2 does not switch away and drop it', async () => {
+    const { pinia } = setup({ models: [makeModel()] })
+    useSystemStore().connection = 'connected'
+    const wrapper = await mountWith(App, pinia)
+    useNavigationStore().go('models')
+    await flushPromises()
+    await wrapper.get('[aria-label="Rename dense on mnist"]').trigger('click')
+    await flushPromises()
+    const input = wrapper.get('[role="dialog"] input')
+    await input.setValue('half typed')
+    input.element.dispatchEvent(new KeyboardEvent('keydown', { key: '2', ctrlKey: true, bubbles: true }))
+    await flushPromises()
+    expect(useNavigationStore().view).toBe('models')
+    expect(wrapper.get<HTMLInputElement>('[role="dialog"] input').element.value).toBe('half typed')
   })
 
   it('explains how to recover when the back end is unreachable', async () => {

@@ -1,6 +1,8 @@
 import { afterEach, describe, expect, it } from 'vitest'
+import { LIMITS } from '@contract'
 import ModelsView from '@renderer/views/ModelsView.vue'
 import { useModelsStore } from '@renderer/stores/models'
+import { useNotificationsStore } from '@renderer/stores/notifications'
 import { useNavigationStore } from '@renderer/stores/navigation'
 import { useSystemStore } from '@renderer/stores/system'
 import { makeModel, makeVae } from './support/fake-api'
@@ -25,6 +27,13 @@ async function mountModels(
 
 const byText = (wrapper: Awaited<ReturnType<typeof mountModels>>['wrapper'], text: string) =>
   wrapper.findAll('button').find((b) => b.text() === text)!
+
+/** Presses a key the way a browser delivers it: to the focused element, bubbling up to the window. */
+function press(key: string, options: KeyboardEventInit = {}): KeyboardEvent {
+  const event = new KeyboardEvent('keydown', { key, bubbles: true, cancelable: true, ...options })
+  ;(document.activeElement ?? document.body).dispatchEvent(event)
+  return event
+}
 
 describe('ModelsView', () => {
   it('lists models with metadata and a loss sparkline, and offers Resume only for unfinished ones', async () => {
@@ -65,6 +74,117 @@ describe('ModelsView', () => {
       name: 'my digits',
     })
     expect(wrapper.findAll('tbody tr')[0]!.text()).toContain('my digits')
+  })
+
+  it('keeps the rename dialog and the typed name when the rename is refused, and says why in a sentence', async () => {
+    const { api, wrapper } = await mountModels()
+    await wrapper.get('[aria-label="Rename dense on mnist"]').trigger('click')
+    const input = wrapper.get<HTMLInputElement>('[role="dialog"] input')
+    expect(input.attributes('maxlength')).toBe(String(LIMITS.maxNameLength))
+
+    api.failNext(
+      'models.rename',
+      'INVALID_INPUT',
+      'The request was not valid at "name": Too big: expected string to have <=120 characters',
+    )
+    await input.setValue('a name the back end refuses')
+    await wrapper.get('[role="dialog"] button.primary').trigger('click')
+    await flushPromises()
+    expect(wrapper.find('[role="dialog"]').exists()).toBe(true)
+    expect(input.element.value).toBe('a name the back end refuses')
+    const alert = wrapper.get('[role="dialog"] [role="alert"]')
+    expect(alert.text()).toBe(
+      `A model name is 1 to ${LIMITS.maxNameLength} characters long, without tabs or other control characters.`,
+    )
+    expect(input.attributes('aria-describedby')).toBe(alert.attributes('id'))
+
+    const taken = 'Another model (conv-1) is already named "conv run". Choose a different name.'
+    api.failNext('models.rename', 'INVALID_INPUT', taken)
+    await input.setValue('conv run')
+    await input.trigger('keydown', { key: 'Enter' })
+    await flushPromises()
+    expect(wrapper.get('[role="dialog"] [role="alert"]').text()).toBe(taken)
+    expect(useNotificationsStore().notices.filter((n) => n.kind === 'error')).toEqual([])
+
+    await input.setValue('my digits')
+    await wrapper.get('[role="dialog"] button.primary').trigger('click')
+    await flushPromises()
+    expect(wrapper.find('[role="dialog"]').exists()).toBe(false)
+    expect(wrapper.findAll('tbody tr')[0]!.text()).toContain('my digits')
+  })
+
+  it('keeps keyboard focus inside the dialog, cancels on Escape and gives focus back to the row', async () => {
+    const { api, wrapper } = await mountModels()
+    const renameButton = wrapper.get<HTMLButtonElement>('[aria-label="Rename dense on mnist"]')
+    renameButton.element.focus()
+    await renameButton.trigger('click')
+    await flushPromises()
+    const input = wrapper.get('[role="dialog"] input').element
+    const [cancel, confirm] = wrapper
+      .findAll<HTMLButtonElement>('[role="dialog"] button')
+      .map((b) => b.element)
+    expect(document.activeElement).toBe(input)
+
+    confirm!.focus()
+    expect(press('Tab').defaultPrevented).toBe(true)
+    expect(document.activeElement).toBe(input)
+    press('Tab', { shiftKey: true })
+    expect(document.activeElement).toBe(confirm)
+    // A focus that got behind the dialog (a click on the backdrop) comes back before Enter can act there.
+    wrapper.get<HTMLButtonElement>('header button').element.focus()
+    expect(press('Enter').defaultPrevented).toBe(true)
+    expect(document.activeElement).toBe(input)
+
+    cancel!.focus()
+    press('Escape')
+    await flushPromises()
+    expect(wrapper.find('[role="dialog"]').exists()).toBe(false)
+    expect(api.calls.some((c) => c.name === 'models.rename')).toBe(false)
+    expect(document.activeElement).toBe(renameButton.element)
+  })
+
+  it('starts a delete confirmation on Cancel, so Enter alone never deletes', async () => {
+    const { wrapper } = await mountModels()
+    await wrapper.get('[aria-label="Delete dense on mnist"]').trigger('click')
+    await flushPromises()
+    expect((document.activeElement as HTMLElement).textContent?.trim()).toBe('Cancel')
+    expect(wrapper.get('[role="dialog"]').element.contains(document.activeElement)).toBe(true)
+  })
+
+  it('filters by the text each row shows and says so when nothing matches', async () => {
+    const { wrapper } = await mountModels([
+      makeModel(),
+      makeModel({ id: 'conv-1', name: 'conv run', architecture: 'conv' }),
+      makeModel({ id: 'faces-1', name: 'faces', dataset: 'faces', inputShape: [64, 64, 3] }),
+    ])
+    const names = () => wrapper.findAll('tbody tr a.name').map((a) => a.text())
+    const filter = wrapper.get('input[type="search"]')
+    await filter.setValue('dense · mnist 28×28×1')
+    expect(names()).toEqual(['dense on mnist'])
+    await filter.setValue('64x64')
+    expect(names()).toEqual(['faces'])
+
+    await filter.setValue('zzz')
+    expect(wrapper.find('table').exists()).toBe(false)
+    expect(wrapper.get('[role="status"]').text()).toContain('No models match “zzz”')
+    await byText(wrapper, 'Clear the filter').trigger('click')
+    expect(names()).toEqual(['dense on mnist', 'conv run', 'faces'])
+  })
+
+  it('renames from the detail page without running the test images through the model again', async () => {
+    const { api, wrapper } = await mountModels()
+    // As the real API does (its answers cross a process boundary), answer with a copy, not the fake's own object.
+    const get = api.models.get
+    api.models.get = async (payload) => structuredClone(await get(payload))
+    await wrapper.get('a.name').trigger('click')
+    await flushPromises()
+    await byText(wrapper, 'Rename').trigger('click')
+    await wrapper.get('[role="dialog"] input').setValue('my digits')
+    await wrapper.get('[role="dialog"] button.primary').trigger('click')
+    await flushPromises()
+    expect(wrapper.get('h1').text()).toBe('my digits')
+    expect(wrapper.findAll('[aria-label^="Reconstruction "]')).toHaveLength(10)
+    expect(api.calls.filter((c) => c.name === 'inference.reconstruct')).toHaveLength(1)
   })
 
   it('deletes only after confirmation', async () => {
@@ -132,11 +252,41 @@ describe('ModelsView', () => {
         .map((term) => [term.text(), term.element.nextElementSibling?.textContent?.trim()]),
     )
     expect(rows).toMatchObject({
-      'Test PSNR (clean input)': '27.10 dB',
-      'Denoising PSNR (noisy → clean)': '21.66 dB',
-      'Denoising SSIM (noisy → clean)': '0.9050',
-      'Noisy input PSNR': '9.38 dB',
+      'Test PSNR on clean inputs': '27.10 dB',
+      'Test PSNR, denoising (noisy → clean)': '21.66 dB',
+      'Test SSIM, denoising (noisy → clean)': '0.9050',
+      'Test PSNR of the noisy inputs, not denoised': '9.38 dB',
     })
+  })
+
+  it('shows a denoiser at its job: scores on clean inputs say so, and the figure adds the noise it was trained on', async () => {
+    // Trained before the denoising scores were kept: only the scores on clean inputs.
+    const noise = { type: 'gaussian' as const, stddev: 0.5 }
+    const denoiser = makeModel({
+      id: 'denoiser-old',
+      name: 'old denoiser',
+      architecture: 'denoiser',
+      noise,
+      metrics: { psnr: 16.96, ssim: 0.71 },
+    })
+    const { api, wrapper } = await mountModels([denoiser])
+    await wrapper.get('a.name').trigger('click')
+    await flushPromises()
+    const terms = wrapper
+      .get('.meta dl')
+      .findAll('dt')
+      .map((term) => term.text())
+    expect(terms).toEqual(expect.arrayContaining(['Test PSNR on clean inputs', 'Test SSIM on clean inputs']))
+    expect(terms).not.toContain('Test PSNR')
+
+    expect(api.calls.find((c) => c.name === 'inference.denoise')?.payload).toMatchObject({
+      id: 'denoiser-old',
+      noise,
+    })
+    expect(wrapper.get('.figure h2').text()).toBe('Originals, noisy inputs and denoised')
+    expect(wrapper.findAll('[aria-label^="Noisy input "]')).toHaveLength(10)
+    expect(wrapper.findAll('[aria-label^="Denoised "]')).toHaveLength(10)
+    expect(wrapper.get('.figure').text()).toMatch(/mean PSNR \d+\.\d\d dB · SSIM \d\.\d{3} \(noisy → clean\)/)
   })
 
   it('says how a denoiser was trained: the noise and whether it was drawn fresh or fixed once', async () => {

@@ -141,6 +141,31 @@ describe('store', () => {
     await expect(store.rename(imported.folder, '\u0007bell')).rejects.toMatchObject({ code: 'INVALID_INPUT' })
   })
 
+  it('refuses to rename a model to a name another model has, so the name keeps finding one model', async () => {
+    const store = freshStore()
+    const alpha = await savedModel(store, 1, 'alpha')
+    const beta = await savedModel(store, 2, 'beta')
+    await expect(store.rename(beta.id, ' alpha ')).rejects.toMatchObject({
+      code: 'INVALID_INPUT',
+      message: expect.stringContaining(`Another model (${alpha.id}) is already named "alpha"`),
+    })
+    expect((await store.get(beta.id)).metadata.name).toBe('beta')
+    expect((await store.get('alpha')).id).toBe(alpha.id)
+    // Its own name again is not a clash.
+    await expect(store.rename(alpha.id, 'alpha')).resolves.toMatchObject({ id: alpha.id })
+  })
+
+  it('renaming changes the name only: the model keeps its place in the list and its updatedAt', async () => {
+    const store = freshStore()
+    const older = await savedModel(store, 1, 'older')
+    const newer = await savedModel(store, 2, 'newer')
+    await new Promise((done) => setTimeout(done, 5))
+    const renamed = await store.rename(older.id, 'older, renamed')
+    expect(renamed.metadata.updatedAt).toBe(older.metadata.updatedAt)
+    expect((await store.list()).map((m) => m.metadata?.name)).toEqual(['newer', 'older, renamed'])
+    expect(newer.metadata.updatedAt > older.metadata.updatedAt).toBe(true)
+  })
+
   it('keeps Adam’s state for resume', async () => {
     const store = freshStore()
     const autoencoder = smallModel(1)
