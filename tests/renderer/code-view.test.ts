@@ -14,12 +14,28 @@ describe('CodeView', () => {
     expect(wrapper.find('svg.plane').exists()).toBe(false)
   })
 
-  it('places a 2-D code as a point on the plane, clamped to stay visible', () => {
-    const wrapper = mount(CodeView, { props: { code: [1.5, -10] } })
+  it('places a 2-D code where its values say, widening the plane past ±3 and labelling its axes', () => {
+    // A VAE code the Latent view shows at y ≈ −3.6: on a fixed ±3 plane it used to sit pinned to the edge.
+    const wrapper = mount(CodeView, { props: { code: [-2.04, -3.57] } })
     const point = wrapper.get('svg.plane circle')
-    expect(Number(point.attributes('cx'))).toBeCloseTo(72.5, 5) // x = 1.5 of ±3 → three quarters across
-    expect(Number(point.attributes('cy'))).toBeCloseTo(95, 5) // y = −10 clamps to the bottom edge (−3)
-    expect(wrapper.get('svg.plane').attributes('aria-label')).toBe('Code point at (1.50, -10.00)')
+    expect(Number(point.attributes('cx'))).toBeCloseTo(50 - (2.04 / 4) * 45, 5)
+    expect(Number(point.attributes('cy'))).toBeCloseTo(50 + (3.57 / 4) * 45, 5) // inside the edge (95), not on it
+    expect(wrapper.findAll('svg.plane text').map((text) => text.text())).toEqual(['−4', '4', '4', '−4'])
+    expect(wrapper.get('svg.plane').attributes('aria-label')).toBe(
+      'Code point at (-2.04, -3.57) on a ±4 plane',
+    )
+
+    // Codes inside ±3 share one plane, so rows side by side compare at a glance.
+    const near = mount(CodeView, { props: { code: [1.5, -0.5] } })
+    expect(Number(near.get('svg.plane circle').attributes('cx'))).toBeCloseTo(72.5, 5)
+    expect(near.get('svg.plane').attributes('aria-label')).toContain('on a ±3 plane')
+  })
+
+  it('shows a 2-D code on the plane only: a strip of two cells would always be the same two colours', () => {
+    const wrapper = mount(CodeView, { props: { code: [0.1, 0.2], compact: true } })
+    expect(wrapper.find('svg.plane').exists()).toBe(true)
+    expect(wrapper.find('.strip').exists()).toBe(false)
+    expect(wrapper.text()).toContain('2-D')
   })
 
   it('says there is no code yet instead of drawing an empty strip', () => {

@@ -1,12 +1,17 @@
-import { afterEach, describe, expect, it } from 'vitest'
+import { afterEach, describe, expect, it, vi } from 'vitest'
+import type { Image } from '@contract'
 import CompareView from '@renderer/views/CompareView.vue'
 import { useModelsStore } from '@renderer/stores/models'
 import { useNotificationsStore } from '@renderer/stores/notifications'
-import { makeDenoiser, makeModel } from './support/fake-api'
+import { imageToFloat } from '@renderer/lib/contract-images'
+import { centreOfMass, inkBoundingBox } from '@renderer/lib/digit-preprocess'
+import { digitImage, makeDenoiser, makeModel, makeVae } from './support/fake-api'
 import { flushPromises, mountWith, setup } from './support/mount'
 
 afterEach(() => {
   document.body.innerHTML = ''
+  vi.restoreAllMocks()
+  vi.unstubAllGlobals()
 })
 
 async function mountCompare(models = [makeModel()]) {
@@ -87,7 +92,7 @@ describe('CompareView', () => {
           .find('[aria-label^="Best classical filter ("][aria-label$=") for ' + row.get('th').text() + '"]')
           .exists(),
       ).toBe(true)
-      expect(row.text()).toMatch(/[+−]\d+\.\d\d dB vs filter/)
+      expect(row.text()).toMatch(/[+−]\d+\.\d\d\sdB vs\sfilter/)
     }
     const summary = wrapper.get('[aria-label="Against classical filters"]')
     expect(summary.text()).toContain('Mean over the 8 images below')
@@ -155,4 +160,188 @@ describe('CompareView', () => {
     expect(useNotificationsStore().notices.at(-1)?.message).toContain('Pick one from the Models view')
     expect(wrapper.findAll('tbody tr')).toHaveLength(8)
   })
+
+  it('keeps its rows, noise and model when the user switches to another view and back', async () => {
+    const { api, pinia } = setup({ models: [makeModel()] })
+    await useModelsStore().refresh()
+    const first = await mountWith(CompareView, pinia)
+    await button(first, 'Add test samples').trigger('click')
+    await flushPromises()
+    await first.get('[aria-label="Synthetic noise type"]').setValue('mask')
+    await first.get('[aria-label="Synthetic noise level"]').setValue('0.5')
+    await flushPromises()
+    const callsBefore = api.calls.length
+    first.unmount() // App.vue unmounts the view on Ctrl+4
+
+    const again = await mountWith(CompareView, pinia)
+    expect(again.findAll('.results tbody tr')).toHaveLength(8)
+    expect((again.get('[aria-label="Synthetic noise type"]').element as HTMLSelectElement).value).toBe('mask')
+    expect(again.text()).toContain('0.50')
+    expect(again.findAll('[aria-label^="Noisy "]')).toHaveLength(8)
+    // Nothing is recomputed: the rows come back as they were.
+    expect(api.calls.slice(callsBefore).filter((c) => c.name.startsWith('inference.'))).toEqual([])
+    // And the next samples continue the test set rather than repeating it.
+    await button(again, 'Add test samples').trigger('click')
+    await flushPromises()
+    expect(again.findAll('.results tbody tr')[8]!.text()).toContain('test #8')
+  })
+
+  it('reruns the rows with a model picked in another view while it was closed, from that model’s noise', async () => {
+    const { api, pinia } = setup({ models: [makeModel(), makeDenoiser({ type: 'gaussian', stddev: 0.5 })] })
+    const models = useModelsStore()
+    await models.refresh()
+    models.setActive('dense-mnist-1')
+    const first = await mountWith(CompareView, pinia)
+    await button(first, 'Add test samples').trigger('click')
+    await flushPromises()
+    first.unmount()
+
+    models.setActive('denoiser-1') // e.g. in Draw
+    const again = await mountWith(CompareView, pinia)
+    expect((again.get('[aria-label="Synthetic noise type"]').element as HTMLSelectElement).value).toBe(
+      'gaussian',
+    )
+    const denoise = api.calls.filter((c) => c.name === 'inference.denoise')
+    expect(denoise).toHaveLength(1)
+    expect(denoise[0]!.payload).toMatchObject({ id: 'denoiser-1', noise: { type: 'gaussian', stddev: 0.5 } })
+    expect(again.findAll('[aria-label^="Noisy "]')).toHaveLength(8)
+  })
+
+  it('does not let an answer for older settings overwrite the rows computed with the newer ones', async () => {
+    const { api, wrapper } = await mountCompare()
+    api.inferenceDelayMs = 40 // the plain reconstruction answers after the denoising one started later
+    await button(wrapper, 'Add test samples').trigger('click')
+    await flushPromises() // the rows are there, their reconstruction on its way
+    expect(wrapper.findAll('.results tbody tr')).toHaveLength(8)
+    await wrapper.get('[aria-label="Synthetic noise type"]').setValue('mask')
+    await new Promise((resolve) => setTimeout(resolve, 150))
+    await flushPromises()
+    expect(wrapper.findAll('[aria-label^="Noisy "]')).toHaveLength(8)
+    expect(wrapper.text()).not.toContain('no noise')
+  })
+
+  it('prepares an opened picture of a digit as Draw does, and takes test samples as they are', async () => {
+    const { api, wrapper } = await mountCompare()
+    expect(wrapper.text()).toContain('Opened images are prepared like MNIST digits, as in Draw')
+    // A 300 × 200 PNG: a dark, 140 px tall "7" on white. Letterboxed into 28 × 28 it was a 13 px smudge.
+    const seven = (x: number, y: number) =>
+      (x >= 110 && x < 190 && y >= 30 && y < 50) || segmentDistance(x, y, [185, 40], [140, 170]) < 10
+    stubImageDecoding(300, 200, seven)
+    await openFiles(wrapper, [new File(['png'], 'seven.png', { type: 'image/png' })])
+
+    const sent = imageToFloat(modelInputs(api)[0]!)
+    const box = inkBoundingBox({ pixels: sent, width: 28, height: 28 }, 0.2)!
+    expect(Math.max(box.width, box.height)).toBeGreaterThanOrEqual(19) // the longer side scaled to 20 px
+    const mass = centreOfMass(sent, 28, 28)!
+    expect(Math.abs(mass.x - 14)).toBeLessThanOrEqual(1) // centred by mass
+    expect(Math.abs(mass.y - 14)).toBeLessThanOrEqual(1)
+    expect(sent[0]).toBe(0) // the white page became MNIST's black
+
+    await button(wrapper, 'Add test samples').trigger('click')
+    await flushPromises()
+    expect(modelInputs(api).at(-8)).toEqual(digitImage(0))
+  })
+
+  it('says how opened images are fitted for a model that is not MNIST-shaped', async () => {
+    const { wrapper } = await mountCompare([makeModel({ id: 'rgb-1', inputShape: [32, 32, 3] })])
+    expect(wrapper.text()).toContain('Opened images are scaled to fit 32×32')
+    expect(wrapper.text()).not.toContain('prepared like MNIST digits')
+  })
+
+  it('confirms each save with the file name, and offers codes only for a model that has one', async () => {
+    stubCanvasForPng()
+    const { wrapper } = await mountCompare([makeVae()])
+    await button(wrapper, 'Add test samples').trigger('click')
+    await flushPromises()
+    await button(wrapper, 'Save PNG').trigger('click')
+    await flushPromises()
+    expect(useNotificationsStore().notices.at(-1)).toMatchObject({
+      kind: 'success',
+      message: 'Saved bottleneck-vae.png to your downloads.',
+    })
+    await button(wrapper, 'Save codes (CSV)').trigger('click')
+    expect(useNotificationsStore().notices.at(-1)).toMatchObject({
+      kind: 'success',
+      message: 'Saved bottleneck-codes-vae.csv to your downloads.',
+    })
+
+    const denoiser = await mountCompare([makeDenoiser({ type: 'gaussian', stddev: 0.5 })])
+    await button(denoiser.wrapper, 'Add test samples').trigger('click')
+    await flushPromises()
+    expect(button(denoiser.wrapper, 'Save PNG')).toBeDefined()
+    expect(button(denoiser.wrapper, 'Save codes (CSV)')).toBeUndefined()
+  })
 })
+
+/** The images the model was last asked to reconstruct or denoise. */
+function modelInputs(api: Awaited<ReturnType<typeof mountCompare>>['api']): Image[] {
+  const call = api.calls
+    .filter((c) => c.name === 'inference.reconstruct' || c.name === 'inference.denoise')
+    .at(-1)
+  return (call!.payload as { images: Image[] }).images
+}
+
+async function openFiles(wrapper: Awaited<ReturnType<typeof mountCompare>>['wrapper'], files: File[]) {
+  const input = wrapper.get('input[type="file"]')
+  Object.defineProperty(input.element, 'files', { value: files, configurable: true })
+  await input.trigger('change')
+  await flushPromises()
+}
+
+function segmentDistance(x: number, y: number, [ax, ay]: number[], [bx, by]: number[]): number {
+  const t = Math.max(
+    0,
+    Math.min(1, ((x - ax!) * (bx! - ax!) + (y - ay!) * (by! - ay!)) / ((bx! - ax!) ** 2 + (by! - ay!) ** 2)),
+  )
+  return Math.hypot(x - (ax! + t * (bx! - ax!)), y - (ay! + t * (by! - ay!)))
+}
+
+/**
+ * happy-dom cannot decode or draw: a bitmap of `width × height` whose `ink(x, y)` pixels are black on white, and a
+ * 2-D context (the decoder's, asked for with willReadFrequently) that samples it wherever it was drawn.
+ */
+function stubImageDecoding(width: number, height: number, ink: (x: number, y: number) => boolean) {
+  vi.stubGlobal('createImageBitmap', async () => ({ width, height, close: () => undefined }))
+  vi.spyOn(HTMLCanvasElement.prototype, 'getContext').mockImplementation(function (
+    this: HTMLCanvasElement,
+    _kind: string,
+    options?: { willReadFrequently?: boolean },
+  ) {
+    if (!options?.willReadFrequently) return null
+    let drawn = { x: 0, y: 0, width: 0, height: 0 }
+    return {
+      fillRect: () => undefined,
+      drawImage: (_bitmap: unknown, x: number, y: number, w: number, h: number) => {
+        drawn = { x, y, width: w, height: h }
+      },
+      getImageData: (_x: number, _y: number, w: number, h: number) => {
+        const data = new Uint8ClampedArray(w * h * 4).fill(255)
+        for (let py = 0; py < h; py++)
+          for (let px = 0; px < w; px++) {
+            const sx = ((px + 0.5 - drawn.x) / drawn.width) * width
+            const sy = ((py + 0.5 - drawn.y) / drawn.height) * height
+            if (sx < 0 || sy < 0 || sx >= width || sy >= height || !ink(Math.floor(sx), Math.floor(sy)))
+              continue
+            data.fill(0, (py * w + px) * 4, (py * w + px) * 4 + 3)
+          }
+        return { data }
+      },
+    } as unknown as CanvasRenderingContext2D
+  } as typeof HTMLCanvasElement.prototype.getContext)
+}
+
+/** happy-dom has no 2-D canvas: one that accepts drawing and encodes to an (empty) PNG, for Save PNG. */
+function stubCanvasForPng() {
+  const context = {
+    fillRect: () => undefined,
+    drawImage: () => undefined,
+    putImageData: () => undefined,
+    clearRect: () => undefined,
+  }
+  vi.spyOn(HTMLCanvasElement.prototype, 'getContext').mockReturnValue(
+    context as unknown as CanvasRenderingContext2D,
+  )
+  vi.spyOn(HTMLCanvasElement.prototype, 'toBlob').mockImplementation((callback) =>
+    callback(new Blob([], { type: 'image/png' })),
+  )
+}

@@ -1,0 +1,248 @@
+// The Compare view's state, kept here so it survives switching views: the rows (each image with what the model made
+// of it), the synthetic noise, and the model the rows were computed with. A new model or noise reruns every row.
+import { defineStore } from 'pinia'
+import { computed, ref, shallowRef, watch } from 'vue'
+import { DenoiseBaselineSchema, type DenoiseBaseline, type Image, type ModelSummary } from '@contract'
+import { useApi } from '@renderer/api'
+import { useModelsStore, hasCode, isDrawable } from '@renderer/stores/models'
+import { useDatasetsStore } from '@renderer/stores/datasets'
+import { useNotificationsStore } from '@renderer/stores/notifications'
+import { fromContractNoise, toContractNoise, type NoiseType } from '@renderer/lib/noise'
+import { floatToImage, imageToFloat } from '@renderer/lib/contract-images'
+import { decodeDigitFile, decodeImageFile, isAcceptedImage } from '@renderer/lib/images'
+import { toMnistInput } from '@renderer/lib/digit-preprocess'
+import { absoluteDifference, psnr, ssim } from '@renderer/lib/metrics'
+
+export interface CompareRow {
+  key: number
+  name: string
+  /** Clean image at the model's input size, grayscale [0, 1]. */
+  clean: Float32Array
+  noisy: Float32Array | null
+  code: number[] | null
+  reconstruction: Float32Array | null
+  difference: Float32Array | null
+  psnr: number | null
+  ssim: number | null
+  /** The noisy input's own PSNR and SSIM, the floor every restoration is measured from. */
+  noisyScore: { psnr: number; ssim: number } | null
+  /** The classical filters on the same noisy image (only with noise). */
+  filters: { name: DenoiseBaseline; pixels: Float32Array; psnr: number; ssim: number }[]
+}
+
+const TEST_SAMPLES_PER_CLICK = 8
+
+export const useCompareStore = defineStore('compare', () => {
+  const models = useModelsStore()
+  const notifications = useNotificationsStore()
+
+  const rows = shallowRef<CompareRow[]>([])
+  const noiseType = ref<'none' | NoiseType>('none')
+  const noiseLevel = ref(0.3)
+  /** The model the rows (and the noise settings) belong to. */
+  const modelId = ref<string | null>(null)
+  const pending = ref(0)
+  const busy = computed(() => pending.value > 0)
+  let nextKey = 1
+  let sampleOffset = 0
+
+  const model = computed<ModelSummary | null>(
+    () => models.models.find((candidate) => candidate.id === modelId.value) ?? null,
+  )
+  const size = computed(() => ({
+    height: model.value?.inputShape[0] ?? 28,
+    width: model.value?.inputShape[1] ?? 28,
+  }))
+  const channels = computed(() => model.value?.inputShape[2] ?? 1)
+  /** MNIST-shaped models get opened images prepared the way MNIST prepared its digits (and Draw its drawings). */
+  const preparesLikeMnist = computed(() => (model.value ? isDrawable(model.value) : true))
+
+  /**
+   * Makes `id` the model the rows are computed with. A model is judged on the noise it was trained to remove, so
+   * each new model starts from that noise (none for a plain autoencoder); the user can still pick any other.
+   */
+  function setModel(id: string): void {
+    if (modelId.value === id) return
+    modelId.value = id
+    const trained = fromContractNoise(model.value?.noise)
+    noiseType.value = trained ? trained.type : 'none'
+    if (trained) noiseLevel.value = trained.level
+  }
+
+  // One rerun per change, however many of these change together (a new model also resets the noise).
+  watch([noiseType, noiseLevel, modelId], () => void process(rows.value))
+
+  /** Grayscale pixels as a contract image for this model (3-channel models get the gray replicated). */
+  function toModelImage(pixels: Float32Array): Image {
+    const gray = floatToImage(pixels, size.value.width, size.value.height)
+    if (channels.value === 1) return gray
+    const c = channels.value as 3 | 4
+    const data = new Array<number>(gray.data.length * c)
+    gray.data.forEach((v, i) => {
+      for (let k = 0; k < c; k++) data[i * c + k] = k === 3 ? 255 : v
+    })
+    return { ...gray, channels: c, data }
+  }
+
+  async function process(targets: CompareRow[]): Promise<void> {
+    const current = model.value
+    if (!current || !targets.length) return
+    const settings = { id: current.id, type: noiseType.value, level: noiseLevel.value }
+    // A newer model or noise reruns every row; an answer computed with older settings must not overwrite it.
+    const outdated = () =>
+      modelId.value !== settings.id ||
+      noiseType.value !== settings.type ||
+      noiseLevel.value !== settings.level
+    pending.value++
+    const api = useApi()
+    try {
+      const images = targets.map((row) => toModelImage(row.clean))
+      const noise =
+        settings.type === 'none' ? null : toContractNoise({ type: settings.type, level: settings.level })
+      let noisy: Image[] | null = null
+      let outputs: Image[]
+      let filters: { name: DenoiseBaseline; images: Image[] }[] = []
+      if (noise && noise.type !== 'none') {
+        const result = await api.inference.denoise({
+          id: current.id,
+          images,
+          noise,
+          baselines: [...DenoiseBaselineSchema.options],
+        })
+        noisy = result.noisy ?? null
+        outputs = result.images
+        filters = result.baselines ?? []
+      } else {
+        outputs = (await api.inference.reconstruct({ id: current.id, images })).images
+      }
+      const { codes } = hasCode(current)
+        ? await api.inference.encode({ id: current.id, images: noisy ?? images })
+        : { codes: [] as number[][] }
+      if (outdated()) return
+      const { width, height } = size.value
+      const updated = new Map<number, CompareRow>()
+      // Every figure against the clean original: what a denoiser is judged on.
+      const score = (row: CompareRow, pixels: Float32Array) => ({
+        psnr: psnr(row.clean, pixels),
+        ssim: ssim(row.clean, pixels, width, height),
+      })
+      targets.forEach((row, i) => {
+        const reconstruction = outputs[i] ? imageToFloat(outputs[i]!) : null
+        const noisyPixels = noisy?.[i] ? imageToFloat(noisy[i]!) : null
+        updated.set(row.key, {
+          ...row,
+          noisy: noisyPixels,
+          noisyScore: noisyPixels ? score(row, noisyPixels) : null,
+          filters: filters
+            .filter((filter) => filter.images[i])
+            .map((filter) => {
+              const pixels = imageToFloat(filter.images[i]!)
+              return { name: filter.name, pixels, ...score(row, pixels) }
+            }),
+          code: codes[i] ?? null,
+          reconstruction,
+          difference: reconstruction ? absoluteDifference(row.clean, reconstruction) : null,
+          ...(reconstruction ? score(row, reconstruction) : { psnr: null, ssim: null }),
+        })
+      })
+      rows.value = rows.value.map((row) => updated.get(row.key) ?? row)
+    } catch (error) {
+      notifications.error(error)
+    } finally {
+      pending.value--
+    }
+  }
+
+  function emptyRow(name: string, clean: Float32Array): CompareRow {
+    return {
+      key: nextKey++,
+      name,
+      clean,
+      noisy: null,
+      code: null,
+      reconstruction: null,
+      difference: null,
+      psnr: null,
+      ssim: null,
+      noisyScore: null,
+      filters: [],
+    }
+  }
+
+  /** Decodes a user's image for the current model: MNIST-shaped models see it as Draw and the CLI prepare a digit. */
+  async function prepareFile(file: File): Promise<Float32Array> {
+    if (preparesLikeMnist.value) return toMnistInput(await decodeDigitFile(file))
+    return (await decodeImageFile(file, size.value.width, size.value.height)).pixels
+  }
+
+  async function addFiles(files: FileList | File[]): Promise<void> {
+    const list = Array.from(files)
+    const rejected = list.filter((f) => !isAcceptedImage(f))
+    if (rejected.length) {
+      notifications.push({
+        kind: 'error',
+        message: `${rejected.map((f) => `"${f.name}"`).join(', ')} ${rejected.length === 1 ? 'is' : 'are'} not a PNG, JPEG, WebP or BMP image and ${rejected.length === 1 ? 'was' : 'were'} skipped.`,
+      })
+    }
+    const added: CompareRow[] = []
+    for (const file of list.filter(isAcceptedImage)) {
+      try {
+        added.push(emptyRow(file.name, await prepareFile(file)))
+      } catch (error) {
+        notifications.error(error)
+      }
+    }
+    if (!added.length) return
+    rows.value = [...rows.value, ...added]
+    await process(added)
+  }
+
+  /** Test-set images are already the model's input, taken as they are. */
+  async function addTestSamples(): Promise<void> {
+    const current = model.value
+    if (!current) return
+    try {
+      const { images, labels } = await useApi().datasets.previewSamples({
+        datasetId: await useDatasetsStore().resolveId(current.dataset),
+        split: 'test',
+        count: TEST_SAMPLES_PER_CLICK,
+        offset: sampleOffset,
+      })
+      const added = images.map((image, i) => {
+        const label = labels?.[i]
+        return emptyRow(
+          `test #${sampleOffset + i}${label !== undefined ? ` (digit ${label})` : ''}`,
+          imageToFloat(image),
+        )
+      })
+      sampleOffset += images.length
+      rows.value = [...rows.value, ...added]
+      await process(added)
+    } catch (error) {
+      notifications.error(error)
+    }
+  }
+
+  function removeRow(key: number): void {
+    rows.value = rows.value.filter((row) => row.key !== key)
+  }
+
+  function clear(): void {
+    rows.value = []
+  }
+
+  return {
+    rows,
+    noiseType,
+    noiseLevel,
+    modelId,
+    busy,
+    size,
+    preparesLikeMnist,
+    setModel,
+    addFiles,
+    addTestSamples,
+    removeRow,
+    clear,
+  }
+})
