@@ -209,7 +209,7 @@ describe('DenoiseView', () => {
     expect(useDenoiseStore().photo?.name).toBe('noisy.png')
   })
 
-  it('starts from the noise the chosen model was trained on, and keeps the user’s choice across visits', async () => {
+  it('adds no noise to a photo unless asked, then starts at the level the model was trained on, kept across visits', async () => {
     const trained = makeModel({
       id: 'unet000000002',
       name: 'noisy unet',
@@ -222,11 +222,11 @@ describe('DenoiseView', () => {
     addFakeDenoise(api)
     await useModelsStore().refresh()
     const first = await mountWith(DenoiseView, pinia)
+    const type = () => first.get('select[aria-label="Synthetic noise type"]')
     const level = () =>
       (first.get('input[aria-label="Synthetic noise level"]').element as HTMLInputElement).value
-    expect((first.get('select[aria-label="Synthetic noise type"]').element as HTMLSelectElement).value).toBe(
-      'gaussian',
-    )
+    expect((type().element as HTMLSelectElement).value).toBe('none')
+    await type().setValue('gaussian')
     expect(level()).toBe('0.2')
     const slider = first.get('input[aria-label="Synthetic noise level"]')
     ;(slider.element as HTMLInputElement).value = '0.3'
