@@ -49,6 +49,14 @@ async function open(wrapper: Wrapper, ...files: File[]): Promise<void> {
   await flushPromises()
 }
 
+/** Drops files on the view, as dragging them from a file manager does. */
+async function drop(wrapper: Wrapper, ...files: File[]): Promise<void> {
+  const event = new Event('drop', { bubbles: true, cancelable: true }) as DragEvent
+  Object.defineProperty(event, 'dataTransfer', { value: { files } })
+  wrapper.get('section.denoise').element.dispatchEvent(event)
+  await flushPromises()
+}
+
 function button(wrapper: Wrapper, text: string) {
   const found = wrapper.findAll('button').find((b) => b.text() === text)
   if (!found) throw new Error(`no button "${text}"`)
@@ -143,10 +151,7 @@ describe('DenoiseView', () => {
 
   it('takes a second photo dropped together as the clean reference', async () => {
     const { fake, wrapper } = await mountDenoise()
-    const drop = new Event('drop', { bubbles: true, cancelable: true }) as DragEvent
-    Object.defineProperty(drop, 'dataTransfer', { value: { files: [png('noisy.png'), png('clean.png')] } })
-    wrapper.get('section.denoise').element.dispatchEvent(drop)
-    await flushPromises()
+    await drop(wrapper, png('noisy.png'), png('clean.png'))
     const last = fake.started.at(-1) as { source: { name: string }; reference: { name: string } }
     expect(last.source.name).toBe('noisy.png')
     expect(last.reference.name).toBe('clean.png')
@@ -200,10 +205,7 @@ describe('DenoiseView', () => {
       message:
         'Cannot read "clean.png": it is not an image in a supported format (PNG, JPEG, WebP, TIFF, GIF).',
     }
-    const drop = new Event('drop', { bubbles: true, cancelable: true }) as DragEvent
-    Object.defineProperty(drop, 'dataTransfer', { value: { files: [png('noisy.png'), png('clean.png')] } })
-    wrapper.get('section.denoise').element.dispatchEvent(drop)
-    await flushPromises()
+    await drop(wrapper, png('noisy.png'), png('clean.png'))
     expect(wrapper.get('[role="alert"]').text()).toContain('Cannot read "clean.png"')
     expect(useDenoiseStore().reference).toBeNull()
     expect(useDenoiseStore().photo?.name).toBe('noisy.png')
