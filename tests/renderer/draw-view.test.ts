@@ -8,6 +8,7 @@ import { toMnistInput, type GrayImage } from '@renderer/lib/digit-preprocess'
 import { imageToFloat } from '@renderer/lib/contract-images'
 import { psnr } from '@renderer/lib/metrics'
 import { useDrawingStore } from '@renderer/stores/drawing'
+import { visibleStrokes } from '@renderer/lib/drawing-history'
 import type { Image } from '@contract'
 
 afterEach(() => {
@@ -194,5 +195,25 @@ describe('DrawView', () => {
     expect(useDrawingStore().history.actions).toHaveLength(1)
     expect(again.getComponent(DrawingPad).props('history')).toBe(useDrawingStore().history)
     expect((again.get('[aria-label="Noise level"]').element as HTMLInputElement).value).toBe('0.3')
+  })
+
+  it('takes Delete and Ctrl+Z for the drawing even while a slider or the model list has focus', async () => {
+    const { wrapper } = await mountDraw()
+    wrapper.getComponent(DrawingPad).vm.drawStrokes([
+      [
+        { x: 50, y: 50 },
+        { x: 200, y: 200 },
+      ],
+    ])
+    const history = useDrawingStore().history
+    const press = (selector: string, init: KeyboardEventInit) => {
+      const element = wrapper.get(selector).element as HTMLElement
+      element.focus()
+      element.dispatchEvent(new KeyboardEvent('keydown', { bubbles: true, ...init }))
+    }
+    press('[aria-label="Brush size"]', { key: 'Delete' })
+    expect(visibleStrokes(history)).toHaveLength(0)
+    press('[aria-label="Noise type"]', { key: 'z', ctrlKey: true })
+    expect(visibleStrokes(history)).toHaveLength(1)
   })
 })
