@@ -112,4 +112,17 @@ describe('latent store', () => {
     expect(latent.selectedIndex).toBeNull()
     expect(latent.map?.count).toBe(1000)
   })
+
+  it('drops an interpolation end the shrunken map no longer holds, keeping the other', async () => {
+    const { latent } = await setupStore()
+    latent.chooseModel('dense-2')
+    await latent.ensureLoaded()
+    await latent.setEnd('from', 1950)
+    await latent.setEnd('to', 12)
+    expect(latent.interpolation).not.toBeNull()
+    await latent.setMapSize(1000)
+    expect(latent.fromIndex).toBeNull()
+    expect(latent.toIndex).toBe(12)
+    expect(latent.interpolation).toBeNull()
+  })
 })

@@ -155,6 +155,14 @@ export const useLatentStore = defineStore('latent', () => {
       selectedIndex.value = null
       sample.value = null
     }
+    const endsOffMap = [fromIndex.value, toIndex.value].some((index) => index !== null && index >= size)
+    if (fromIndex.value !== null && fromIndex.value >= size) fromIndex.value = null
+    if (toIndex.value !== null && toIndex.value >= size) toIndex.value = null
+    if (endsOffMap) {
+      interpolationGate.invalidate()
+      interpolation.value = null
+      interpolationError.value = null
+    }
     map.value = null
     await loadMap()
   }
