@@ -8,6 +8,7 @@ import {
   type Architecture,
   type BatchProgress,
   type EpochEnd,
+  type ModelDetail,
   type Preset,
   type TrainingDone,
   type TrainingErrorEvent,
@@ -15,6 +16,7 @@ import {
 import { useApi } from '@renderer/api'
 import { fromContractNoise, toContractNoise, type NoiseType } from '@renderer/lib/noise'
 import { describeNumberLimits, isAllowedNumber, numberLimits } from '@renderer/lib/number-limits'
+import { useDatasetsStore } from './datasets'
 import { hasCode } from './models'
 import { useNotificationsStore } from './notifications'
 
@@ -164,7 +166,16 @@ export const useTrainingStore = defineStore('training', () => {
   /** Why the last press of Start did not start; any edit of the form clears it (each field keeps its own message). */
   const formError = ref<string | null>(null)
   watch(form, () => (formError.value = null), { deep: true })
+  /**
+   * Settings of the run on screen that the form cannot show: a run this page did not start from the form (attached
+   * after a reload, or resumed) takes its settings from the saved model, which does not report these.
+   */
+  const unknownRunSettings = ref<NumberField[]>([])
   let attached = false
+  /** The model whose saved history and settings are on screen: a run this page did not start is loaded once. */
+  let modelOnScreen: string | null = null
+  /** A start or resume request is on its way: its own events must not be taken for a run started elsewhere. */
+  let requestPending = false
 
   /** Whether the architecture has a code layer; the U-Nets have none, so their code size is not the user's to set. */
   const codeSizeApplies = computed(() => hasCode({ architecture: form.architecture }))
@@ -198,9 +209,16 @@ export const useTrainingStore = defineStore('training', () => {
   )
   const fraction = computed(() => {
     const p = progress.value
-    if (!p || p.epochs === 0 || p.batches === 0) return 0
+    if (!p || p.epochs === 0 || p.batches === 0) return lastDone.value?.status === 'completed' ? 1 : 0
+    // Once a run has ended only its saved epochs count: the partial epoch it stopped in is discarded.
+    if (!active.value) return Math.min(1, lastSavedEpoch() / p.epochs)
     return Math.min(1, (p.epoch - 1 + p.batch / p.batches) / p.epochs)
   })
+
+  /** The last epoch the chart holds a loss for: every finished epoch is saved before its epoch-end event. */
+  function lastSavedEpoch(): number {
+    return lastDone.value?.epochs ?? epochs.value.at(-1)?.epoch ?? 0
+  }
 
   /** The service's named recipes (the CLI's --preset); empty until `loadPresets` has run. */
   const presets = ref<Preset[]>([])
@@ -282,6 +300,52 @@ export const useTrainingStore = defineStore('training', () => {
     }
   }
 
+  function toEpochPoints(
+    history: ModelDetail['history'],
+  ): { epoch: number; loss: number; valLoss?: number }[] {
+    return history.map(({ epoch, loss, valLoss }) => ({ epoch, loss, valLoss }))
+  }
+
+  /** Puts a saved model's settings in the form (what the contract reports of them) for the run on screen. */
+  async function showSettingsOf(model: ModelDetail, targetEpochs: number): Promise<void> {
+    const datasetId = await useDatasetsStore()
+      .resolveId(model.dataset)
+      .catch(() => form.datasetId)
+    const noise = fromContractNoise(model.noise)
+    const learningRate = model.config.learningRate
+    customChosen.value = false
+    Object.assign(form, {
+      architecture: model.architecture,
+      datasetId,
+      codeSize: model.codeSize,
+      epochs: targetEpochs,
+      learningRate: typeof learningRate === 'number' ? learningRate : form.learningRate,
+      noiseType: noise ? noise.type : 'none',
+      noiseLevel: noise ? noise.level : form.noiseLevel,
+      noiseMode: model.noiseMode ?? 'fresh',
+    })
+    unknownRunSettings.value = ['batchSize', 'trainLimit']
+  }
+
+  /**
+   * Shows a run this page did not start from the form: the model's saved epochs join the chart (events only carry
+   * the epochs still to come) and its settings fill the form. Without the model the live series still works.
+   */
+  async function showSavedRun(id: string, targetEpochs?: number): Promise<void> {
+    modelOnScreen = id
+    let model: ModelDetail
+    try {
+      model = await useApi().models.get({ id })
+    } catch {
+      return
+    }
+    if (modelId.value !== null && modelId.value !== id) return
+    const saved = toEpochPoints(model.history)
+    const live = epochs.value.filter((entry) => !saved.some((s) => s.epoch === entry.epoch))
+    epochs.value = [...saved, ...live].sort((a, b) => a.epoch - b.epoch)
+    await showSettingsOf(model, targetEpochs ?? model.targetEpochs)
+  }
+
   function resetSeries(): void {
     progress.value = null
     batchLoss.value = []
@@ -307,17 +371,22 @@ export const useTrainingStore = defineStore('training', () => {
     }
     formError.value = null
     resetSeries()
+    unknownRunSettings.value = []
     state.value = 'starting'
+    requestPending = true
     try {
       const run = await useApi().training.start(parsed.data)
       runId.value = run.runId
       modelId.value = run.modelId
+      modelOnScreen = run.modelId
       if (state.value === 'starting') state.value = 'running'
       return true
     } catch (error) {
       state.value = 'idle'
       useNotificationsStore().error(error)
       return false
+    } finally {
+      requestPending = false
     }
   }
 
@@ -335,26 +404,44 @@ export const useTrainingStore = defineStore('training', () => {
   /** Continues a model from its last saved epoch (the current run's model unless another id is given). */
   async function resume(id: string | null = modelId.value, targetEpochs?: number): Promise<boolean> {
     if (!id) return false
-    const keepHistory = id === modelId.value
-    if (!keepHistory) resetSeries()
+    if (id === modelId.value) {
+      // The run continues from its last saved epoch: batches of the epoch it stopped in are trained again.
+      const savedEpochs = lastSavedEpoch()
+      batchLoss.value = batchLoss.value.filter((point) => point.x <= savedEpochs)
+    } else {
+      resetSeries()
+      modelId.value = id
+    }
+    progress.value = null
     lastDone.value = null
     lastError.value = null
     state.value = 'starting'
+    requestPending = true
+    const savedRun = showSavedRun(id, targetEpochs)
     try {
       const run = await useApi().training.resume(targetEpochs ? { id, epochs: targetEpochs } : { id })
       runId.value = run.runId
       modelId.value = run.modelId
       if (state.value === 'starting') state.value = 'running'
+      await savedRun
       return true
     } catch (error) {
       state.value = 'idle'
       useNotificationsStore().error(error)
       return false
+    } finally {
+      requestPending = false
     }
   }
 
   function onBatchProgress(event: BatchProgress): void {
     if (runId.value && event.runId !== runId.value && state.value !== 'idle') return
+    if (!requestPending && event.modelId !== modelOnScreen) {
+      // A run started elsewhere (another window, or before a reload that came while it was starting).
+      if (modelId.value !== event.modelId) resetSeries()
+      modelId.value = event.modelId
+      void showSavedRun(event.modelId, event.epochs)
+    }
     runId.value = event.runId
     modelId.value = event.modelId
     if (state.value === 'idle' || state.value === 'starting') state.value = 'running'
@@ -383,6 +470,8 @@ export const useTrainingStore = defineStore('training', () => {
     if (runId.value && event.runId !== runId.value) return
     state.value = 'idle'
     lastDone.value = event
+    // The run's events only cover the epochs it trained; the model's whole history comes with its end.
+    epochs.value = toEpochPoints(event.history)
     const notes = useNotificationsStore()
     if (event.status === 'completed')
       notes.success(
@@ -422,6 +511,7 @@ export const useTrainingStore = defineStore('training', () => {
       state.value = status.state
       runId.value = status.run.runId
       modelId.value = status.run.modelId ?? null
+      if (status.run.modelId) await showSavedRun(status.run.modelId, status.run.epochs || undefined)
     }
   }
 
@@ -438,6 +528,7 @@ export const useTrainingStore = defineStore('training', () => {
     lastError,
     formError,
     fieldErrors,
+    unknownRunSettings,
     codeSizeApplies,
     active,
     resumable,

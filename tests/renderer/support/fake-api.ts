@@ -204,6 +204,27 @@ export function createFakeApi(initial: { models?: ModelDetail[] } = {}): FakeApi
     training: null,
   }
   let runCounter = 0
+  /** Where the current run is, as training.status reports it (the last batch event the test emitted). */
+  let lastProgress: Pick<BatchProgress, 'epoch' | 'batch' | 'batches'> = { epoch: 0, batch: 0, batches: 0 }
+
+  /** What registering a folder typed in the web shell gives: a dataset named after the folder. */
+  function addedDataset(kind: 'idx' | 'folder', path?: string): DatasetSummary | null {
+    if (!path) return null
+    const name = path.split('/').filter(Boolean).pop() ?? 'dataset'
+    const dataset: DatasetSummary = {
+      id: `${kind}-${state.datasets.length}`,
+      name,
+      kind,
+      height: 28,
+      width: 28,
+      channels: 1,
+      trainCount: 1000,
+      testCount: 100,
+      path,
+    }
+    state.datasets.push(dataset)
+    return dataset
+  }
 
   function sleep(ms: number) {
     return ms > 0 ? new Promise((r) => setTimeout(r, ms)) : Promise.resolve()
@@ -281,8 +302,12 @@ export function createFakeApi(initial: { models?: ModelDetail[] } = {}): FakeApi
     datasets: {
       builtIns: handler('datasets.builtIns', () => state.datasets.filter((d) => d.kind === 'builtin')),
       list: handler('datasets.list', () => state.datasets),
-      addIdxFolder: handler('datasets.addIdxFolder', () => null),
-      addImageFolder: handler('datasets.addImageFolder', () => null),
+      addIdxFolder: handler('datasets.addIdxFolder', ({ path }: { path?: string }) =>
+        addedDataset('idx', path),
+      ),
+      addImageFolder: handler('datasets.addImageFolder', ({ path }: { path?: string }) =>
+        addedDataset('folder', path),
+      ),
       previewSamples: handler(
         'datasets.previewSamples',
         ({ count = 16, offset = 0 }: { count?: number; offset?: number }) => ({
@@ -335,6 +360,17 @@ export function createFakeApi(initial: { models?: ModelDetail[] } = {}): FakeApi
       presets: handler('training.presets', () => state.presets),
       status: handler('training.status', () => ({
         state: state.training ? ('running' as const) : ('idle' as const),
+        ...(state.training
+          ? {
+              run: {
+                runId: state.training.runId,
+                modelId: state.training.modelId,
+                epochs: state.training.config.epochs,
+                ...lastProgress,
+                startedAt: '2026-11-27T09:00:00.000Z',
+              },
+            }
+          : {}),
         trainer: { restarts: 0, alive: true },
       })),
       onBatchProgress: on('training.onBatchProgress'),
@@ -431,6 +467,7 @@ export function createFakeApi(initial: { models?: ModelDetail[] } = {}): FakeApi
         samplesPerSecond: 5120,
         etaSeconds: 42,
       }
+      lastProgress = { epoch, batch, batches }
       emit('training.onBatchProgress', event)
       return event
     },

@@ -1,0 +1,262 @@
+// The Train view's status panel, chart and form for a run the page did not start itself (after a reload, resumed
+// from the Models list), around a cancel and resume, between batches and epoch ends, and the typed-folder dialog.
+import { afterEach, describe, expect, it } from 'vitest'
+import TrainView from '@renderer/views/TrainView.vue'
+import { useTrainingStore } from '@renderer/stores/training'
+import { useSystemStore } from '@renderer/stores/system'
+import { makeModel } from './support/fake-api'
+import { flushPromises, mountWith, setup } from './support/mount'
+
+afterEach(() => {
+  document.body.innerHTML = ''
+})
+
+/** The chart as a user reads it: how many epochs it plots and where each per-batch point sits on the x axis. */
+const chartStub = {
+  template:
+    '<div class="loss-chart-stub" :data-epochs="epochs.map((e) => e.epoch).join(\',\')" :data-batch-x="batchLoss.map((p) => p.x.toFixed(2)).join(\',\')" />',
+  props: ['epochs', 'batchLoss', 'label', 'height', 'separateScales'],
+}
+
+/** A deep model on MNIST, Gaussian noise, learning rate 0.002, batch 64: saved after 2 of 4 epochs. */
+function halfTrained() {
+  return makeModel({
+    id: 'deep-mnist-7',
+    name: 'deep 4ep',
+    architecture: 'deep',
+    codeSize: 16,
+    epochs: 2,
+    targetEpochs: 4,
+    noise: { type: 'gaussian', stddev: 0.4 },
+    noiseMode: 'fixed',
+    config: { learningRate: 0.002 },
+    history: [
+      { epoch: 1, loss: 0.2, valLoss: 0.19 },
+      { epoch: 2, loss: 0.15, valLoss: 0.14 },
+    ],
+  })
+}
+
+async function mountTrain(pinia: ReturnType<typeof setup>['pinia']) {
+  const training = useTrainingStore()
+  await training.attach()
+  await useSystemStore().load()
+  const wrapper = await mountWith(TrainView, pinia, { global: { stubs: { LossChart: chartStub } } })
+  await flushPromises()
+  return { wrapper, training }
+}
+
+type Wrapper = Awaited<ReturnType<typeof mountTrain>>['wrapper']
+
+function input(wrapper: Wrapper, label: string): HTMLInputElement {
+  return wrapper.get<HTMLInputElement>(`[aria-label="${label}"]`).element
+}
+
+function chartEpochs(wrapper: Wrapper): string | undefined {
+  return wrapper.get('.loss-chart-stub').attributes('data-epochs')
+}
+
+function statusText(wrapper: Wrapper): string {
+  return wrapper.get('[aria-label="Training progress"][role="region"]').text()
+}
+
+describe('a run the page did not start', () => {
+  it('after a reload mid-run, charts every saved epoch and fills the form with the run’s settings', async () => {
+    const { api, pinia } = setup({ models: [halfTrained()] })
+    api.state.training = {
+      runId: 'run-9',
+      modelId: 'deep-mnist-7',
+      config: {
+        architecture: 'deep',
+        datasetId: 'mnist',
+        codeSize: 16,
+        epochs: 4,
+        batchSize: 64,
+        learningRate: 0.002,
+      },
+    }
+    api.progress(3, 4, 10)
+    const { wrapper } = await mountTrain(pinia)
+
+    expect(chartEpochs(wrapper)).toBe('1,2')
+    expect((input(wrapper, 'Architecture') as unknown as HTMLSelectElement).value).toBe('deep')
+    expect(input(wrapper, 'Epochs').value).toBe('4')
+    expect(input(wrapper, 'Code size').value).toBe('16')
+    expect(input(wrapper, 'Learning rate').value).toBe('0.002')
+    expect((input(wrapper, 'Noise type') as unknown as HTMLSelectElement).value).toBe('gaussian')
+    expect((input(wrapper, 'Noise draws') as unknown as HTMLSelectElement).value).toBe('fixed')
+    // The saved model does not report its batch size or image limit: no form value stands in for them.
+    expect(input(wrapper, 'Batch size').value).toBe('')
+    expect(input(wrapper, 'Batch size').placeholder).toBe('as saved')
+    expect(input(wrapper, 'Limit training images').placeholder).toBe('as saved')
+
+    api.progress(3, 10, 10)
+    api.endEpoch(3, 0.12, 0.11)
+    await flushPromises()
+    expect(chartEpochs(wrapper)).toBe('1,2,3')
+  })
+
+  it('charts the model’s whole history when the run ends, from the finished event', async () => {
+    const { api, pinia } = setup({ models: [halfTrained()] })
+    api.state.training = {
+      runId: 'run-9',
+      modelId: 'deep-mnist-7',
+      config: {
+        architecture: 'deep',
+        datasetId: 'mnist',
+        codeSize: 16,
+        epochs: 4,
+        batchSize: 64,
+        learningRate: 0.002,
+      },
+    }
+    // The saved history cannot be read at the reload; the finished event still carries all of it.
+    api.failNext('models.get', 'STORE_ERROR', 'The model folder is busy.')
+    const { wrapper } = await mountTrain(pinia)
+    expect(wrapper.find('.loss-chart-stub').exists()).toBe(false)
+    api.state.models[0]!.history.push({ epoch: 3, loss: 0.12 }, { epoch: 4, loss: 0.1 })
+    api.state.models[0]!.epochs = 4
+    api.finish('completed')
+    await flushPromises()
+    expect(chartEpochs(wrapper)).toBe('1,2,3,4')
+    expect(wrapper.get('[role="progressbar"]').attributes('aria-valuenow')).toBe('100')
+  })
+
+  it('resumed from the Models list after a reload, charts the saved epochs before the new ones', async () => {
+    const { api, pinia } = setup({ models: [halfTrained()] })
+    const { wrapper, training } = await mountTrain(pinia)
+    // What ModelsView's Resume button does.
+    await training.resume('deep-mnist-7')
+    await flushPromises()
+    expect(chartEpochs(wrapper)).toBe('1,2')
+    expect(input(wrapper, 'Epochs').value).toBe('4')
+    api.progress(3, 10, 10)
+    api.endEpoch(3, 0.12, 0.11)
+    await flushPromises()
+    expect(chartEpochs(wrapper)).toBe('1,2,3')
+  })
+})
+
+describe('the status panel', () => {
+  it('says the run is being prepared until the first batch, never "Not training"', async () => {
+    const { api, pinia } = setup()
+    const { wrapper } = await mountTrain(pinia)
+    expect(statusText(wrapper)).toContain('Not training')
+    await wrapper.get('form').trigger('submit')
+    await flushPromises()
+    expect(statusText(wrapper)).toContain('Preparing the data and the model…')
+    expect(statusText(wrapper)).not.toContain('Not training')
+    api.progress(1, 1)
+    await flushPromises()
+    expect(statusText(wrapper)).not.toContain('Preparing')
+  })
+
+  it('says an epoch is being validated and saved once its last batch is done, until its end arrives', async () => {
+    const { api, pinia } = setup()
+    const { wrapper } = await mountTrain(pinia)
+    await wrapper.get('form').trigger('submit')
+    await flushPromises()
+    api.progress(1, 9, 10)
+    await flushPromises()
+    expect(statusText(wrapper)).not.toContain('Validating')
+    api.progress(1, 10, 10)
+    await flushPromises()
+    expect(statusText(wrapper)).toContain('Validating and saving epoch 1…')
+    expect(statusText(wrapper)).not.toContain('ETA')
+    api.endEpoch(1, 0.2, 0.19)
+    await flushPromises()
+    expect(statusText(wrapper)).not.toContain('Validating')
+  })
+
+  it('after a cancel, shows the saved state instead of the last batch’s figures', async () => {
+    const { api, pinia } = setup()
+    const { wrapper } = await mountTrain(pinia)
+    await wrapper.get('input[aria-label="Epochs"]').setValue('3')
+    await wrapper.get('input[aria-label="Epochs"]').trigger('change')
+    await wrapper.get('form').trigger('submit')
+    await flushPromises()
+    api.endEpoch(1, 0.2, 0.19)
+    api.endEpoch(2, 0.15, 0.14)
+    api.progress(3, 304, 512)
+    await flushPromises()
+    expect(statusText(wrapper)).toContain('Batch 304 / 512')
+    await wrapper
+      .findAll('button')
+      .find((b) => b.text() === 'Cancel')!
+      .trigger('click')
+    api.finish('cancelled')
+    await flushPromises()
+    const text = statusText(wrapper)
+    expect(text).toContain('Stopped after 2 epoch(s)')
+    expect(text).not.toContain('Batch 304')
+    expect(text).not.toContain('ETA')
+    expect(text).not.toContain('samples/s')
+    expect(text).toContain('val_loss 0.1400')
+    expect(wrapper.get('[role="progressbar"]').attributes('aria-valuenow')).toBe('67')
+  })
+
+  it('after Cancel then Resume, drops the discarded partial epoch’s batches so the loss line never runs back', async () => {
+    const { api, pinia } = setup()
+    const { wrapper } = await mountTrain(pinia)
+    await wrapper.get('form').trigger('submit')
+    await flushPromises()
+    api.progress(1, 5, 10)
+    api.progress(1, 10, 10)
+    api.endEpoch(1, 0.2, 0.19)
+    api.progress(2, 5, 10)
+    await flushPromises()
+    await wrapper
+      .findAll('button')
+      .find((b) => b.text() === 'Cancel')!
+      .trigger('click')
+    api.finish('cancelled')
+    await flushPromises()
+    await wrapper
+      .findAll('button')
+      .find((b) => b.text() === 'Resume')!
+      .trigger('click')
+    await flushPromises()
+    api.progress(2, 1, 10)
+    await flushPromises()
+    expect(wrapper.get('.loss-chart-stub').attributes('data-batch-x')).toBe('0.50,1.00,1.10')
+  })
+})
+
+describe('the form', () => {
+  it('says on the dataset line when only the first N training images are used', async () => {
+    const { pinia } = setup()
+    const { wrapper } = await mountTrain(pinia)
+    const datasetLine = () => wrapper.get('[aria-label="Dataset"]').element.parentElement!.textContent ?? ''
+    expect(datasetLine()).toContain('60,000 training / 10,000 test images')
+    await wrapper.get('input[aria-label="Limit training images"]').setValue('512')
+    await wrapper.get('input[aria-label="Limit training images"]').trigger('change')
+    expect(datasetLine()).toContain('512 of 60,000 training / 10,000 test images')
+  })
+
+  it('keeps the typed folder path and says why when adding it fails, and closes once it is added', async () => {
+    const { api, pinia } = setup()
+    const { wrapper } = await mountTrain(pinia)
+    await wrapper
+      .findAll('button')
+      .find((b) => b.text() === 'Add IDX folder…')!
+      .trigger('click')
+    const path = wrapper.get<HTMLInputElement>('[role="dialog"] input')
+    await path.setValue('/data/fashoin')
+    api.failNext('datasets.addIdxFolder', 'FILE_NOT_FOUND', 'No folder "/data/fashoin" on this machine.')
+    await wrapper.get('[role="dialog"] button.primary').trigger('click')
+    await flushPromises()
+    expect(wrapper.find('[role="dialog"]').exists()).toBe(true)
+    expect(wrapper.get<HTMLInputElement>('[role="dialog"] input').element.value).toBe('/data/fashoin')
+    expect(wrapper.get('[role="dialog"] [role="alert"]').text()).toBe(
+      'No folder "/data/fashoin" on this machine.',
+    )
+
+    await path.setValue('/data/fashion')
+    await wrapper.get('[role="dialog"] button.primary').trigger('click')
+    await flushPromises()
+    expect(wrapper.find('[role="dialog"]').exists()).toBe(false)
+    expect((input(wrapper, 'Dataset') as unknown as HTMLSelectElement).selectedOptions[0]?.text).toBe(
+      'fashion',
+    )
+  })
+})
