@@ -278,6 +278,9 @@ export const ModelDetailSchema = ModelSummarySchema.extend({
   /** The architecture's full config (learning rate, per-architecture options), as stored. */
   config: z.record(z.string(), z.unknown()),
   backend: z.string().optional(),
+  /** Training images the model learned from: fewer than the dataset has when training was limited. */
+  trainCount: z.number().int().min(0).optional(),
+  batchSize: z.number().int().min(1).optional(),
   history: z.array(HistoryEntrySchema),
   /** Test-set metrics after the last epoch, when computed: mse, psnr, ssim… */
   metrics: z.record(z.string(), z.number()).optional(),

@@ -133,6 +133,8 @@ function toDetail(metadata: ModelMetadata): ModelDetail {
     ...toSummary(metadata),
     config: { ...metadata.config },
     backend: metadata.backend.name,
+    trainCount: metadata.dataset.trainCount,
+    batchSize: metadata.batchSize,
     // The store keeps Keras' 0-based epoch index; people count from 1.
     history: metadata.history.map((entry) => ({
       epoch: entry.epoch + 1,

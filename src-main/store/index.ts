@@ -4,14 +4,14 @@
 // user-given names live only inside bottleneck.json.
 import { randomBytes } from 'node:crypto'
 import { readFileSync } from 'node:fs'
-import { link, copyFile, lstat, readdir, readFile, rename, rm, stat } from 'node:fs/promises'
+import { link, copyFile, lstat, mkdir, readdir, readFile, rename, rm, stat } from 'node:fs/promises'
 import { homedir } from 'node:os'
-import { basename, join, resolve } from 'node:path'
+import { basename, dirname, join, resolve } from 'node:path'
 import type * as tf from '@tensorflow/tfjs'
 import { buildAutoencoder, type Autoencoder, type ModelConfig } from '../ml/architectures/index'
 import { BottleneckError } from '../ml/errors'
 import { ensureDirectory, randomSuffix, replaceFileAtomic, syncDirectory, writeDurable } from './files'
-import { cleanName, ModelMetadataSchema, type ModelMetadata } from './metadata'
+import { cleanName, MAX_NAME_LENGTH, ModelMetadataSchema, type ModelMetadata } from './metadata'
 import { loadWeightsInto, restoreOptimizer, serializeModel, serializeOptimizer } from './tfjs-io'
 
 export type { ModelMetadata, EpochRecord } from './metadata'
@@ -103,7 +103,7 @@ export function openStore(root: string = defaultStoreRoot()): Store {
     } catch {
       // An exported (flat) model folder has the files directly.
       if (await exists(join(folder, 'bottleneck.json'))) return folder
-      throw new BottleneckError('MODEL_CORRUPT', `${folder} is not a Bottleneck model folder (no ${POINTER} pointer or bottleneck.json).`)
+      throw new BottleneckError('MODEL_CORRUPT', `${folder} is not a Bottleneck model folder: it has no bottleneck.json.`)
     }
     return join(folder, pointedVersion(pointer, folder))
   }
@@ -313,16 +313,27 @@ export function openStore(root: string = defaultStoreRoot()): Store {
       return await work()
     } catch (error) {
       if (error instanceof BottleneckError) throw error
-      const code = (error as NodeJS.ErrnoException).code
-      const reason =
-        code === 'ENOSPC' || code === 'EDQUOT'
-          ? `the disk is full (no space left in ${storeRoot}); free some space and try again`
-          : code === 'EROFS'
-            ? `${storeRoot} is on a read-only disk; choose another store folder`
-            : code === 'EACCES' || code === 'EPERM'
-              ? `Bottleneck may not write to ${storeRoot}; check its permissions`
-              : `the file system refused (${code ?? (error as Error).message})`
-      throw new BottleneckError('STORE_ERROR', `Could not ${what}: ${reason}. Nothing was lost: the previous version is kept.`)
+      throw new BottleneckError(
+        'STORE_ERROR',
+        `Could not ${what}: ${fileSystemReason(error, storeRoot)}. Nothing was lost: the previous version is kept.`,
+        error,
+      )
+    }
+  }
+
+  /**
+   * The CLI finds a model by id or exact name, so a new model (a first save, an import) never takes a name another
+   * model has: like a desktop app's "Untitled 2", it gets the first free "NAME (2)", "NAME (3)"…
+   */
+  async function freeName(wanted: string): Promise<string> {
+    const taken = new Set((await list()).map((model) => model.metadata?.name))
+    if (!taken.has(wanted)) return wanted
+    // A copy of "digits (2)" becomes "digits (3)", not "digits (2) (2)".
+    const base = wanted.replace(/ \(\d+\)$/, '')
+    for (let number = 2; ; number++) {
+      const suffix = ` (${number})`
+      const candidate = `${base.slice(0, MAX_NAME_LENGTH - suffix.length).trimEnd()}${suffix}`
+      if (!taken.has(candidate)) return candidate
     }
   }
 
@@ -337,7 +348,9 @@ export function openStore(root: string = defaultStoreRoot()): Store {
     const id = existing?.id ?? newId()
     const metadata = ModelMetadataSchema.parse({
       ...request.metadata,
-      name,
+      // A checkpoint keeps the model's name (renaming is rename's job, which a checkpoint must not undo); only a
+      // new model may need "(2)".
+      name: existing ? existing.metadata.name : await freeName(name),
       formatVersion: 1,
       id,
       createdAt: existing?.metadata.createdAt ?? request.metadata.createdAt ?? now,
@@ -345,7 +358,7 @@ export function openStore(root: string = defaultStoreRoot()): Store {
     })
     const files = await serializeModel(request.model)
     const optimizer = request.optimizer ? await serializeOptimizer(request.optimizer) : undefined
-    return writing(`save the model "${name}"`, async () => {
+    return writing(`save the model "${metadata.name}"`, async () => {
       if (existing) {
         await commitVersion(existing.folder, metadata, files, optimizer, request.onStep)
         return readRecord(existing.folder)
@@ -391,27 +404,41 @@ export function openStore(root: string = defaultStoreRoot()): Store {
     const record = await get(ref)
     const target = resolve(destination)
     if (await exists(target)) throw new BottleneckError('INVALID_INPUT', `${target} already exists; choose a new folder.`)
-    const temp = join(resolve(target, '..'), `.${basename(target)}.${randomSuffix()}.tmp`)
+    const folder = dirname(target)
+    const temp = join(folder, `.${basename(target)}.${randomSuffix()}.tmp`)
     try {
-      await ensureDirectory(temp)
+      // Not recursive: the folder the user chose must exist (and a recursive mkdir under /proc never returns).
+      await mkdir(temp)
       for (const name of [...MODEL_FILES, ...OPTIONAL_FILES]) {
         if (await exists(join(record.versionFolder, name))) await copyFile(join(record.versionFolder, name), join(temp, name))
       }
       await syncDirectory(temp)
       await rename(temp, target)
     } catch (error) {
-      await rm(temp, { recursive: true, force: true })
-      throw error
+      // Cleaning up fails the same way in an unusable folder (ENOTDIR under a file): the first error is the one to tell.
+      await rm(temp, { recursive: true, force: true }).catch(() => undefined)
+      throw new BottleneckError(
+        'STORE_ERROR',
+        `Could not export "${record.metadata.name}" into ${folder}: ${fileSystemReason(error, folder)}.`,
+        error,
+      )
     }
     return target
   }
 
   async function importModel(source: string): Promise<ModelRecord> {
-    const record = await readRecord(resolve(source))
+    const folder = resolve(source)
+    const found = await stat(folder).catch(() => undefined)
+    if (!found) throw new BottleneckError('INVALID_INPUT', `${folder} does not exist.`)
+    if (!found.isDirectory()) {
+      throw new BottleneckError('INVALID_INPUT', `${folder} is a file; choose the model's folder (the one holding bottleneck.json).`)
+    }
+    const record = await readRecord(folder)
     // Load once to prove the weights are complete before anything lands in the store.
     ;(await loadChecked(record)).dispose()
     const id = newId()
-    const metadata = { ...record.metadata, id, updatedAt: new Date().toISOString() }
+    const name = await freeName(record.metadata.name)
+    const metadata = { ...record.metadata, id, name, updatedAt: new Date().toISOString() }
     return writing(`import ${source}`, async () =>
       readRecord(await createModelFolder(id, metadata, { linkFrom: record.versionFolder })),
     )
@@ -429,6 +456,27 @@ export function openStore(root: string = defaultStoreRoot()): Store {
     remove,
     export: exportModel,
     import: importModel,
+  }
+}
+
+/** Why a file-system call failed, as the middle of a sentence about `folder` (the one the user knows). */
+function fileSystemReason(error: unknown, folder: string): string {
+  const code = (error as NodeJS.ErrnoException).code
+  switch (code) {
+    case 'ENOSPC':
+    case 'EDQUOT':
+      return `the disk is full (no space left in ${folder}); free some space and try again`
+    case 'EROFS':
+      return `${folder} is on a read-only disk; choose another folder`
+    case 'EACCES':
+    case 'EPERM':
+      return `Bottleneck may not write to ${folder} (permission denied); check its permissions`
+    case 'ENOENT':
+      return `${folder} does not exist`
+    case 'ENOTDIR':
+      return `${folder} is not a folder`
+    default:
+      return `the file system refused (${code ?? (error as Error).message})`
   }
 }
 

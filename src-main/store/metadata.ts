@@ -2,6 +2,9 @@
 // metrics, backend). Parsed with a schema on every load, so a hand-edited or damaged file is caught, not trusted.
 import { z } from 'zod'
 
+/** The longest model name: names end up in terminals, dialogs and pickers. */
+export const MAX_NAME_LENGTH = 200
+
 const finite = z.number().refine(Number.isFinite, 'must be a finite number')
 
 export const EpochRecordSchema = z.object({
@@ -15,7 +18,7 @@ export const EpochRecordSchema = z.object({
 export const ModelMetadataSchema = z.object({
   formatVersion: z.literal(1),
   id: z.string().regex(/^[A-Za-z0-9_-]{1,80}$/),
-  name: z.string().min(1).max(200),
+  name: z.string().min(1).max(MAX_NAME_LENGTH),
   config: z
     .object({
       architecture: z.string(),
@@ -45,6 +48,6 @@ export type EpochRecord = z.infer<typeof EpochRecordSchema>
 /** Free-text names: trimmed, 1–200 characters, no control characters (they end up in terminals and dialogs). */
 export function cleanName(name: string): string | undefined {
   const trimmed = name.trim()
-  if (trimmed.length < 1 || trimmed.length > 200 || /\p{Cc}/u.test(trimmed)) return undefined
+  if (trimmed.length < 1 || trimmed.length > MAX_NAME_LENGTH || /\p{Cc}/u.test(trimmed)) return undefined
   return trimmed
 }

@@ -5,7 +5,9 @@ import { useModelsStore } from '@renderer/stores/models'
 import { useNotificationsStore } from '@renderer/stores/notifications'
 import { useNavigationStore } from '@renderer/stores/navigation'
 import { useSystemStore } from '@renderer/stores/system'
+import { useTrainingStore } from '@renderer/stores/training'
 import { makeModel, makeVae } from './support/fake-api'
+import { nextTick } from 'vue'
 import { flushPromises, mountWith, setup } from './support/mount'
 
 afterEach(() => {
@@ -336,5 +338,129 @@ describe('ModelsView', () => {
     expect(wrapper.get('.chart-caption').text()).toContain(
       'loss: binary cross-entropy summed over the pixels + KL divergence',
     )
+  })
+  it('keeps the export and import dialogs, and the typed path, open with the reason until the action succeeds', async () => {
+    const { api, wrapper } = await mountModels()
+    await wrapper.get('[aria-label="Export dense on mnist"]').trigger('click')
+    const exportPath = wrapper.get<HTMLInputElement>('[role="dialog"] input')
+    await exportPath.setValue('/home/me/notes.txt')
+    const notAFolder =
+      'Could not export "dense on mnist" into /home/me/notes.txt: /home/me/notes.txt is not a folder.'
+    api.failNext('models.export', 'STORE_ERROR', notAFolder)
+    await wrapper.get('[role="dialog"] button.primary').trigger('click')
+    await flushPromises()
+    expect(wrapper.get('[role="dialog"] [role="alert"]').text()).toBe(notAFolder)
+    expect(exportPath.element.value).toBe('/home/me/notes.txt')
+    expect(useNotificationsStore().notices.filter((n) => n.kind === 'error')).toEqual([])
+    await exportPath.setValue('/home/me')
+    await wrapper.get('[role="dialog"] button.primary').trigger('click')
+    await flushPromises()
+    expect(wrapper.find('[role="dialog"]').exists()).toBe(false)
+    expect(useNotificationsStore().notices.at(-1)?.message).toBe(
+      'Exported "dense on mnist" to /home/me/dense-mnist-1.',
+    )
+
+    await byText(wrapper, 'Import model…').trigger('click')
+    const importPath = wrapper.get<HTMLInputElement>('[role="dialog"] input')
+    await importPath.setValue('/home/me/typo')
+    api.failNext('models.import', 'INVALID_INPUT', '/home/me/typo does not exist.')
+    await byText(wrapper, 'Import').trigger('click')
+    await flushPromises()
+    expect(wrapper.get('[role="dialog"] [role="alert"]').text()).toBe('/home/me/typo does not exist.')
+    expect(importPath.element.value).toBe('/home/me/typo')
+    await importPath.setValue('/home/me/dense')
+    await byText(wrapper, 'Import').trigger('click')
+    await flushPromises()
+    expect(wrapper.find('[role="dialog"]').exists()).toBe(false)
+    expect(wrapper.findAll('tbody tr')).toHaveLength(3)
+  })
+
+  it('updates the page of a model in training in place: no "Loading…", the figure stays until the new one is ready', async () => {
+    const { api, wrapper } = await mountModels([makeModel({ epochs: 3, targetEpochs: 5 })])
+    // As the real API does (its answers cross a process boundary), answer with a copy, not the fake's own object.
+    const get = api.models.get
+    api.models.get = async (payload) => structuredClone(await get(payload))
+    await wrapper.get('a.name').trigger('click')
+    await flushPromises()
+    expect(api.calls.filter((c) => c.name === 'inference.reconstruct')).toHaveLength(1)
+
+    // The trainer saves epoch 4.
+    const saved = api.state.models[0]!
+    saved.epochs = 4
+    saved.updatedAt = new Date('2026-11-27T09:05:00Z').toISOString()
+    saved.history = [...saved.history, { epoch: 4, loss: 0.09, valLoss: 0.1 }]
+    api.inferenceDelayMs = 30
+    await useModelsStore().refresh()
+    await nextTick()
+    expect(wrapper.get('h1').text()).toBe('dense on mnist')
+    await flushPromises()
+    expect(wrapper.get('h1').text()).toBe('dense on mnist')
+    expect(wrapper.findAll('[aria-label^="Reconstruction "]')).toHaveLength(10)
+    expect(wrapper.text()).not.toContain('Running test images through the model')
+    expect(wrapper.get('.loss-chart-stub').attributes('data-epochs')).toBe('4')
+    expect(wrapper.get('.meta').text()).toContain('4 of 5')
+
+    await new Promise((done) => setTimeout(done, 60))
+    await flushPromises()
+    // The new weights are shown: the test images ran through them once more.
+    expect(api.calls.filter((c) => c.name === 'inference.reconstruct')).toHaveLength(2)
+    expect(wrapper.findAll('[aria-label^="Reconstruction "]')).toHaveLength(10)
+  })
+
+  it('says how much a model was trained on and in which batches', async () => {
+    const { wrapper } = await mountModels([
+      makeModel({ trainCount: 512, batchSize: 256 }),
+      makeModel({ id: 'full-1', name: 'full run', trainCount: 60000, batchSize: 128 }),
+    ])
+    const trainedOn = () =>
+      wrapper
+        .get('.meta dl')
+        .findAll('dt')
+        .find((term) => term.text() === 'Trained on')
+        ?.element.nextElementSibling?.textContent?.trim()
+    await wrapper.get('a.name').trigger('click')
+    await flushPromises()
+    expect(trainedOn()).toBe('512 of 60,000 images · batch 256')
+    useNavigationStore().go('models', 'full-1')
+    await flushPromises()
+    expect(trainedOn()).toBe('all 60,000 images · batch 128')
+  })
+
+  it('offers no Rename or Delete for the model being trained, and says why', async () => {
+    const { wrapper } = await mountModels()
+    await useTrainingStore().resume('conv-1')
+    await flushPromises()
+    const rename = wrapper.get<HTMLButtonElement>('[aria-label="Rename conv run"]')
+    const remove = wrapper.get<HTMLButtonElement>('[aria-label="Delete conv run"]')
+    expect(rename.element.disabled).toBe(true)
+    expect(rename.attributes('title')).toBe('This model is training; rename it when the training ends.')
+    expect(remove.element.disabled).toBe(true)
+    expect(remove.attributes('title')).toBe('This model is training; cancel the training first.')
+    expect(wrapper.get<HTMLButtonElement>('[aria-label="Rename dense on mnist"]').element.disabled).toBe(
+      false,
+    )
+
+    await wrapper.findAll('a.name')[1]!.trigger('click')
+    await flushPromises()
+    expect(byText(wrapper, 'Rename').element.disabled).toBe(true)
+    expect(byText(wrapper, 'Delete').attributes('title')).toBe(
+      'This model is training; cancel the training first.',
+    )
+  })
+
+  it('going Back to the page of a deleted model shows the list and says the model no longer exists', async () => {
+    const { wrapper } = await mountModels()
+    await wrapper.get('a.name').trigger('click')
+    await flushPromises()
+    await byText(wrapper, 'Delete').trigger('click')
+    await wrapper.get('[role="dialog"] button.danger').trigger('click')
+    await flushPromises()
+    // Back: the address of the deleted model's page again.
+    useNavigationStore().go('models', 'dense-mnist-1')
+    await flushPromises()
+    expect(wrapper.findAll('tbody tr a.name').map((a) => a.text())).toEqual(['conv run'])
+    expect(wrapper.get('[role="status"]').text()).toContain('The model you opened no longer exists')
+    expect(useNotificationsStore().notices.filter((n) => n.kind === 'error')).toEqual([])
+    expect(wrapper.text()).not.toContain('bottleneck models')
   })
 })

@@ -394,7 +394,8 @@ async function runTraining(context: Awaited<ReturnType<typeof createContext>>, p
     if (tty) process.stderr.write('\x1b[K')
     const summary = {
       id: record?.id,
-      name: plan.name,
+      // The store may have made the name unique ("digits (2)"): report the name the model has.
+      name: record?.metadata.name ?? plan.name,
       folder: record?.folder,
       backend: backend.name,
       epochs: record?.metadata.epochs ?? plan.initialEpoch,
@@ -414,7 +415,7 @@ async function runTraining(context: Awaited<ReturnType<typeof createContext>>, p
       const final = history.at(-1)
       context.result(
         summary,
-        `Saved model ${record.id} "${plan.name}" in ${record.folder}\n` +
+        `Saved model ${record.id} "${record.metadata.name}" in ${record.folder}\n` +
           (final ? `final val_loss ${fixed(final.val_loss)}` : '') +
           (lastMetrics
             ? `  mse ${fixed(lastMetrics.mse)}  psnr ${fixed(lastMetrics.psnr, 2)} dB  ssim ${fixed(lastMetrics.ssim)}` +

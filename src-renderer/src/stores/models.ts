@@ -6,6 +6,10 @@ import { useApi } from '@renderer/api'
 
 const ACTIVE_KEY = 'bottleneck.activeModel'
 
+// The back end refuses to rename or delete the model it is training, in these words; the UI says so up front.
+export const RENAME_WHILE_TRAINING = 'This model is training; rename it when the training ends.'
+export const DELETE_WHILE_TRAINING = 'This model is training; cancel the training first.'
+
 /** Draw works on single-channel 28×28 models only: that is what a drawn digit becomes. */
 export function isDrawable(model: Pick<ModelSummary, 'inputShape'>): boolean {
   const [height, width, channels] = model.inputShape

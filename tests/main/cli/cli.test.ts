@@ -130,6 +130,18 @@ describe('bottleneck CLI', () => {
     expect(info.node).toBe(process.versions.node)
   })
 
+  it('train with a name another model has saves and reports "NAME (2)", so the name still finds one model', async () => {
+    const otherStore = join(scratch, 'store-with-namesake')
+    cpSync(trainResult.folder, join(otherStore, 'models', modelId), { recursive: true })
+    const env = { BOTTLENECK_HOME: otherStore }
+    const args = ['train', '--limit', '200', '--test-limit', '100', '--epochs', '1', '--name', 'cli digits']
+    const trained = await run(args, { env })
+    expect(trained.code, trained.stderr).toBe(0)
+    expect(trained.stdout).toMatch(/Saved model [0-9a-f]+ "cli digits \(2\)"/)
+    const listing = JSON.parse((await run(['models', '--json'], { env })).stdout) as { name: string }[]
+    expect(listing.map((model) => model.name).sort()).toEqual(['cli digits', 'cli digits (2)'])
+  })
+
   it('models lists an unreadable model with its reason under the table, keeping the columns narrow', async () => {
     const otherStore = join(scratch, 'store-with-damage')
     const readable = join(otherStore, 'models', modelId)

@@ -120,6 +120,8 @@ describe('service with trainer processes', () => {
       metrics?: Record<string, number>
     }
     expect(detail.epochs).toBe(2)
+    // How it was trained: on the 600 images it was limited to, in batches of 64.
+    expect(detail).toMatchObject({ trainCount: 600, batchSize: 64 })
     expect(detail.history.map((entry) => entry.epoch)).toEqual([1, 2])
     expect(detail.history[1]!.loss).toBeLessThan(detail.history[0]!.loss)
     // The finished run keeps its test scores, as a CLI run does.
@@ -285,7 +287,8 @@ describe('service with trainer processes', () => {
       name: string
     }
     expect(imported.id).not.toBe(modelId)
-    expect(imported.name).toBe(original.name)
+    // The copy sits next to the original, so it gets a name of its own.
+    expect(imported.name).toBe(`${original.name} (2)`)
     expect(await call(service, 'models.delete', { id: imported.id })).toEqual({ deleted: true })
   })
 

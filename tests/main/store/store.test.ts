@@ -1,5 +1,5 @@
 import { spawn } from 'node:child_process'
-import { mkdtempSync, readdirSync, readFileSync, rmSync, statSync, truncateSync, writeFileSync, existsSync } from 'node:fs'
+import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, truncateSync, writeFileSync, existsSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join, resolve } from 'node:path'
 import * as tf from '@tensorflow/tfjs'
@@ -84,7 +84,10 @@ describe('store', () => {
     expect((await store.get('beta')).id).toBe(second.id)
     expect((await store.get(first.folder)).id).toBe(first.id)
     expect((await store.list()).map((m) => m.id)).toEqual([second.id, first.id])
-    await savedModel(store, 3, 'alpha')
+    // Two models with one name come only from outside the store's control (an older version, a hand edit).
+    const third = await savedModel(store, 3, 'gamma')
+    const thirdJson = join(third.versionFolder, 'bottleneck.json')
+    writeFileSync(thirdJson, JSON.stringify({ ...JSON.parse(readFileSync(thirdJson, 'utf8')), name: 'alpha' }))
     await expect(store.get('alpha')).rejects.toMatchObject({ code: 'MODEL_AMBIGUOUS' })
     await expect(store.get('gamma')).rejects.toMatchObject({ code: 'MODEL_NOT_FOUND' })
   })
@@ -153,6 +156,86 @@ describe('store', () => {
     expect((await store.get('alpha')).id).toBe(alpha.id)
     // Its own name again is not a clash.
     await expect(store.rename(alpha.id, 'alpha')).resolves.toMatchObject({ id: alpha.id })
+  })
+
+  it('a new model whose name is taken gets the first free "NAME (2)"; a checkpoint keeps its own name', async () => {
+    const store = freshStore()
+    const first = await savedModel(store, 1, 'dense on MNIST')
+    const second = await savedModel(store, 2, 'dense on MNIST')
+    const third = await savedModel(store, 3, 'dense on MNIST')
+    expect([first, second, third].map((record) => record.metadata.name)).toEqual([
+      'dense on MNIST',
+      'dense on MNIST (2)',
+      'dense on MNIST (3)',
+    ])
+    // The next epoch of each model is saved under the name it already has, also when the trainer (the CLI) passes
+    // the name it was asked for.
+    for (const record of [first, second]) {
+      const { autoencoder } = await store.load(record.id)
+      const checkpoint = { ...record.metadata, name: 'dense on MNIST', epochs: 2 }
+      const next = await store.save({ id: record.id, metadata: checkpoint, model: autoencoder.model })
+      autoencoder.dispose()
+      expect(next.metadata.name).toBe(record.metadata.name)
+    }
+    // A copy of "(2)" continues the count instead of stacking suffixes.
+    expect((await savedModel(store, 4, 'dense on MNIST (2)')).metadata.name).toBe('dense on MNIST (4)')
+    // Each name finds one model.
+    expect((await store.get('dense on MNIST (2)')).id).toBe(second.id)
+    // The longest name stays within the limit with its number.
+    const long = 'x'.repeat(200)
+    await savedModel(store, 5, long)
+    expect((await savedModel(store, 6, long)).metadata.name).toBe(`${'x'.repeat(196)} (2)`)
+  })
+
+  it('an imported copy gets a free name, and renaming it and back (the Undo of a rename) works', async () => {
+    const store = freshStore()
+    const original = await savedModel(store, 1, 'digits')
+    const exported = await store.export(original.id, join(scratch, `export-copy-${counter}`))
+    const copy = await store.import(exported)
+    expect(copy.metadata.name).toBe('digits (2)')
+    expect((await store.get('digits')).id).toBe(original.id)
+    await store.rename(copy.id, 'digits, second try')
+    await expect(store.rename(copy.id, 'digits (2)')).resolves.toMatchObject({ metadata: { name: 'digits (2)' } })
+  })
+
+  it('an export into a file or a missing folder says which folder and why, and leaves nothing behind', async () => {
+    const store = freshStore()
+    const record = await savedModel(store, 1, 'digits')
+    const file = join(scratch, `a-file-${counter}`)
+    writeFileSync(file, 'not a folder')
+    await expect(store.export(record.id, join(file, 'digits'))).rejects.toMatchObject({
+      code: 'STORE_ERROR',
+      message: `Could not export "digits" into ${file}: ${file} is not a folder.`,
+    })
+    const missing = join(scratch, `missing-${counter}`)
+    await expect(store.export(record.id, join(missing, 'digits'))).rejects.toMatchObject({
+      code: 'STORE_ERROR',
+      message: `Could not export "digits" into ${missing}: ${missing} does not exist.`,
+    })
+    expect(existsSync(missing)).toBe(false)
+    expect(readFileSync(file, 'utf8')).toBe('not a folder')
+  })
+
+  it('importing a path that does not exist, a file, or a folder without a model says which', async () => {
+    const store = freshStore()
+    const missing = join(scratch, `nothing-here-${counter}`)
+    await expect(store.import(missing)).rejects.toMatchObject({
+      code: 'INVALID_INPUT',
+      message: `${missing} does not exist.`,
+    })
+    const file = join(scratch, `a-file-${counter}`)
+    writeFileSync(file, 'not a folder')
+    await expect(store.import(file)).rejects.toMatchObject({
+      code: 'INVALID_INPUT',
+      message: expect.stringContaining(`${file} is a file; choose the model's folder`),
+    })
+    const empty = join(scratch, `empty-${counter}`)
+    mkdirSync(empty)
+    await expect(store.import(empty)).rejects.toMatchObject({
+      code: 'MODEL_CORRUPT',
+      message: `${empty} is not a Bottleneck model folder: it has no bottleneck.json.`,
+    })
+    expect(await store.list()).toEqual([])
   })
 
   it('renaming changes the name only: the model keeps its place in the list and its updatedAt', async () => {
@@ -301,7 +384,7 @@ describe('store', () => {
         const { autoencoder: after, record: afterRecord } = await store.load(record.id)
         // Before the pointer moved the old version is live; after, the complete new one (weights all 1).
         expect(firstWeight(after)).toBe(step === 'version-written' ? originalWeight : 1)
-        expect(afterRecord.metadata.name).toBe(step === 'version-written' ? 'digits 32' : 'round 1')
+        expect(afterRecord.metadata.metrics?.round).toBe(step === 'version-written' ? undefined : 1)
         after.dispose()
         // The next save cleans up whatever the crash left behind.
         const { autoencoder: again } = await store.load(record.id)
@@ -326,7 +409,7 @@ describe('store', () => {
         // Keep loading until the other process has replaced the version several times while we read.
         while ((loads < 15 || saved() < firstSeen + 3) && Date.now() < deadline) {
           const { autoencoder, record: live } = await store.load(record.id)
-          expect(live.metadata.name).toBe(`round ${firstWeight(autoencoder)}`)
+          expect(live.metadata.metrics?.round).toBe(firstWeight(autoencoder))
           autoencoder.dispose()
           loads++
         }
@@ -345,7 +428,7 @@ describe('store', () => {
         const { autoencoder, record: live } = await store.load(record.id)
         const weight = firstWeight(autoencoder)
         // Whatever round was live has every weight equal to its round number: never a mix of two saves.
-        expect(live.metadata.name).toBe(`round ${weight}`)
+        expect(live.metadata.metrics?.round).toBe(weight)
         const all = tf.tidy(() => autoencoder.model.getWeights().flatMap((w) => Array.from(w.dataSync())))
         expect(all.every((v) => v === weight)).toBe(true)
         autoencoder.dispose()
