@@ -96,6 +96,26 @@ describe('a run the page did not start', () => {
     expect(chartEpochs(wrapper)).toBe('1,2,3')
   })
 
+  it('fills batch size and image limit from a model that reports them', async () => {
+    const { api, pinia } = setup({ models: [{ ...halfTrained(), batchSize: 64, trainCount: 512 }] })
+    api.state.training = {
+      runId: 'run-9',
+      modelId: 'deep-mnist-7',
+      config: {
+        architecture: 'deep',
+        datasetId: 'mnist',
+        codeSize: 16,
+        epochs: 4,
+        batchSize: 64,
+        learningRate: 0.002,
+      },
+    }
+    api.progress(3, 4, 10)
+    const { wrapper } = await mountTrain(pinia)
+    expect(input(wrapper, 'Batch size').value).toBe('64')
+    expect(input(wrapper, 'Limit training images').value).toBe('512')
+  })
+
   it('charts the model’s whole history when the run ends, from the finished event', async () => {
     const { api, pinia } = setup({ models: [halfTrained()] })
     api.state.training = {

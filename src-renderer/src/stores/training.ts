@@ -324,7 +324,15 @@ export const useTrainingStore = defineStore('training', () => {
       noiseLevel: noise ? noise.level : form.noiseLevel,
       noiseMode: model.noiseMode ?? 'fresh',
     })
-    unknownRunSettings.value = ['batchSize', 'trainLimit']
+    // Models saved before the detail carried these leave them unknown: the form then says "as saved".
+    const unknown: NumberField[] = []
+    if (model.batchSize !== undefined) form.batchSize = model.batchSize
+    else unknown.push('batchSize')
+    const available = useDatasetsStore().datasets.find((dataset) => dataset.id === datasetId)?.trainCount
+    if (model.trainCount !== undefined && available !== undefined)
+      form.trainLimit = model.trainCount < available ? model.trainCount : null
+    else unknown.push('trainLimit')
+    unknownRunSettings.value = unknown
   }
 
   /**
