@@ -322,11 +322,13 @@ export function openStore(root: string = defaultStoreRoot()): Store {
   }
 
   /**
-   * The CLI finds a model by id or exact name, so a new model (a first save, an import) never takes a name another
-   * model has: like a desktop app's "Untitled 2", it gets the first free "NAME (2)", "NAME (3)"…
+   * The CLI finds a model by id or exact name, so a model never takes a name another model has: like a desktop
+   * app's "Untitled 2", it gets the first free "NAME (2)", "NAME (3)"… A model's own name is never taken from it.
    */
-  async function freeName(wanted: string): Promise<string> {
-    const taken = new Set((await list()).map((model) => model.metadata?.name))
+  async function freeName(wanted: string, ownId?: string): Promise<string> {
+    const taken = new Set(
+      (await list()).filter((model) => model.id !== ownId).map((model) => model.metadata?.name),
+    )
     if (!taken.has(wanted)) return wanted
     // A copy of "digits (2)" becomes "digits (3)", not "digits (2) (2)".
     const base = wanted.replace(/ \(\d+\)$/, '')
@@ -348,9 +350,9 @@ export function openStore(root: string = defaultStoreRoot()): Store {
     const id = existing?.id ?? newId()
     const metadata = ModelMetadataSchema.parse({
       ...request.metadata,
-      // A checkpoint keeps the model's name (renaming is rename's job, which a checkpoint must not undo); only a
-      // new model may need "(2)".
-      name: existing ? existing.metadata.name : await freeName(name),
+      // A checkpoint that re-sends the name its run started with ("digits" for the model that became "digits (2)")
+      // keeps the model's own name: "digits (2)" is free for it, "digits" is not.
+      name: await freeName(name, existing?.id),
       formatVersion: 1,
       id,
       createdAt: existing?.metadata.createdAt ?? request.metadata.createdAt ?? now,
