@@ -37,6 +37,23 @@ function halfTrained() {
   })
 }
 
+/** The back end is training the half-trained model, in its third epoch, as a page loaded now finds it. */
+function runningSinceBeforeTheReload(api: ReturnType<typeof setup>['api']): void {
+  api.state.training = {
+    runId: 'run-9',
+    modelId: 'deep-mnist-7',
+    config: {
+      architecture: 'deep',
+      datasetId: 'mnist',
+      codeSize: 16,
+      epochs: 4,
+      batchSize: 64,
+      learningRate: 0.002,
+    },
+  }
+  api.progress(3, 4, 10)
+}
+
 async function mountTrain(pinia: ReturnType<typeof setup>['pinia']) {
   const training = useTrainingStore()
   await training.attach()
@@ -63,19 +80,7 @@ function statusText(wrapper: Wrapper): string {
 describe('a run the page did not start', () => {
   it('after a reload mid-run, charts every saved epoch and fills the form with the run’s settings', async () => {
     const { api, pinia } = setup({ models: [halfTrained()] })
-    api.state.training = {
-      runId: 'run-9',
-      modelId: 'deep-mnist-7',
-      config: {
-        architecture: 'deep',
-        datasetId: 'mnist',
-        codeSize: 16,
-        epochs: 4,
-        batchSize: 64,
-        learningRate: 0.002,
-      },
-    }
-    api.progress(3, 4, 10)
+    runningSinceBeforeTheReload(api)
     const { wrapper } = await mountTrain(pinia)
 
     expect(chartEpochs(wrapper)).toBe('1,2')
@@ -98,19 +103,7 @@ describe('a run the page did not start', () => {
 
   it('fills batch size and image limit from a model that reports them', async () => {
     const { api, pinia } = setup({ models: [{ ...halfTrained(), batchSize: 64, trainCount: 512 }] })
-    api.state.training = {
-      runId: 'run-9',
-      modelId: 'deep-mnist-7',
-      config: {
-        architecture: 'deep',
-        datasetId: 'mnist',
-        codeSize: 16,
-        epochs: 4,
-        batchSize: 64,
-        learningRate: 0.002,
-      },
-    }
-    api.progress(3, 4, 10)
+    runningSinceBeforeTheReload(api)
     const { wrapper } = await mountTrain(pinia)
     expect(input(wrapper, 'Batch size').value).toBe('64')
     expect(input(wrapper, 'Limit training images').value).toBe('512')
