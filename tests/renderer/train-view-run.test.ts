@@ -37,20 +37,23 @@ function halfTrained() {
   })
 }
 
-/** The back end is training the half-trained model, in its third epoch, as a page loaded now finds it. */
+/** The run training the half-trained model on the back end, as a page loaded now finds it. */
+const RUN_ON_THE_BACK_END = {
+  runId: 'run-9',
+  modelId: 'deep-mnist-7',
+  config: {
+    architecture: 'deep',
+    datasetId: 'mnist',
+    codeSize: 16,
+    epochs: 4,
+    batchSize: 64,
+    learningRate: 0.002,
+  },
+} as const
+
+/** That run, in its third epoch. */
 function runningSinceBeforeTheReload(api: ReturnType<typeof setup>['api']): void {
-  api.state.training = {
-    runId: 'run-9',
-    modelId: 'deep-mnist-7',
-    config: {
-      architecture: 'deep',
-      datasetId: 'mnist',
-      codeSize: 16,
-      epochs: 4,
-      batchSize: 64,
-      learningRate: 0.002,
-    },
-  }
+  api.state.training = structuredClone(RUN_ON_THE_BACK_END)
   api.progress(3, 4, 10)
 }
 
@@ -111,18 +114,7 @@ describe('a run the page did not start', () => {
 
   it('charts the model’s whole history when the run ends, from the finished event', async () => {
     const { api, pinia } = setup({ models: [halfTrained()] })
-    api.state.training = {
-      runId: 'run-9',
-      modelId: 'deep-mnist-7',
-      config: {
-        architecture: 'deep',
-        datasetId: 'mnist',
-        codeSize: 16,
-        epochs: 4,
-        batchSize: 64,
-        learningRate: 0.002,
-      },
-    }
+    api.state.training = structuredClone(RUN_ON_THE_BACK_END)
     // The saved history cannot be read at the reload; the finished event still carries all of it.
     api.failNext('models.get', 'STORE_ERROR', 'The model folder is busy.')
     const { wrapper } = await mountTrain(pinia)
