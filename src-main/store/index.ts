@@ -321,14 +321,17 @@ export function openStore(root: string = defaultStoreRoot()): Store {
     }
   }
 
+  /** Every model but the one with `ownId`: the names that one may not take. */
+  async function otherModels(ownId: string | undefined): Promise<ListedModel[]> {
+    return (await list()).filter((model) => model.id !== ownId)
+  }
+
   /**
    * The CLI finds a model by id or exact name, so a model never takes a name another model has: like a desktop
    * app's "Untitled 2", it gets the first free "NAME (2)", "NAME (3)"… A model's own name is never taken from it.
    */
   async function freeName(wanted: string, ownId?: string): Promise<string> {
-    const taken = new Set(
-      (await list()).filter((model) => model.id !== ownId).map((model) => model.metadata?.name),
-    )
+    const taken = new Set((await otherModels(ownId)).map((model) => model.metadata?.name))
     if (!taken.has(wanted)) return wanted
     // A copy of "digits (2)" becomes "digits (3)", not "digits (2) (2)".
     const base = wanted.replace(/ \(\d+\)$/, '')
@@ -352,7 +355,8 @@ export function openStore(root: string = defaultStoreRoot()): Store {
       ...request.metadata,
       // A checkpoint that re-sends the name its run started with ("digits" for the model that became "digits (2)")
       // keeps the model's own name: "digits (2)" is free for it, "digits" is not.
-      name: await freeName(name, existing?.id),
+      // Every epoch's checkpoint re-sends the name the model has: that needs no look at the other models.
+      name: name === existing?.metadata.name ? name : await freeName(name, existing?.id),
       formatVersion: 1,
       id,
       createdAt: existing?.metadata.createdAt ?? request.metadata.createdAt ?? now,
@@ -374,7 +378,7 @@ export function openStore(root: string = defaultStoreRoot()): Store {
     if (!name) throw new BottleneckError('INVALID_INPUT', 'A model name must be 1–200 characters without control characters.')
     const record = await get(ref)
     // The CLI finds a model by id or exact name, so a second model with this name would make the name ambiguous.
-    const namesake = (await list()).find((model) => model.id !== record.id && model.metadata?.name === name)
+    const namesake = (await otherModels(record.id)).find((model) => model.metadata?.name === name)
     if (namesake) {
       throw new BottleneckError(
         'INVALID_INPUT',
