@@ -168,7 +168,8 @@ export const useTrainingStore = defineStore('training', () => {
   watch(form, () => (formError.value = null), { deep: true })
   /**
    * Settings of the run on screen that the form cannot show: a run this page did not start from the form (attached
-   * after a reload, or resumed) takes its settings from the saved model, which does not report these.
+   * after a reload, or resumed) takes its settings from the saved model, whose detail may lack them (the contract
+   * makes them optional) and whose image limit reads only against the dataset's size, which may not be known here.
    */
   const unknownRunSettings = ref<NumberField[]>([])
   let attached = false
@@ -214,6 +215,16 @@ export const useTrainingStore = defineStore('training', () => {
     if (!active.value) return Math.min(1, lastSavedEpoch() / p.epochs)
     return Math.min(1, (p.epoch - 1 + p.batch / p.batches) / p.epochs)
   })
+
+  /** The back end refuses to rename or delete the model it is training; views say so on their buttons up front. */
+  function isTrainingModel(id: string): boolean {
+    return active.value && modelId.value === id
+  }
+
+  /** A saved model short of its target epochs can continue, while nothing else trains (one run at a time). */
+  function canResumeModel(model: { epochs: number; targetEpochs: number }): boolean {
+    return model.epochs < model.targetEpochs && !active.value
+  }
 
   /** The last epoch the chart holds a loss for: every finished epoch is saved before its epoch-end event. */
   function lastSavedEpoch(): number {
@@ -324,7 +335,7 @@ export const useTrainingStore = defineStore('training', () => {
       noiseLevel: noise ? noise.level : form.noiseLevel,
       noiseMode: model.noiseMode ?? 'fresh',
     })
-    // Models saved before the detail carried these leave them unknown: the form then says "as saved".
+    // A detail without them, or a dataset whose size is unknown here, leaves them unknown: the form says "as saved".
     const unknown: NumberField[] = []
     if (model.batchSize !== undefined) form.batchSize = model.batchSize
     else unknown.push('batchSize')
@@ -539,6 +550,8 @@ export const useTrainingStore = defineStore('training', () => {
     unknownRunSettings,
     codeSizeApplies,
     active,
+    isTrainingModel,
+    canResumeModel,
     resumable,
     fraction,
     presets,
