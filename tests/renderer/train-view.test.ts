@@ -314,6 +314,60 @@ describe('TrainView', () => {
   })
 })
 
+describe('the Advanced section', () => {
+  function advanced(wrapper: Awaited<ReturnType<typeof mountTrain>>['wrapper']) {
+    return wrapper.get('details.advanced')
+  }
+  function isOpen(wrapper: Awaited<ReturnType<typeof mountTrain>>['wrapper']): boolean {
+    return (advanced(wrapper).element as HTMLDetailsElement).open
+  }
+
+  it('shows the image limit the user set there again when they come back from another view', async () => {
+    const { wrapper, pinia } = await mountTrain()
+    expect(isOpen(wrapper)).toBe(false) // default settings, never opened
+    await advanced(wrapper).get('summary').trigger('click')
+    await field(wrapper, 'Limit training images').setValue('2000')
+    await field(wrapper, 'Limit training images').trigger('change')
+    await field(wrapper, 'Epochs').setValue('3')
+    await field(wrapper, 'Epochs').trigger('change')
+    wrapper.unmount() // App.vue unmounts the view when another one is chosen
+
+    const again = await mountWith(TrainView, pinia)
+    expect(isOpen(again)).toBe(true)
+    expect((field(again, 'Limit training images').element as HTMLInputElement).value).toBe('2000')
+    expect((field(again, 'Epochs').element as HTMLInputElement).value).toBe('3')
+  })
+
+  it('stays open, or closed, as the user left it for the rest of the session', async () => {
+    const { wrapper, pinia } = await mountTrain()
+    await advanced(wrapper).get('summary').trigger('click')
+    wrapper.unmount()
+
+    const opened = await mountWith(TrainView, pinia)
+    expect(isOpen(opened)).toBe(true)
+    await advanced(opened).get('summary').trigger('click')
+    opened.unmount()
+
+    const closed = await mountWith(TrainView, pinia)
+    expect(isOpen(closed)).toBe(false)
+  })
+
+  it('opens by itself when a setting in it is not its default, so a changed setting is never hidden', async () => {
+    // E.g. a resumed run put its saved image limit in the form before the user ever opened the section.
+    const limited = setup()
+    useTrainingStore().form.trainLimit = 5000
+    const withLimit = await mountWith(TrainView, limited.pinia)
+    expect(isOpen(withLimit)).toBe(true)
+    expect((field(withLimit, 'Limit training images').element as HTMLInputElement).value).toBe('5000')
+    withLimit.unmount()
+
+    const named = setup()
+    useTrainingStore().form.name = 'my digits'
+    const withName = await mountWith(TrainView, named.pinia)
+    expect(isOpen(withName)).toBe(true)
+  })
+})
+
 describe('training errors', () => {
   it('offers Resume when the trainer crashed and restarted', async () => {
     const { api, pinia } = setup()

@@ -140,9 +140,12 @@ export interface LossPoint {
 
 const MAX_BATCH_POINTS = 600
 
+/** The settings under the form's Advanced section as a fresh form holds them: no name of the user's, all images. */
+const ADVANCED_DEFAULTS: Pick<TrainingForm, 'name' | 'trainLimit'> = { name: '', trainLimit: null }
+
 export const useTrainingStore = defineStore('training', () => {
   const form = reactive<TrainingForm>({
-    name: '',
+    ...ADVANCED_DEFAULTS,
     architecture: 'dense',
     datasetId: 'mnist',
     codeSize: RECIPES.dense.codeSize,
@@ -152,8 +155,18 @@ export const useTrainingStore = defineStore('training', () => {
     noiseType: 'none',
     noiseLevel: 0.3,
     noiseMode: 'fresh',
-    trainLimit: null,
   })
+  /**
+   * Whether the form's Advanced section is open. Kept here rather than in the view, which is unmounted while
+   * another view shows: coming back, the user finds it as they left it for the rest of the session.
+   */
+  const advancedOpen = ref(false)
+  /** An Advanced setting differs from its default: the view then opens the section so the change is not hidden. */
+  const advancedChanged = computed(() =>
+    (Object.keys(ADVANCED_DEFAULTS) as (keyof typeof ADVANCED_DEFAULTS)[]).some(
+      (key) => form[key] !== ADVANCED_DEFAULTS[key],
+    ),
+  )
   const state = ref<TrainingState>('idle')
   const runId = ref<string | null>(null)
   const modelId = ref<string | null>(null)
@@ -536,6 +549,8 @@ export const useTrainingStore = defineStore('training', () => {
 
   return {
     form,
+    advancedOpen,
+    advancedChanged,
     state,
     runId,
     modelId,
