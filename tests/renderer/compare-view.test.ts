@@ -275,6 +275,86 @@ describe('CompareView', () => {
     expect(button(denoiser.wrapper, 'Save PNG')).toBeDefined()
     expect(button(denoiser.wrapper, 'Save codes (CSV)')).toBeUndefined()
   })
+
+  it('saves a PNG that names the model, the noise, the table’s columns and each row’s metrics', async () => {
+    const drawn = stubCanvasForPng()
+    const { wrapper } = await mountCompare([makeDenoiser({ type: 'gaussian', stddev: 0.5 })])
+    await button(wrapper, 'Add test samples').trigger('click')
+    await flushPromises()
+    await button(wrapper, 'Save PNG').trigger('click')
+    await flushPromises()
+    expect(drawn[0]).toBe('Model: mnist-denoise · Noise: Gaussian 0.50')
+    const headings = wrapper
+      .findAll('.results thead th')
+      .map((th) => th.text().replaceAll('\u00ad', ''))
+      .filter((heading) => heading !== 'Actions')
+    expect(headings).toContain('Noisy')
+    expect(drawn.slice(1, 1 + headings.length)).toEqual(headings)
+    const rows = wrapper.findAll('.results tbody tr')
+    expect(rows).toHaveLength(8)
+    for (const row of rows) {
+      const metrics = row.findAll('.metrics div').map((line) => line.text())
+      expect(metrics).toEqual([
+        expect.stringMatching(/^PSNR /),
+        expect.stringMatching(/^SSIM /),
+        expect.stringMatching(/vs\sfilter$/),
+      ])
+      expect(drawn).toEqual(expect.arrayContaining([row.get('th').text(), ...metrics]))
+    }
+
+    // Without noise, neither the header nor the columns speak of any.
+    await wrapper.get('[aria-label="Synthetic noise type"]').setValue('none')
+    await flushPromises()
+    drawn.length = 0
+    await button(wrapper, 'Save PNG').trigger('click')
+    await flushPromises()
+    expect(drawn[0]).toBe('Model: mnist-denoise')
+    expect(drawn).not.toContain('Noisy')
+    expect(drawn).not.toContain('Best classical filter')
+    expect(drawn).toContain(wrapper.findAll('.results tbody tr')[0]!.findAll('.metrics div')[0]!.text())
+  })
+
+  it('starts the test samples from the beginning again after Clear, as in a fresh view', async () => {
+    const { api, wrapper } = await mountCompare()
+    await button(wrapper, 'Add test samples').trigger('click')
+    await flushPromises()
+    await button(wrapper, 'Add test samples').trigger('click')
+    await flushPromises()
+    expect(wrapper.findAll('.results tbody tr')[8]!.text()).toContain('test #8')
+    await button(wrapper, 'Clear').trigger('click')
+    expect(wrapper.findAll('.results tbody tr')).toHaveLength(0)
+
+    await button(wrapper, 'Add test samples').trigger('click')
+    await flushPromises()
+    const rows = wrapper.findAll('.results tbody tr')
+    expect(rows).toHaveLength(8)
+    expect(rows[0]!.text()).toContain('test #0 (digit 0)')
+    expect(api.calls.filter((c) => c.name === 'datasets.previewSamples').at(-1)?.payload).toMatchObject({
+      offset: 0,
+    })
+  })
+
+  it('drops test samples that arrive after a Clear the user made while they were on their way', async () => {
+    const { api, wrapper } = await mountCompare()
+    await button(wrapper, 'Add test samples').trigger('click')
+    await flushPromises()
+    let answer!: () => void
+    const answered = new Promise<void>((resolve) => (answer = resolve))
+    const previewSamples = api.datasets.previewSamples
+    vi.spyOn(api.datasets, 'previewSamples').mockImplementationOnce(async (payload) => {
+      await answered
+      return previewSamples(payload)
+    })
+    await button(wrapper, 'Add test samples').trigger('click')
+    await button(wrapper, 'Clear').trigger('click')
+    answer()
+    await flushPromises()
+    expect(wrapper.findAll('.results tbody tr')).toHaveLength(0)
+
+    await button(wrapper, 'Add test samples').trigger('click')
+    await flushPromises()
+    expect(wrapper.findAll('.results tbody tr')[0]!.text()).toContain('test #0 (digit 0)')
+  })
 })
 
 /** The images the model was last asked to reconstruct or denoise. */
@@ -334,13 +414,18 @@ function stubImageDecoding(width: number, height: number, ink: (x: number, y: nu
   } as typeof HTMLCanvasElement.prototype.getContext)
 }
 
-/** happy-dom has no 2-D canvas: one that accepts drawing and encodes to an (empty) PNG, for Save PNG. */
-function stubCanvasForPng() {
+/**
+ * happy-dom has no 2-D canvas: one that accepts drawing and encodes to an (empty) PNG, for Save PNG. Returns the
+ * texts drawn, in order.
+ */
+function stubCanvasForPng(): string[] {
+  const drawn: string[] = []
   const context = {
     fillRect: () => undefined,
     drawImage: () => undefined,
     putImageData: () => undefined,
     clearRect: () => undefined,
+    fillText: (text: string) => void drawn.push(text),
   }
   vi.spyOn(HTMLCanvasElement.prototype, 'getContext').mockReturnValue(
     context as unknown as CanvasRenderingContext2D,
@@ -348,4 +433,5 @@ function stubCanvasForPng() {
   vi.spyOn(HTMLCanvasElement.prototype, 'toBlob').mockImplementation((callback) =>
     callback(new Blob([], { type: 'image/png' })),
   )
+  return drawn
 }

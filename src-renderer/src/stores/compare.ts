@@ -44,7 +44,10 @@ export const useCompareStore = defineStore('compare', () => {
   const pending = ref(0)
   const busy = computed(() => pending.value > 0)
   let nextKey = 1
+  /** Where the next test samples start in the test set: back to the start after a Clear, as in a fresh view. */
   let sampleOffset = 0
+  /** Counts the Clears, so samples asked for before one do not arrive after it and refill the table. */
+  let clears = 0
 
   const model = computed<ModelSummary | null>(
     () => models.models.find((candidate) => candidate.id === modelId.value) ?? null,
@@ -201,6 +204,7 @@ export const useCompareStore = defineStore('compare', () => {
   async function addTestSamples(): Promise<void> {
     const current = model.value
     if (!current) return
+    const clearsBefore = clears
     try {
       const { images, labels } = await useApi().datasets.previewSamples({
         datasetId: await useDatasetsStore().resolveId(current.dataset),
@@ -208,6 +212,7 @@ export const useCompareStore = defineStore('compare', () => {
         count: TEST_SAMPLES_PER_CLICK,
         offset: sampleOffset,
       })
+      if (clears !== clearsBefore) return
       const added = images.map((image, i) => {
         const label = labels?.[i]
         return emptyRow(
@@ -229,6 +234,8 @@ export const useCompareStore = defineStore('compare', () => {
 
   function clear(): void {
     rows.value = []
+    sampleOffset = 0
+    clears++
   }
 
   return {
