@@ -355,6 +355,31 @@ describe('CompareView', () => {
     await flushPromises()
     expect(wrapper.findAll('.results tbody tr')[0]!.text()).toContain('test #0 (digit 0)')
   })
+
+  it('drops opened images still being read when the user clears', async () => {
+    const { wrapper } = await mountCompare()
+    stubImageDecoding(300, 200, (x, y) => x > 100 && x < 200 && y > 50 && y < 150)
+    let decode!: () => void
+    const decoded = new Promise<void>((resolve) => (decode = resolve))
+    const createImageBitmap = globalThis.createImageBitmap
+    vi.stubGlobal('createImageBitmap', async (...args: Parameters<typeof createImageBitmap>) => {
+      await decoded
+      return createImageBitmap(...args)
+    })
+    const input = wrapper.get('input[type="file"]')
+    Object.defineProperty(input.element, 'files', {
+      value: [new File(['png'], 'square.png', { type: 'image/png' })],
+      configurable: true,
+    })
+    await input.trigger('change')
+    await button(wrapper, 'Add test samples').trigger('click')
+    await flushPromises()
+    expect(wrapper.findAll('.results tbody tr')).toHaveLength(8)
+    await button(wrapper, 'Clear').trigger('click')
+    decode()
+    await flushPromises()
+    expect(wrapper.findAll('.results tbody tr')).toHaveLength(0)
+  })
 })
 
 /** The images the model was last asked to reconstruct or denoise. */

@@ -46,7 +46,7 @@ export const useCompareStore = defineStore('compare', () => {
   let nextKey = 1
   /** Where the next test samples start in the test set: back to the start after a Clear, as in a fresh view. */
   let sampleOffset = 0
-  /** Counts the Clears, so samples asked for before one do not arrive after it and refill the table. */
+  /** Counts the Clears, so samples or files asked for before one do not arrive after it and refill the table. */
   let clears = 0
 
   const model = computed<ModelSummary | null>(
@@ -187,6 +187,7 @@ export const useCompareStore = defineStore('compare', () => {
         message: `${rejected.map((f) => `"${f.name}"`).join(', ')} ${rejected.length === 1 ? 'is' : 'are'} not a PNG, JPEG, WebP or BMP image and ${rejected.length === 1 ? 'was' : 'were'} skipped.`,
       })
     }
+    const clearsBefore = clears
     const added: CompareRow[] = []
     for (const file of list.filter(isAcceptedImage)) {
       try {
@@ -195,7 +196,7 @@ export const useCompareStore = defineStore('compare', () => {
         notifications.error(error)
       }
     }
-    if (!added.length) return
+    if (!added.length || clears !== clearsBefore) return
     rows.value = [...rows.value, ...added]
     await process(added)
   }
