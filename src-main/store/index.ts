@@ -10,9 +10,9 @@ import { basename, dirname, join, resolve } from 'node:path'
 import type * as tf from '@tensorflow/tfjs'
 import { buildAutoencoder, type Autoencoder, type ModelConfig } from '../ml/architectures/index'
 import { BottleneckError } from '../ml/errors'
-import { ensureDirectory, randomSuffix, replaceFileAtomic, syncDirectory, writeDurable } from './files'
+import { ensureDirectory, fileInTheWay, randomSuffix, replaceFileAtomic, syncDirectory, writeDurable } from './files'
 import { cleanName, MAX_NAME_LENGTH, ModelMetadataSchema, type ModelMetadata } from './metadata'
-import { loadWeightsInto, restoreOptimizer, serializeModel, serializeOptimizer } from './tfjs-io'
+import { loadWeightsInto, restoreOptimizerState, serializeModel, serializeOptimizer } from './tfjs-io'
 
 export type { ModelMetadata, EpochRecord } from './metadata'
 
@@ -61,9 +61,19 @@ export interface Store {
    * that keeps loaded models can check per call, in microseconds, that it still holds the latest save.
    */
   currentVersion(id: string): string
-  /** Restores the optimizer state saved with the model's live version; false when there is none. */
-  restoreOptimizer(record: ModelRecord, optimizer: tf.Optimizer): Promise<boolean>
+  /**
+   * Restores the optimizer state saved with the model's live version; false when there is none or it is damaged.
+   * A damaged one is skipped (Adam restarts its moments, the weights are untouched) and `onDamaged` gets a sentence
+   * saying so: losing the moments costs a few noisier steps, refusing to resume would cost the whole run.
+   */
+  restoreOptimizer(record: ModelRecord, optimizer: tf.Optimizer, onDamaged?: (warning: string) => void): Promise<boolean>
   save(request: SaveRequest): Promise<ModelRecord>
+  /**
+   * Throws what `save` would for this name (and existing model `id`, for a checkpoint of it) before any training is
+   * spent: an invalid name, or a store folder that cannot be created or written (a small probe file is written and
+   * removed). Creates the store folder when missing, as `save` would.
+   */
+  checkCanSave(name: string, id?: string): Promise<void>
   rename(ref: string, name: string): Promise<ModelRecord>
   remove(ref: string): Promise<void>
   /** Writes a plain folder (model.json, weights.bin, bottleneck.json) at `destination`, which must not exist. */
@@ -143,10 +153,10 @@ export function openStore(root: string = defaultStoreRoot()): Store {
     }
     const result = ModelMetadataSchema.safeParse(parsed)
     if (!result.success) {
-      const issue = result.error.issues[0]
+      // The schema's own wording is for developers: the user gets the field to look at, the log keeps the rest.
       throw new BottleneckError(
         'MODEL_CORRUPT',
-        `The model in ${folder} cannot be loaded: bottleneck.json is malformed (${issue?.path.join('.') || 'root'}: ${issue?.message}).`,
+        `The model in ${folder} cannot be loaded: bottleneck.json is damaged (${damagedField(parsed, result.error.issues[0]?.path ?? [])}).`,
         result.error,
       )
     }
@@ -229,15 +239,13 @@ export function openStore(root: string = defaultStoreRoot()): Store {
     })
   }
 
+  /** Fills the (new, empty) folder `target` with a complete version. */
   async function writeVersion(
-    folder: string,
-    version: string,
+    target: string,
     metadata: ModelMetadata,
     files: { modelJson: string; weights: Uint8Array } | { linkFrom: string },
     optimizer?: { modelJson: string; weights: Uint8Array },
   ): Promise<void> {
-    const target = join(folder, version)
-    await ensureDirectory(target)
     if ('linkFrom' in files) {
       for (const name of [...MODEL_FILES.filter((f) => f !== 'bottleneck.json'), ...OPTIONAL_FILES]) {
         if (await exists(join(files.linkFrom, name))) await linkOrCopy(join(files.linkFrom, name), join(target, name))
@@ -265,9 +273,20 @@ export function openStore(root: string = defaultStoreRoot()): Store {
     const entries = await readdir(folder)
     const versions = entries.filter((name) => VERSION_PATTERN.test(name)).sort()
     const next = `v${String(Number((versions.at(-1) ?? 'v000000').slice(1)) + 1).padStart(6, '0')}`
-    await writeVersion(folder, next, metadata, files, optimizer)
-    await onStep?.('version-written')
-    await replaceFileAtomic(join(folder, POINTER), `${next}\n`)
+    const target = join(folder, next)
+    // Not recursive: a save racing for the same version number fails here, before it could claim the other's folder.
+    await mkdir(target)
+    try {
+      await writeVersion(target, metadata, files, optimizer)
+      await onStep?.('version-written')
+      await replaceFileAtomic(join(folder, POINTER), `${next}\n`)
+    } catch (error) {
+      // A version the pointer does not name is dead weight, and on a full disk it holds the space the user must
+      // free: drop it now, not at the next successful save. Best effort: the error to report is the first one.
+      const pointer = await readFile(join(folder, POINTER), 'utf8').catch(() => '')
+      if (pointer.trim() !== next) await rm(target, { recursive: true, force: true }).catch(() => undefined)
+      throw error
+    }
     await onStep?.('pointer-written')
     // Leftovers of earlier versions and of interrupted saves (stray temp files) are safe to drop now.
     for (const name of entries) {
@@ -288,8 +307,8 @@ export function openStore(root: string = defaultStoreRoot()): Store {
     const temp = join(modelsFolder, `.new-${randomSuffix()}`)
     const folder = join(modelsFolder, id)
     try {
-      await ensureDirectory(temp)
-      await writeVersion(temp, 'v000001', metadata, files, optimizer)
+      await ensureDirectory(join(temp, 'v000001'))
+      await writeVersion(join(temp, 'v000001'), metadata, files, optimizer)
       await onStep?.('version-written')
       await writeDurable(join(temp, POINTER), 'v000001\n')
       await syncDirectory(temp)
@@ -297,7 +316,7 @@ export function openStore(root: string = defaultStoreRoot()): Store {
       await syncDirectory(modelsFolder)
       await onStep?.('pointer-written')
     } catch (error) {
-      await rm(temp, { recursive: true, force: true })
+      await rm(temp, { recursive: true, force: true }).catch(() => undefined)
       throw error
     }
     await onStep?.('old-versions-removed')
@@ -305,20 +324,32 @@ export function openStore(root: string = defaultStoreRoot()): Store {
   }
 
   /**
-   * File-system failures while writing, in words a person can act on. The previous version is always intact
-   * (a save only swaps the pointer after the new version is complete), so the message can promise that.
+   * File-system failures while writing, in words a person can act on. A save only swaps the pointer after the new
+   * version is complete, so a model that had a version keeps it; a new model is simply not there.
    */
-  async function writing<T>(what: string, work: () => Promise<T>): Promise<T> {
+  async function writing<T>(what: string, hasPreviousVersion: boolean, work: () => Promise<T>): Promise<T> {
     try {
       return await work()
     } catch (error) {
       if (error instanceof BottleneckError) throw error
-      throw new BottleneckError(
-        'STORE_ERROR',
-        `Could not ${what}: ${fileSystemReason(error, storeRoot)}. Nothing was lost: the previous version is kept.`,
-        error,
-      )
+      const outcome = hasPreviousVersion ? 'Nothing was lost: the previous version is kept.' : 'Nothing was saved.'
+      throw new BottleneckError('STORE_ERROR', `Could not ${what}: ${await fileSystemReason(error, storeRoot)}. ${outcome}`, error)
     }
+  }
+
+  function validName(name: string): string {
+    const cleaned = cleanName(name)
+    if (!cleaned) throw new BottleneckError('INVALID_INPUT', 'A model name must be 1–200 characters without control characters.')
+    return cleaned
+  }
+
+  /** The store's model a checkpoint adds a version to (none for a new model). */
+  async function checkpointTarget(id: string | undefined): Promise<ModelRecord | undefined> {
+    const existing = id ? await get(id) : undefined
+    if (existing && existing.folder !== join(modelsFolder, existing.id)) {
+      throw new BottleneckError('INVALID_INPUT', `${existing.folder} is outside the store; import it first.`)
+    }
+    return existing
   }
 
   /** Every model but the one with `ownId`: the names that one may not take. */
@@ -343,13 +374,9 @@ export function openStore(root: string = defaultStoreRoot()): Store {
   }
 
   async function save(request: SaveRequest): Promise<ModelRecord> {
-    const name = cleanName(request.metadata.name)
-    if (!name) throw new BottleneckError('INVALID_INPUT', 'A model name must be 1–200 characters without control characters.')
+    const name = validName(request.metadata.name)
     const now = new Date().toISOString()
-    const existing = request.id ? await get(request.id) : undefined
-    if (existing && existing.folder !== join(modelsFolder, existing.id)) {
-      throw new BottleneckError('INVALID_INPUT', `${existing.folder} is outside the store; import it first.`)
-    }
+    const existing = await checkpointTarget(request.id)
     const id = existing?.id ?? newId()
     const metadata = ModelMetadataSchema.parse({
       ...request.metadata,
@@ -364,7 +391,7 @@ export function openStore(root: string = defaultStoreRoot()): Store {
     })
     const files = await serializeModel(request.model)
     const optimizer = request.optimizer ? await serializeOptimizer(request.optimizer) : undefined
-    return writing(`save the model "${metadata.name}"`, async () => {
+    return writing(`save the model "${metadata.name}"`, existing !== undefined, async () => {
       if (existing) {
         await commitVersion(existing.folder, metadata, files, optimizer, request.onStep)
         return readRecord(existing.folder)
@@ -373,9 +400,23 @@ export function openStore(root: string = defaultStoreRoot()): Store {
     })
   }
 
+  async function checkCanSave(wantedName: string, id?: string): Promise<void> {
+    const name = validName(wantedName)
+    const existing = await checkpointTarget(id)
+    await writing(`save the model "${existing?.metadata.name ?? name}"`, existing !== undefined, async () => {
+      const folder = existing?.folder ?? modelsFolder
+      await ensureDirectory(folder)
+      const probe = join(folder, `.probe-${randomSuffix()}.tmp`)
+      try {
+        await writeDurable(probe, 'Bottleneck checks it can save here; this file is removed at once.\n')
+      } finally {
+        await rm(probe, { force: true }).catch(() => undefined)
+      }
+    })
+  }
+
   async function renameModel(ref: string, newName: string): Promise<ModelRecord> {
-    const name = cleanName(newName)
-    if (!name) throw new BottleneckError('INVALID_INPUT', 'A model name must be 1–200 characters without control characters.')
+    const name = validName(newName)
     const record = await get(ref)
     // The CLI finds a model by id or exact name, so a second model with this name would make the name ambiguous.
     const namesake = (await otherModels(record.id)).find((model) => model.metadata?.name === name)
@@ -388,7 +429,7 @@ export function openStore(root: string = defaultStoreRoot()): Store {
     // updatedAt stays: it says when the weights last changed (the list's order, the Latent view's cached map).
     const metadata = { ...record.metadata, name }
     // Weights are hard-linked into the new version, so renaming a large model costs no copy.
-    await writing(`rename the model "${record.metadata.name}"`, () =>
+    await writing(`rename the model "${record.metadata.name}"`, true, () =>
       commitVersion(record.folder, metadata, { linkFrom: record.versionFolder }),
     )
     return readRecord(record.folder)
@@ -425,7 +466,7 @@ export function openStore(root: string = defaultStoreRoot()): Store {
       await rm(temp, { recursive: true, force: true }).catch(() => undefined)
       throw new BottleneckError(
         'STORE_ERROR',
-        `Could not export "${record.metadata.name}" into ${folder}: ${fileSystemReason(error, folder)}.`,
+        `Could not export "${record.metadata.name}" into ${folder}: ${await fileSystemReason(error, folder)}.`,
         error,
       )
     }
@@ -445,7 +486,7 @@ export function openStore(root: string = defaultStoreRoot()): Store {
     const id = newId()
     const name = await freeName(record.metadata.name)
     const metadata = { ...record.metadata, id, name, updatedAt: new Date().toISOString() }
-    return writing(`import ${source}`, async () =>
+    return writing(`import ${source}`, false, async () =>
       readRecord(await createModelFolder(id, metadata, { linkFrom: record.versionFolder })),
     )
   }
@@ -456,8 +497,19 @@ export function openStore(root: string = defaultStoreRoot()): Store {
     get,
     currentVersion,
     load,
-    restoreOptimizer: (record, optimizer) => restoreOptimizer(record.versionFolder, optimizer),
+    restoreOptimizer: async (record, optimizer, onDamaged) => {
+      const outcome = await restoreOptimizerState(record.versionFolder, optimizer)
+      if (outcome === 'restored') return true
+      if (outcome !== 'none') {
+        onDamaged?.(
+          `The optimizer state saved with "${record.metadata.name}" is damaged (${outcome.damaged}); the model's weights ` +
+            'are fine, so training resumes with fresh Adam moment estimates (the next checkpoint saves a new optimizer state).',
+        )
+      }
+      return false
+    },
     save,
+    checkCanSave,
     rename: renameModel,
     remove,
     export: exportModel,
@@ -466,8 +518,8 @@ export function openStore(root: string = defaultStoreRoot()): Store {
 }
 
 /** Why a file-system call failed, as the middle of a sentence about `folder` (the one the user knows). */
-function fileSystemReason(error: unknown, folder: string): string {
-  const code = (error as NodeJS.ErrnoException).code
+async function fileSystemReason(error: unknown, folder: string): Promise<string> {
+  const { code, path, syscall } = error as NodeJS.ErrnoException
   switch (code) {
     case 'ENOSPC':
     case 'EDQUOT':
@@ -480,10 +532,26 @@ function fileSystemReason(error: unknown, folder: string): string {
     case 'ENOENT':
       return `${folder} does not exist`
     case 'ENOTDIR':
-      return `${folder} is not a folder`
-    default:
-      return `the file system refused (${code ?? (error as Error).message})`
+    case 'EEXIST': {
+      // A file where a folder must be (the store given as a file's path). An existing file that open() refuses to
+      // overwrite is a collision with another save instead: the generic sentence below.
+      const file = path && (code === 'ENOTDIR' || syscall === 'mkdir') ? await fileInTheWay(path) : undefined
+      if (file) return `${file} is not a folder`
+      break
+    }
   }
+  return `the file system refused (${code ?? (error as Error).message})`
+}
+
+/** Where bottleneck.json fails its schema, as a sentence naming the field a person would look for. */
+function damagedField(parsed: unknown, path: readonly PropertyKey[]): string {
+  if (path.length === 0) return 'it does not describe a model'
+  // "config.inputShape", not "config.inputShape.0": the field as it reads in the file.
+  const end = path.findIndex((key) => typeof key === 'number')
+  const field = path.slice(0, end === -1 ? undefined : Math.max(end, 1)).map(String).join('.')
+  let value: unknown = parsed
+  for (const key of path) value = (value as Record<PropertyKey, unknown> | null | undefined)?.[key]
+  return `its "${field}" is ${value === undefined ? 'missing' : 'not valid'}`
 }
 
 function newId(): string {

@@ -215,26 +215,73 @@ export async function serializeOptimizer(optimizer: tf.Optimizer): Promise<Seria
   }
 }
 
-export async function restoreOptimizer(folder: string, optimizer: tf.Optimizer): Promise<boolean> {
+/** What the optimizer files of a version hold: a state we restored, none (or another optimizer's), or damage. */
+export type OptimizerRestore = 'restored' | 'none' | { damaged: string }
+
+interface OptimizerWeightSpec {
+  name: string
+  shape: number[]
+}
+
+/**
+ * Why the weight list of optimizer.json cannot be restored, or undefined when it can. tfjs' setWeights trusts its
+ * input (a missing list crashes in `reduce`, a wrong count or shape only fails later, mid-training), so it is
+ * checked here first: every tfjs optimizer saves its step count first, as a scalar; Adam then its first moments and
+ * its second moments, one of each per variable, in the same order.
+ */
+function optimizerSpecsProblem(weights: unknown, className: string): string | undefined {
+  if (!Array.isArray(weights) || weights.length === 0) return 'optimizer.json lists no weights'
+  const usable = (spec: unknown): spec is OptimizerWeightSpec => {
+    const { name, shape } = (spec ?? {}) as { name?: unknown; shape?: unknown }
+    return typeof name === 'string' && Array.isArray(shape) && shape.every((size) => Number.isInteger(size) && size >= 0)
+  }
+  if (!weights.every(usable)) return 'optimizer.json lists a weight without a usable name or shape'
+  if (weights[0]!.shape.length !== 0) return 'optimizer.json does not start with the step count'
+  if (className === 'Adam') {
+    const moments = weights.slice(1)
+    const half = moments.length / 2
+    const paired = Number.isInteger(half) && moments.slice(0, half).every((first, index) => sameShape(first.shape, moments[half + index]!.shape))
+    if (!paired) return 'optimizer.json does not list one first and one second moment of the same shape per variable'
+  }
+  return undefined
+}
+
+function sameShape(a: number[], b: number[]): boolean {
+  return a.length === b.length && a.every((size, axis) => size === b[axis])
+}
+
+/**
+ * Restores the optimizer state saved in `folder` into `optimizer`. Nothing is set unless all of it checks out, so
+ * on 'none' or damage the optimizer is as fresh as it was.
+ */
+export async function restoreOptimizerState(folder: string, optimizer: tf.Optimizer): Promise<OptimizerRestore> {
   let specText: string
   let bytes: Uint8Array
   try {
     specText = await readFile(join(folder, 'optimizer.json'), 'utf8')
     bytes = await readFile(join(folder, 'optimizer.bin'))
   } catch {
-    return false
+    return 'none'
   }
-  let specs: { name: string; shape: number[] }[]
+  let parsed: { optimizer?: unknown; weights?: unknown } | null
   try {
-    const parsed = JSON.parse(specText) as { optimizer: string; weights: { name: string; shape: number[] }[] }
-    if (parsed.optimizer !== optimizer.getClassName()) return false
-    specs = parsed.weights
-  } catch (error) {
-    throw corrupt(folder, 'optimizer.json is not valid JSON', error)
+    parsed = JSON.parse(specText) as typeof parsed
+  } catch {
+    return { damaged: 'optimizer.json is not valid JSON' }
   }
-  const values = new Float32Array(bytes.buffer.slice(bytes.byteOffset, bytes.byteOffset + bytes.length))
+  if (typeof parsed !== 'object' || parsed === null || typeof parsed.optimizer !== 'string') {
+    return { damaged: 'optimizer.json does not name its optimizer' }
+  }
+  // Another optimizer's state (a model trained by another version) is not damage, just not ours to restore.
+  if (parsed.optimizer !== optimizer.getClassName()) return 'none'
+  const problem = optimizerSpecsProblem(parsed.weights, parsed.optimizer)
+  if (problem) return { damaged: problem }
+  const specs = parsed.weights as OptimizerWeightSpec[]
+  const values = new Float32Array(bytes.buffer.slice(bytes.byteOffset, bytes.byteOffset + (bytes.length & ~3)))
   const needed = specs.reduce((sum, spec) => sum + spec.shape.reduce((a, b) => a * b, 1), 0)
-  if (bytes.length % 4 !== 0 || values.length !== needed) throw corrupt(folder, 'optimizer.bin does not match optimizer.json')
+  if (bytes.length % 4 !== 0 || values.length !== needed) return { damaged: 'optimizer.bin does not match optimizer.json' }
+  if (!values.every(Number.isFinite)) return { damaged: 'optimizer.bin contains NaN or infinite values' }
+  if (!Number.isInteger(values[0]) || values[0]! < 0) return { damaged: 'its step count is not a whole number' }
   let offset = 0
   const named = specs.map((spec) => {
     const size = spec.shape.reduce((a, b) => a * b, 1)
@@ -247,5 +294,5 @@ export async function restoreOptimizer(folder: string, optimizer: tf.Optimizer):
   } finally {
     tf.dispose(named.map(({ tensor }) => tensor))
   }
-  return true
+  return 'restored'
 }

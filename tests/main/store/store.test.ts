@@ -308,7 +308,7 @@ describe('store', () => {
       expect(error).toMatchObject({ code: 'MODEL_CORRUPT' })
       expect(error.message).toMatch(/bottleneck\.json is not valid JSON/)
       const wrongShape = await damaged((v) => writeFileSync(join(v, 'bottleneck.json'), '{"formatVersion": 1, "id": "x"}'))
-      expect(wrongShape.message).toMatch(/bottleneck\.json is malformed/)
+      expect(wrongShape.message).toMatch(/bottleneck\.json is damaged \(its "name" is missing\)/)
     })
     it('the graph in model.json is never run: the model is rebuilt from bottleneck.json, and a graph that contradicts it is refused', async () => {
       // tfjs' own loader loops forever on some damaged graphs and allocates whatever sizes a config names; the store

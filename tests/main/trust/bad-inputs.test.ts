@@ -116,9 +116,9 @@ describe('damaged model folders, imported and loaded through the store (in a chi
     'model-json-not-tfjs': /model\.json is not a TensorFlow\.js layers model/,
     'weight-path-escapes': /weight file name "\.\.\/\.\.\/\.\.\/\.\.\/etc\/passwd" is not allowed/,
     'bottleneck-json-truncated': /bottleneck\.json is not valid JSON/,
-    'bottleneck-json-wrong-types': /bottleneck\.json is malformed \(epochs/,
+    'bottleneck-json-wrong-types': /bottleneck\.json is damaged \(its "epochs" is not valid\)/,
     'bottleneck-json-missing': /not a Bottleneck model folder/,
-    'bottleneck-json-null': /bottleneck\.json is malformed/,
+    'bottleneck-json-null': /bottleneck\.json is damaged \(it does not describe a model\)/,
     'config-contradicts-weights': /does not match its own configuration|TensorFlow\.js rejected it/,
   }
 

@@ -1,0 +1,151 @@
+// Damaged files a user may meet in the store, told in plain words: bottleneck.json failing its schema names the
+// field (never the schema library's wording), and a damaged optimizer state does not stop a resume.
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+import * as tf from '@tensorflow/tfjs'
+import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { initBackend } from '../../../src-main/ml/backend'
+import { buildAutoencoder, createModelConfig, type Autoencoder } from '../../../src-main/ml/architectures/index'
+import { createAdam } from '../../../src-main/ml/train'
+import { openStore, type ModelRecord, type SaveRequest, type Store } from '../../../src-main/store/index'
+
+const scratch = mkdtempSync(join(tmpdir(), 'bottleneck-damaged-files-'))
+let counter = 0
+function freshStore(): Store {
+  return openStore(join(scratch, `store-${++counter}`))
+}
+
+beforeAll(async () => {
+  await initBackend('cpu')
+})
+afterAll(() => rmSync(scratch, { recursive: true, force: true }))
+
+function smallModel(seed = 1): Autoencoder {
+  return buildAutoencoder(createModelConfig('dense', [12, 12, 1], { seed, codeSize: 4 }))
+}
+
+function metadata(autoencoder: Autoencoder): SaveRequest['metadata'] {
+  return {
+    name: 'digits',
+    config: autoencoder.config,
+    dataset: { spec: 'mnist', name: 'MNIST', trainCount: 60000, testCount: 10000 },
+    backend: { name: 'cpu', tfjsVersion: tf.version.tfjs },
+    epochs: 1,
+    targetEpochs: 3,
+    batchSize: 256,
+    history: [{ epoch: 0, loss: 0.3 }],
+  }
+}
+
+describe('bottleneck.json that fails its schema', () => {
+  async function listedProblem(damage: (json: Record<string, unknown>) => unknown) {
+    const store = freshStore()
+    const autoencoder = smallModel()
+    const record = await store.save({ metadata: metadata(autoencoder), model: autoencoder.model })
+    autoencoder.dispose()
+    const file = join(record.versionFolder, 'bottleneck.json')
+    writeFileSync(file, JSON.stringify(damage(JSON.parse(readFileSync(file, 'utf8')))))
+    const [listed] = await store.list()
+    return { problem: listed!.problem!, folder: record.folder }
+  }
+
+  it('names the field in plain words, with no schema wording', async () => {
+    const { problem, folder } = await listedProblem((json) => {
+      ;(json.config as { inputShape: number[] }).inputShape = [0, 28, 1]
+      return json
+    })
+    expect(problem).toBe(
+      `The model in ${folder} cannot be loaded: bottleneck.json is damaged (its "config.inputShape" is not valid).`,
+    )
+  })
+
+  it('says when a field is missing, and when the file holds no model description at all', async () => {
+    const missing = await listedProblem(({ epochs: _, ...json }) => json)
+    expect(missing.problem).toMatch(/bottleneck\.json is damaged \(its "epochs" is missing\)\.$/)
+    const wrongType = await listedProblem((json) => ({ ...json, history: { 0: 'x' } }))
+    expect(wrongType.problem).toMatch(/bottleneck\.json is damaged \(its "history" is not valid\)\.$/)
+    const nothing = await listedProblem(() => null)
+    expect(nothing.problem).toMatch(/bottleneck\.json is damaged \(it does not describe a model\)\.$/)
+    for (const { problem } of [missing, wrongType, nothing]) expect(problem).not.toMatch(/expected|received|Too small|Invalid input/i)
+  })
+})
+
+describe('a damaged optimizer state', () => {
+  async function savedWithAdam(): Promise<{ store: Store; record: ModelRecord }> {
+    const store = freshStore()
+    const autoencoder = smallModel()
+    const optimizer = createAdam(0.01)
+    const variables = autoencoder.model.trainableWeights.map((w) => w.read() as tf.Variable)
+    const x = tf.randomUniform([4, 12, 12, 1], 0, 1, 'float32', 1)
+    for (let i = 0; i < 2; i++) optimizer.minimize(() => autoencoder.loss(x, x), true, variables)?.dispose()
+    const record = await store.save({ metadata: metadata(autoencoder), model: autoencoder.model, optimizer })
+    tf.dispose(x)
+    optimizer.dispose()
+    autoencoder.dispose()
+    return { store, record }
+  }
+
+  /** The first weight after one Adam step on the saved model, with `optimizer`'s state. */
+  async function weightAfterOneStep(store: Store, record: ModelRecord, optimizer: tf.Optimizer): Promise<number> {
+    const { autoencoder } = await store.load(record.id)
+    const variables = autoencoder.model.trainableWeights.map((w) => w.read() as tf.Variable)
+    const x = tf.randomUniform([4, 12, 12, 1], 0, 1, 'float32', 2)
+    optimizer.minimize(() => autoencoder.loss(x, x), true, variables)?.dispose()
+    const weight = tf.tidy(() => autoencoder.model.getWeights()[0]!.dataSync()[0]!)
+    tf.dispose(x)
+    autoencoder.dispose()
+    return weight
+  }
+
+  function overwriteFloat(versionFolder: string, index: number, value: number): void {
+    const bytes = readFileSync(join(versionFolder, 'optimizer.bin'))
+    bytes.writeFloatLE(value, index * 4)
+    writeFileSync(join(versionFolder, 'optimizer.bin'), bytes)
+  }
+
+  const damages: [string, (versionFolder: string) => void][] = [
+    ['optimizer.json without its weights list', (v) => writeFileSync(join(v, 'optimizer.json'), '{"optimizer":"Adam"}')],
+    ['optimizer.json cut short', (v) => writeFileSync(join(v, 'optimizer.json'), '{"optimizer":"Adam","weig')],
+    ['an odd number of moments', (v) => {
+      const json = JSON.parse(readFileSync(join(v, 'optimizer.json'), 'utf8'))
+      json.weights.pop()
+      writeFileSync(join(v, 'optimizer.json'), JSON.stringify(json))
+    }],
+    ['a step count that is not a whole number', (v) => overwriteFloat(v, 0, 1.5)],
+    ['a NaN moment', (v) => overwriteFloat(v, 1, Number.NaN)],
+    ['optimizer.bin cut short by 3 bytes', (v) => {
+      const bytes = readFileSync(join(v, 'optimizer.bin'))
+      writeFileSync(join(v, 'optimizer.bin'), bytes.subarray(0, bytes.length - 3))
+    }],
+  ]
+
+  it.each(damages)('%s: resume goes on with fresh Adam moments, and says why', async (_, damage) => {
+    const { store, record } = await savedWithAdam()
+    damage(record.versionFolder)
+    const tensorsAtStart = tf.memory().numTensors
+    const warnings: string[] = []
+    const optimizer = createAdam(0.01)
+    await expect(store.restoreOptimizer(record, optimizer, (warning) => warnings.push(warning))).resolves.toBe(false)
+    expect(warnings).toHaveLength(1)
+    expect(warnings[0]).toMatch(
+      /^The optimizer state saved with "digits" is damaged \(.+\); the model's weights are fine, so training resumes with fresh Adam moment estimates/,
+    )
+    expect(warnings[0]).not.toMatch(/undefined|reduce|TypeError|RangeError/)
+    // The optimizer was left untouched: its first step is a fresh Adam's first step.
+    const fresh = createAdam(0.01)
+    expect(await weightAfterOneStep(store, record, optimizer)).toBe(await weightAfterOneStep(store, record, fresh))
+    optimizer.dispose()
+    fresh.dispose()
+    expect(tf.memory().numTensors).toBe(tensorsAtStart)
+  })
+
+  it('an intact state is still restored, with no warning', async () => {
+    const { store, record } = await savedWithAdam()
+    const warnings: string[] = []
+    const optimizer = createAdam(0.01)
+    await expect(store.restoreOptimizer(record, optimizer, (warning) => warnings.push(warning))).resolves.toBe(true)
+    expect(warnings).toEqual([])
+    optimizer.dispose()
+  })
+})
