@@ -60,19 +60,12 @@ export function parseCommand(spec: CommandSpec, argv: string[]): Parsed | 'help'
       option,
     ]),
   )
-  // parseArgs has no optional values: spell a bare option out as --name=VALUE before it reads the line.
-  const args = argv.map((token, index) => {
-    const bare = token.startsWith('--') ? all[token.slice(2)]?.bareValue : undefined
-    const next = argv[index + 1]
-    return bare !== undefined && (next === undefined || next.startsWith('-')) ? `${token}=${bare}` : token
-  })
+  const args = attachOptionValues(all, argv)
   let parsed
   try {
     parsed = parseArgs({ args, options, allowPositionals: true, strict: true })
   } catch (error) {
-    // Node's own hint about '--' is noise for our commands: keep its first sentence.
-    const first = (error as Error).message.split('\n')[0]!.split('. ')[0]!
-    throw new UsageError(`${first.replace(/\.$/, '')} (see \`bottleneck ${spec.name} --help\`).`)
+    throw new UsageError(`${parseErrorSentence(all, (error as Error).message)} (see \`bottleneck ${spec.name} --help\`).`)
   }
   if (parsed.values.help) return 'help'
   const expected = spec.positionals ?? []
@@ -81,6 +74,49 @@ export function parseCommand(spec: CommandSpec, argv: string[]): Parsed | 'help'
     throw new UsageError(`Usage: ${spec.usage} (see \`bottleneck ${spec.name} --help\`)`)
   }
   return { values: parsed.values as Parsed['values'], positionals: parsed.positionals }
+}
+
+/** A number below zero, which parseArgs would otherwise read as an option: `--epochs -1`, `-n -2`. */
+const NEGATIVE_NUMBER = /^-\.?\d/
+
+/**
+ * Spells out what parseArgs cannot read as an option's value before it reads the line: a negative number after a
+ * value-taking option (so `--epochs -1` reaches the option's own check, as `--epochs=-1` does), and a bare option
+ * (parseArgs has no optional values: `--baselines` alone becomes `--baselines=all`).
+ */
+function attachOptionValues(all: Record<string, OptionSpec>, argv: string[]): string[] {
+  const args: string[] = []
+  for (let index = 0; index < argv.length; index++) {
+    const token = argv[index]!
+    const next = argv[index + 1]
+    const long = token.startsWith('--') ? all[token.slice(2)] : undefined
+    const short = /^-[^-]$/.test(token) ? Object.values(all).find((option) => option.short === token[1]) : undefined
+    const option = long ?? short
+    if (option?.type === 'string' && next !== undefined && NEGATIVE_NUMBER.test(next)) {
+      // `-n-2` is parseArgs' own spelling of a short option's value; `-n=-2` would read as "=-2".
+      args.push(long ? `${token}=${next}` : `${token}${next}`)
+      index++
+    } else if (long?.bareValue !== undefined && (next === undefined || next.startsWith('-'))) {
+      args.push(`${token}=${long.bareValue}`)
+    } else {
+      args.push(token)
+    }
+  }
+  return args
+}
+
+/** parseArgs' complaint as one sentence a user can act on, without its hints about '--' and '-XYZ'. */
+function parseErrorSentence(all: Record<string, OptionSpec>, message: string): string {
+  // "Option '--epochs' argument is ambiguous" (the next word starts with a dash) and "Option '-n, --count <value>'
+  // argument missing" (nothing follows) both mean the option was given no value.
+  const valueless = /^Option '(-[^' ,]+)[^']*' argument (is ambiguous|missing)/.exec(message)
+  if (!valueless) return message.split('\n')[0]!.split('. ')[0]!.replace(/\.$/, '')
+  const flag = valueless[1]!
+  const name = flag.startsWith('--') ? flag.slice(2) : Object.keys(all).find((key) => all[key]!.short === flag.slice(1))
+  if (name === undefined) return `${flag} needs a value`
+  const placeholder = all[name]!.placeholder ?? 'VALUE'
+  const dashHint = valueless[2] === 'missing' ? '' : `, or --${name}=${placeholder} if it starts with a dash`
+  return `--${name} needs a value: --${name} ${placeholder}${dashHint}`
 }
 
 export function integerOption(values: Parsed['values'], name: string, min: number, max: number): number | undefined {

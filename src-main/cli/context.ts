@@ -1,6 +1,8 @@
 // What every command starts with: the backend (initialised and announced), the store, and output helpers that
 // respect --json (results on stdout as JSON, everything for people on stderr).
+import { statSync } from 'node:fs'
 import { initBackend, type BackendInfo } from '../ml/backend'
+import { BottleneckError } from '../ml/errors'
 import { openStore, type Store } from '../store/index'
 import type { Parsed } from './args'
 
@@ -23,10 +25,11 @@ export function describeBackend(backend: BackendInfo): string {
 export async function createContext(parsed: Parsed): Promise<CommandContext> {
   const json = parsed.values.json === true
   const say = (line: string) => (json ? process.stderr : process.stdout).write(`${line}\n`)
-  const backend = await initBackend()
-  say(describeBackend(backend))
   const storeOption = parsed.values.store
   const store = openStore(typeof storeOption === 'string' ? storeOption : undefined)
+  assertNotAFile(store.root)
+  const backend = await initBackend()
+  say(describeBackend(backend))
   return {
     backend,
     store,
@@ -36,5 +39,22 @@ export async function createContext(parsed: Parsed): Promise<CommandContext> {
       if (json) process.stdout.write(`${JSON.stringify(value, null, 2)}\n`)
       else if (text !== undefined) process.stdout.write(`${text}\n`)
     },
+  }
+}
+
+/** A store that does not exist yet is created on the first save; a file in its place would read as an empty store. */
+function assertNotAFile(root: string): void {
+  let problem: string | undefined
+  try {
+    if (!statSync(root).isDirectory()) problem = 'is a file, not a folder'
+  } catch (error) {
+    const code = (error as NodeJS.ErrnoException).code
+    if (code === 'ENOTDIR') problem = 'cannot be a folder: part of its path is a file'
+  }
+  if (problem) {
+    throw new BottleneckError(
+      'INVALID_INPUT',
+      `The store ${root} ${problem}; point --store (or BOTTLENECK_HOME) at a folder.`,
+    )
   }
 }

@@ -1,6 +1,10 @@
 // Entry of the `bottleneck` command (bin/bottleneck.js runs it through tsx): picks the sub-command, runs it, and
 // turns every failure into one line for the user — the detail only with BOTTLENECK_DEBUG=1.
+import { getArchitecture } from '../ml/architectures/index'
+import { loadDataset } from '../ml/datasets'
 import { isBottleneckError } from '../ml/errors'
+import { parseNoiseSpec } from '../ml/noise'
+import { getPreset } from '../ml/presets'
 import { helpText, parseCommand, UsageError, type CommandSpec, type Parsed } from './args'
 import { evalCommand, evalSpec, figureCommand, figureSpec } from './commands/evaluate'
 import { denoiseCommand, denoiseSpec } from './commands/denoise'
@@ -34,14 +38,51 @@ function overview(): string {
     '',
     'MODEL is a model id, its exact name, or a model folder. BOTTLENECK_BACKEND=tensorflow|wasm|cpu forces a backend;',
     'BOTTLENECK_HOME (or --store DIR) sets the store.',
+    '',
+    'Exit status: 0 success, 1 failure (a missing file, a damaged model, …), 2 usage error (an unknown command or',
+    'option, a bad option value), 130 training stopped with Ctrl-C.',
   ].join('\n')
+}
+
+/**
+ * Options whose value must name something the ML core knows. Checked before the command starts, so a typo there is
+ * a usage error (exit 2) like a bad number, and fails before the backend starts or a model loads.
+ */
+const NAMED_VALUE_CHECKS: Record<string, (value: string) => unknown> = {
+  noise: parseNoiseSpec,
+  'add-noise': parseNoiseSpec,
+  arch: getArchitecture,
+  preset: getPreset,
+  dataset: async (spec) => {
+    // loadDataset rejects any other kind before reading a file, with the sentence that lists the kinds.
+    const knownKind = spec === 'mnist' || spec.startsWith('idx:') || spec.startsWith('folder:')
+    if (!knownKind) await loadDataset(spec, { limit: 0, testLimit: 0 })
+  },
+}
+
+async function checkNamedValues(values: Parsed['values']): Promise<void> {
+  for (const [name, check] of Object.entries(NAMED_VALUE_CHECKS)) {
+    const value = values[name]
+    if (typeof value !== 'string') continue
+    try {
+      await check(value)
+    } catch (error) {
+      if (isBottleneckError(error) && error.code === 'INVALID_INPUT') throw new UsageError(error.message)
+      throw error
+    }
+  }
 }
 
 async function main(argv: string[]): Promise<number> {
   const [name, ...rest] = argv
-  if (!name || name === '--help' || name === '-h' || name === 'help') {
+  if (!name) {
+    // A missing command is a usage error: the overview goes with the error to stderr, stdout stays empty.
+    process.stderr.write(`${overview()}\n\nbottleneck: a command is missing; pick one of the commands above.\n`)
+    return 2
+  }
+  if (name === '--help' || name === '-h' || name === 'help') {
     process.stdout.write(`${overview()}\n`)
-    return name ? 0 : 2
+    return 0
   }
   if (name === '--version' || name === '-v') {
     const { readFile } = await import('node:fs/promises')
@@ -56,6 +97,7 @@ async function main(argv: string[]): Promise<number> {
     process.stdout.write(`${helpText(command.spec)}\n`)
     return 0
   }
+  await checkNamedValues(parsed.values)
   return command.run(parsed)
 }
 

@@ -1,0 +1,142 @@
+// How `bottleneck` answers a command line it cannot run: negative numbers, option values it does not know, a
+// missing command, a store path that is a file. Exit status 2 means "fix the command line", 1 "something failed".
+import { spawn } from 'node:child_process'
+import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import { join, resolve } from 'node:path'
+import { afterAll, describe, expect, it } from 'vitest'
+import { parseCommand, type CommandSpec } from '../../../src-main/cli/args'
+
+const bin = resolve(__dirname, '../../../bin/bottleneck.js')
+const scratch = mkdtempSync(join(tmpdir(), 'bottleneck-args-'))
+const store = join(scratch, 'store')
+const notAFolder = join(scratch, 'digit.png')
+writeFileSync(notAFolder, 'a file where a store folder should be')
+afterAll(() => rmSync(scratch, { recursive: true, force: true }))
+
+interface Run {
+  code: number | null
+  stdout: string
+  stderr: string
+}
+
+function run(args: string[], env: NodeJS.ProcessEnv = {}): Promise<Run> {
+  return new Promise((resolvePromise) => {
+    const child = spawn(process.execPath, [bin, ...args], {
+      stdio: ['ignore', 'pipe', 'pipe'],
+      env: { ...process.env, BOTTLENECK_HOME: store, ...env },
+    })
+    let stdout = ''
+    let stderr = ''
+    child.stdout.on('data', (chunk) => (stdout += chunk))
+    child.stderr.on('data', (chunk) => (stderr += chunk))
+    child.on('exit', (code) => resolvePromise({ code, stdout, stderr }))
+  })
+}
+
+/** The one line the user reads on stderr (nothing else there, not even the backend line: it failed before that). */
+function errorLine(result: Run): string {
+  const lines = result.stderr.trim().split('\n')
+  expect(lines, result.stderr).toHaveLength(1)
+  return lines[0]!
+}
+
+describe('a negative number after an option', () => {
+  it('reaches the option’s own check, with the message --opt=-N gets', async () => {
+    const output = join(scratch, 'grid.png')
+    const [spaced, joined, scale, count] = await Promise.all([
+      run(['train', '--epochs', '-1']),
+      run(['train', '--epochs=-1']),
+      run(['generate', 'some-model', '-o', output, '--scale', '-2']),
+      run(['generate', 'some-model', '-o', output, '-n', '-2']),
+    ])
+    expect(errorLine(spaced)).toBe('bottleneck: --epochs must be a whole number from 1 to 100000 (got "-1").')
+    expect(errorLine(joined)).toBe(errorLine(spaced))
+    expect(errorLine(scale)).toBe('bottleneck: --scale must be a whole number from 1 to 16 (got "-2").')
+    expect(errorLine(count)).toBe('bottleneck: --count must be a whole number from 2 to 50 (got "-2").')
+    for (const result of [spaced, joined, scale, count]) expect(result.code).toBe(2)
+  })
+
+  it('is read as the value, also as a decimal, while a bare option still takes its bare value', () => {
+    const spec: CommandSpec = {
+      name: 'demo',
+      usage: 'bottleneck demo',
+      summary: 'A demo.',
+      options: {
+        'learning-rate': { type: 'string', help: 'Rate', placeholder: 'LR' },
+        count: { type: 'string', short: 'n', help: 'Count', placeholder: 'N' },
+        baselines: { type: 'string', help: 'Filters', bareValue: 'all' },
+      },
+    }
+    expect(parseCommand(spec, ['--learning-rate', '-.5', '-n', '-3', '--baselines', '--json'])).toEqual({
+      values: { 'learning-rate': '-.5', count: '-3', baselines: 'all', json: true },
+      positionals: [],
+    })
+  })
+
+  it('an option left without a value says so in a sentence, not "argument is ambiguous"', async () => {
+    const [beforeAnOption, atTheEnd] = await Promise.all([
+      run(['generate', 'some-model', '--count', '--json']),
+      run(['generate', 'some-model', '-n']),
+    ])
+    expect(errorLine(beforeAnOption)).toBe(
+      'bottleneck: --count needs a value: --count N, or --count=N if it starts with a dash (see `bottleneck generate --help`).',
+    )
+    expect(errorLine(atTheEnd)).toBe('bottleneck: --count needs a value: --count N (see `bottleneck generate --help`).')
+    expect([beforeAnOption.code, atTheEnd.code]).toEqual([2, 2])
+  })
+})
+
+describe('exit status', () => {
+  it('is 2 for a value no noise, architecture, preset or dataset has, like any other bad option value', async () => {
+    const outDir = join(scratch, 'denoised')
+    const cases: [string[], RegExp][] = [
+      [['train', '--noise', 'bogus'], /^bottleneck: Noise "bogus" is not valid/],
+      [['train', '--noise', 'gaussian:5'], /^bottleneck: Noise "gaussian:5" is not valid: σ must be between 0 and 1/],
+      [['eval', 'some-model', '--noise', 'bogus'], /^bottleneck: Noise "bogus" is not valid/],
+      [['denoise', 'some-model', 'photo.png', '-o', outDir, '--add-noise', 'bogus'], /^bottleneck: Noise "bogus"/],
+      [['train', '--preset', 'bogus'], /^bottleneck: Unknown preset "bogus"; available: .*keras-vae/],
+      [['train', '--arch', 'bogus'], /^bottleneck: Unknown architecture "bogus"; available: dense/],
+      [['train', '--dataset', 'bogus'], /^bottleneck: Unknown dataset "bogus"\. Use "mnist"/],
+      [['eval', 'some-model', '--dataset', 'bogus'], /^bottleneck: Unknown dataset "bogus"/],
+    ]
+    const results = await Promise.all(cases.map(([args]) => run(args)))
+    cases.forEach(([args, pattern], index) => {
+      expect(results[index]!.code, args.join(' ')).toBe(2)
+      expect(errorLine(results[index]!)).toMatch(pattern)
+    })
+    // Refused before any work: denoise did not even create its output folder.
+    expect(existsSync(outDir)).toBe(false)
+  })
+
+  it('--help lists the exit statuses; a missing command is a usage error that says so', async () => {
+    const [help, bare] = await Promise.all([run(['--help']), run([])])
+    expect(help.code).toBe(0)
+    expect(help.stdout).toMatch(/^Usage: bottleneck COMMAND/)
+    expect(help.stdout).toMatch(/Exit status: 0 success, 1 failure .*, 2 usage error .*130 training stopped with Ctrl-C/s)
+    expect(bare.code).toBe(2)
+    expect(bare.stdout).toBe('')
+    expect(bare.stderr).toContain('Commands:')
+    expect(bare.stderr.trimEnd().split('\n').at(-1)).toBe('bottleneck: a command is missing; pick one of the commands above.')
+  })
+})
+
+describe('a store path that is a file', () => {
+  it('is refused by every command that opens the store, whether from --store or BOTTLENECK_HOME', async () => {
+    const [models, info, evaluate, fromHome, inside] = await Promise.all([
+      run(['models', '--store', notAFolder]),
+      run(['info', '--store', notAFolder]),
+      run(['eval', 'some-model', '--store', notAFolder]),
+      run(['models'], { BOTTLENECK_HOME: notAFolder }),
+      run(['models', '--store', join(notAFolder, 'store')]),
+    ])
+    const refusal = `bottleneck: The store ${notAFolder} is a file, not a folder; point --store (or BOTTLENECK_HOME) at a folder.`
+    for (const result of [models, info, evaluate, fromHome]) {
+      expect(result.code).toBe(1)
+      expect(result.stdout).toBe('')
+      expect(errorLine(result)).toBe(refusal)
+    }
+    expect(inside.code).toBe(1)
+    expect(errorLine(inside)).toMatch(/store .*digit\.png\/store cannot be a folder: part of its path is a file/)
+  })
+})
