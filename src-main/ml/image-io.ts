@@ -12,10 +12,11 @@
 //   6. place in a 28×28 black field so the centre of mass lands on pixel (14, 14) (row, column index; shift rounded
 //      to whole pixels, and clamped so the 20 px box never leaves the field).
 
-import { open, rename, unlink, readFile } from 'node:fs/promises'
+import { open, rename, rm, readFile } from 'node:fs/promises'
 import { basename, dirname, join } from 'node:path'
 import sharp from 'sharp'
 import { BottleneckError } from './errors'
+import { writeFailure } from './file-system'
 
 /** An image inside the ML core: values in [0, 1], row-major HWC. */
 export interface ImageData {
@@ -37,9 +38,25 @@ export interface DecodeOptions {
    * scans whose "paper" is meant to be light, and `fitToMnist` then inverts them like any dark-on-light digit.
    */
   background?: 'white' | 'black'
+  /**
+   * How the caller lets a person raise `maxPixels` (e.g. "--max-megapixels"), named in the too-large message; without
+   * it the message only says to resize, since there is nothing to raise.
+   */
+  limitOption?: string
 }
 
 export const DEFAULT_MAX_PIXELS = 100_000_000
+
+/** File name endings of the formats `decodeImage` reads (lower case). */
+export const DECODABLE_EXTENSIONS: readonly string[] = [
+  '.png',
+  '.jpg',
+  '.jpeg',
+  '.webp',
+  '.tif',
+  '.tiff',
+  '.gif',
+]
 
 export interface ImageHeader {
   width: number
@@ -64,6 +81,15 @@ async function sourceBytesAndName(
     } catch (error) {
       const code = (error as NodeJS.ErrnoException).code
       if (code === 'ENOENT') throw new BottleneckError('FILE_NOT_FOUND', `${name} does not exist.`, error)
+      if (code === 'EISDIR')
+        throw unreadable(name, 'it is a folder, and an image file is expected here.', error)
+      if (code === 'EACCES' || code === 'EPERM') {
+        throw unreadable(
+          name,
+          'Bottleneck may not read it (permission denied); check its permissions.',
+          error,
+        )
+      }
       throw unreadable(name, `the file could not be opened (${code ?? 'unknown error'}).`, error)
     }
     return { input, name }
@@ -75,7 +101,12 @@ async function sourceBytesAndName(
   }
 }
 
-async function readHeader(input: Buffer, name: string, maxPixels: number): Promise<ImageHeader> {
+async function readHeader(
+  input: Buffer,
+  name: string,
+  maxPixels: number,
+  limitOption: string | undefined,
+): Promise<ImageHeader> {
   if (input.byteLength === 0) throw unreadable(name, 'the file is empty (0 bytes).')
   let metadata: sharp.Metadata
   try {
@@ -92,7 +123,9 @@ async function readHeader(input: Buffer, name: string, maxPixels: number): Promi
     throw new BottleneckError(
       'IMAGE_TOO_LARGE',
       `${name} is ${width}×${height} (${megapixels} MP), more than the limit of ${(maxPixels / 1e6).toFixed(0)} MP. ` +
-        'Resize it first, or raise the limit if you have the memory.',
+        (limitOption
+          ? `Resize it first, or raise the limit with ${limitOption} if you have the memory.`
+          : 'Resize it first.'),
       { width, height, maxPixels },
     )
   }
@@ -106,7 +139,7 @@ export async function readImageHeader(
   options: DecodeOptions = {},
 ): Promise<ImageHeader> {
   const { input, name } = await sourceBytesAndName(source, options)
-  return readHeader(input, name, options.maxPixels ?? DEFAULT_MAX_PIXELS)
+  return readHeader(input, name, options.maxPixels ?? DEFAULT_MAX_PIXELS, options.limitOption)
 }
 
 /**
@@ -119,7 +152,7 @@ export async function decodeImage(
 ): Promise<ImageData> {
   const maxPixels = options.maxPixels ?? DEFAULT_MAX_PIXELS
   const { input, name } = await sourceBytesAndName(source, options)
-  const header = await readHeader(input, name, maxPixels)
+  const header = await readHeader(input, name, maxPixels, options.limitOption)
   const channels = options.channels ?? header.channels
   const background = options.background === 'black' ? '#000000' : '#ffffff'
   let raw: { data: Buffer; info: sharp.OutputInfo }
@@ -184,21 +217,25 @@ export async function encodePng(image: ImageData): Promise<Buffer> {
   return pipeline.png({ compressionLevel: 6 }).toBuffer()
 }
 
-/** Writes bytes atomically: temp file in the same folder, fsync, rename, so a crash leaves any old file intact. */
+/**
+ * Writes bytes atomically: temp file in the same folder, fsync, rename, so a crash leaves any old file intact. On any
+ * failure the temp file is removed and the error is a BottleneckError naming `path` and the reason (DISK_FULL when
+ * the disk is full, else WRITE_FAILED).
+ */
 export async function writeFileAtomic(path: string, bytes: Uint8Array): Promise<void> {
   const temp = join(dirname(path), `.${basename(path)}.${process.pid}.${Date.now()}.tmp`)
-  const handle = await open(temp, 'w')
   try {
-    await handle.writeFile(bytes)
-    await handle.sync()
-  } finally {
-    await handle.close()
-  }
-  try {
+    const handle = await open(temp, 'w')
+    try {
+      await handle.writeFile(bytes)
+      await handle.sync()
+    } finally {
+      await handle.close()
+    }
     await rename(temp, path)
   } catch (error) {
-    await unlink(temp).catch(() => undefined)
-    throw error
+    await rm(temp, { force: true }).catch(() => undefined)
+    throw writeFailure(error, path)
   }
 }
 

@@ -1,12 +1,20 @@
 // `bottleneck denoise MODEL INPUT… -o OUTDIR`: runs photos of any size through a fully convolutional denoiser in
 // overlapping tiles (memory bounded by the tile, not the photo) and writes each result as OUTDIR/<name>.png.
-import { mkdir } from 'node:fs/promises'
+// An INPUT that is a folder stands for the images directly inside it.
+import { readdir, stat } from 'node:fs/promises'
 import { basename, extname, join, resolve } from 'node:path'
 import * as tf from '@tensorflow/tfjs'
 import type { Autoencoder } from '../../ml/architectures/index'
 import { unetMultiple, unetReceptiveRadius } from '../../ml/architectures/unet'
 import { BottleneckError, isBottleneckError } from '../../ml/errors'
-import { decodeImage, DEFAULT_MAX_PIXELS, writePng, type ImageData } from '../../ml/image-io'
+import { createFolder } from '../../ml/file-system'
+import {
+  DECODABLE_EXTENSIONS,
+  decodeImage,
+  DEFAULT_MAX_PIXELS,
+  writePng,
+  type ImageData,
+} from '../../ml/image-io'
 import { applyNoiseToImage, parseNoiseSpec, type NoiseSpec } from '../../ml/noise'
 import { applyTiled } from '../../ml/tiling'
 import { integerOption, stringOption, UsageError, type CommandSpec, type Parsed } from '../args'
@@ -17,12 +25,14 @@ const MAX_INPUTS = 1000
 // With a depth-2 U-Net's 28 px margin, 512² tiles compute 26% more pixels than they keep (256² tiles: 64%), and an
 // 8-filter U-Net's activations for one such tile are tens of megabytes.
 const DEFAULT_TILE = 512
+const FORMATS = 'PNG, JPEG, WebP, TIFF or GIF'
 
 export const denoiseSpec: CommandSpec = {
   name: 'denoise',
   usage: 'bottleneck denoise MODEL INPUT… -o OUTDIR',
   summary:
-    'Denoises image files of any size with a fully convolutional model (unet), tile by tile, writing OUTDIR/NAME.png.',
+    'Denoises image files of any size with a fully convolutional model (unet), tile by tile, writing OUTDIR/NAME.png. ' +
+    `An INPUT folder stands for the images directly inside it (${FORMATS}; subfolders are not searched).`,
   options: {
     output: {
       type: 'string',
@@ -63,6 +73,65 @@ export const denoiseSpec: CommandSpec = {
   ],
 }
 
+/** What the INPUT arguments stand for: the image files, and a line for each folder saying what was taken from it. */
+interface ExpandedInputs {
+  files: string[]
+  notes: string[]
+  emptyFolders: string[]
+}
+
+/** Replaces each folder among `inputs` by the images directly inside it, sorted; files stay as they are. */
+async function expandInputs(inputs: string[]): Promise<ExpandedInputs> {
+  const expanded: ExpandedInputs = { files: [], notes: [], emptyFolders: [] }
+  for (const input of inputs) {
+    const path = resolve(input)
+    // A path that cannot be examined is left to the decoder, which says why it cannot be read.
+    if (!(await stat(path).catch(() => undefined))?.isDirectory()) {
+      expanded.files.push(path)
+      continue
+    }
+    let entries
+    try {
+      entries = await readdir(path, { withFileTypes: true })
+    } catch (error) {
+      const code = (error as NodeJS.ErrnoException).code
+      const why =
+        code === 'EACCES' || code === 'EPERM'
+          ? 'Bottleneck may not read it (permission denied); check its permissions'
+          : `the file system refused (${code ?? String(error)})`
+      throw new BottleneckError('INVALID_INPUT', `Cannot read the folder ${input}: ${why}.`, error)
+    }
+    // Hidden entries are left out of the images and the count alike: .DS_Store and macOS's "._photo.jpg" companions
+    // are not pictures, and the person never put them there.
+    const visible = entries.filter((entry) => !entry.name.startsWith('.'))
+    const images = visible
+      .filter(
+        (entry) => !entry.isDirectory() && DECODABLE_EXTENSIONS.includes(extname(entry.name).toLowerCase()),
+      )
+      .map((entry) => entry.name)
+      .sort()
+    const subfolders = visible.filter((entry) => entry.isDirectory()).length
+    const otherFiles = visible.length - images.length - subfolders
+    const skipped = [
+      ...(otherFiles > 0 ? [count(otherFiles, 'other file')] : []),
+      ...(subfolders > 0 ? [`${count(subfolders, 'subfolder')} (subfolders are not searched)`] : []),
+    ].join(' and ')
+    if (images.length === 0) {
+      expanded.emptyFolders.push(
+        `${input} has no images (${FORMATS})${skipped ? `; skipped ${skipped}` : ''}.`,
+      )
+      continue
+    }
+    expanded.files.push(...images.map((name) => join(path, name)))
+    expanded.notes.push(`${input}: ${count(images.length, 'image')}${skipped ? `; skipped ${skipped}` : ''}.`)
+  }
+  return expanded
+}
+
+function count(n: number, noun: string): string {
+  return `${n} ${noun}${n === 1 ? '' : 's'}`
+}
+
 /** The model's height/width multiple and whether it takes any size (spatial input dims left open). */
 function modelGeometry(autoencoder: Autoencoder): {
   anySize: boolean
@@ -97,12 +166,17 @@ export async function denoiseCommand(parsed: Parsed): Promise<number> {
   const noiseText = stringOption(parsed.values, 'add-noise')
   const noise: NoiseSpec | undefined = noiseText ? parseNoiseSpec(noiseText) : undefined
 
+  const { files, notes, emptyFolders } = await expandInputs(inputs)
+  if (files.length === 0) {
+    throw new BottleneckError('INVALID_INPUT', `Nothing to denoise: ${emptyFolders.join(' ')}`)
+  }
+
   // Plan every output name before any work, so no result overwrites an input or another result.
   const outDir = resolve(outputOption)
-  const plans = inputs.map((input) => {
+  const plans = files.map((input) => {
     const stem = basename(input, extname(input))
     return {
-      input: resolve(input),
+      input,
       output: join(outDir, `${stem}.png`),
       noisy: join(outDir, `${stem}.noisy.png`),
     }
@@ -117,9 +191,10 @@ export async function denoiseCommand(parsed: Parsed): Promise<number> {
       throw new UsageError(`${other} and ${plan.input} would both be written to ${plan.output}; rename one.`)
     seen.set(plan.output, plan.input)
   }
-  await mkdir(outDir, { recursive: true })
 
   const context = await createContext(parsed)
+  for (const note of notes) context.say(note)
+  for (const warning of emptyFolders) process.stderr.write(`bottleneck: ${warning}\n`)
   const { record, autoencoder } = await context.store.load(ref)
   const controller = new AbortController()
   const onInterrupt = () => controller.abort()
@@ -133,13 +208,20 @@ export async function denoiseCommand(parsed: Parsed): Promise<number> {
   }> = []
   try {
     const { anySize, multiple, channels, ...geometry } = modelGeometry(autoencoder)
+    // Only now that the model and the inputs are known good: a failed start leaves no empty folder behind.
+    await createFolder(outDir)
     const overlap = overlapOption ?? geometry.overlap
     const [modelHeight, modelWidth] = autoencoder.config.inputShape
+    let diskFull = false
     for (const plan of plans) {
       if (controller.signal.aborted) break
       const started = performance.now()
       try {
-        let image: ImageData = await decodeImage(plan.input, { channels, maxPixels })
+        let image: ImageData = await decodeImage(plan.input, {
+          channels,
+          maxPixels,
+          limitOption: '--max-megapixels',
+        })
         if (!anySize && (image.height !== modelHeight || image.width !== modelWidth)) {
           throw new BottleneckError(
             'INVALID_INPUT',
@@ -178,18 +260,24 @@ export async function denoiseCommand(parsed: Parsed): Promise<number> {
         results.push({ input: plan.input, output: plan.output, megapixels, seconds })
         context.say(`Wrote ${plan.output} (${megapixels.toFixed(1)} MP in ${formatDuration(seconds)})`)
       } catch (error) {
-        if (isBottleneckError(error) && error.code === 'CANCELLED') throw error
-        if (!isBottleneckError(error)) throw error
-        // One bad file in a batch of photos should not lose the others: report it and go on.
+        if (!isBottleneckError(error) || error.code === 'CANCELLED') throw error
+        // One bad file or one failed write in a batch of photos should not lose the others: report it and go on,
+        // unless the disk is full, when every later write would fail the same way.
         results.push({ input: plan.input, error: error.message })
         process.stderr.write(`bottleneck: ${error.message}\n`)
+        if (error.code === 'DISK_FULL') {
+          diskFull = true
+          break
+        }
       }
     }
     if (controller.signal.aborted) throw new BottleneckError('CANCELLED', 'Denoising was cancelled.')
     const failed = results.filter((r) => r.error).length
+    const untried = plans.length - results.length
+    const stopped = diskFull ? ` Stopped because the disk is full; ${count(untried, 'image')} not tried.` : ''
     context.result(
-      { id: record.id, results },
-      `Denoised ${results.length - failed} of ${plans.length} image${plans.length === 1 ? '' : 's'} into ${outDir}.`,
+      { id: record.id, results, ...(diskFull ? { stopped: 'DISK_FULL', untried } : {}) },
+      `Denoised ${results.length - failed} of ${count(plans.length, 'image')} into ${outDir}.${stopped}`,
     )
     return failed > 0 ? 1 : 0
   } finally {

@@ -1,10 +1,12 @@
 // `bottleneck encode` and `bottleneck reconstruct`: run one image file through a saved model. Photos of digits
-// are fitted to MNIST's conventions (image-io's fitToMnist) when the model takes 28×28 greyscale input.
+// are fitted to MNIST's conventions (image-io's fitToMnist) when the model takes 28×28 greyscale input; other models
+// take images of exactly their input size (photos of any size are `bottleneck denoise`'s job).
 import { stat } from 'node:fs/promises'
-import { dirname, resolve } from 'node:path'
+import { dirname, extname, resolve } from 'node:path'
 import * as tf from '@tensorflow/tfjs'
 import type { Autoencoder } from '../../ml/architectures/index'
 import { BottleneckError } from '../../ml/errors'
+import { writeFailure } from '../../ml/file-system'
 import { decodeImage, fitToMnist, MNIST_SIZE, writePng, type ImageData } from '../../ml/image-io'
 import { stringOption, UsageError, type CommandSpec, type Parsed } from '../args'
 import { createContext } from '../context'
@@ -12,7 +14,9 @@ import { createContext } from '../context'
 export const encodeSpec: CommandSpec = {
   name: 'encode',
   usage: 'bottleneck encode MODEL IMAGE [--json]',
-  summary: 'Prints the code (latent vector) of an image. Photos of a digit are fitted to MNIST (28×28, centred, white on black).',
+  summary:
+    'Prints the code (latent vector) of an image. For 28×28 greyscale models a photo of a digit is fitted to MNIST ' +
+    '(centred, white on black); other models take images of exactly their input size.',
   options: {},
   positionals: [
     { name: 'MODEL', required: true },
@@ -23,7 +27,10 @@ export const encodeSpec: CommandSpec = {
 export const reconstructSpec: CommandSpec = {
   name: 'reconstruct',
   usage: 'bottleneck reconstruct MODEL IMAGE -o OUT.png',
-  summary: 'Writes the model’s reconstruction of an image as a PNG (the image is fitted to the model input first).',
+  summary:
+    'Writes the model’s reconstruction of an image as a PNG. For 28×28 greyscale models a photo of a digit is ' +
+    'fitted to MNIST first (centred, white on black); other models take images of exactly their input size ' +
+    '(for photos of any size use `bottleneck denoise`).',
   options: {
     output: { type: 'string', short: 'o', help: 'PNG file to write', placeholder: 'FILE' },
     input: { type: 'string', help: 'Also write the fitted input the model saw', placeholder: 'FILE' },
@@ -34,13 +41,25 @@ export const reconstructSpec: CommandSpec = {
   ],
 }
 
-/** Resolves an output path and checks its folder exists before any work is done (and before anything is written). */
+/**
+ * Resolves an output path and checks it before any work is done (and before anything is written): a .png name (PNG
+ * is the one format Bottleneck writes), not a folder, in a folder that exists.
+ */
 export async function checkOutputPath(path: string): Promise<string> {
+  if (extname(path).toLowerCase() !== '.png') {
+    throw new UsageError(`Cannot write ${path}: Bottleneck writes PNG images only; give a file name ending in .png.`)
+  }
   const absolute = resolve(path)
+  const folder = dirname(absolute)
+  let folderIsFolder: boolean
   try {
-    if (!(await stat(dirname(absolute))).isDirectory()) throw new Error('not a folder')
-  } catch {
-    throw new BottleneckError('INVALID_INPUT', `Cannot write ${path}: the folder ${dirname(absolute)} does not exist.`)
+    folderIsFolder = (await stat(folder)).isDirectory()
+  } catch (error) {
+    throw writeFailure(error, absolute)
+  }
+  if (!folderIsFolder) throw new BottleneckError('WRITE_FAILED', `Could not write ${absolute}: ${folder} is a file, not a folder.`)
+  if ((await stat(absolute).catch(() => undefined))?.isDirectory()) {
+    throw new BottleneckError('WRITE_FAILED', `Could not write ${absolute}: it is a folder; give a file name ending in .png.`)
   }
   return absolute
 }
@@ -50,9 +69,12 @@ async function modelInput(autoencoder: Autoencoder, path: string): Promise<Image
   if (height === MNIST_SIZE && width === MNIST_SIZE && channels === 1) return fitToMnist(await decodeImage(path))
   const image = await decodeImage(path, { channels: channels === 1 ? 1 : 3 })
   if (image.height !== height || image.width !== width || image.channels !== channels) {
+    // A fully convolutional model (spatial input dims left open) takes any size, tile by tile: denoise does that.
+    const anySize = autoencoder.model.inputs[0]!.shape[1] === null
     throw new BottleneckError(
       'INVALID_INPUT',
-      `The model takes ${height}×${width}×${channels} images; ${path} is ${image.height}×${image.width}×${image.channels}.`,
+      `The model takes ${height}×${width}×${channels} images; ${path} is ${image.height}×${image.width}×${image.channels}.` +
+        (anySize ? ' For photos of any size use `bottleneck denoise MODEL IMAGE -o OUTDIR`.' : ''),
     )
   }
   return image

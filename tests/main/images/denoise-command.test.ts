@@ -1,6 +1,7 @@
 // `bottleneck denoise` end to end: a saved U-Net, photos of different sizes, one broken file, and the guards.
 import { spawn } from 'node:child_process'
-import { mkdtemp, rm, writeFile, copyFile } from 'node:fs/promises'
+import { mkdtemp, rm, writeFile, copyFile, mkdir, readdir } from 'node:fs/promises'
+import { existsSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join, resolve } from 'node:path'
 import * as tf from '@tensorflow/tfjs'
@@ -144,5 +145,73 @@ describe('bottleneck denoise', () => {
     const fixed = await run(['denoise', denseId, photos[0]!, '-o', join(scratch, 'out2')])
     expect(fixed.code).toBe(1)
     expect(fixed.stderr).toMatch(/only takes 28×28 images.*use a unet model/)
+  })
+})
+
+describe('bottleneck denoise with folders and output problems', () => {
+  it('takes the images directly inside a folder, sorted, and says what it skipped', async () => {
+    const folder = join(scratch, 'f photos ñ')
+    await mkdir(join(folder, 'sub'), { recursive: true })
+    await copyFile(photos[1]!, join(folder, 'b.png'))
+    await copyFile(photos[0]!, join(folder, 'a.PNG'))
+    await copyFile(photos[0]!, join(folder, 'sub', 'c.png'))
+    await writeFile(join(folder, 'notes.txt'), 'not a picture')
+    await writeFile(join(folder, '.DS_Store'), 'hidden')
+    const out = join(scratch, 'out-folder')
+    const result = await run(['denoise', unetId, folder, '-o', out, '--tile', '64'])
+    expect(result.code, result.stderr).toBe(0)
+    expect(result.stdout).toContain(
+      `${folder}: 2 images; skipped 1 other file and 1 subfolder (subfolders are not searched).`,
+    )
+    expect(result.stdout).toMatch(/Wrote .*a\.png[\s\S]*Wrote .*b\.png/)
+    expect(result.stdout).toContain(`Denoised 2 of 2 images into ${out}.`)
+    expect((await readdir(out)).sort()).toEqual(['a.png', 'b.png'])
+  })
+
+  it('says a folder has no images and creates no output folder', async () => {
+    const empty = join(scratch, 'no pictures')
+    await mkdir(empty)
+    await writeFile(join(empty, 'readme.txt'), 'x')
+    const out = join(scratch, 'out-empty')
+    const result = await run(['denoise', unetId, empty, '-o', out])
+    expect(result.code).toBe(1)
+    expect(result.stderr).toBe(
+      `bottleneck: Nothing to denoise: ${empty} has no images (PNG, JPEG, WebP, TIFF or GIF); skipped 1 other file.\n`,
+    )
+    expect(existsSync(out)).toBe(false)
+  })
+
+  it('reports a result it cannot write for that photo and goes on with the others', async () => {
+    const out = join(scratch, 'out-blocked')
+    // A folder where the first result should go: the rename onto it fails.
+    await mkdir(join(out, 'synthetic-001.png'), { recursive: true })
+    const result = await run(['denoise', unetId, ...photos, '-o', out, '--tile', '64'])
+    expect(result.code).toBe(1)
+    expect(result.stderr).toContain(
+      `bottleneck: Could not write ${join(out, 'synthetic-001.png')}: ${join(out, 'synthetic-001.png')} is a folder; give a file name.`,
+    )
+    expect(result.stdout).toContain(`Wrote ${join(out, 'synthetic-002.png')}`)
+    expect(result.stdout).toContain(`Denoised 1 of 2 images into ${out}.`)
+    // No half-written temp file next to the results.
+    expect((await readdir(out)).sort()).toEqual(['synthetic-001.png', 'synthetic-002.png'])
+  })
+
+  it('-o problems: an unknown model leaves no folder, a file in the way is named, all in plain words', async () => {
+    const fresh = join(scratch, 'out-never')
+    const [unknown, onFile, underFile] = await Promise.all([
+      run(['denoise', 'no-such-model', photos[0]!, '-o', fresh]),
+      run(['denoise', unetId, photos[0]!, '-o', photos[1]!]),
+      run(['denoise', unetId, photos[0]!, '-o', join(photos[1]!, 'sub')]),
+    ])
+    expect(unknown.code).toBe(1)
+    expect(unknown.stderr).toMatch(/no-such-model/)
+    expect(existsSync(fresh)).toBe(false)
+    expect(onFile.stderr).toBe(
+      `bottleneck: Could not create the folder ${photos[1]}: a file of that name is there.\n`,
+    )
+    expect(underFile.stderr).toBe(
+      `bottleneck: Could not create the folder ${join(photos[1]!, 'sub')}: part of ${photos[1]} is a file, not a folder.\n`,
+    )
+    for (const result of [onFile, underFile]) expect(result.code).toBe(1)
   })
 })

@@ -1,5 +1,5 @@
 // Decoding real image files safely, encoding PNG, and the MNIST normalisation of digit photos.
-import { mkdtemp, rm, writeFile } from 'node:fs/promises'
+import { mkdir, mkdtemp, readdir, rm, writeFile } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import sharp from 'sharp'
@@ -9,6 +9,7 @@ import {
   encodePng,
   fitToMnist,
   readImageHeader,
+  writeFileAtomic,
   writePng,
   type ImageData,
 } from '../../../src-main/ml/image-io'
@@ -233,5 +234,56 @@ describe('fitToMnist', () => {
     expect(() =>
       fitToMnist({ data: new Float32Array(100).fill(0.7), height: 10, width: 10, channels: 1 }),
     ).toThrow(/No digit found/)
+  })
+})
+
+describe('file problems in words', () => {
+  it('says a folder was given where an image file is expected', async () => {
+    const folder = join(dir, 'a folder')
+    await mkdir(folder)
+    await expectError(
+      decodeImage(folder),
+      'IMAGE_UNREADABLE',
+      /^Cannot read a folder: it is a folder, and an image file is expected here\.$/,
+    )
+  })
+
+  it('names the option that raises the size limit only when the caller has one', async () => {
+    const small = await encodePng(gradient(20, 20, 1))
+    await expectError(
+      decodeImage(small, { name: 'p.png', maxPixels: 399 }),
+      'IMAGE_TOO_LARGE',
+      /^p\.png is 20×20 \(0\.0 MP\), more than the limit of 0 MP\. Resize it first\.$/,
+    )
+    await expectError(
+      decodeImage(small, { name: 'p.png', maxPixels: 399, limitOption: '--max-megapixels' }),
+      'IMAGE_TOO_LARGE',
+      /Resize it first, or raise the limit with --max-megapixels if you have the memory\.$/,
+    )
+  })
+
+  it('a write onto a folder, into a missing folder or under a file: the path, the reason, nothing left over', async () => {
+    const root = join(dir, 'writes')
+    await mkdir(join(root, 'taken.png'), { recursive: true })
+    await writeFile(join(root, 'plain-file'), 'x')
+    const image = gradient(4, 4, 1)
+    const onFolder = join(root, 'taken.png')
+    await expectError(
+      writePng(onFolder, image),
+      'WRITE_FAILED',
+      /^Could not write .*taken\.png: .*taken\.png is a folder; give a file name\.$/,
+    )
+    await expectError(
+      writeFileAtomic(join(root, 'missing', 'out.png'), new Uint8Array(3)),
+      'WRITE_FAILED',
+      /^Could not write .*out\.png: the folder .*missing does not exist\.$/,
+    )
+    await expectError(
+      writeFileAtomic(join(root, 'plain-file', 'out.png'), new Uint8Array(3)),
+      'WRITE_FAILED',
+      /^Could not write .*out\.png: part of .*plain-file is a file, not a folder\.$/,
+    )
+    expect((await readdir(root)).sort()).toEqual(['plain-file', 'taken.png'])
+    expect(await readdir(onFolder)).toEqual([])
   })
 })

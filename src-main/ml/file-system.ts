@@ -1,0 +1,101 @@
+// File-system failures in sentences a person can act on (disk full, read-only disk, permissions, a file where a
+// folder must be) instead of errno text, and folder creation that reports the true reason. The wording matches the
+// store's, so the CLI says the same thing whichever part of Bottleneck was writing.
+import type { Stats } from 'node:fs'
+import { mkdir, stat } from 'node:fs/promises'
+import { dirname } from 'node:path'
+import { BottleneckError } from './errors'
+
+function errnoCode(error: unknown): string | undefined {
+  return (error as NodeJS.ErrnoException | undefined)?.code
+}
+
+/** True when the disk (or the user's quota) is full: every further write will fail the same way. */
+function isDiskFull(error: unknown): boolean {
+  const code = errnoCode(error)
+  return code === 'ENOSPC' || code === 'EDQUOT'
+}
+
+/** Why creating or writing `path` failed, as the end of a sentence that names `path` already. */
+export function writeFailureReason(error: unknown, path: string): string {
+  const folder = dirname(path)
+  const code = errnoCode(error)
+  switch (code) {
+    case 'ENOSPC':
+    case 'EDQUOT':
+      return `the disk is full (no space left in ${folder}); free some space and try again`
+    case 'EROFS':
+      return `${folder} is on a read-only disk; choose another folder`
+    case 'EACCES':
+    case 'EPERM':
+      return `Bottleneck may not write to ${folder} (permission denied); check its permissions or choose another folder`
+    case 'EISDIR':
+      return `${path} is a folder; give a file name`
+    case 'EEXIST':
+      return `${path} already exists and is not a folder`
+    case 'ENOENT':
+      return `the folder ${folder} does not exist`
+    case 'ENOTDIR':
+      return `part of ${folder} is a file, not a folder`
+    case 'ENAMETOOLONG':
+      return 'the name is too long for the file system'
+    default:
+      return `the file system refused (${code ?? (error instanceof Error ? error.message : String(error))})`
+  }
+}
+
+/**
+ * A failed write as a BottleneckError: code DISK_FULL when no space is left (callers stop a batch on it), else
+ * WRITE_FAILED. `action` completes "Could not …" and defaults to "write PATH"; the original error stays as the cause.
+ */
+export function writeFailure(error: unknown, path: string, action = `write ${path}`): BottleneckError {
+  const failure = new BottleneckError(
+    isDiskFull(error) ? 'DISK_FULL' : 'WRITE_FAILED',
+    `Could not ${action}: ${writeFailureReason(error, path)}.`,
+    error,
+  )
+  failure.cause = error
+  return failure
+}
+
+/**
+ * Creates `folder` and its missing parents. Unlike `mkdir(…, { recursive: true })`, which reports a read-only or
+ * forbidden parent as ENOENT (it stats the folder it could not create), each missing folder is made on its own, so
+ * the error says what really went wrong.
+ */
+export async function createFolder(folder: string): Promise<void> {
+  const action = `create the folder ${folder}`
+  const missing: string[] = []
+  let existing = folder
+  let found: Stats | undefined
+  while (!(found = await statUnlessMissing(existing, action))) {
+    const parent = dirname(existing)
+    // Only a missing drive (Windows) runs out of parents.
+    if (parent === existing)
+      throw new BottleneckError('WRITE_FAILED', `Could not ${action}: ${existing} does not exist.`)
+    missing.unshift(existing)
+    existing = parent
+  }
+  if (!found.isDirectory()) {
+    const what = existing === folder ? 'a file of that name is there' : `${existing} is a file, not a folder`
+    throw new BottleneckError('WRITE_FAILED', `Could not ${action}: ${what}.`)
+  }
+  for (const path of missing) {
+    try {
+      await mkdir(path)
+    } catch (error) {
+      // Made meanwhile by someone else: what matters is that it is there now.
+      if (errnoCode(error) === 'EEXIST' && (await stat(path).catch(() => undefined))?.isDirectory()) continue
+      throw writeFailure(error, path, action)
+    }
+  }
+}
+
+async function statUnlessMissing(path: string, action: string): Promise<Stats | undefined> {
+  try {
+    return await stat(path)
+  } catch (error) {
+    if (errnoCode(error) === 'ENOENT') return undefined
+    throw writeFailure(error, path, action)
+  }
+}

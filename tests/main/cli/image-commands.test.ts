@@ -1,0 +1,145 @@
+// `encode`, `reconstruct` and the commands that write one PNG (figure, latent, generate), run as a user runs them:
+// what they say about output names, folders, sizes and the images each kind of model takes.
+import { spawn } from 'node:child_process'
+import { existsSync } from 'node:fs'
+import { mkdir, mkdtemp, readdir, rm } from 'node:fs/promises'
+import { tmpdir } from 'node:os'
+import { join, resolve } from 'node:path'
+import * as tf from '@tensorflow/tfjs'
+import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { buildAutoencoder, createModelConfig } from '../../../src-main/ml/architectures/index'
+import { initBackend } from '../../../src-main/ml/backend'
+import { openStore } from '../../../src-main/store/index'
+import { writeTestPhotos } from '../../../scripts/make-test-photos'
+
+const bin = resolve(__dirname, '../../../bin/bottleneck.js')
+const huge = resolve(__dirname, '../../fixtures/bad/images/huge-100000x100000.png')
+let scratch: string
+let unetId: string
+let digitsId: string
+let photo: string
+
+function run(args: string[]): Promise<{ code: number | null; stdout: string; stderr: string }> {
+  return new Promise((done) => {
+    const child = spawn(process.execPath, [bin, ...args], {
+      stdio: ['ignore', 'pipe', 'pipe'],
+      env: { ...process.env, BOTTLENECK_HOME: join(scratch, 'store') },
+    })
+    let stdout = ''
+    let stderr = ''
+    child.stdout.on('data', (chunk) => (stdout += chunk))
+    child.stderr.on('data', (chunk) => (stderr += chunk))
+    child.on('exit', (code) => done({ code, stdout, stderr }))
+  })
+}
+
+/** The error line, without the backend line that commands print once they have started. */
+function errorLine(result: { stderr: string }): string {
+  const lines = result.stderr
+    .trim()
+    .split('\n')
+    .filter((line) => !line.startsWith('backend:'))
+  expect(lines, result.stderr).toHaveLength(1)
+  return lines[0]!
+}
+
+async function saveModel(
+  architecture: string,
+  shape: [number, number, number],
+  name: string,
+): Promise<string> {
+  const autoencoder = buildAutoencoder(createModelConfig(architecture, shape, { seed: 3, filters: 4 }))
+  const record = await openStore(join(scratch, 'store')).save({
+    metadata: {
+      name,
+      config: autoencoder.config,
+      dataset: { spec: 'folder:test', name: 'test', trainCount: 0, testCount: 0 },
+      backend: { name: tf.getBackend(), tfjsVersion: tf.version.tfjs },
+      epochs: 0,
+      targetEpochs: 0,
+      batchSize: 1,
+      history: [],
+    },
+    model: autoencoder.model,
+  })
+  autoencoder.dispose()
+  return record.id
+}
+
+beforeAll(async () => {
+  await initBackend()
+  scratch = await mkdtemp(join(tmpdir(), 'bottleneck-image-commands-'))
+  unetId = await saveModel('unet', [32, 32, 3], 'photo unet')
+  digitsId = await saveModel('dense', [28, 28, 1], 'digits')
+  photo = (await writeTestPhotos(join(scratch, 'in'), 1, 48, 40))[0]!
+})
+afterAll(async () => {
+  await rm(scratch, { recursive: true, force: true })
+})
+
+describe('output names', () => {
+  it('refuses an output that is not .png before any work, for every command that writes one PNG', async () => {
+    const jpeg = join(scratch, 'out.jpg')
+    const results = await Promise.all([
+      run(['reconstruct', 'any-model', photo, '-o', jpeg]),
+      run(['figure', 'any-model', '-o', jpeg]),
+      run(['latent', 'any-model', '-o', jpeg]),
+      run(['generate', 'any-model', '-o', jpeg]),
+    ])
+    for (const result of results) {
+      expect(result.code).toBe(2)
+      expect(errorLine(result)).toBe(
+        `bottleneck: Cannot write ${jpeg}: Bottleneck writes PNG images only; give a file name ending in .png.`,
+      )
+    }
+    expect(existsSync(jpeg)).toBe(false)
+  })
+
+  it('says an existing folder is a folder, and a file in the way of the folder is a file', async () => {
+    const folder = join(scratch, 'folder.png')
+    await mkdir(folder)
+    const [onFolder, underFile] = await Promise.all([
+      run(['reconstruct', digitsId, photo, '-o', folder]),
+      run(['reconstruct', digitsId, photo, '-o', join(photo, 'out.png')]),
+    ])
+    expect(errorLine(onFolder)).toBe(
+      `bottleneck: Could not write ${folder}: it is a folder; give a file name ending in .png.`,
+    )
+    expect(errorLine(underFile)).toBe(
+      `bottleneck: Could not write ${join(photo, 'out.png')}: ${photo} is a file, not a folder.`,
+    )
+    for (const result of [onFolder, underFile]) expect(result.code).toBe(1)
+    expect(await readdir(folder)).toEqual([])
+  })
+})
+
+describe('inputs', () => {
+  it('encode given a folder says a folder was given where an image file is expected', async () => {
+    const folder = join(scratch, 'in')
+    const result = await run(['encode', digitsId, folder])
+    expect(result.code).toBe(1)
+    expect(errorLine(result)).toBe(
+      'bottleneck: Cannot read in: it is a folder, and an image file is expected here.',
+    )
+  })
+
+  it('a too large image: resize it, with no mention of a limit these commands cannot raise', async () => {
+    const result = await run(['encode', digitsId, huge])
+    expect(result.code).toBe(1)
+    expect(errorLine(result)).toMatch(/huge-100000x100000\.png is 100000×100000 .* Resize it first\.$/)
+  })
+
+  it('reconstruct: the help says which models fit a photo, and a U-Net is sent to denoise for other sizes', async () => {
+    const help = await run(['reconstruct', '--help'])
+    expect(help.stdout).toContain('For 28×28 greyscale models a photo of a digit is fitted to MNIST first')
+    expect(help.stdout).toContain('other models take images of exactly their input size')
+    expect(help.stdout).not.toContain('(the image is fitted to the model input first)')
+
+    const result = await run(['reconstruct', unetId, photo, '-o', join(scratch, 'r.png')])
+    expect(result.code).toBe(1)
+    expect(errorLine(result)).toBe(
+      `bottleneck: The model takes 32×32×3 images; ${photo} is 40×48×3. ` +
+        'For photos of any size use `bottleneck denoise MODEL IMAGE -o OUTDIR`.',
+    )
+  })
+})
