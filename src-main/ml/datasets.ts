@@ -27,6 +27,19 @@ export interface LoadDatasetOptions {
   limit?: number
   /** Use only the first `testLimit` test images. */
   testLimit?: number
+  /** folder: datasets only: the side of the square patches cut from the photos (default 64). */
+  patchSize?: number
+  /** folder: datasets only: 1 or 3 channels (default: those of the first photo). */
+  channels?: 1 | 3
+}
+
+/**
+ * The options that make a dataset yield images of a model's input shape: a folder of photos is cut into patches of
+ * any size, so a model trained on one must get its own patch size and channels back (MNIST and IDX ignore them).
+ */
+export function modelInputOptions(inputShape: readonly number[]): Pick<LoadDatasetOptions, 'patchSize' | 'channels'> {
+  const [patchSize, , channels] = inputShape
+  return { patchSize, channels: channels === 1 || channels === 3 ? channels : undefined }
 }
 
 /**

@@ -57,7 +57,10 @@ export interface ImageFolder {
   validation: readonly string[]
   channels: 1 | 3
   patchSize: number
-  /** Files that failed to decode during training; they are skipped from then on. */
+  /**
+   * Files that failed to decode; they are skipped from then on. A split left with no readable file uses the readable
+   * files of the other split instead.
+   */
   skipped: ReadonlyArray<{ file: string; message: string }>
   /** Random clean patches [count, patchSize, patchSize, channels] as a Float32Array. */
   samplePatches(count: number, split?: 'train' | 'validation'): Promise<Float32Array>
@@ -281,7 +284,10 @@ export async function openImageFolder(
     const out = new Float32Array(count * patchLength)
     let made = 0
     while (made < count) {
-      const candidates = pool.filter((file) => !bad.has(file))
+      // A split whose files are all unreadable (say the one validation file is the broken one) borrows the readable
+      // files of the rest of the folder: only a folder without one readable image ends the run.
+      let candidates = pool.filter((file) => !bad.has(file))
+      if (candidates.length === 0) candidates = files.filter((file) => !bad.has(file))
       if (candidates.length === 0) {
         throw new BottleneckError(
           'DATASET_NOT_FOUND',

@@ -2,10 +2,11 @@
 // their reconstructions (the Keras tutorial's figure).
 import * as tf from '@tensorflow/tfjs'
 import { meanCodeActivation } from '../../ml/architectures/sparse'
-import { loadDataset } from '../../ml/datasets'
+import { loadDataset, modelInputOptions } from '../../ml/datasets'
 import { writePng } from '../../ml/image-io'
 import { evaluateReconstructions, METRIC_NAMES } from '../../ml/metrics'
 import { formatNoiseKind, parseNoiseSpec } from '../../ml/noise'
+import { hasSsim, metricNamesFor, NO_SSIM_NOTE } from '../../ml/test-metrics'
 import { integerOption, stringOption, UsageError, type CommandSpec, type Parsed } from '../args'
 import { createContext } from '../context'
 import { fixed, table } from '../format'
@@ -35,11 +36,12 @@ export async function evalCommand(parsed: Parsed): Promise<number> {
     const meta = record.metadata
     const spec = stringOption(parsed.values, 'dataset') ?? meta.dataset.spec
     const limit = integerOption(parsed.values, 'limit', 1, 100_000_000) ?? (spec === meta.dataset.spec ? meta.dataset.testCount : undefined)
-    const dataset = await loadDataset(spec, { limit: 0, testLimit: limit })
+    const dataset = await loadDataset(spec, { limit: 0, testLimit: limit, ...modelInputOptions(autoencoder.config.inputShape) })
     assertSameShape(dataset, autoencoder.config.inputShape)
     if (parsed.values.noise !== undefined) return denoiseEvalReport(context, parsed, { id: record.id, name: meta.name, autoencoder }, dataset)
     const started = performance.now()
-    const scores = evaluateReconstructions(autoencoder.model, dataset.test, autoencoder.config.inputShape).mean
+    const shape = autoencoder.config.inputShape
+    const scores = evaluateReconstructions(autoencoder.model, dataset.test, shape, { metrics: metricNamesFor(shape) }).mean
     // Mean over the test images of all code values, as the Keras blog's `encoded_imgs.mean()` (sparse 3.33, dense 7.30).
     const codeActivation = autoencoder.encoder && dataset.test.count > 0 ? meanCodeActivation(autoencoder, dataset.test) : undefined
     const seconds = (performance.now() - started) / 1000
@@ -60,6 +62,7 @@ export async function evalCommand(parsed: Parsed): Promise<number> {
           [...METRIC_NAMES.map((m) => m.toUpperCase())],
           [fixed(scores.bce), fixed(scores.mse), `${fixed(scores.psnr, 2)} dB`, fixed(scores.ssim)],
         ]) +
+        (hasSsim(shape) ? '' : `\n${NO_SSIM_NOTE}`) +
         (codeActivation !== undefined ? `\nMean code activation: ${fixed(codeActivation, 2)} (over ${dataset.test.count} images × ${autoencoder.config.codeSize} code values)` : '') +
         (denoiserHint ? `\n${denoiserHint}` : ''),
     )
@@ -103,7 +106,7 @@ export async function figureCommand(parsed: Parsed): Promise<number> {
   const { record, autoencoder } = await context.store.load(parsed.positionals[0]!)
   try {
     const [height, width, channels] = autoencoder.config.inputShape
-    const dataset = await loadDataset(record.metadata.dataset.spec, { limit: 0, testLimit: count })
+    const dataset = await loadDataset(record.metadata.dataset.spec, { limit: 0, testLimit: count, ...modelInputOptions(autoencoder.config.inputShape) })
     assertSameShape(dataset, autoencoder.config.inputShape)
     const n = dataset.test.count
     const originals = dataset.test.images

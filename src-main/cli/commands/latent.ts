@@ -1,6 +1,6 @@
 // `bottleneck latent` and `bottleneck generate`: the latent space as pictures — the test set's codes as a 2-D map
 // coloured by label (or an interpolation strip between two test images), and a VAE's generated manifold grid.
-import { loadDataset } from '../../ml/datasets'
+import { loadDataset, modelInputOptions } from '../../ml/datasets'
 import { BottleneckError } from '../../ml/errors'
 import type { ImageData } from '../../ml/image-io'
 import { writePng } from '../../ml/image-io'
@@ -59,7 +59,7 @@ export async function latentCommand(parsed: Parsed): Promise<number> {
   try {
     const meta = record.metadata
     const testLimit = pair ? Math.max(...pair) + 1 : limit
-    const dataset = await loadDataset(meta.dataset.spec, { limit: 0, testLimit })
+    const dataset = await loadDataset(meta.dataset.spec, { limit: 0, testLimit, ...modelInputOptions(autoencoder.config.inputShape) })
     assertSameShape(dataset, autoencoder.config.inputShape)
     if (pair) {
       if (dataset.test.count <= Math.max(...pair)) {

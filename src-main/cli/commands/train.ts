@@ -1,10 +1,11 @@
 // `bottleneck train`: trains an autoencoder, checkpointing after every epoch so a killed run loses at most one
 // epoch (`--resume` continues it); Ctrl-C stops between batches and keeps the last saved epoch.
-import { join } from 'node:path'
+import { basename, dirname, join } from 'node:path'
 import {
   buildAutoencoder,
   createModelConfig,
   DEFAULT_ARCHITECTURE,
+  hasCodeLayer,
   listArchitectures,
   type Autoencoder,
 } from '../../ml/architectures/index'
@@ -12,18 +13,50 @@ import { loadDataset, type ImageDataset } from '../../ml/datasets'
 import { openImageFolder, type BatchMode, type ImageFolder } from '../../ml/folder-dataset'
 import { fitPatches } from '../../ml/patch-training'
 import { BottleneckError } from '../../ml/errors'
-import { finalTestMetrics } from '../../ml/test-metrics'
+import { finalTestMetrics, hasSsim, NO_SSIM_NOTE } from '../../ml/test-metrics'
 import { createTrainingNoise, formatNoiseKind, formatNoiseSpec, NOISE_MODES, parseNoiseSpec, withNoiseMode, type NoiseMode, type NoiseSpec } from '../../ml/noise'
 import { createAdam, fit, type BatchProgress, type EpochLogs } from '../../ml/train'
-import type { EpochRecord, ModelMetadata, ModelRecord } from '../../store/index'
+import type { EpochRecord, ModelMetadata, ModelRecord, Store } from '../../store/index'
+import { cleanName, MAX_NAME_LENGTH } from '../../store/metadata'
 import { integerOption, numberOption, stringOption, UsageError, type CommandSpec, type Parsed } from '../args'
 import { createContext } from '../context'
 import { fixed, formatDuration, progressBar } from '../format'
 import { applyPreset, presetOptions } from './preset'
 
+/** Defaults that differ between datasets held in memory (MNIST, IDX) and image folders (patches streamed from disk). */
+const DEFAULTS = {
+  inMemory: { architecture: DEFAULT_ARCHITECTURE, epochs: 50, batchSize: 256 },
+  folder: { architecture: 'unet', epochs: 20, batchSize: 16, patchSize: 64, stepsPerEpoch: 100 },
+} as const
+
+/** Options that only one kind of dataset takes; given with the other kind they would be ignored, so they are refused. */
+const FOLDER_ONLY_OPTIONS = ['patch-size', 'steps-per-epoch'] as const
+const IN_MEMORY_ONLY_OPTIONS = ['limit', 'test-limit'] as const
+
+/** The code size each architecture gets by default, for --help: "32; conv 128, vae 2; unet and denoiser have no code". */
+function codeSizeDefaults(): string {
+  const sizes = new Map<number, string[]>()
+  const codeless: string[] = []
+  for (const { name } of listArchitectures()) {
+    if (!hasCodeLayer(name)) {
+      codeless.push(name)
+      continue
+    }
+    const size = createModelConfig(name, [28, 28, 1]).codeSize
+    sizes.set(size, [...(sizes.get(size) ?? []), name])
+  }
+  const [common, ...others] = [...sizes].sort((a, b) => b[1].length - a[1].length)
+  const exceptions = others.flatMap(([size, names]) => names.map((name) => `${name} ${size}`))
+  return [
+    String(common![0]),
+    ...(exceptions.length > 0 ? [exceptions.join(', ')] : []),
+    ...(codeless.length > 0 ? [`${codeless.join(' and ')} have no code`] : []),
+  ].join('; ')
+}
+
 export const trainSpec: CommandSpec = {
   name: 'train',
-  usage: 'bottleneck train [--arch dense] [--dataset mnist] [--epochs 50] [options]',
+  usage: 'bottleneck train [--dataset mnist|idx:FOLDER|folder:FOLDER] [--arch NAME] [--epochs N] [options]',
   summary:
     'Trains an autoencoder and saves it to the store after every epoch. Ctrl-C stops cleanly and keeps the last saved epoch; --resume continues a stopped run.',
   options: {
@@ -32,7 +65,7 @@ export const trainSpec: CommandSpec = {
       help: `Architecture (${listArchitectures()
         .map((a) => a.name)
         .join(', ')})`,
-      defaultText: DEFAULT_ARCHITECTURE,
+      defaultText: `${DEFAULTS.inMemory.architecture}; ${DEFAULTS.folder.architecture} for folder: datasets`,
       placeholder: 'NAME',
     },
     dataset: {
@@ -44,19 +77,28 @@ export const trainSpec: CommandSpec = {
     epochs: {
       type: 'string',
       help: 'Train until this many epochs are done',
-      defaultText: '50',
+      defaultText: `${DEFAULTS.inMemory.epochs}; ${DEFAULTS.folder.epochs} for folder: datasets`,
       placeholder: 'N',
     },
-    'batch-size': { type: 'string', help: 'Images per training step', defaultText: '256', placeholder: 'N' },
+    'batch-size': {
+      type: 'string',
+      help: 'Images per training step',
+      defaultText: `${DEFAULTS.inMemory.batchSize}; ${DEFAULTS.folder.batchSize} for folder: datasets`,
+      placeholder: 'N',
+    },
     'code-size': {
       type: 'string',
       help: 'Size of the code (latent) layer',
-      defaultText: '32',
+      defaultText: codeSizeDefaults(),
       placeholder: 'N',
     },
     'learning-rate': { type: 'string', help: 'Adam learning rate', defaultText: '0.001', placeholder: 'LR' },
-    limit: { type: 'string', help: 'Use only the first N training images', placeholder: 'N' },
-    'test-limit': { type: 'string', help: 'Validate on only the first N test images', placeholder: 'N' },
+    limit: { type: 'string', help: 'mnist and idx: datasets — use only the first N training images', placeholder: 'N' },
+    'test-limit': {
+      type: 'string',
+      help: 'mnist and idx: datasets — validate on only the first N test images',
+      placeholder: 'N',
+    },
     seed: {
       type: 'string',
       help: 'Seed the initial weights and the shuffle for a reproducible run',
@@ -75,7 +117,7 @@ export const trainSpec: CommandSpec = {
     },
     name: {
       type: 'string',
-      help: 'Model name (free text; default "<arch> <code> on <dataset>")',
+      help: `Model name (free text, 1–${MAX_NAME_LENGTH} characters; default: the architecture, its code size if it has a code, and the dataset)`,
       placeholder: 'NAME',
     },
     resume: {
@@ -90,13 +132,13 @@ export const trainSpec: CommandSpec = {
     'patch-size': {
       type: 'string',
       help: 'folder: datasets — side of the square training patches',
-      defaultText: '64',
+      defaultText: String(DEFAULTS.folder.patchSize),
       placeholder: 'N',
     },
     'steps-per-epoch': {
       type: 'string',
       help: 'folder: datasets — batches of random patches per epoch',
-      defaultText: '100',
+      defaultText: String(DEFAULTS.folder.stepsPerEpoch),
       placeholder: 'N',
     },
     ...presetOptions,
@@ -145,7 +187,9 @@ export async function trainCommand(parsed: Parsed): Promise<number> {
   if (noiseMode !== undefined && !noiseText) throw new UsageError('--noise-mode needs --noise SPEC.')
   const parsedNoise = noiseText ? parseNoiseSpec(noiseText) : undefined
   const noise = parsedNoise && noiseMode ? withNoiseMode(parsedNoise, noiseMode as NoiseMode) : parsedNoise
+  const requestedName = checkedName(stringOption(values, 'name'))
   const resumeRef = stringOption(values, 'resume')
+  if (!resumeRef) assertOptionsFitDataset(values, stringOption(values, 'dataset') ?? 'mnist')
   const context = await createContext(parsed)
   const { store, say } = context
   let plan: Plan
@@ -156,12 +200,17 @@ export async function trainCommand(parsed: Parsed): Promise<number> {
       }
     }
     const { record, autoencoder } = await store.load(resumeRef)
-    if (record.folder !== join(store.root, 'models', record.id)) {
+    try {
+      assertInStore(record, store)
+      assertOptionsFitDataset(values, record.metadata.dataset.spec)
+      for (const flag of FOLDER_ONLY_OPTIONS) {
+        if (values[flag] !== undefined) {
+          throw new UsageError(`--${flag} cannot change when resuming; the model keeps its own settings.`)
+        }
+      }
+    } catch (error) {
       autoencoder.dispose()
-      throw new BottleneckError(
-        'INVALID_INPUT',
-        `${record.folder} is not in the store ${store.root}; checkpoints go to the store, so import it there first.`,
-      )
+      throw error
     }
     const meta = record.metadata
     const folderTraining = meta.config.training as FolderTraining | undefined
@@ -178,7 +227,7 @@ export async function trainCommand(parsed: Parsed): Promise<number> {
       folder: source && folderTraining ? { source, training: folderTraining } : undefined,
       datasetInfo: dataset ? describe(dataset) : meta.dataset,
       datasetSpec: meta.dataset.spec,
-      name: stringOption(values, 'name') ?? meta.name,
+      name: requestedName ?? meta.name,
       epochs: requestedEpochs ?? meta.targetEpochs,
       initialEpoch: meta.epochs,
       batchSize: requestedBatch ?? meta.batchSize,
@@ -195,7 +244,7 @@ export async function trainCommand(parsed: Parsed): Promise<number> {
     }
     say(`Resuming ${meta.name} (${record.id}) at epoch ${plan.initialEpoch + 1} of ${plan.epochs}.`)
   } else if ((stringOption(values, 'dataset') ?? '').startsWith('folder:')) {
-    plan = await planFolderTraining(values, noise)
+    plan = await planFolderTraining(values, noise, requestedName)
   } else {
     if (values['self-supervised'] !== undefined) {
       throw new UsageError(
@@ -204,27 +253,90 @@ export async function trainCommand(parsed: Parsed): Promise<number> {
     }
     const datasetSpec = stringOption(values, 'dataset') ?? 'mnist'
     const dataset = await loadDataset(datasetSpec, { limit, testLimit })
-    const arch = stringOption(values, 'arch') ?? DEFAULT_ARCHITECTURE
+    const arch = stringOption(values, 'arch') ?? DEFAULTS.inMemory.architecture
     const config = createModelConfig(arch, [dataset.height, dataset.width, dataset.channels], {
       // The architecture's own default code size applies unless one is given (a VAE's is 2).
       codeSize,
       learningRate: learningRate ?? 0.001,
       seed,
     })
+    const code = hasCodeLayer(config.architecture) ? ` ${config.codeSize}` : ''
     plan = {
       autoencoder: buildAutoencoder(config),
       dataset,
       datasetInfo: describe(dataset),
       datasetSpec,
-      name: stringOption(values, 'name') ?? `${config.architecture} ${config.codeSize} on ${dataset.name}`,
-      epochs: requestedEpochs ?? 50,
+      name: requestedName ?? defaultName(`${config.architecture}${code} on ${dataset.name}`),
+      epochs: requestedEpochs ?? DEFAULTS.inMemory.epochs,
       initialEpoch: 0,
-      batchSize: requestedBatch ?? 256,
+      batchSize: requestedBatch ?? DEFAULTS.inMemory.batchSize,
       noise: noise?.kind === 'none' ? undefined : noise,
       history: [],
     }
   }
+  // Before any training, so a store that cannot take the checkpoints fails now and not after the first epoch.
+  try {
+    await store.checkCanSave(plan.name, plan.record?.id)
+  } catch (error) {
+    plan.autoencoder.dispose()
+    throw error
+  }
   return runTraining(context, plan)
+}
+
+/** The --name given, trimmed; checked now because the store would refuse it only at the first checkpoint. */
+function checkedName(requested: string | undefined): string | undefined {
+  if (requested === undefined) return undefined
+  const name = cleanName(requested)
+  if (!name) {
+    throw new UsageError(`--name must be 1–${MAX_NAME_LENGTH} characters long, without control characters.`)
+  }
+  return name
+}
+
+/**
+ * Default names hold the dataset's path, which may be longer than a model name may be: it is shortened rather than
+ * refused at the first checkpoint, after a whole epoch.
+ */
+function defaultName(text: string): string {
+  const name = cleanName(text.length > MAX_NAME_LENGTH ? `${text.slice(0, MAX_NAME_LENGTH - 1)}…` : text)
+  if (!name) {
+    throw new UsageError('The dataset path does not make a usable model name; give the model one with --name NAME.')
+  }
+  return name
+}
+
+/** Refuses options the dataset would ignore, naming the datasets that take them. */
+function assertOptionsFitDataset(values: Parsed['values'], spec: string): void {
+  const folder = spec.startsWith('folder:')
+  for (const flag of folder ? IN_MEMORY_ONLY_OPTIONS : FOLDER_ONLY_OPTIONS) {
+    if (values[flag] === undefined) continue
+    throw new UsageError(
+      folder
+        ? `--${flag} is for mnist and idx: datasets; a folder: dataset draws random patches (--steps-per-epoch and --batch-size set how many).`
+        : `--${flag} is for folder: datasets; mnist and idx: datasets train on whole images (--limit and --test-limit set how many).`,
+    )
+  }
+}
+
+/**
+ * Checkpoints are written to the store, so a model folder outside it cannot be resumed from this store. The command
+ * line has no import: a folder of another store is resumed with that store, anything else is imported in the app.
+ */
+function assertInStore(record: ModelRecord, store: Store): void {
+  if (record.folder === join(store.root, 'models', record.id)) return
+  const otherStore = dirname(dirname(record.folder))
+  if (basename(dirname(record.folder)) === 'models' && basename(record.folder) === record.id) {
+    throw new BottleneckError(
+      'INVALID_INPUT',
+      `${record.folder} belongs to the store ${otherStore}, not to ${store.root} where training saves its checkpoints: resume it with --store "${otherStore}".`,
+    )
+  }
+  throw new BottleneckError(
+    'INVALID_INPUT',
+    `${record.folder} is not in the store ${store.root}, where training saves its checkpoints, and the command line cannot import models: ` +
+      `import it into this store with "Import model…" in the app's Models view (start the app with BOTTLENECK_HOME=${store.root}), then resume it by its new id.`,
+  )
 }
 
 function describe(dataset: ImageDataset): Plan['datasetInfo'] {
@@ -239,7 +351,11 @@ function openFolder(spec: string, patchSize: number): Promise<ImageFolder> {
  * A folder of photos trains a fully convolutional denoiser (unet by default) on random patches streamed from disk:
  * clean photos learn to undo --noise (supervised); with --self-supervised, noisy photos teach it alone (Noise2Void).
  */
-async function planFolderTraining(values: Parsed['values'], noise: NoiseSpec | undefined): Promise<Plan> {
+async function planFolderTraining(
+  values: Parsed['values'],
+  noise: NoiseSpec | undefined,
+  requestedName: string | undefined,
+): Promise<Plan> {
   const datasetSpec = stringOption(values, 'dataset')!
   const selfSupervised = values['self-supervised'] === true
   const realNoise = noise?.kind === 'none' ? undefined : noise
@@ -253,11 +369,11 @@ async function planFolderTraining(values: Parsed['values'], noise: NoiseSpec | u
       : { kind: 'clean' }
   const training: FolderTraining = {
     mode: mode.kind,
-    patchSize: integerOption(values, 'patch-size', 8, 1024) ?? 64,
-    stepsPerEpoch: integerOption(values, 'steps-per-epoch', 1, 1_000_000) ?? 100,
+    patchSize: integerOption(values, 'patch-size', 8, 1024) ?? DEFAULTS.folder.patchSize,
+    stepsPerEpoch: integerOption(values, 'steps-per-epoch', 1, 1_000_000) ?? DEFAULTS.folder.stepsPerEpoch,
   }
   const source = await openFolder(datasetSpec, training.patchSize)
-  const arch = stringOption(values, 'arch') ?? 'unet'
+  const arch = stringOption(values, 'arch') ?? DEFAULTS.folder.architecture
   const config = createModelConfig(arch, [training.patchSize, training.patchSize, source.channels], {
     codeSize: integerOption(values, 'code-size', 1, 65_536),
     learningRate: numberOption(values, 'learning-rate', 0, 10) ?? 0.001,
@@ -279,11 +395,10 @@ async function planFolderTraining(values: Parsed['values'], noise: NoiseSpec | u
       testCount: source.validation.length,
     },
     datasetSpec,
-    name:
-      stringOption(values, 'name') ?? `${config.architecture} ${modeLabel[mode.kind]} on ${source.folder}`,
-    epochs: integerOption(values, 'epochs', 1, 100_000) ?? 20,
+    name: requestedName ?? defaultName(`${config.architecture} ${modeLabel[mode.kind]} on ${source.folder}`),
+    epochs: integerOption(values, 'epochs', 1, 100_000) ?? DEFAULTS.folder.epochs,
     initialEpoch: 0,
-    batchSize: integerOption(values, 'batch-size', 1, 65_536) ?? 16,
+    batchSize: integerOption(values, 'batch-size', 1, 65_536) ?? DEFAULTS.folder.batchSize,
     noise: realNoise,
     history: [],
   }
@@ -307,8 +422,13 @@ async function runTraining(context: Awaited<ReturnType<typeof createContext>>, p
   const { autoencoder, dataset, datasetInfo } = plan
   const config = autoencoder.config
   const adam = createAdam(config.learningRate)
-  if (plan.record && !(await store.restoreOptimizer(plan.record, adam))) {
-    say('(No optimizer state was saved with this model; Adam restarts its moment estimates.)')
+  if (plan.record) {
+    let damaged = false
+    const restored = await store.restoreOptimizer(plan.record, adam, (warning) => {
+      damaged = true
+      process.stderr.write(`${warning}\n`)
+    })
+    if (!restored && !damaged) say('(No optimizer state was saved with this model; Adam restarts its moment estimates.)')
   }
   const controller = new AbortController()
   let interrupts = 0
@@ -325,11 +445,20 @@ async function runTraining(context: Awaited<ReturnType<typeof createContext>>, p
   process.on('SIGTERM', onSigint)
 
   const tty = process.stderr.isTTY === true && !context.json
+  // An unreadable photo does not end a folder run: it is left out, and named once so the user can replace it.
+  let skippedReported = 0
+  const warnAboutSkippedImages = () => {
+    const skipped = plan.folder?.source.skipped ?? []
+    for (const { message } of skipped.slice(skippedReported)) {
+      process.stderr.write(`Skipped an unreadable image, training goes on without it: ${message}\n`)
+    }
+    skippedReported = skipped.length
+  }
   const history = [...plan.history]
   let record = plan.record
   let lastMetrics: Record<string, number> | undefined
   say(
-    `Training ${config.architecture} (code ${config.codeSize}) on ${datasetInfo.name}: ${datasetInfo.trainCount} train / ${datasetInfo.testCount} ${plan.folder ? 'validation files, random patches' : 'test images'}, ` +
+    `Training ${config.architecture}${hasCodeLayer(config.architecture) ? ` (code ${config.codeSize})` : ''} on ${datasetInfo.name}: ${datasetInfo.trainCount} train / ${datasetInfo.testCount} ${plan.folder ? 'validation files, random patches' : 'test images'}, ` +
       `batch ${plan.batchSize}, epochs ${plan.initialEpoch + 1}–${plan.epochs}${plan.noise ? `, noise ${formatNoiseSpec(plan.noise)}` : ''}.`,
   )
   const shape = config.inputShape
@@ -376,6 +505,7 @@ async function runTraining(context: Awaited<ReturnType<typeof createContext>>, p
         if (tty) process.stderr.write(`\r${line}\x1b[K\n`)
         else if (!context.json) process.stdout.write(`${line}\n`)
         else process.stderr.write(`${line}\n`)
+        warnAboutSkippedImages()
       },
     }
     const trainingNoise =
@@ -392,6 +522,7 @@ async function runTraining(context: Awaited<ReturnType<typeof createContext>>, p
           { ...common, noise: trainingNoise?.noise },
         ).finally(() => trainingNoise?.dispose())
     if (tty) process.stderr.write('\x1b[K')
+    warnAboutSkippedImages()
     const summary = {
       id: record?.id,
       // The store may have made the name unique ("digits (2)"): report the name the model has.
@@ -418,17 +549,18 @@ async function runTraining(context: Awaited<ReturnType<typeof createContext>>, p
         `Saved model ${record.id} "${record.metadata.name}" in ${record.folder}\n` +
           (final ? `final val_loss ${fixed(final.val_loss)}` : '') +
           (lastMetrics
-            ? `  mse ${fixed(lastMetrics.mse)}  psnr ${fixed(lastMetrics.psnr, 2)} dB  ssim ${fixed(lastMetrics.ssim)}` +
+            ? `  mse ${fixed(lastMetrics.mse)}  psnr ${fixed(lastMetrics.psnr, 2)} dB${ssimText(lastMetrics.ssim, '  ssim ')}` +
               (lastMetrics.meanCodeActivation !== undefined ? `  mean code activation ${fixed(lastMetrics.meanCodeActivation, 2)}` : '') +
               (lastMetrics.denoisingPsnr !== undefined
-                ? `\ndenoising ${formatNoiseKind(noise!)} (test, noisy → clean): psnr ${fixed(lastMetrics.denoisingPsnr, 2)} dB  ssim ${fixed(lastMetrics.denoisingSsim)}` +
-                  `  (noisy input ${fixed(lastMetrics.noisyInputPsnr, 2)} dB, ${fixed(lastMetrics.noisyInputSsim)})`
+                ? `\ndenoising ${formatNoiseKind(noise!)} (test, noisy → clean): psnr ${fixed(lastMetrics.denoisingPsnr, 2)} dB${ssimText(lastMetrics.denoisingSsim, '  ssim ')}` +
+                  `  (noisy input ${fixed(lastMetrics.noisyInputPsnr, 2)} dB${ssimText(lastMetrics.noisyInputSsim, ', ')})`
                 : '')
             : ''),
       )
     } else {
       context.result(summary)
     }
+    if (lastMetrics && !hasSsim(shape)) say(NO_SSIM_NOTE)
     return result.cancelled ? 130 : 0
   } finally {
     process.off('SIGINT', onSigint)
@@ -436,6 +568,11 @@ async function runTraining(context: Awaited<ReturnType<typeof createContext>>, p
     adam.dispose()
     autoencoder.dispose()
   }
+}
+
+/** An SSIM score for a summary line, or nothing where SSIM is not defined (images under its window). */
+function ssimText(ssim: number | undefined, label: string): string {
+  return ssim === undefined ? '' : `${label}${fixed(ssim)}`
 }
 
 export function assertSameShape(dataset: ImageDataset, shape: readonly number[]): void {

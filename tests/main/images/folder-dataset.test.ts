@@ -169,3 +169,30 @@ describe('cutPatch', () => {
     expect(Array.from(identity)).toEqual([6, 7, 10, 11])
   })
 })
+
+describe('a split whose files are all unreadable', () => {
+  it('borrows the readable files of the other split; only a folder with none readable is refused', async () => {
+    const folderPath = await mkdtemp(join(tmpdir(), 'bottleneck-unreadable-'))
+    try {
+      await writeImage(join(folderPath, 'a.png'), 30, 30, 1, 'png')
+      await writeImage(join(folderPath, 'b.png'), 30, 30, 1, 'png')
+      await writeFile(join(folderPath, 'bad.png'), 'not a png at all')
+      const folder = await openImageFolder(folderPath, { patchSize: 16, seed: 7 })
+      // By its name's hash, the broken file is the one held out for validation.
+      expect(folder.validation).toEqual(['bad.png'])
+      const patches = await folder.validationPatches(4)
+      expect(patches.length).toBe(4 * 16 * 16)
+      expect(folder.skipped.map((entry) => entry.file)).toEqual(['bad.png'])
+
+      await writeFile(join(folderPath, 'a.png'), 'broken too')
+      await writeFile(join(folderPath, 'b.png'), 'and this one')
+      const broken = await openImageFolder(folderPath, { patchSize: 16, channels: 1 })
+      const error = await broken.validationPatches(4).catch((caught: unknown) => caught)
+      const message = (error as BottleneckError).message
+      expect(message).toMatch(/None of the images .* could be read/)
+      for (const file of ['a.png', 'b.png', 'bad.png']) expect(message).toContain(file)
+    } finally {
+      await rm(folderPath, { recursive: true, force: true })
+    }
+  })
+})
