@@ -17,6 +17,8 @@ export type BottleneckErrorCode =
   | 'USAGE'
   | 'BACKEND_UNAVAILABLE'
   | 'STORE_ERROR'
+  | 'DISK_FULL'
+  | 'WRITE_FAILED'
   | (string & {})
 
 export class BottleneckError extends Error {
