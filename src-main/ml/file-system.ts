@@ -59,43 +59,75 @@ export function writeFailure(error: unknown, path: string, action = `write ${pat
 }
 
 /**
- * Creates `folder` and its missing parents. Unlike `mkdir(…, { recursive: true })`, which reports a read-only or
- * forbidden parent as ENOENT (it stats the folder it could not create), each missing folder is made on its own, so
- * the error says what really went wrong.
+ * `mkdir -p`, one level at a time. Node's recursive mkdir reports ENOENT ("does not exist") when the real reason
+ * is a read-only disk (EROFS) or a full one (ENOSPC) (nodejs/node#47098, #42808); each plain mkdir reports its own.
+ * Throws the file system's error, its `path` the folder that could not be made: `createFolder` turns it into a
+ * sentence, the store into its own.
  */
-export async function createFolder(folder: string): Promise<void> {
-  const action = `create the folder ${folder}`
+export async function ensureDirectory(folder: string): Promise<void> {
   const missing: string[] = []
   let existing = folder
   let found: Stats | undefined
-  while (!(found = await statUnlessMissing(existing, action))) {
+  while (!(found = await statUnlessMissing(existing))) {
     const parent = dirname(existing)
     // Only a missing drive (Windows) runs out of parents.
-    if (parent === existing)
-      throw new BottleneckError('WRITE_FAILED', `Could not ${action}: ${existing} does not exist.`)
+    if (parent === existing) throw fileSystemError('ENOENT', existing, 'does not exist')
     missing.unshift(existing)
     existing = parent
   }
-  if (!found.isDirectory()) {
-    const what = existing === folder ? 'a file of that name is there' : `${existing} is a file, not a folder`
-    throw new BottleneckError('WRITE_FAILED', `Could not ${action}: ${what}.`)
-  }
+  if (!found.isDirectory()) throw fileSystemError('ENOTDIR', existing, 'is a file, not a folder')
   for (const path of missing) {
     try {
       await mkdir(path)
     } catch (error) {
       // Made meanwhile by someone else: what matters is that it is there now.
-      if (errnoCode(error) === 'EEXIST' && (await stat(path).catch(() => undefined))?.isDirectory()) continue
-      throw writeFailure(error, path, action)
+      if (errnoCode(error) === 'EEXIST' && (await isDirectory(path))) continue
+      throw Object.assign(error as NodeJS.ErrnoException, { path })
     }
   }
 }
 
-async function statUnlessMissing(path: string, action: string): Promise<Stats | undefined> {
+async function statUnlessMissing(path: string): Promise<Stats | undefined> {
   try {
     return await stat(path)
   } catch (error) {
     if (errnoCode(error) === 'ENOENT') return undefined
-    throw writeFailure(error, path, action)
+    throw error
+  }
+}
+
+function fileSystemError(code: string, path: string, what: string): NodeJS.ErrnoException {
+  return Object.assign(new Error(`${path} ${what}`), { code, path, syscall: 'mkdir' })
+}
+
+/**
+ * The path that stopped a write because it is a file, not a folder (after ENOTDIR or EEXIST at `path`): `path`
+ * itself or its nearest existing ancestor; undefined when that one is a folder after all.
+ */
+export async function fileInTheWay(path: string): Promise<string | undefined> {
+  for (let candidate = path; ; candidate = dirname(candidate)) {
+    const found = await stat(candidate).catch(() => undefined)
+    if (found) return found.isDirectory() ? undefined : candidate
+    if (dirname(candidate) === candidate) return undefined
+  }
+}
+
+async function isDirectory(path: string): Promise<boolean> {
+  return (await stat(path).catch(() => undefined))?.isDirectory() ?? false
+}
+
+/** Creates `folder` and its missing parents, or says in a sentence why it cannot. */
+export async function createFolder(folder: string): Promise<void> {
+  const action = `create the folder ${folder}`
+  try {
+    await ensureDirectory(folder)
+  } catch (error) {
+    const code = errnoCode(error)
+    const file = code === 'ENOTDIR' || code === 'EEXIST' ? await fileInTheWay(folder) : undefined
+    if (file) {
+      const what = file === folder ? 'a file of that name is there' : `${file} is a file, not a folder`
+      throw new BottleneckError('WRITE_FAILED', `Could not ${action}: ${what}.`, error)
+    }
+    throw writeFailure(error, (error as NodeJS.ErrnoException).path ?? folder, action)
   }
 }

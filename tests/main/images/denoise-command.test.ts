@@ -210,7 +210,7 @@ describe('bottleneck denoise with folders and output problems', () => {
       `bottleneck: Could not create the folder ${photos[1]}: a file of that name is there.\n`,
     )
     expect(underFile.stderr).toBe(
-      `bottleneck: Could not create the folder ${join(photos[1]!, 'sub')}: part of ${photos[1]} is a file, not a folder.\n`,
+      `bottleneck: Could not create the folder ${join(photos[1]!, 'sub')}: ${photos[1]} is a file, not a folder.\n`,
     )
     for (const result of [onFile, underFile]) expect(result.code).toBe(1)
   })
