@@ -2,7 +2,14 @@
 // with its progress and cancel, the finished pictures as object URLs, and the zoom/pan every pane shares.
 import { defineStore } from 'pinia'
 import { computed, reactive, ref, shallowRef } from 'vue'
-import type { DenoiseDone, DenoiseImageKind, ModelSummary, Noise, PhotoSource } from '@contract'
+import {
+  ApiError,
+  type DenoiseDone,
+  type DenoiseImageKind,
+  type ModelSummary,
+  type Noise,
+  type PhotoSource,
+} from '@contract'
 import { useApi } from '@renderer/api'
 import { toUserError, type UserError } from '@renderer/api/errors'
 import { downloadBlob } from '@renderer/lib/images'
@@ -70,6 +77,10 @@ export const useDenoiseStore = defineStore('denoise', () => {
   // Events for a job can arrive before its start call answers (the first progress event does): keep them here.
   const early = new Map<string, { progress?: { done: number; total: number }; done?: DenoiseDone }>()
   let listening = false
+  /** Counts runs (and drops): a start call that answers after a newer run began belongs to nobody. */
+  let latestRun = 0
+  /** The run whose Cancel was pressed before its start call answered with a job id to cancel. */
+  let cancelWantedForRun: number | null = null
 
   function listen(): void {
     if (listening) return
@@ -112,12 +123,39 @@ export const useDenoiseStore = defineStore('denoise', () => {
       : { type: noiseType.value, amount: noiseLevel.value }
   }
 
-  async function setPhoto(file: File): Promise<void> {
+  /** A file as the contract sends it. An empty one is refused here: the contract would answer with a schema message. */
+  async function readPhoto(file: File): Promise<PhotoFile> {
+    if (file.size === 0) throw new ApiError('IMAGE_EMPTY', `"${file.name}" is empty (0 bytes).`)
+    return { name: file.name, source: await photoSource(file), size: file.size }
+  }
+
+  /** Takes a photo (with its clean reference when two were dropped together) and denoises it. A file that cannot be
+   * read is not taken: the message names it. */
+  async function setPhoto(file: File, referenceFile?: File): Promise<void> {
     error.value = null
+    let next: PhotoFile
     try {
-      photo.value = { name: file.name, source: await photoSource(file), size: file.size }
+      next = await readPhoto(file)
     } catch (cause) {
       error.value = toUserError(cause)
+      return
+    }
+    let nextReference: PhotoFile | null = null
+    let referenceProblem: UserError | null = null
+    if (referenceFile) {
+      try {
+        nextReference = await readPhoto(referenceFile)
+      } catch (cause) {
+        referenceProblem = toUserError(cause)
+      }
+    }
+    photo.value = next
+    if (referenceFile) reference.value = nextReference
+    if (referenceProblem) {
+      // The photo waits without a reference ("Denoise again" runs it alone): denoising now would replace the message.
+      dropJob()
+      state.value = 'idle'
+      error.value = referenceProblem
       return
     }
     await run()
@@ -129,7 +167,7 @@ export const useDenoiseStore = defineStore('denoise', () => {
       reference.value = null
     } else {
       try {
-        reference.value = { name: file.name, source: await photoSource(file), size: file.size }
+        reference.value = await readPhoto(file)
       } catch (cause) {
         error.value = toUserError(cause)
         return
@@ -138,23 +176,30 @@ export const useDenoiseStore = defineStore('denoise', () => {
     if (photo.value) await run()
   }
 
-  /** Starts denoising the photo with the chosen model; a running job is replaced (the back end cancels it). */
-  async function run(): Promise<void> {
-    listen()
-    const current = photo.value
-    if (!current || !modelId.value) return
+  /** Forgets the current job and its pictures. A job still working is cancelled, and a start call still on its way
+   * will find itself outdated (see run). */
+  function dropJob(): void {
     const previous = job.value
     if (previous && busy.value)
       void useApi()
         .inference.cancelDenoise({ jobId: previous.jobId })
         .catch(() => undefined)
+    latestRun++
     clearPictures()
     job.value = null
     result.value = null
-    error.value = null
     progress.value = { done: 0, total: 0 }
+  }
+
+  /** Starts denoising the photo with the chosen model; a running job is replaced (the back end cancels it). */
+  async function run(): Promise<void> {
+    listen()
+    const current = photo.value
+    if (!current || !modelId.value) return
+    dropJob()
+    const thisRun = latestRun
+    error.value = null
     state.value = 'starting'
-    const requestedFor = current
     try {
       const extra = noise()
       const started = await useApi().inference.denoiseImage({
@@ -164,8 +209,8 @@ export const useDenoiseStore = defineStore('denoise', () => {
         ...(extra ? { noise: extra } : {}),
         tileSize: TILE_SIZE,
       })
-      // Another photo was dropped while this one was being decoded: that one wins.
-      if (photo.value !== requestedFor) {
+      // Another photo or setting came while this one was being decoded: the newest wins.
+      if (thisRun !== latestRun) {
         void useApi()
           .inference.cancelDenoise({ jobId: started.jobId })
           .catch(() => undefined)
@@ -173,13 +218,16 @@ export const useDenoiseStore = defineStore('denoise', () => {
       }
       job.value = started
       progress.value = { done: 0, total: started.tiles }
-      state.value = 'running'
+      const cancelWanted = cancelWantedForRun === thisRun
+      if (!cancelWanted) state.value = 'running'
       const waiting = early.get(started.jobId)
       early.delete(started.jobId)
       if (waiting?.progress) progress.value = waiting.progress
       if (waiting?.done) await finish(waiting.done)
+      // Cancel was pressed while the photo was being read, before the job had an id to cancel.
+      else if (cancelWanted) await requestCancel(started.jobId)
     } catch (cause) {
-      if (photo.value !== requestedFor) return
+      if (thisRun !== latestRun) return
       state.value = 'failed'
       error.value = toUserError(cause)
       forgetUnreadableFile(error.value)
@@ -196,12 +244,17 @@ export const useDenoiseStore = defineStore('denoise', () => {
     else photo.value = null
   }
 
+  /** Stops the job after its current tile; before its start call answers, run() sends the cancel once it does. */
   async function cancel(): Promise<void> {
-    const current = job.value
-    if (!current || !busy.value) return
+    if (state.value !== 'starting' && state.value !== 'running') return
     state.value = 'cancelling'
+    if (job.value) await requestCancel(job.value.jobId)
+    else cancelWantedForRun = latestRun
+  }
+
+  async function requestCancel(jobId: string): Promise<void> {
     try {
-      await useApi().inference.cancelDenoise({ jobId: current.jobId })
+      await useApi().inference.cancelDenoise({ jobId })
     } catch (cause) {
       error.value = toUserError(cause)
     }
@@ -322,15 +375,11 @@ export const useDenoiseStore = defineStore('denoise', () => {
   }
 
   function clear(): void {
-    if (job.value && busy.value) void cancel()
-    clearPictures()
+    dropJob()
     photo.value = null
     reference.value = null
-    job.value = null
-    result.value = null
     error.value = null
     state.value = 'idle'
-    progress.value = { done: 0, total: 0 }
   }
 
   return {

@@ -14,6 +14,8 @@ export interface FakeDenoise {
   failStart: { code: string; message: string } | null
   /** Called inside the start call, before it answers (events that overtake the answer). */
   beforeAnswer: ((jobId: string) => void) | null
+  /** The next start call waits (as the back end does while it reads a big photo) until the returned function runs. */
+  holdNextAnswer(): () => void
   progress(done: number, total?: number, jobId?: string): void
   done(payload?: Partial<DenoiseDone>): DenoiseDone
   lastJobId(): string
@@ -23,6 +25,7 @@ export function addFakeDenoise(api: FakeApi): FakeDenoise {
   const progressListeners = new Set<Listener<DenoiseProgress>>()
   const doneListeners = new Set<Listener<DenoiseDone>>()
   let count = 0
+  let held: Promise<void> | null = null
   const fake: FakeDenoise = {
     started: [],
     results: [],
@@ -45,12 +48,22 @@ export function addFakeDenoise(api: FakeApi): FakeDenoise {
       return event
     },
     lastJobId: () => `denoise-job-${count}`,
+    holdNextAnswer() {
+      let release!: () => void
+      held = new Promise((resolve) => (release = resolve))
+      return release
+    },
   }
   const inference = api.inference as unknown as Record<string, unknown>
   inference.denoiseImage = async (payload: Record<string, unknown>) => {
     api.calls.push({ name: 'inference.denoiseImage', payload })
     fake.started.push(payload)
     await Promise.resolve()
+    if (held) {
+      const waiting = held
+      held = null
+      await waiting
+    }
     if (fake.failStart) {
       const failure = fake.failStart
       fake.failStart = null
