@@ -287,6 +287,24 @@ export const ModelDetailSchema = ModelSummarySchema.extend({
 })
 export type ModelDetail = z.infer<typeof ModelDetailSchema>
 
+/** A folder in the store's models folder that cannot be read: listed so the user sees it and can delete it. */
+export const UnreadableModelSchema = z.object({
+  /** The folder's name, which is the id `models.delete` takes. */
+  id: ModelIdSchema,
+  /** Where it is on disk. */
+  folder: z.string(),
+  /** Why it cannot be read, as a sentence. */
+  reason: z.string(),
+})
+export type UnreadableModel = z.infer<typeof UnreadableModelSchema>
+
+export const ModelListSchema = z.object({
+  models: z.array(ModelSummarySchema),
+  /** Model folders that cannot be read; no other call takes them, except models.delete. */
+  unreadable: z.array(UnreadableModelSchema),
+})
+export type ModelList = z.infer<typeof ModelListSchema>
+
 export const DatasetSummarySchema = z.object({
   id: DatasetIdSchema,
   name: z.string(),
@@ -298,6 +316,20 @@ export const DatasetSummarySchema = z.object({
   testCount: z.number().int().min(0),
   /** Where an added dataset lives on disk; absent for built-ins. */
   path: z.string().optional(),
+  /**
+   * Image folders only: the image files found when it was added. Training cuts random width × height patches from
+   * the readable ones, so trainCount and testCount count patches, not files.
+   */
+  imageFiles: z
+    .object({
+      /** Image files found (subfolders included), readable or not. */
+      found: z.number().int().min(0),
+      /** How many of them cannot be read; training skips them. */
+      unreadableCount: z.number().int().min(0),
+      /** The first few of those, with why. */
+      unreadable: z.array(z.object({ file: z.string(), reason: z.string() })),
+    })
+    .optional(),
 })
 export type DatasetSummary = z.infer<typeof DatasetSummarySchema>
 
@@ -553,7 +585,11 @@ function call<I extends z.ZodType, O extends z.ZodType>(doc: string, input: I, o
  * with a native dialog; the web shell has no dialogs and requires them (the user types a path).
  */
 export const calls = {
-  'models.list': call('All models in the store, newest first.', EmptyInput, z.array(ModelSummarySchema)),
+  'models.list': call(
+    'All models in the store, newest first, and the model folders that cannot be read (so they can be deleted).',
+    EmptyInput,
+    ModelListSchema,
+  ),
   'models.get': call('One model with its config, history and metrics.', ModelRef, ModelDetailSchema),
   'models.rename': call(
     'Gives a model a new display name (its id never changes).',

@@ -18,6 +18,7 @@ import {
   type EventPayload,
   type Architecture,
   type ModelDetail,
+  type ModelList,
   type ModelSummary,
   type Noise,
   type NoiseMode,
@@ -56,6 +57,8 @@ export interface ServiceOptions {
 type StoredDataset = DatasetSummary & { spec: string }
 
 const BUILT_INS: DatasetRef[] = [{ id: 'mnist', spec: 'mnist', name: 'MNIST' }]
+/** Unreadable files of an added image folder that are named; the rest are counted. */
+const UNREADABLE_FILES_LISTED = 5
 
 function readAppVersion(): string {
   try {
@@ -219,7 +222,8 @@ export function createService(options: ServiceOptions): Service & {
           state = 'idle'
         }
         emit('training.onDone', event.payload)
-        emit('models.onChanged', { reason: 'updated', id: event.payload.modelId })
+        if (event.payload.epochs === 0) void forgetRemovedModel(event.payload.modelId)
+        else emit('models.onChanged', { reason: 'updated', id: event.payload.modelId })
         break
       case 'training.failed':
         if (run?.runId === event.payload.runId) {
@@ -228,9 +232,24 @@ export function createService(options: ServiceOptions): Service & {
         }
         lastError = event.payload.error
         emit('training.onError', { ...event.payload, trainerRestarted: false })
+        void forgetRemovedModel(event.payload.modelId)
         break
     }
   })
+
+  /**
+   * A run that ends before its first epoch removes the model it saved at the start (the trainer does): the views'
+   * lists and the inference process's cache forget it, as after a delete. A model still in the store is left alone.
+   */
+  async function forgetRemovedModel(modelId: string): Promise<void> {
+    const removed = await store.get(modelId).then(
+      () => false,
+      (error: unknown) => isBottleneckError(error) && error.code === 'MODEL_NOT_FOUND',
+    )
+    if (!removed) return
+    await inference.request('forgetModel', { modelId }).catch(() => undefined)
+    emit('models.onChanged', { reason: 'deleted', id: modelId })
+  }
 
   training.onCrash((crash) => {
     const crashedRun = run
@@ -392,12 +411,35 @@ export function createService(options: ServiceOptions): Service & {
     const id = `${kind}-${createHash('sha256').update(folder).digest('hex').slice(0, 12)}`
     const ref: DatasetRef = { id, spec: `${kind}:${folder}`, name: name ?? basename(folder) }
     const info = await inference.request('inspectDataset', { dataset: ref })
-    const stored: StoredDataset = { ...info, kind, path: folder, spec: ref.spec }
+    const stored: StoredDataset = {
+      ...info,
+      kind,
+      path: folder,
+      ...(kind === 'folder' ? { imageFiles: await describeImageFiles(folder) } : {}),
+      spec: ref.spec,
+    }
     await mkdir(storeRoot, { recursive: true })
     const others = (await readStoredDatasets()).filter((dataset) => dataset.id !== id)
     await writeJsonAtomic(datasetsFile, [...others, stored])
     const { spec: _spec, ...summary } = stored
     return summary
+  }
+
+  /**
+   * The image files of a folder dataset and those training will skip (the CLI's "skipped"), so adding it can say so:
+   * its counts are patches, which alone would hide a folder of one readable photo and many broken ones.
+   */
+  async function describeImageFiles(folder: string): Promise<NonNullable<DatasetSummary['imageFiles']>> {
+    // Loaded on demand, as the ML core does: image folders need sharp, which nothing else here pays for.
+    const { surveyImageFolder } = await import('../ml/folder-dataset')
+    const { files, unreadable } = await surveyImageFolder(folder)
+    return {
+      found: files.length,
+      unreadableCount: unreadable.length,
+      unreadable: unreadable
+        .slice(0, UNREADABLE_FILES_LISTED)
+        .map(({ file, message }) => ({ file, reason: message })),
+    }
   }
 
   async function startRun(
@@ -489,12 +531,17 @@ export function createService(options: ServiceOptions): Service & {
 
   type Implementations = { [N in CallName]: (input: ParsedInput<N>) => Promise<unknown> }
   const implementations: Implementations = {
-    'models.list': async () => {
+    'models.list': async (): Promise<ModelList> => {
       const listed = await store.list()
-      for (const broken of listed.filter((model) => !model.metadata)) {
-        log('warn', `model folder ${broken.folder} is not readable: ${broken.problem}`)
+      return {
+        models: listed.flatMap((model) => (model.metadata ? [toSummary(model.metadata)] : [])),
+        // Shown apart, so the user sees them and can delete them; no view can open one.
+        unreadable: listed.flatMap((model) =>
+          model.metadata
+            ? []
+            : [{ id: model.id, folder: model.folder, reason: model.problem ?? 'Its files cannot be read.' }],
+        ),
       }
-      return listed.flatMap((model) => (model.metadata ? [toSummary(model.metadata)] : []))
     },
     'models.get': async ({ id }) => toDetail((await store.get(checkModelId(id))).metadata),
     'models.rename': async ({ id, name }) => {

@@ -12,7 +12,7 @@ import { buildAutoencoder, type Autoencoder, type ModelConfig } from '../ml/arch
 import { BottleneckError } from '../ml/errors'
 import { ensureDirectory, fileInTheWay, randomSuffix, replaceFileAtomic, syncDirectory, writeDurable } from './files'
 import { cleanName, MAX_NAME_LENGTH, ModelMetadataSchema, type ModelMetadata } from './metadata'
-import { loadWeightsInto, restoreOptimizerState, serializeModel, serializeOptimizer } from './tfjs-io'
+import { loadWeightsInto, readModelArtifacts, restoreOptimizerState, serializeModel, serializeOptimizer } from './tfjs-io'
 
 export type { ModelMetadata, EpochRecord } from './metadata'
 
@@ -75,8 +75,12 @@ export interface Store {
    */
   checkCanSave(name: string, id?: string): Promise<void>
   rename(ref: string, name: string): Promise<ModelRecord>
+  /** Given an id, removes that folder even when it cannot be read (how the user gets rid of a damaged model). */
   remove(ref: string): Promise<void>
-  /** Writes a plain folder (model.json, weights.bin, bottleneck.json) at `destination`, which must not exist. */
+  /**
+   * Writes a plain folder (model.json, weights.bin, bottleneck.json) at `destination`, which must not exist; refused
+   * with MODEL_CORRUPT when the model's files would not load (the copy could not be imported).
+   */
   export(ref: string, destination: string): Promise<string>
   /** Copies a model folder (exported or another store's) into this store under a new id. */
   import(source: string): Promise<ModelRecord>
@@ -140,7 +144,12 @@ export function openStore(root: string = defaultStoreRoot()): Store {
         // A concurrent checkpoint may have just replaced this version: follow the pointer once more.
         const latest = await liveVersionFolder(folder)
         if (latest === versionFolder || attempt >= 9) {
-          throw new BottleneckError('MODEL_CORRUPT', `The model in ${folder} cannot be loaded: bottleneck.json is missing.`, error)
+          // A pointer to a version that is gone is the cause to name, not the metadata file inside it.
+          const problem =
+            versionFolder !== folder && !(await exists(versionFolder))
+              ? `the version it points to (${basename(versionFolder)}) is missing`
+              : 'bottleneck.json is missing'
+          throw new BottleneckError('MODEL_CORRUPT', `The model in ${folder} cannot be loaded: ${problem}.`, error)
         }
         versionFolder = latest
       }
@@ -435,20 +444,29 @@ export function openStore(root: string = defaultStoreRoot()): Store {
     return readRecord(record.folder)
   }
 
-  async function remove(ref: string): Promise<void> {
+  /** The store folder `remove` deletes: by id without reading it, so a model folder that cannot be read can go too. */
+  async function folderToRemove(ref: string): Promise<string> {
+    const wanted = ref.trim()
+    if (ID_PATTERN.test(wanted) && (await isDirectory(join(modelsFolder, wanted)))) return join(modelsFolder, wanted)
     const record = await get(ref)
     if (record.folder !== join(modelsFolder, record.id)) {
       throw new BottleneckError('INVALID_INPUT', `${record.folder} is not in the store; Bottleneck only removes its own models.`)
     }
+    return record.folder
+  }
+
+  async function remove(ref: string): Promise<void> {
+    const folder = await folderToRemove(ref)
     // Renamed away first, so the model vanishes at once even if deleting its files is interrupted.
     const trash = join(modelsFolder, `.removed-${randomSuffix()}`)
-    await rename(record.folder, trash)
+    await rename(folder, trash)
     await syncDirectory(modelsFolder)
     await rm(trash, { recursive: true, force: true })
   }
 
   async function exportModel(ref: string, destination: string): Promise<string> {
     const record = await get(ref)
+    await checkExportable(record)
     const target = resolve(destination)
     if (await exists(target)) throw new BottleneckError('INVALID_INPUT', `${target} already exists; choose a new folder.`)
     const folder = dirname(target)
@@ -471,6 +489,23 @@ export function openStore(root: string = defaultStoreRoot()): Store {
       )
     }
     return target
+  }
+
+  /**
+   * Refuses to export a version whose files fail the checks `load` and `import` make on them (weights as long as
+   * model.json says, all finite): the copy would only fail later, at its import, far from the cause.
+   */
+  async function checkExportable(record: ModelRecord): Promise<void> {
+    try {
+      await readModelArtifacts(record.versionFolder)
+    } catch (error) {
+      if (!(error instanceof BottleneckError)) throw error
+      throw new BottleneckError(
+        'MODEL_CORRUPT',
+        `"${record.metadata.name}" was not exported: its saved files are damaged, so a copy could not be imported. ${error.message}`,
+        error,
+      )
+    }
   }
 
   async function importModel(source: string): Promise<ModelRecord> {

@@ -27,6 +27,13 @@ async function mountModels(
   return { api, wrapper }
 }
 
+const unreadableFolder = {
+  id: 'a1b2c3d4e5f6',
+  folder: '/home/me/.bottleneck/models/a1b2c3d4e5f6',
+  reason:
+    'The model in /home/me/.bottleneck/models/a1b2c3d4e5f6 cannot be loaded: bottleneck.json is missing.',
+}
+
 const byText = (wrapper: Awaited<ReturnType<typeof mountModels>>['wrapper'], text: string) =>
   wrapper.findAll('button').find((b) => b.text() === text)!
 
@@ -446,6 +453,45 @@ describe('ModelsView', () => {
     expect(byText(wrapper, 'Delete').attributes('title')).toBe(
       'This model is training; cancel the training first.',
     )
+  })
+
+  it('shows the model folders it cannot read apart, each with its reason, and offers only to delete them', async () => {
+    const { api, pinia } = setup({ models: [makeModel()], unreadable: [unreadableFolder] })
+    await useSystemStore().load()
+    const wrapper = await mountWith(ModelsView, pinia)
+    // The table and every other view's model picker have only the models that can be opened.
+    expect(wrapper.findAll('tbody tr a.name').map((a) => a.text())).toEqual(['dense on mnist'])
+    expect(useModelsStore().models.map((m) => m.id)).toEqual(['dense-mnist-1'])
+
+    const section = wrapper.get('[aria-labelledby="unreadable-title"]')
+    expect(section.get('h2').text()).toBe('Model folders that cannot be read')
+    const entry = section.get('li')
+    expect(entry.text()).toContain('a1b2c3d4e5f6')
+    expect(entry.get('.reason').text()).toBe(unreadableFolder.reason)
+    expect(entry.findAll('button').map((b) => b.text())).toEqual(['Delete'])
+    expect(entry.find('a').exists()).toBe(false)
+
+    await entry.get('button').trigger('click')
+    await flushPromises()
+    expect(wrapper.get('[role="dialog"]').text()).toContain('Delete the model folder a1b2c3d4e5f6?')
+    await byText(wrapper, 'Cancel').trigger('click')
+    expect(api.calls.some((c) => c.name === 'models.delete')).toBe(false)
+
+    await wrapper.get('[aria-label="Delete the model folder a1b2c3d4e5f6"]').trigger('click')
+    await wrapper.get('[role="dialog"] button.danger').trigger('click')
+    await flushPromises()
+    expect(api.calls.find((c) => c.name === 'models.delete')?.payload).toEqual({ id: 'a1b2c3d4e5f6' })
+    expect(wrapper.find('[aria-labelledby="unreadable-title"]').exists()).toBe(false)
+    expect(useNotificationsStore().notices.at(-1)?.message).toBe('Deleted the model folder a1b2c3d4e5f6.')
+    expect(wrapper.findAll('tbody tr')).toHaveLength(1)
+  })
+
+  it('shows the unreadable folders of a store that has no model it can open', async () => {
+    const { pinia } = setup({ models: [], unreadable: [unreadableFolder] })
+    await useSystemStore().load()
+    const wrapper = await mountWith(ModelsView, pinia)
+    expect(wrapper.text()).toContain('No models yet')
+    expect(wrapper.get('[aria-labelledby="unreadable-title"] .reason').text()).toBe(unreadableFolder.reason)
   })
 
   it('going Back to the page of a deleted model shows the list and says the model no longer exists', async () => {

@@ -1,8 +1,44 @@
-// Datasets the Train view can use: MNIST built in, plus folders the user added through the contract.
+// Datasets the Train view can use: MNIST built in, plus folders the user added through the contract, and the
+// sentence that says what an added one holds.
 import { defineStore } from 'pinia'
 import { ref } from 'vue'
 import type { DatasetSummary } from '@contract'
 import { useApi } from '@renderer/api'
+
+/** Image files named in the notice before the rest are only counted. */
+const UNREADABLE_NAMED = 3
+
+const count = (value: number) => value.toLocaleString('en')
+const images = (value: number) => `${count(value)} ${value === 1 ? 'image' : 'images'}`
+
+/**
+ * What the notice says once a dataset is added. An image folder's counts are patches cut at random from its images
+ * (what training uses), so its image files are counted apart, and the ones that cannot be read are named.
+ */
+export function describeAddedDataset(dataset: DatasetSummary): string {
+  const { name, width, height, trainCount, testCount, imageFiles } = dataset
+  if (!imageFiles)
+    return `Added dataset "${name}" (${count(trainCount)} training and ${count(testCount)} test images).`
+  const { found, unreadableCount, unreadable } = imageFiles
+  let skipped = ''
+  if (unreadableCount > 0) {
+    const named = unreadable.slice(0, UNREADABLE_NAMED).map((entry) => entry.file)
+    const more = unreadableCount - named.length
+    const list = more > 0 ? `${named.join(', ')} and ${count(more)} more` : named.join(', ')
+    skipped = `; ${count(unreadableCount)} cannot be read and ${unreadableCount === 1 ? 'is' : 'are'} skipped (${list})`
+  }
+  const readable = found - unreadableCount
+  const source =
+    unreadableCount === 0
+      ? found === 1
+        ? 'it'
+        : 'them'
+      : `the ${readable === 1 ? 'one' : count(readable)} that can be read`
+  return (
+    `Added dataset "${name}": ${images(found)} found${skipped}. ` +
+    `Training uses ${count(trainCount)} random ${width}×${height} patches of ${source}, and tests on ${count(testCount)} more.`
+  )
+}
 
 export const useDatasetsStore = defineStore('datasets', () => {
   const datasets = ref<DatasetSummary[]>([])

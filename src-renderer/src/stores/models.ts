@@ -1,7 +1,7 @@
 // The model list and its operations (rename, delete, import, export), plus the model Draw and Compare use.
 import { defineStore } from 'pinia'
 import { computed, ref } from 'vue'
-import type { ModelDetail, ModelSummary } from '@contract'
+import type { ModelDetail, ModelSummary, UnreadableModel } from '@contract'
 import { useApi } from '@renderer/api'
 
 const ACTIVE_KEY = 'bottleneck.activeModel'
@@ -23,6 +23,8 @@ export function hasCode(model: Pick<ModelSummary, 'architecture'>): boolean {
 
 export const useModelsStore = defineStore('models', () => {
   const models = ref<ModelSummary[]>([])
+  /** Model folders the back end cannot read: only the Models view shows them, to offer their deletion. */
+  const unreadable = ref<UnreadableModel[]>([])
   const loaded = ref(false)
   const loading = ref(false)
   const details = ref<Record<string, ModelDetail>>({})
@@ -34,7 +36,9 @@ export const useModelsStore = defineStore('models', () => {
   async function refresh(): Promise<void> {
     loading.value = true
     try {
-      models.value = await useApi().models.list()
+      const listed = await useApi().models.list()
+      models.value = listed.models
+      unreadable.value = listed.unreadable
       loaded.value = true
       if (activeModelId.value && !models.value.some((m) => m.id === activeModelId.value)) setActive(null)
     } finally {
@@ -60,10 +64,9 @@ export const useModelsStore = defineStore('models', () => {
 
   async function remove(id: string): Promise<void> {
     await useApi().models.delete({ id })
-    models.value = models.value.filter((m) => m.id !== id)
+    forget(id)
     const { [id]: _removed, ...rest } = details.value
     details.value = rest
-    if (activeModelId.value === id) setActive(null)
   }
 
   async function importModel(path?: string): Promise<ModelSummary | null> {
@@ -75,6 +78,13 @@ export const useModelsStore = defineStore('models', () => {
   async function exportModel(id: string, path?: string): Promise<string | null> {
     const result = await useApi().models.export(path ? { id, path } : { id })
     return result?.path ?? null
+  }
+
+  /** Drops a deleted model (readable or not) from the lists. */
+  function forget(id: string): void {
+    models.value = models.value.filter((m) => m.id !== id)
+    unreadable.value = unreadable.value.filter((entry) => entry.id !== id)
+    if (activeModelId.value === id) setActive(null)
   }
 
   function setActive(id: string | null): void {
@@ -101,10 +111,7 @@ export const useModelsStore = defineStore('models', () => {
     if (watching) return
     watching = true
     useApi().models.onChanged((change) => {
-      if (change.reason === 'deleted') {
-        models.value = models.value.filter((m) => m.id !== change.id)
-        if (activeModelId.value === change.id) setActive(null)
-      }
+      if (change.reason === 'deleted') forget(change.id)
       const { [change.id]: _stale, ...rest } = details.value
       details.value = rest
       clearTimeout(refreshTimer)
@@ -121,6 +128,7 @@ export const useModelsStore = defineStore('models', () => {
 
   return {
     models,
+    unreadable,
     loaded,
     loading,
     details,

@@ -119,7 +119,7 @@ describe('the service', () => {
       expect(parsed).toMatchObject({ noise: { type: 'mask', amount: 0.3 }, noiseMode: 'fixed' })
       // The list carries it too, so views can start from the noise a model was trained on (Compare does).
       const listed = await service.handle('models.list', {})
-      const summary = calls['models.list'].output.parse((listed as { value: unknown }).value).find((m) => m.id === modelId)
+      const summary = calls['models.list'].output.parse((listed as { value: unknown }).value).models.find((m) => m.id === modelId)
       expect(summary).toMatchObject({ noise: { type: 'mask', amount: 0.3 }, noiseMode: 'fixed' })
     } finally {
       await service.close()

@@ -112,8 +112,9 @@ describe('service with trainer processes', () => {
   })
 
   it('lists and describes the trained model with its history', async () => {
-    const list = (await call(service, 'models.list')) as { id: string; epochs: number }[]
-    expect(list.map((model) => model.id)).toContain(modelId)
+    const list = (await call(service, 'models.list')) as { models: { id: string }[]; unreadable: unknown[] }
+    expect(list.models.map((model) => model.id)).toContain(modelId)
+    expect(list.unreadable).toEqual([])
     const detail = (await call(service, 'models.get', { id: modelId })) as {
       history: { epoch: number; loss: number }[]
       epochs: number

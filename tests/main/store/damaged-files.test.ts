@@ -1,6 +1,7 @@
 // Damaged files a user may meet in the store, told in plain words: bottleneck.json failing its schema names the
-// field (never the schema library's wording), and a damaged optimizer state does not stop a resume.
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
+// field (never the schema library's wording), a damaged optimizer state does not stop a resume, a folder that cannot
+// be read can still be removed, and a model whose weights are damaged is not exported.
+import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import * as tf from '@tensorflow/tfjs'
@@ -147,5 +148,57 @@ describe('a damaged optimizer state', () => {
     await expect(store.restoreOptimizer(record, optimizer, (warning) => warnings.push(warning))).resolves.toBe(true)
     expect(warnings).toEqual([])
     optimizer.dispose()
+  })
+})
+
+describe('model folders that cannot be read, and exports of damaged models', () => {
+  async function savedModel(store: Store, name = 'digits'): Promise<ModelRecord> {
+    const autoencoder = smallModel()
+    const record = await store.save({ metadata: { ...metadata(autoencoder), name }, model: autoencoder.model })
+    autoencoder.dispose()
+    return record
+  }
+
+  it('names the missing version a model points to, not the bottleneck.json inside it', async () => {
+    const store = freshStore()
+    const record = await savedModel(store)
+    writeFileSync(join(record.folder, 'current'), 'v000009\n')
+    const [listed] = await store.list()
+    expect(listed!.problem).toBe(
+      `The model in ${record.folder} cannot be loaded: the version it points to (v000009) is missing.`,
+    )
+    await expect(store.get(record.id)).rejects.toThrow(/the version it points to \(v000009\) is missing/)
+  })
+
+  it('removes a folder that cannot be read by its id, and leaves the other models', async () => {
+    const store = freshStore()
+    const broken = await savedModel(store, 'broken')
+    const kept = await savedModel(store, 'kept')
+    writeFileSync(join(broken.versionFolder, 'bottleneck.json'), '{"name": "broken", ')
+    expect((await store.list()).find((model) => model.id === broken.id)?.problem).toMatch(/not valid JSON/)
+    await store.remove(broken.id)
+    expect(existsSync(broken.folder)).toBe(false)
+    expect((await store.list()).map((model) => model.id)).toEqual([kept.id])
+  })
+
+  it('refuses to export a model whose weights are cut short, says why, and writes nothing', async () => {
+    const store = freshStore()
+    const record = await savedModel(store, 'broken weights')
+    const weights = readFileSync(join(record.versionFolder, 'weights.bin'))
+    writeFileSync(join(record.versionFolder, 'weights.bin'), weights.subarray(0, weights.length >> 1))
+    const exports = join(scratch, `exports-${++counter}`)
+    mkdirSync(exports)
+    const error = await store.export(record.id, join(exports, 'copy')).catch((caught: unknown) => caught)
+    expect(error).toMatchObject({ code: 'MODEL_CORRUPT' })
+    expect((error as Error).message).toMatch(
+      /^"broken weights" was not exported: its saved files are damaged, so a copy could not be imported\. .*weights\.bin holds \d+ bytes but model\.json lists \d+ bytes of weights \(truncated\)\.$/,
+    )
+    expect(readdirSync(exports)).toEqual([])
+
+    // An intact model still exports, and the copy imports.
+    const intact = await savedModel(store, 'intact')
+    const copy = await store.export(intact.id, join(exports, 'intact'))
+    const imported = await store.import(copy)
+    expect(imported.metadata.name).toBe('intact (2)')
   })
 })

@@ -17,6 +17,7 @@ import {
   type Preset,
   type TrainingConfig,
   type TrainingDone,
+  type UnreadableModel,
 } from '@contract'
 
 type AnyListener = (payload: unknown) => void
@@ -25,6 +26,8 @@ export interface FakeApi extends BottleneckApi {
   calls: { name: string; payload: unknown }[]
   state: {
     models: ModelDetail[]
+    /** Model folders the store cannot read: listed apart, and only models.delete takes them. */
+    unreadable: UnreadableModel[]
     datasets: DatasetSummary[]
     presets: Preset[]
     training: { runId: string; modelId: string; config: TrainingConfig } | null
@@ -145,12 +148,15 @@ function metricsOf(a: Image, b: Image) {
   return { mse, psnr: mse === 0 ? 99 : 10 * Math.log10(1 / mse), ssim: Math.max(0, 1 - mse * 10) }
 }
 
-export function createFakeApi(initial: { models?: ModelDetail[] } = {}): FakeApi {
+export function createFakeApi(
+  initial: { models?: ModelDetail[]; unreadable?: UnreadableModel[] } = {},
+): FakeApi {
   const listeners = new Map<string, Set<AnyListener>>()
   const failures = new Map<string, { code: string; message: string }>()
   const calls: FakeApi['calls'] = []
   const state: FakeApi['state'] = {
     models: initial.models ?? [],
+    unreadable: initial.unreadable ?? [],
     datasets: [
       {
         id: 'mnist',
@@ -207,21 +213,25 @@ export function createFakeApi(initial: { models?: ModelDetail[] } = {}): FakeApi
   /** Where the current run is, as training.status reports it (the last batch event the test emitted). */
   let lastProgress: Pick<BatchProgress, 'epoch' | 'batch' | 'batches'> = { epoch: 0, batch: 0, batches: 0 }
 
-  /** What registering a folder typed in the web shell gives: a dataset named after the folder. */
+  /**
+   * What registering a folder typed in the web shell gives: a dataset named after the folder. An image folder, as the
+   * service reports one, counts the patches training cuts (2,048 and 256 of 64×64) and lists its image files apart.
+   */
   function addedDataset(kind: 'idx' | 'folder', path?: string): DatasetSummary | null {
     if (!path) return null
     const name = path.split('/').filter(Boolean).pop() ?? 'dataset'
-    const dataset: DatasetSummary = {
-      id: `${kind}-${state.datasets.length}`,
-      name,
-      kind,
-      height: 28,
-      width: 28,
-      channels: 1,
-      trainCount: 1000,
-      testCount: 100,
-      path,
-    }
+    const shape =
+      kind === 'idx'
+        ? { height: 28, width: 28, channels: 1, trainCount: 1000, testCount: 100 }
+        : {
+            height: 64,
+            width: 64,
+            channels: 3,
+            trainCount: 2048,
+            testCount: 256,
+            imageFiles: { found: 12, unreadableCount: 0, unreadable: [] },
+          }
+    const dataset: DatasetSummary = { id: `${kind}-${state.datasets.length}`, name, kind, ...shape, path }
     state.datasets.push(dataset)
     return dataset
   }
@@ -272,7 +282,10 @@ export function createFakeApi(initial: { models?: ModelDetail[] } = {}): FakeApi
     },
     emit,
     models: {
-      list: handler('models.list', () => state.models.map(summary)),
+      list: handler('models.list', () => ({
+        models: state.models.map(summary),
+        unreadable: state.unreadable,
+      })),
       get: handler('models.get', ({ id }: { id: string }) => find(id)),
       rename: handler('models.rename', ({ id, name }: { id: string; name: string }) => {
         const model = find(id)
@@ -280,6 +293,11 @@ export function createFakeApi(initial: { models?: ModelDetail[] } = {}): FakeApi
         return summary(model)
       }),
       delete: handler('models.delete', ({ id }: { id: string }) => {
+        // As the store does, an id removes its folder even when the folder cannot be read.
+        if (state.unreadable.some((folder) => folder.id === id)) {
+          state.unreadable = state.unreadable.filter((folder) => folder.id !== id)
+          return { deleted: true }
+        }
         find(id)
         state.models = state.models.filter((m) => m.id !== id)
         return { deleted: true }

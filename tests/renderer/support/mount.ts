@@ -4,9 +4,8 @@ import { createPinia, setActivePinia } from 'pinia'
 import type { Component } from 'vue'
 import { setApi } from '@renderer/api'
 import { createFakeApi, type FakeApi } from './fake-api'
-import type { ModelDetail } from '@contract'
 
-export function setup(options: { models?: ModelDetail[] } = {}): {
+export function setup(options: Parameters<typeof createFakeApi>[0] = {}): {
   api: FakeApi
   pinia: ReturnType<typeof createPinia>
 } {
