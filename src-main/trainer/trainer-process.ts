@@ -352,7 +352,8 @@ interface PreparedRun {
 
 /**
  * New run: loads the data, builds the model and saves it as epoch 0, so the store mints its id and the model is
- * listed (and resumable) before the first batch. Resume: loads the last checkpoint with its Adam state.
+ * listed (and resumable after a crash) before the first batch; a run that ends before its first epoch removes it again
+ * (removeUntrainedModel). Resume: loads the last checkpoint with its Adam state.
  */
 async function prepareRun(params: StartTrainingParams): Promise<PreparedRun> {
   const store = storeAt(params.storeRoot)
@@ -521,6 +522,7 @@ async function runTraining(
       'info',
       `run ${params.runId} ${history.cancelled ? 'cancelled' : 'finished'} after ${Math.round((Date.now() - started) / 1000)} s`,
     )
+    if (metadata.epochs === 0) await removeUntrainedModel(store, modelId, params.runId)
     post({
       type: 'event',
       name: 'training.onDone',
@@ -537,10 +539,27 @@ async function runTraining(
         })),
       },
     })
+  } catch (error) {
+    if (metadata.epochs === 0) await removeUntrainedModel(store, modelId, params.runId)
+    throw error
   } finally {
     trainingNoise?.dispose()
     autoencoder.dispose()
     optimizer.dispose()
+  }
+}
+
+/**
+ * A run that ends, cancelled or failed, before its first epoch is saved has trained nothing: the epoch-0 model it saved
+ * so the list shows it while training would stay behind as the newest model, which Draw, Compare and Latent preselect.
+ * Best effort: the run's own outcome is what to report, so a failed removal is only logged.
+ */
+async function removeUntrainedModel(store: Store, modelId: string, runId: string): Promise<void> {
+  try {
+    await store.remove(modelId)
+    log('info', `run ${runId} ended before its first epoch; removed its untrained model ${modelId}`)
+  } catch (error) {
+    log('warn', `run ${runId}: could not remove its untrained model ${modelId}: ${(error as Error).message}`)
   }
 }
 

@@ -1,15 +1,27 @@
 // The Train view's status panel, chart and form for a run the page did not start itself (after a reload, resumed
 // from the Models list), around a cancel and resume, between batches and epoch ends, and the typed-folder dialog.
-import { afterEach, describe, expect, it } from 'vitest'
+import { afterEach, describe, expect, it, vi } from 'vitest'
 import TrainView from '@renderer/views/TrainView.vue'
 import { useTrainingStore } from '@renderer/stores/training'
 import { useSystemStore } from '@renderer/stores/system'
+import { useNotificationsStore } from '@renderer/stores/notifications'
 import { makeModel } from './support/fake-api'
 import { flushPromises, mountWith, setup } from './support/mount'
 
 afterEach(() => {
+  vi.useRealTimers()
   document.body.innerHTML = ''
 })
+
+/** Clicks Cancel once it takes clicks: it ignores them for a moment after it takes Start's place. */
+async function clickCancel(wrapper: Wrapper, api: ReturnType<typeof setup>['api']): Promise<void> {
+  vi.advanceTimersByTime(500)
+  await wrapper
+    .findAll('button')
+    .find((b) => b.text() === 'Cancel')!
+    .trigger('click')
+  expect(api.calls.some((c) => c.name === 'training.cancel')).toBe(true)
+}
 
 /** The chart as a user reads it: how many epochs it plots and where each per-batch point sits on the x axis. */
 const chartStub = {
@@ -174,6 +186,7 @@ describe('the status panel', () => {
   })
 
   it('after a cancel, shows the saved state instead of the last batch’s figures', async () => {
+    vi.useFakeTimers({ toFake: ['setTimeout', 'clearTimeout'] })
     const { api, pinia } = setup()
     const { wrapper } = await mountTrain(pinia)
     await wrapper.get('input[aria-label="Epochs"]').setValue('3')
@@ -185,10 +198,7 @@ describe('the status panel', () => {
     api.progress(3, 304, 512)
     await flushPromises()
     expect(statusText(wrapper)).toContain('Batch 304 / 512')
-    await wrapper
-      .findAll('button')
-      .find((b) => b.text() === 'Cancel')!
-      .trigger('click')
+    await clickCancel(wrapper, api)
     api.finish('cancelled')
     await flushPromises()
     const text = statusText(wrapper)
@@ -201,6 +211,7 @@ describe('the status panel', () => {
   })
 
   it('after Cancel then Resume, drops the discarded partial epoch’s batches so the loss line never runs back', async () => {
+    vi.useFakeTimers({ toFake: ['setTimeout', 'clearTimeout'] })
     const { api, pinia } = setup()
     const { wrapper } = await mountTrain(pinia)
     await wrapper.get('form').trigger('submit')
@@ -210,10 +221,7 @@ describe('the status panel', () => {
     api.endEpoch(1, 0.2, 0.19)
     api.progress(2, 5, 10)
     await flushPromises()
-    await wrapper
-      .findAll('button')
-      .find((b) => b.text() === 'Cancel')!
-      .trigger('click')
+    await clickCancel(wrapper, api)
     api.finish('cancelled')
     await flushPromises()
     await wrapper
@@ -262,6 +270,21 @@ describe('the form', () => {
     expect(wrapper.find('[role="dialog"]').exists()).toBe(false)
     expect((input(wrapper, 'Dataset') as unknown as HTMLSelectElement).selectedOptions[0]?.text).toBe(
       'fashion',
+    )
+  })
+
+  it('says how many images an added image folder has and what training draws from them', async () => {
+    const { pinia } = setup()
+    const { wrapper } = await mountTrain(pinia)
+    await wrapper
+      .findAll('button')
+      .find((b) => b.text() === 'Add image folder…')!
+      .trigger('click')
+    await wrapper.get<HTMLInputElement>('[role="dialog"] input').setValue('/photos/holiday')
+    await wrapper.get('[role="dialog"] button.primary').trigger('click')
+    await flushPromises()
+    expect(useNotificationsStore().notices.map((notice) => notice.message)).toContain(
+      'Added dataset "holiday": 12 images found. Training uses 2,048 random 64×64 patches of them, and tests on 256 more.',
     )
   })
 })

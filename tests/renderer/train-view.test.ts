@@ -1,4 +1,4 @@
-import { afterEach, describe, expect, it } from 'vitest'
+import { afterEach, describe, expect, it, vi } from 'vitest'
 import TrainView from '@renderer/views/TrainView.vue'
 import ToastHost from '@renderer/components/ToastHost.vue'
 import { useTrainingStore } from '@renderer/stores/training'
@@ -8,8 +8,12 @@ import { makeVae } from './support/fake-api'
 import { flushPromises, mountWith, setup } from './support/mount'
 
 afterEach(() => {
+  vi.useRealTimers()
   document.body.innerHTML = ''
 })
+
+/** How long Cancel ignores clicks after it takes Start's place (the second click of a double click on Start). */
+const CANCEL_SETTLE_MS = 500
 
 async function mountTrain() {
   const { api, pinia } = setup()
@@ -261,10 +265,14 @@ describe('TrainView', () => {
   })
 
   it('cancels, then offers to resume the stopped model', async () => {
+    vi.useFakeTimers({ toFake: ['setTimeout', 'clearTimeout'] })
     const { wrapper, api, training } = await mountTrain()
     await wrapper.get('form').trigger('submit')
     await flushPromises()
-    api.progress(1, 1)
+    api.progress(1, 10)
+    api.endEpoch(1, 0.2, 0.19)
+    api.progress(2, 1)
+    vi.advanceTimersByTime(CANCEL_SETTLE_MS)
     await flushPromises()
     const cancel = wrapper.findAll('button').find((b) => b.text() === 'Cancel')!
     await cancel.trigger('click')
@@ -311,6 +319,67 @@ describe('TrainView', () => {
     // The U-Net has no MNIST recipe: its own starting point.
     await field(wrapper, 'Architecture').setValue('unet')
     expect((field(wrapper, 'Epochs').element as HTMLInputElement).value).toBe('20')
+  })
+})
+
+describe('the form follows the chosen dataset', () => {
+  it('names the default model, sizes the layers and calls the test images by what the dataset holds', async () => {
+    const { api, pinia } = setup()
+    api.state.datasets.push({
+      id: 'folder-photos',
+      name: 'mixed',
+      kind: 'folder',
+      height: 64,
+      width: 64,
+      channels: 3,
+      trainCount: 2048,
+      testCount: 256,
+      path: '/data/mixed',
+    })
+    const wrapper = await mountWith(TrainView, pinia)
+    const note = () =>
+      field(wrapper, 'Architecture').element.parentElement!.querySelector('small')!.textContent!.trim()
+    const samplesCard = () => wrapper.get('.samples-card').text()
+    expect(note()).toBe('One hidden layer: 784 → 32 → 784.')
+    expect(samplesCard()).toContain('Test digits and reconstructions')
+
+    await field(wrapper, 'Dataset').setValue('folder-photos')
+    // The name the back end gives an unnamed model: "<architecture> on <dataset>".
+    expect(field(wrapper, 'Model name').attributes('placeholder')).toBe('dense on mixed')
+    expect(note()).toBe('One hidden layer: 12,288 → 32 → 12,288.')
+    expect(samplesCard()).toContain('Test images and reconstructions')
+    expect(samplesCard()).not.toContain('digit')
+    await field(wrapper, 'Architecture').setValue('deep')
+    expect(note()).toBe('Stacked dense layers 12,288 → 128 → 64 → code.')
+    expect(field(wrapper, 'Model name').attributes('placeholder')).toBe('deep on mixed')
+  })
+})
+
+describe('a refused Start', () => {
+  it('moves the focus from Start to the first field to fix, and marks every field to fix', async () => {
+    const { wrapper } = await mountTrain()
+    await field(wrapper, 'Batch size').setValue('2.5')
+    await field(wrapper, 'Batch size').trigger('change')
+    await field(wrapper, 'Epochs').setValue('0')
+    await field(wrapper, 'Epochs').trigger('change')
+    const start = wrapper.get('button[type="submit"]')
+    ;(start.element as HTMLButtonElement).focus()
+    await wrapper.get('form').trigger('submit')
+    await flushPromises()
+    expect(document.activeElement).toBe(field(wrapper, 'Epochs').element)
+    expect(field(wrapper, 'Epochs').attributes('aria-invalid')).toBe('true')
+    expect(field(wrapper, 'Batch size').attributes('aria-invalid')).toBe('true')
+    expect(field(wrapper, 'Code size').attributes('aria-invalid')).toBeUndefined()
+  })
+
+  it('opens Advanced when the field to fix is in it, and focuses that field', async () => {
+    const { wrapper, training } = await mountTrain()
+    expect((wrapper.get('details.advanced').element as HTMLDetailsElement).open).toBe(false)
+    training.form.trainLimit = -5
+    await wrapper.get('form').trigger('submit')
+    await flushPromises()
+    expect((wrapper.get('details.advanced').element as HTMLDetailsElement).open).toBe(true)
+    expect(document.activeElement).toBe(field(wrapper, 'Limit training images').element)
   })
 })
 

@@ -17,16 +17,22 @@ import { useApi } from '@renderer/api'
 import { fromContractNoise, toContractNoise, type NoiseType } from '@renderer/lib/noise'
 import { describeNumberLimits, isAllowedNumber, numberLimits } from '@renderer/lib/number-limits'
 import { useDatasetsStore } from './datasets'
-import { hasCode } from './models'
+import { hasCode, useModelsStore } from './models'
 import { useNotificationsStore } from './notifications'
 
 export interface Recipe {
   label: string
-  description: string
+  /** One line on the architecture; it names the dataset's values per image and the code size where it counts them. */
+  describe(size: { pixels: number | null; codeSize: number | null }): string
   codeSize: number
   epochs: number
   batchSize: number
   learningRate: number
+}
+
+/** An image's values (width × height × channels) as a layer width; "pixels" while the dataset is not known. */
+function pixelsText(pixels: number | null): string {
+  return pixels === null ? 'pixels' : pixels.toLocaleString('en')
 }
 
 /**
@@ -37,7 +43,8 @@ export interface Recipe {
 export const RECIPES: Record<Architecture, Recipe> = {
   dense: {
     label: 'Dense',
-    description: 'One hidden layer: 784 → 32 → 784.',
+    describe: ({ pixels, codeSize }) =>
+      `One hidden layer: ${pixelsText(pixels)} → ${codeSize ?? 'code'} → ${pixelsText(pixels)}.`,
     codeSize: 32,
     epochs: 50,
     batchSize: 256,
@@ -45,7 +52,7 @@ export const RECIPES: Record<Architecture, Recipe> = {
   },
   sparse: {
     label: 'Sparse',
-    description: 'Dense with an L1 penalty on the code.',
+    describe: () => 'Dense with an L1 penalty on the code.',
     codeSize: 32,
     epochs: 100,
     batchSize: 256,
@@ -53,7 +60,7 @@ export const RECIPES: Record<Architecture, Recipe> = {
   },
   deep: {
     label: 'Deep',
-    description: 'Stacked dense layers 784 → 128 → 64 → code.',
+    describe: ({ pixels }) => `Stacked dense layers ${pixelsText(pixels)} → 128 → 64 → code.`,
     codeSize: 32,
     epochs: 100,
     batchSize: 256,
@@ -61,7 +68,7 @@ export const RECIPES: Record<Architecture, Recipe> = {
   },
   conv: {
     label: 'Convolutional',
-    description: 'Conv + pooling encoder (16, 8 filters), upsampling decoder.',
+    describe: () => 'Conv + pooling encoder (16, 8 filters), upsampling decoder.',
     codeSize: 128,
     epochs: 50,
     batchSize: 128,
@@ -69,7 +76,7 @@ export const RECIPES: Record<Architecture, Recipe> = {
   },
   seq2seq: {
     label: 'Sequence-to-sequence',
-    description: 'LSTM reads rows, LSTM writes them back.',
+    describe: () => 'LSTM reads rows, LSTM writes them back.',
     codeSize: 32,
     epochs: 20,
     batchSize: 128,
@@ -77,7 +84,7 @@ export const RECIPES: Record<Architecture, Recipe> = {
   },
   vae: {
     label: 'Variational (VAE)',
-    description: 'Probabilistic code; 2-D code gives a map of digits.',
+    describe: () => 'Probabilistic code; a 2-D code lays the images out on a map.',
     codeSize: 2,
     epochs: 50,
     batchSize: 100,
@@ -85,7 +92,7 @@ export const RECIPES: Record<Architecture, Recipe> = {
   },
   unet: {
     label: 'U-Net',
-    description: 'Skip connections at every scale; no single code, for denoising.',
+    describe: () => 'Skip connections at every scale; no single code, for denoising.',
     codeSize: 32,
     epochs: 20,
     batchSize: 128,
@@ -94,7 +101,7 @@ export const RECIPES: Record<Architecture, Recipe> = {
   // The mnist-denoise recipe's epochs and batch size (src-main/ml/presets.ts); its noise is picked below.
   denoiser: {
     label: 'Denoiser (small U-Net)',
-    description: 'U-Net with three poolings, tuned for noisy MNIST; no single code. Pick a noise below.',
+    describe: () => 'U-Net with three poolings, tuned for noisy MNIST; no single code. Pick a noise below.',
     codeSize: 32,
     epochs: 11,
     batchSize: 64,
@@ -213,11 +220,12 @@ export const useTrainingStore = defineStore('training', () => {
   })
 
   const active = computed(() => state.value !== 'idle')
-  /** A stopped run whose model can continue from its last saved epoch. */
+  /** A stopped run whose model can continue from its last saved epoch (a run stopped before any has no model left). */
   const resumable = computed(
     () =>
       state.value === 'idle' &&
       modelId.value !== null &&
+      lastSavedEpoch() > 0 &&
       (lastDone.value?.status === 'cancelled' ||
         (lastError.value !== null && lastError.value.modelId === modelId.value)),
   )
@@ -387,8 +395,13 @@ export const useTrainingStore = defineStore('training', () => {
     lastError.value = null
   }
 
-  /** Starts a new run. Returns false (with `formError` set) when the form does not validate. */
+  /**
+   * Starts a new run. Returns false (with `formError` set) when the form does not validate, and when a run is already
+   * starting or going: a second press is not a second run (the back end would refuse it, and its refusal would make
+   * the page think nothing trains).
+   */
   async function start(): Promise<boolean> {
+    if (active.value) return false
     const invalid = (Object.keys(fieldErrors.value) as NumberField[]).map((key) => NUMBER_FIELDS[key].label)
     if (invalid.length) {
       const fields =
@@ -498,6 +511,21 @@ export const useTrainingStore = defineStore('training', () => {
     if (event.samples.length) samples.value = event.samples
   }
 
+  /**
+   * The back end removes the model of a run that ended before its first epoch was saved (nothing in it is trained),
+   * or it would be the newest model every view preselects. The lists are reloaded so none offers it, and the page
+   * forgets it once the list confirms it is gone: a trainer that crashed could not remove it, and then it stays.
+   */
+  async function forgetModelIfRemoved(id: string): Promise<void> {
+    const models = useModelsStore()
+    try {
+      await models.refresh()
+    } catch {
+      return
+    }
+    if (modelId.value === id && !models.models.some((model) => model.id === id)) modelId.value = null
+  }
+
   function onDone(event: TrainingDone): void {
     if (runId.value && event.runId !== runId.value) return
     state.value = 'idle'
@@ -509,7 +537,10 @@ export const useTrainingStore = defineStore('training', () => {
       notes.success(
         `Training finished after ${event.epochs} epoch${event.epochs === 1 ? '' : 's'}; the model is saved.`,
       )
-    else
+    else if (event.epochs === 0) {
+      void forgetModelIfRemoved(event.modelId)
+      notes.info('Training stopped before its first epoch finished, so there is no model to keep.')
+    } else
       notes.info(
         `Training stopped after epoch ${event.epochs}. The last finished epoch is saved; you can resume it.`,
       )
@@ -520,6 +551,7 @@ export const useTrainingStore = defineStore('training', () => {
     state.value = 'idle'
     lastError.value = event
     if (event.modelId) modelId.value = event.modelId
+    if (event.modelId && lastSavedEpoch() === 0) void forgetModelIfRemoved(event.modelId)
     // A crashed trainer keeps the last finished epoch on disk: offer to pick up from there.
     const failedModel = event.modelId
     const action =
