@@ -8,6 +8,7 @@ import { isVariational } from './architectures/vae'
 import type { ImageSplit } from './datasets'
 import { BottleneckError } from './errors'
 import type { ImageData } from './image-io'
+import { createRandom } from './random'
 
 export interface EncodedSplit {
   /** count × dimensions, row-major (a conv model's 4×4×8 code is flattened to 128). */
@@ -68,10 +69,19 @@ export interface PrincipalComponents {
   explainedRatio: number[]
 }
 
+// Extra vectors carried beside the k wanted: the block converges at the rate of the gap between component k and the
+// first one it does not hold, so a few spares make a slowly decaying spectrum converge in a handful of steps.
+const PCA_SPARE_VECTORS = 6
+const PCA_MAX_STEPS = 50
+// A component has converged when ‖Cv − λv‖ ≤ this × the largest variance: the products are float32, so tighter
+// would chase rounding noise, and a direction off by 1e-5 moves no dot on the map.
+const PCA_TOLERANCE = 1e-5
+
 /**
- * The top-k principal components by power iteration with deflation on the covariance matrix: codes are at most a
- * few hundred dimensions, so the d×d covariance is small and this needs no linear-algebra library. Each component's
- * sign is fixed (largest entry positive) so the same codes always give the same picture.
+ * The top-k principal components by block power iteration with Rayleigh–Ritz on the centred codes: each step
+ * multiplies a few vectors by the covariance as Xᵀ(Xv), O(count·dimensions), so a 4096-wide code never builds its
+ * 4096×4096 covariance. Each component's sign is fixed (largest entry positive) so the same codes always give the
+ * same picture.
  */
 export function principalComponents(encoded: EncodedSplit, k = 2): PrincipalComponents {
   const { codes, count, dimensions: d } = encoded
@@ -79,75 +89,81 @@ export function principalComponents(encoded: EncodedSplit, k = 2): PrincipalComp
   const mean = new Float64Array(d)
   for (let i = 0; i < count; i++) for (let j = 0; j < d; j++) mean[j]! += codes[i * d + j]!
   for (let j = 0; j < d; j++) mean[j]! /= count
-  const covariance = new Float64Array(d * d)
-  const centred = new Float64Array(d)
-  for (let i = 0; i < count; i++) {
-    for (let j = 0; j < d; j++) centred[j] = codes[i * d + j]! - mean[j]!
-    for (let a = 0; a < d; a++) {
-      const value = centred[a]!
-      if (value === 0) continue
-      const row = a * d
-      for (let b = a; b < d; b++) covariance[row + b]! += value * centred[b]!
-    }
-  }
   let total = 0
-  for (let a = 0; a < d; a++) {
-    for (let b = a; b < d; b++) {
-      const value = covariance[a * d + b]! / (count - 1)
-      covariance[a * d + b] = value
-      covariance[b * d + a] = value
+  for (let i = 0; i < count; i++) {
+    for (let j = 0; j < d; j++) {
+      const value = codes[i * d + j]! - mean[j]!
+      total += value * value
     }
-    total += covariance[a * d + a]!
   }
+  total /= count - 1
+  if (!Number.isFinite(total)) {
+    throw new BottleneckError(
+      'INVALID_INPUT',
+      'Some codes are not finite numbers (NaN or infinity), so they have no place on a map; the model may have diverged.',
+    )
+  }
+
+  const wanted = Math.min(k, d)
+  const width = Math.min(d, wanted + PCA_SPARE_VECTORS)
+  // Blocks are dimensions × width, row-major (the layout of a [dimensions, width] tensor).
+  const random = createRandom(1)
+  let block: Float64Array = new Float64Array(d * width).map(() => random() - 0.5)
+  orthonormaliseColumns(block, d, width, random)
+  let ritz: { values: Float64Array; vectors: Float64Array } = { values: new Float64Array(width), vectors: block }
+  const centred = tf.tidy(() =>
+    tf.sub<tf.Tensor2D>(tf.tensor2d(codes, [count, d]), tf.tensor1d(Float32Array.from(mean))),
+  )
+  try {
+    for (let step = 0; step < PCA_MAX_STEPS; step++) {
+      const product = multiplyByCovariance(centred, block, width)
+      // Rayleigh–Ritz: the best approximations to eigenvectors that the block's span holds, from blockᵀ·C·block.
+      const projected = new Float64Array(width * width)
+      for (let j = 0; j < d; j++) {
+        for (let a = 0; a < width; a++) {
+          const value = block[j * width + a]!
+          for (let b = 0; b < width; b++) projected[a * width + b]! += value * product[j * width + b]!
+        }
+      }
+      // Float32 products leave it a hair from symmetric; the eigen solver needs it exact.
+      for (let a = 0; a < width; a++) {
+        for (let b = a + 1; b < width; b++) {
+          const average = (projected[a * width + b]! + projected[b * width + a]!) / 2
+          projected[a * width + b] = average
+          projected[b * width + a] = average
+        }
+      }
+      const small = symmetricEigen(projected, width)
+      ritz = { values: small.values, vectors: multiplyBlock(block, small.vectors, d, width) }
+      // C·(Ritz vectors), without another pass over the codes.
+      const ritzProduct = multiplyBlock(product, small.vectors, d, width)
+      let converged = true
+      for (let c = 0; c < wanted && converged; c++) {
+        let residual = 0
+        for (let j = 0; j < d; j++) {
+          residual += (ritzProduct[j * width + c]! - small.values[c]! * ritz.vectors[j * width + c]!) ** 2
+        }
+        converged = Math.sqrt(residual) <= PCA_TOLERANCE * Math.abs(small.values[0]!)
+      }
+      if (converged) break
+      block = ritzProduct
+      orthonormaliseColumns(block, d, width, random)
+    }
+  } finally {
+    centred.dispose()
+  }
+
   const components = new Float64Array(k * d)
   const variances: number[] = []
-  const vector = new Float64Array(d)
-  const next = new Float64Array(d)
-  for (let c = 0; c < Math.min(k, d); c++) {
-    // Keeps the iterate orthogonal to the components already found: deflation alone leaves rounding residue that
-    // a power iteration on a (nearly) zero remainder would amplify back into the first direction.
-    const orthogonalise = (v: Float64Array) => {
-      for (let previous = 0; previous < c; previous++) {
-        let dot = 0
-        for (let j = 0; j < d; j++) dot += v[j]! * components[previous * d + j]!
-        for (let j = 0; j < d; j++) v[j]! -= dot * components[previous * d + j]!
-      }
-    }
-    // Deterministic start that is not orthogonal to any eigenvector in practice.
-    for (let j = 0; j < d; j++) vector[j] = 1 + j / d
-    orthogonalise(vector)
-    const startNorm = Math.hypot(...vector)
-    for (let j = 0; j < d; j++) vector[j]! /= startNorm
-    let eigenvalue = 0
-    for (let iteration = 0; iteration < 500; iteration++) {
-      for (let a = 0; a < d; a++) {
-        let sum = 0
-        for (let b = 0; b < d; b++) sum += covariance[a * d + b]! * vector[b]!
-        next[a] = sum
-      }
-      orthogonalise(next)
-      const norm = Math.hypot(...next)
-      // No variance left in the remaining directions: keep the (orthogonal) start vector, eigenvalue 0.
-      if (norm <= 1e-12 * Math.max(total, 1e-300)) {
-        eigenvalue = 0
-        break
-      }
-      let change = 0
-      for (let j = 0; j < d; j++) {
-        const value = next[j]! / norm
-        change = Math.max(change, Math.abs(Math.abs(value) - Math.abs(vector[j]!)))
-        vector[j] = value
-      }
-      eigenvalue = norm
-      if (change < 1e-10) break
-    }
+  for (let c = 0; c < wanted; c++) {
     let largest = 0
-    for (let j = 0; j < d; j++) if (Math.abs(vector[j]!) > Math.abs(vector[largest]!)) largest = j
-    const sign = vector[largest]! < 0 ? -1 : 1
-    for (let j = 0; j < d; j++) components[c * d + j] = sign * vector[j]!
-    variances.push(eigenvalue)
-    // Deflate: remove this component's variance so the next iteration finds the next one.
-    for (let a = 0; a < d; a++) for (let b = 0; b < d; b++) covariance[a * d + b]! -= eigenvalue * vector[a]! * vector[b]!
+    for (let j = 0; j < d; j++) {
+      if (Math.abs(ritz.vectors[j * width + c]!) > Math.abs(ritz.vectors[largest * width + c]!)) largest = j
+    }
+    const sign = ritz.vectors[largest * width + c]! < 0 ? -1 : 1
+    for (let j = 0; j < d; j++) components[c * d + j] = sign * ritz.vectors[j * width + c]!
+    // Rounding can leave a tiny negative value where the variance is zero.
+    variances.push(Math.max(0, ritz.values[c]!))
   }
   return {
     mean,
@@ -155,6 +171,109 @@ export function principalComponents(encoded: EncodedSplit, k = 2): PrincipalComp
     variances,
     explainedRatio: variances.map((variance) => (total > 0 ? variance / total : 0)),
   }
+}
+
+/** covariance × block as Xᵀ(X·block)/(count − 1), with X the centred codes: two thin products, never the covariance. */
+function multiplyByCovariance(centred: tf.Tensor2D, block: Float64Array, width: number): Float64Array {
+  const [count, dimensions] = centred.shape
+  const product = tf.tidy(() => {
+    const projected = tf.matMul(centred, tf.tensor2d(Float32Array.from(block), [dimensions, width]))
+    return tf.div(tf.matMul(centred, projected, true, false), count - 1).dataSync()
+  })
+  return Float64Array.from(product)
+}
+
+/** rows × width block times a width × width matrix. */
+function multiplyBlock(block: Float64Array, matrix: Float64Array, rows: number, width: number): Float64Array {
+  const out = new Float64Array(rows * width)
+  for (let j = 0; j < rows; j++) {
+    for (let a = 0; a < width; a++) {
+      const value = block[j * width + a]!
+      if (value === 0) continue
+      for (let b = 0; b < width; b++) out[j * width + b]! += value * matrix[a * width + b]!
+    }
+  }
+  return out
+}
+
+/**
+ * Gram–Schmidt, twice per column so rounding cannot leave columns leaning on each other. A column that vanishes
+ * (the codes span fewer directions than the block holds) is replaced by a fresh random one, so the block stays a
+ * basis and the directions without variance still come out as unit vectors with variance 0.
+ */
+function orthonormaliseColumns(block: Float64Array, rows: number, width: number, random: () => number): void {
+  for (let c = 0; c < width; c++) {
+    for (let attempt = 0; ; attempt++) {
+      let before = 0
+      for (let j = 0; j < rows; j++) before += block[j * width + c]! ** 2
+      for (let pass = 0; pass < 2; pass++) {
+        for (let previous = 0; previous < c; previous++) {
+          let dot = 0
+          for (let j = 0; j < rows; j++) dot += block[j * width + c]! * block[j * width + previous]!
+          for (let j = 0; j < rows; j++) block[j * width + c]! -= dot * block[j * width + previous]!
+        }
+      }
+      let after = 0
+      for (let j = 0; j < rows; j++) after += block[j * width + c]! ** 2
+      if (after > 1e-20 * before && after > 0) {
+        const norm = Math.sqrt(after)
+        for (let j = 0; j < rows; j++) block[j * width + c]! /= norm
+        break
+      }
+      // Only reachable with non-finite numbers, which principalComponents refuses first.
+      if (attempt > 10) throw new BottleneckError('INVALID_INPUT', 'The codes could not be projected to a plane.')
+      for (let j = 0; j < rows; j++) block[j * width + c] = random() - 0.5
+    }
+  }
+}
+
+/** Eigenvalues (largest first) and eigenvectors (columns) of a small symmetric matrix, by cyclic Jacobi rotations. */
+function symmetricEigen(matrix: Float64Array, size: number): { values: Float64Array; vectors: Float64Array } {
+  const a = Float64Array.from(matrix)
+  const v = new Float64Array(size * size)
+  for (let i = 0; i < size; i++) v[i * size + i] = 1
+  for (let sweep = 0; sweep < 100; sweep++) {
+    let offDiagonal = 0
+    let diagonal = 0
+    for (let p = 0; p < size; p++) {
+      diagonal += a[p * size + p]! ** 2
+      for (let q = p + 1; q < size; q++) offDiagonal += a[p * size + q]! ** 2
+    }
+    if (offDiagonal <= 1e-30 * diagonal || offDiagonal === 0) break
+    for (let p = 0; p < size; p++) {
+      for (let q = p + 1; q < size; q++) {
+        const apq = a[p * size + q]!
+        if (apq === 0) continue
+        const theta = (a[q * size + q]! - a[p * size + p]!) / (2 * apq)
+        const t = Math.sign(theta || 1) / (Math.abs(theta) + Math.sqrt(theta * theta + 1))
+        const cos = 1 / Math.sqrt(t * t + 1)
+        const sin = t * cos
+        for (let r = 0; r < size; r++) {
+          const arp = a[r * size + p]!
+          const arq = a[r * size + q]!
+          a[r * size + p] = cos * arp - sin * arq
+          a[r * size + q] = sin * arp + cos * arq
+        }
+        for (let r = 0; r < size; r++) {
+          const apr = a[p * size + r]!
+          const aqr = a[q * size + r]!
+          a[p * size + r] = cos * apr - sin * aqr
+          a[q * size + r] = sin * apr + cos * aqr
+        }
+        for (let r = 0; r < size; r++) {
+          const vrp = v[r * size + p]!
+          const vrq = v[r * size + q]!
+          v[r * size + p] = cos * vrp - sin * vrq
+          v[r * size + q] = sin * vrp + cos * vrq
+        }
+      }
+    }
+  }
+  const order = Array.from({ length: size }, (_, i) => i).sort((x, y) => a[y * size + y]! - a[x * size + x]!)
+  const values = Float64Array.from(order, (i) => a[i * size + i]!)
+  const vectors = new Float64Array(size * size)
+  for (let r = 0; r < size; r++) for (let c = 0; c < size; c++) vectors[r * size + c] = v[r * size + order[c]!]!
+  return { values, vectors }
 }
 
 export interface Projection {

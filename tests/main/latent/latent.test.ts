@@ -55,6 +55,48 @@ describe('PCA', () => {
     expect(pca.explainedRatio[0]! + pca.explainedRatio[1]!).toBeGreaterThan(0.999)
   })
 
+  // The widest code Train offers. Building its 4096×4096 covariance took minutes and held up every other inference
+  // call; the timeout below is far above what the product form needs and far below what the covariance took.
+  it('finds two planted directions among 4096 dimensions of 2000 codes without stalling', () => {
+    const start = tf.memory().numTensors
+    const random = createRandom(11)
+    const gaussian = () => Math.sqrt(-2 * Math.log(1 - random())) * Math.cos(2 * Math.PI * random())
+    const count = 2000
+    const dimensions = 4096
+    // Two orthogonal unit directions: alternating ±w on the even dimensions, and w on the odd ones.
+    const w = 1 / Math.sqrt(dimensions / 2)
+    const first = Float64Array.from({ length: dimensions }, (_, j) => (j % 2 === 0 ? (j % 4 === 0 ? w : -w) : 0))
+    const second = Float64Array.from({ length: dimensions }, (_, j) => (j % 2 === 1 ? w : 0))
+    const codes = new Float32Array(count * dimensions)
+    for (let i = 0; i < count; i++) {
+      const along = 10 * gaussian()
+      const across = 5 * gaussian()
+      for (let j = 0; j < dimensions; j++) {
+        codes[i * dimensions + j] = 3 + along * first[j]! + across * second[j]! + 0.5 * gaussian()
+      }
+    }
+    const pca = principalComponents({ codes, count, dimensions }, 2)
+    const alignment = (component: number, direction: Float64Array) =>
+      Math.abs(direction.reduce((sum, value, j) => sum + value * pca.components[component * dimensions + j]!, 0))
+    // Sampling noise tilts them a little (theory: cosines of about 0.997 and 0.99).
+    expect(alignment(0, first)).toBeGreaterThan(0.99)
+    expect(alignment(1, second)).toBeGreaterThan(0.98)
+    expect(pca.mean[0]).toBeCloseTo(3, 1)
+    // Planted variances 100 and 25, plus a little of the noise's 0.25 per dimension.
+    expect(pca.variances[0]).toBeGreaterThan(90)
+    expect(pca.variances[0]).toBeLessThan(112)
+    expect(pca.variances[1]).toBeGreaterThan(22)
+    expect(pca.variances[1]).toBeLessThan(29)
+    // The noise spreads 4096 × 0.25 = 1024 over all the other directions, so the two share about 11 %.
+    expect(pca.explainedRatio[0]! + pca.explainedRatio[1]!).toBeCloseTo(125 / (125 + 1024), 1)
+    expect(tf.memory().numTensors).toBe(start)
+  }, 30_000)
+
+  it('refuses codes that are not finite with a sentence, instead of a map of nothing', () => {
+    const codes = Float32Array.from([0, 1, 2, NaN, 4, 5, 6, 7, 8])
+    expect(() => principalComponents({ codes, count: 3, dimensions: 3 })).toThrow(/not finite numbers/)
+  })
+
   it('projects 2-D codes as they are, and wider codes onto their first two principal components', () => {
     const flat = { codes: Float32Array.from([1, 2, 3, 4, 5, 6]), count: 3, dimensions: 2 }
     expect(projectTo2d(flat)).toMatchObject({ method: 'code', count: 3, points: flat.codes })
