@@ -45,6 +45,47 @@ export interface WsClient {
 
 const OPEN = 1
 
+/** What each call is doing, in the words a timeout message shows; a call not listed gets a sentence without them. */
+const CALL_ACTIVITIES: Partial<Record<CallName, string>> = {
+  'models.list': 'listing the models',
+  'models.get': 'reading the model',
+  'models.rename': 'renaming the model',
+  'models.delete': 'deleting the model',
+  'models.import': 'importing the model',
+  'models.export': 'exporting the model',
+  'datasets.builtIns': 'listing the built-in datasets',
+  'datasets.list': 'listing the datasets',
+  'datasets.addIdxFolder': 'adding the IDX folder',
+  'datasets.addImageFolder': 'adding the image folder',
+  'datasets.previewSamples': 'reading sample images',
+  'training.start': 'starting the training',
+  'training.cancel': 'stopping the training',
+  'training.resume': 'resuming the training',
+  'training.status': 'reporting the training status',
+  'training.presets': 'listing the training presets',
+  'inference.prepare': 'loading the model',
+  'inference.encode': 'encoding the images',
+  'inference.decode': 'decoding the code',
+  'inference.reconstruct': 'reconstructing the images',
+  'inference.denoise': 'denoising the image',
+  'inference.denoiseImage': 'opening the photo to denoise',
+  'inference.cancelDenoise': 'stopping the denoising',
+  'inference.denoiseResult': 'sending the denoised photo',
+  'latent.map': 'making the latent map',
+  'latent.samples': 'encoding the chosen test images',
+  'latent.interpolate': 'interpolating between the two images',
+  'latent.generate': 'generating the grid of images',
+  'system.backend': 'reporting its TensorFlow.js backend',
+  'system.versions': 'reporting its versions',
+  'system.paths': 'reporting its folders',
+}
+
+/** "The back end did not answer within 120 s (making the latent map)." */
+export function timeoutMessage(name: CallName, timeoutMs: number): string {
+  const activity = CALL_ACTIVITIES[name]
+  return `The back end did not answer within ${timeoutMs / 1000} s${activity ? ` (${activity})` : ''}.`
+}
+
 /** The WebSocket URL of the page that served the renderer, with its token if the URL still carries it. */
 export function defaultSocketUrl(location: { protocol: string; host: string; search: string }): string {
   const scheme = location.protocol === 'https:' ? 'wss:' : 'ws:'
@@ -134,7 +175,7 @@ export function createWsClient(options: WsClientOptions = {}): WsClient {
         pending.delete(id)
         resolve({
           ok: false,
-          error: { code: 'TIMEOUT', message: `"${name}" did not answer within ${callTimeoutMs / 1000} s.` },
+          error: { code: 'TIMEOUT', message: timeoutMessage(name, callTimeoutMs) },
         })
       }, callTimeoutMs)
       pending.set(id, { resolve, timer })

@@ -1,5 +1,6 @@
-import { afterEach, describe, expect, it } from 'vitest'
+import { afterEach, describe, expect, it, vi } from 'vitest'
 import App from '@renderer/App.vue'
+import { useCompareStore } from '@renderer/stores/compare'
 import { useSystemStore } from '@renderer/stores/system'
 import { useNavigationStore, parseHash } from '@renderer/stores/navigation'
 import { toUserError } from '@renderer/api/errors'
@@ -51,6 +52,54 @@ describe('App', () => {
     const banner = wrapper.get('[role="alert"]')
     expect(banner.text()).toContain('Bottleneck could not reach its server.')
     expect(banner.text()).toContain('Restart the Bottleneck server')
+  })
+})
+
+/** A drag from a file manager, as the browser reports it at `target`; true when something prevented the default. */
+function dragFiles(target: Element, type: 'dragover' | 'drop', files: File[] = [new File(['png'], 'a.png')]) {
+  const event = new Event(type, { bubbles: true, cancelable: true }) as DragEvent
+  const dataTransfer = { types: ['Files'], files, dropEffect: 'copy' }
+  Object.defineProperty(event, 'dataTransfer', { value: dataTransfer })
+  target.dispatchEvent(event)
+  return { prevented: event.defaultPrevented, dropEffect: dataTransfer.dropEffect }
+}
+
+describe('files dropped on the window', () => {
+  it('are kept from the browser in views that take no drops, so it does not open them and leave the app', async () => {
+    const { pinia } = setup({ models: [makeModel()] })
+    useSystemStore().connection = 'connected'
+    const wrapper = await mountWith(App, pinia)
+    for (const view of ['train', 'draw', 'models', 'latent'] as const) {
+      useNavigationStore().go(view)
+      await flushPromises()
+      const heading = wrapper.get('h1').element
+      expect(dragFiles(heading, 'dragover')).toEqual({ prevented: true, dropEffect: 'none' })
+      expect(dragFiles(heading, 'drop').prevented).toBe(true)
+    }
+  })
+
+  it('still reach a view that takes them', async () => {
+    const { pinia } = setup({ models: [makeModel()] })
+    useSystemStore().connection = 'connected'
+    const addFiles = vi.spyOn(useCompareStore(), 'addFiles').mockResolvedValue(undefined)
+    const wrapper = await mountWith(App, pinia)
+    useNavigationStore().go('compare')
+    await flushPromises()
+    const files = [new File(['png'], 'seven.png', { type: 'image/png' })]
+    expect(dragFiles(wrapper.get('h1').element, 'dragover')).toEqual({ prevented: true, dropEffect: 'copy' })
+    dragFiles(wrapper.get('h1').element, 'drop', files)
+    expect(addFiles).toHaveBeenCalledWith(files)
+  })
+
+  it('leave text dragged into a field to the field', async () => {
+    const { pinia } = setup()
+    useSystemStore().connection = 'connected'
+    const wrapper = await mountWith(App, pinia)
+    const field = wrapper.get('input').element
+    const event = new Event('drop', { bubbles: true, cancelable: true }) as DragEvent
+    Object.defineProperty(event, 'dataTransfer', { value: { types: ['text/plain'], files: [] } })
+    field.dispatchEvent(event)
+    expect(event.defaultPrevented).toBe(false)
   })
 })
 

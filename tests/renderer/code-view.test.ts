@@ -38,6 +38,22 @@ describe('CodeView', () => {
     expect(wrapper.text()).toContain('2-D')
   })
 
+  it('draws a code whose values differ by less than the legend shows in one mid-scale colour', () => {
+    // All but zero: a dead code from a collapsed model, with rounding noise in a few places.
+    const code = Array.from({ length: 16 }, (_, i) => (i % 5 === 0 ? 3e-7 : 0))
+    const wrapper = mount(CodeView, { props: { code } })
+    expect(wrapper.text()).toContain('min 0.00')
+    expect(wrapper.text()).toContain('max 0.00')
+    const colours = new Set(wrapper.findAll('.strip span').map((cell) => cell.attributes('style')))
+    expect([...colours]).toEqual(['background: rgb(33, 145, 140);'])
+
+    // A real range still runs from the dark end of the scale to the bright one.
+    const spread = mount(CodeView, { props: { code: [0, 0.5, 1, 0.25] } })
+    const cells = spread.findAll('.strip span').map((cell) => cell.attributes('style'))
+    expect(cells[0]).toBe('background: rgb(68, 1, 84);')
+    expect(cells[2]).toBe('background: rgb(252, 230, 37);')
+  })
+
   it('says there is no code yet instead of drawing an empty strip', () => {
     expect(mount(CodeView, { props: { code: null } }).text()).toContain('No code yet.')
   })

@@ -51,7 +51,8 @@ export function createMainWindow(options: MainWindowOptions): BrowserWindow {
     height: options.bounds?.height ?? 820,
     x: options.bounds?.x,
     y: options.bounds?.y,
-    minWidth: 900,
+    // The renderer's body has the same minimum (styles.css): a narrower window would cut off the right edge.
+    minWidth: 1024,
     minHeight: 600,
     show: false,
     title: 'Bottleneck',
