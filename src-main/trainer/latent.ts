@@ -4,7 +4,7 @@
 import * as tf from '@tensorflow/tfjs'
 import type { Image, LatentMap } from '../contract/index'
 import type { Autoencoder } from '../ml/architectures/index'
-import type { ImageDataset } from '../ml/datasets'
+import { modelInputOptions, type ImageDataset, type LoadDatasetOptions } from '../ml/datasets'
 import { BottleneckError } from '../ml/errors'
 import type { ImageData } from '../ml/image-io'
 import { encodeSplit, interpolate, normalQuantile, projectTo2d, vaeManifold } from '../ml/latent'
@@ -19,7 +19,12 @@ export const LATENT_TEST_IMAGES = 10_000
 export interface LatentDependencies {
   loadModel(storeRoot: string, modelId: string): Promise<{ autoencoder: Autoencoder }>
   readMetadata(storeRoot: string, modelId: string): Promise<ModelMetadata>
-  loadDataset(ref: DatasetRef, limit: number, testLimit: number): Promise<ImageDataset>
+  loadDataset(
+    ref: DatasetRef,
+    limit: number,
+    testLimit: number,
+    input: Pick<LoadDatasetOptions, 'patchSize' | 'channels'>,
+  ): Promise<ImageDataset>
 }
 
 type LatentMethod = Extract<TrainerMethod, `latent${string}`>
@@ -38,7 +43,11 @@ export function createLatentHandlers(dependencies: LatentDependencies): Handlers
     const { autoencoder } = await dependencies.loadModel(storeRoot, modelId)
     const metadata = await dependencies.readMetadata(storeRoot, modelId)
     const ref: DatasetRef = { id: 'latent', spec: metadata.dataset.spec, name: metadata.dataset.name }
-    const dataset = await dependencies.loadDataset(ref, 0, LATENT_TEST_IMAGES)
+    // An image folder's test split is patches cut at the model's own size, as many as training validated on: asked
+    // for LATENT_TEST_IMAGES it would cut that many from a handful of photos.
+    const folder = metadata.dataset.spec.startsWith('folder:')
+    const testLimit = folder ? Math.min(metadata.dataset.testCount, LATENT_TEST_IMAGES) : LATENT_TEST_IMAGES
+    const dataset = await dependencies.loadDataset(ref, 0, testLimit, modelInputOptions(autoencoder.config.inputShape))
     const [height, width, channels] = autoencoder.config.inputShape
     if (dataset.height !== height || dataset.width !== width || dataset.channels !== channels) {
       throw new BottleneckError(

@@ -13,7 +13,7 @@ import {
   type ModelConfig,
 } from '../ml/architectures/index'
 import { initBackend, type BackendName } from '../ml/backend'
-import { loadDataset, type ImageDataset } from '../ml/datasets'
+import { loadDataset, type ImageDataset, type LoadDatasetOptions } from '../ml/datasets'
 import { BottleneckError, isBottleneckError } from '../ml/errors'
 import { imageQuality, meanSquaredError, peakSignalToNoiseRatio, structuralSimilarity } from '../ml/metrics'
 import {
@@ -131,11 +131,17 @@ function disposeLoaded(entry: LoadedForInference): void {
 
 let cachedDataset: { key: string; dataset: ImageDataset } | undefined
 
-async function datasetFor(ref: DatasetRef, limit?: number, testLimit?: number): Promise<ImageDataset> {
-  const key = `${ref.spec}|${limit ?? ''}|${testLimit ?? ''}`
+/** `input`: the model's patch size and channels, which an image folder is cut to (MNIST and IDX ignore it). */
+async function datasetFor(
+  ref: DatasetRef,
+  limit?: number,
+  testLimit?: number,
+  input: Pick<LoadDatasetOptions, 'patchSize' | 'channels'> = {},
+): Promise<ImageDataset> {
+  const key = `${ref.spec}|${limit ?? ''}|${testLimit ?? ''}|${input.patchSize ?? ''}|${input.channels ?? ''}`
   if (cachedDataset?.key === key) return cachedDataset.dataset
   cachedDataset = undefined
-  const dataset = await loadDataset(ref.spec, { limit, testLimit })
+  const dataset = await loadDataset(ref.spec, { limit, testLimit, ...input })
   cachedDataset = { key, dataset }
   return dataset
 }
