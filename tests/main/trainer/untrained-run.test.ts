@@ -96,7 +96,10 @@ describe('a run that ends before its first epoch', () => {
 
   it('cancelled in the middle of epoch 1, leaves no model', async () => {
     const ended = waitFor(service, runEnded)
-    const modelId = await modelIdOf(service.handle('training.start', tinyRun))
+    // 1,500 batches: an epoch long enough that the cancel always lands inside it, even on a fast machine.
+    const modelId = await modelIdOf(
+      service.handle('training.start', { ...tinyRun, trainLimit: 6000, batchSize: 4 }),
+    )
     await waitFor(service, (message) => message.name === 'training.onBatchProgress')
     // Listed while it trains, as the Models view shows it.
     expect(await savedEpochs(service, modelId)).toBe(0)
