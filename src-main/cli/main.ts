@@ -1,7 +1,7 @@
 // Entry of the `bottleneck` command (bin/bottleneck.js runs it through tsx): picks the sub-command, runs it, and
 // turns every failure into one line for the user — the detail only with BOTTLENECK_DEBUG=1.
 import { getArchitecture } from '../ml/architectures/index'
-import { loadDataset } from '../ml/datasets'
+import { checkDatasetSpec } from '../ml/datasets'
 import { isBottleneckError } from '../ml/errors'
 import { parseNoiseSpec } from '../ml/noise'
 import { getPreset } from '../ml/presets'
@@ -40,7 +40,7 @@ function overview(): string {
     'BOTTLENECK_HOME (or --store DIR) sets the store.',
     '',
     'Exit status: 0 success, 1 failure (a missing file, a damaged model, …), 2 usage error (an unknown command or',
-    'option, a bad option value), 130 training stopped with Ctrl-C.',
+    'option, a bad option value), 130 stopped with Ctrl-C.',
   ].join('\n')
 }
 
@@ -53,11 +53,7 @@ const NAMED_VALUE_CHECKS: Record<string, (value: string) => unknown> = {
   'add-noise': parseNoiseSpec,
   arch: getArchitecture,
   preset: getPreset,
-  dataset: async (spec) => {
-    // loadDataset rejects any other kind before reading a file, with the sentence that lists the kinds.
-    const knownKind = spec === 'mnist' || spec.startsWith('idx:') || spec.startsWith('folder:')
-    if (!knownKind) await loadDataset(spec, { limit: 0, testLimit: 0 })
-  },
+  dataset: checkDatasetSpec,
 }
 
 async function checkNamedValues(values: Parsed['values']): Promise<void> {
@@ -113,5 +109,6 @@ try {
 } catch (error) {
   process.stderr.write(`bottleneck: ${oneLine(error)}\n`)
   if (process.env.BOTTLENECK_DEBUG) console.error(error)
-  process.exitCode = error instanceof UsageError ? 2 : 1
+  // 130 is what a shell reports for Ctrl-C (128 + SIGINT): a command stopped by it says so, whichever command it was.
+  process.exitCode = error instanceof UsageError ? 2 : isBottleneckError(error) && error.code === 'CANCELLED' ? 130 : 1
 }

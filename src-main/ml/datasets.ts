@@ -58,11 +58,15 @@ export async function loadDataset(spec: string, options: LoadDatasetOptions = {}
     const folder = resolve(spec.slice(4))
     return loadIdxFolder(folder, options, { id: spec, name: `IDX images in ${folder}` })
   }
-  if (spec.startsWith('folder:')) {
-    // Loaded on demand: image folders need sharp, which MNIST and IDX users never pay for.
-    const { loadFolderDataset } = await import('./folder-dataset')
-    return loadFolderDataset(resolve(spec.slice(7)), options)
-  }
+  checkDatasetSpec(spec)
+  // Loaded on demand: image folders need sharp, which MNIST and IDX users never pay for.
+  const { loadFolderDataset } = await import('./folder-dataset')
+  return loadFolderDataset(resolve(spec.slice(7)), options)
+}
+
+/** Refuses a spec that names no kind of dataset, before anything is read: the CLI checks options with it up front. */
+export function checkDatasetSpec(spec: string): void {
+  if (spec === 'mnist' || spec.startsWith('idx:') || spec.startsWith('folder:')) return
   throw new BottleneckError(
     'INVALID_INPUT',
     `Unknown dataset "${spec}". Use "mnist", "idx:FOLDER" (train/t10k IDX files) or "folder:FOLDER" (image files).`,

@@ -113,7 +113,7 @@ describe('exit status', () => {
     const [help, bare] = await Promise.all([run(['--help']), run([])])
     expect(help.code).toBe(0)
     expect(help.stdout).toMatch(/^Usage: bottleneck COMMAND/)
-    expect(help.stdout).toMatch(/Exit status: 0 success, 1 failure .*, 2 usage error .*130 training stopped with Ctrl-C/s)
+    expect(help.stdout).toMatch(/Exit status: 0 success, 1 failure .*, 2 usage error .*130 stopped with Ctrl-C/s)
     expect(bare.code).toBe(2)
     expect(bare.stdout).toBe('')
     expect(bare.stderr).toContain('Commands:')

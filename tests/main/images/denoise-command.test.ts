@@ -148,6 +148,33 @@ describe('bottleneck denoise', () => {
   })
 })
 
+describe('bottleneck denoise stopped with Ctrl-C', () => {
+  it('stops between photos, says so, and exits with 130 as a shell expects', async () => {
+    const many = join(scratch, 'many')
+    await writeTestPhotos(many, 40, 160, 160, 7)
+    const child = spawn(
+      process.execPath,
+      [bin, 'denoise', 'photo unet', many, '-o', join(scratch, 'many-out')],
+      {
+        stdio: ['ignore', 'pipe', 'pipe'],
+        env: { ...process.env, BOTTLENECK_HOME: join(scratch, 'store') },
+      },
+    )
+    let stdout = ''
+    let stderr = ''
+    child.stdout.on('data', (chunk) => {
+      stdout += chunk
+      // The first result is written: the work is under way, with most photos still to do.
+      if (stdout.includes('Wrote ') && !child.killed) child.kill('SIGINT')
+    })
+    child.stderr.on('data', (chunk) => (stderr += chunk))
+    const code = await new Promise<number | null>((done) => child.on('exit', done))
+    expect(code).toBe(130)
+    expect(stderr).toContain('Denoising was cancelled.')
+    expect((await readdir(join(scratch, 'many-out'))).length).toBeLessThan(40)
+  })
+})
+
 describe('bottleneck denoise with folders and output problems', () => {
   it('takes the images directly inside a folder, sorted, and says what it skipped', async () => {
     const folder = join(scratch, 'f photos ñ')
