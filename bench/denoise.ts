@@ -115,7 +115,7 @@ if (!loadFrom || epochs > 0) {
       const score = evaluateDenoising(autoencoder.model, monitorSplit, shape, spec).model!
       console.log(
         `epoch ${logs.epoch + 1}/${epochs}: loss ${logs.loss.toFixed(5)}, ${logs.seconds.toFixed(1)} s, ` +
-          `test[0:${monitorCount}] PSNR ${score.psnr.toFixed(2)} dB SSIM ${score.ssim.toFixed(4)}`,
+          `test[0:${monitorCount}] PSNR ${score.psnr.toFixed(2)} dB SSIM ${score.ssim?.toFixed(4) ?? '—'}`,
       )
       if (save) await saveFolder(autoencoder.model, save)
     },
@@ -134,7 +134,7 @@ for (const name of baselines) {
   if (!DENOISE_BASELINES.includes(name)) throw new Error(`unknown baseline ${name}; use ${DENOISE_BASELINES.join(', ')}`)
 }
 const evaluation = evaluateDenoising(autoencoder.model, dataset.test, shape, spec, { baselines })
-const row = (label: string, psnr: number, ssim: number) => console.log(`${label.padEnd(42)} ${psnr.toFixed(2).padStart(6)} dB  ${ssim.toFixed(4)}`)
+const row = (label: string, psnr: number, ssim: number | undefined) => console.log(`${label.padEnd(42)} ${psnr.toFixed(2).padStart(6)} dB  ${ssim?.toFixed(4) ?? '—'}`)
 console.log(`\nMNIST test (${evaluation.count} images), ${preset.noise}, backend ${backend.name}, ${epochsDone} epochs of ${dataset.train.count} images in ${trainSeconds.toFixed(0)} s`)
 row(`${preset.name} (this run)`, evaluation.model!.psnr, evaluation.model!.ssim)
 for (const [name, score] of Object.entries(evaluation.baselines)) row(`${name} (this run)`, score.psnr, score.ssim)
@@ -154,7 +154,10 @@ if (storeRoot) {
       batchSize: numberOption('batch-size') ?? preset.batchSize,
       history: trainedHistory,
       // Scores on noisy test inputs (not clean reconstructions), hence their own keys.
-      metrics: { denoise_psnr: evaluation.model!.psnr, denoise_ssim: evaluation.model!.ssim },
+      metrics: {
+        denoise_psnr: evaluation.model!.psnr,
+        ...(evaluation.model!.ssim === undefined ? {} : { denoise_ssim: evaluation.model!.ssim }),
+      },
     },
     model: autoencoder.model,
   })

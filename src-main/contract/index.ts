@@ -333,8 +333,11 @@ export const DatasetSummarySchema = z.object({
 })
 export type DatasetSummary = z.infer<typeof DatasetSummarySchema>
 
-export const MetricsSchema = z.object({ mse: z.number(), psnr: z.number(), ssim: z.number() })
+/** One image of a batch against its reference. SSIM is absent for images smaller than its 11×11 window (10×10 IDX). */
+export const MetricsSchema = z.object({ mse: z.number(), psnr: z.number(), ssim: z.number().optional() })
 export type Metrics = z.infer<typeof MetricsSchema>
+/** A photo against its clean reference (the Denoise view): its scores always include SSIM. */
+export const PhotoMetricsSchema = z.object({ mse: z.number(), psnr: z.number(), ssim: z.number() })
 
 export const TrainingConfigSchema = z
   .object({
@@ -562,7 +565,7 @@ export const DenoiseDoneSchema = z.object({
   seconds: z.number(),
   megapixelsPerSecond: z.number().optional(),
   /** Against the clean reference, when there is one: the input as it went in, and the model's output. */
-  metrics: z.object({ input: MetricsSchema, denoised: MetricsSchema }).optional(),
+  metrics: z.object({ input: PhotoMetricsSchema, denoised: PhotoMetricsSchema }).optional(),
   /** Which pictures `inference.denoiseResult` can return for this job. */
   images: z.array(DenoiseImageKindSchema),
   error: ErrorSchema.optional(),

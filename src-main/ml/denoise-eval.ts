@@ -1,16 +1,18 @@
 // Scores denoising the way `eval --noise SPEC --baselines` reports it: the test images corrupted once with a fixed
 // seed, then PSNR/SSIM against the clean originals for the noisy input itself, the model, and the classical baselines
-// run on exactly the same noisy images — so every row of the table is measured on the same inputs.
+// run on exactly the same noisy images — so every row of the table is measured on the same inputs. Images smaller
+// than SSIM's window are scored with PSNR alone.
 import * as tf from '@tensorflow/tfjs'
 import { gaussianBlur, medianFilter, nonLocalMeans } from './baselines'
 import type { ImageSplit } from './datasets'
 import { BottleneckError } from './errors'
-import { peakSignalToNoiseRatio, structuralSimilarity } from './metrics'
+import { hasSsim, peakSignalToNoiseRatio, structuralSimilarity } from './metrics'
 import { applyNoise, type NoiseSpec } from './noise'
 
 export interface DenoiseScore {
   psnr: number
-  ssim: number
+  /** Absent for images smaller than SSIM's window (see hasSsim). */
+  ssim?: number
 }
 
 /** `median` is 3×3, `median5` the 5×5 filter the MNIST anchors quote, `gaussian` a blur of σ 1 px, `nlm` non-local means. */
@@ -48,12 +50,13 @@ export function corruptSplit(split: ImageSplit, shape: Shape, spec: NoiseSpec, s
   return noisy
 }
 
-/** Mean PSNR and SSIM of `restored` against `clean` (both `count` images of `shape`). */
+/** Mean PSNR and SSIM (when the images are large enough for it) of `restored` against `clean` (both `count` images of `shape`). */
 export function scoreRestorations(clean: Float32Array, restored: Float32Array, count: number, shape: Shape, batchSize = 1000): DenoiseScore {
   const imageSize = shape[0] * shape[1] * shape[2]
   if (clean.length !== count * imageSize || restored.length !== clean.length) {
     throw new BottleneckError('INVALID_INPUT', 'The restored images do not match the clean images in number or size.')
   }
+  const withSsim = hasSsim(shape)
   let psnr = 0
   let ssim = 0
   for (let start = 0; start < count; start += batchSize) {
@@ -63,12 +66,12 @@ export function scoreRestorations(clean: Float32Array, restored: Float32Array, c
       const a = slice(clean)
       const b = slice(restored)
       // A perfect restoration has infinite PSNR; cap at 100 dB so one such image does not make the mean infinite.
-      return [tf.sum(tf.minimum(peakSignalToNoiseRatio(a, b), 100)).dataSync()[0]!, tf.sum(structuralSimilarity(a, b)).dataSync()[0]!]
+      return [tf.sum(tf.minimum(peakSignalToNoiseRatio(a, b), 100)).dataSync()[0]!, withSsim ? tf.sum(structuralSimilarity(a, b)).dataSync()[0]! : 0]
     })
     psnr += psnrSum
     ssim += ssimSum
   }
-  return { psnr: psnr / count, ssim: ssim / count }
+  return withSsim ? { psnr: psnr / count, ssim: ssim / count } : { psnr: psnr / count }
 }
 
 /** Runs `model` over the noisy images in batches and returns its outputs as one array. */

@@ -60,6 +60,12 @@ export function peakSignalToNoiseRatio(targets: tf.Tensor, predictions: tf.Tenso
 
 /** SSIM's Gaussian window (Wang et al.; skimage's `gaussian_weights=True`): 11 taps, σ 1.5. */
 export const SSIM_WINDOW = 11
+
+/** SSIM compares 11×11 windows, so it has no value for smaller images; their scores leave it out instead of failing. */
+export function hasSsim(shape: readonly number[]): boolean {
+  return shape[0]! >= SSIM_WINDOW && shape[1]! >= SSIM_WINDOW
+}
+
 const SSIM_SIGMA = 1.5
 export const SSIM_C1 = (0.01 * 1) ** 2
 export const SSIM_C2 = (0.03 * 1) ** 2

@@ -8,7 +8,8 @@ import { modelInputOptions, type ImageDataset, type LoadDatasetOptions } from '.
 import { BottleneckError } from '../ml/errors'
 import type { ImageData } from '../ml/image-io'
 import { encodeSplit, interpolate, normalQuantile, projectTo2d, vaeManifold } from '../ml/latent'
-import { meanSquaredError, peakSignalToNoiseRatio, structuralSimilarity } from '../ml/metrics'
+import { meanSquaredError, peakSignalToNoiseRatio } from '../ml/metrics'
+import { ssimOrUndefined } from '../ml/test-metrics'
 import type { ModelMetadata } from '../store/index'
 import { floatToImage } from './images'
 import type { DatasetRef, TrainerMethod, TrainerMethods } from './protocol'
@@ -123,7 +124,7 @@ export function createLatentHandlers(dependencies: LatentDependencies): Handlers
           outputs: output.dataSync() as Float32Array,
           mse: meanSquaredError(input, output).dataSync(),
           psnr: peakSignalToNoiseRatio(input, output).dataSync(),
-          ssim: structuralSimilarity(input, output).dataSync(),
+          ssim: ssimOrUndefined(input, output)?.dataSync(),
         }
       })
       return {
@@ -133,7 +134,7 @@ export function createLatentHandlers(dependencies: LatentDependencies): Handlers
           original: toImage(images[i]!),
           reconstruction: floatToImage(outputs.subarray(i * size, (i + 1) * size), shape[0], shape[1], shape[2]),
           code: codes[i]!,
-          metrics: { mse: mse[i]!, psnr: psnr[i]!, ssim: ssim[i]! },
+          metrics: { mse: mse[i]!, psnr: psnr[i]!, ...(ssim ? { ssim: ssim[i]! } : {}) },
         })),
       }
     },

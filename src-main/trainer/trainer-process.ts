@@ -15,7 +15,7 @@ import {
 import { initBackend, type BackendName } from '../ml/backend'
 import { loadDataset, type ImageDataset, type LoadDatasetOptions } from '../ml/datasets'
 import { BottleneckError, isBottleneckError } from '../ml/errors'
-import { imageQuality, meanSquaredError, peakSignalToNoiseRatio, structuralSimilarity } from '../ml/metrics'
+import { imageQuality, meanSquaredError, peakSignalToNoiseRatio } from '../ml/metrics'
 import {
   applyNoise,
   createTrainingNoise,
@@ -27,7 +27,7 @@ import {
 } from '../ml/noise'
 import { createAdam, fit } from '../ml/train'
 import { createReconstructor, encodeRows, type Reconstructor } from '../ml/reconstruct'
-import { finalTestMetrics } from '../ml/test-metrics'
+import { finalTestMetrics, hasSsim, ssimOrUndefined } from '../ml/test-metrics'
 import { restoreWithBaseline } from '../ml/denoise-eval'
 import { openStore, type ModelMetadata, type Store } from '../store/index'
 import { floatToImage, stackImages, toNoiseSpec } from './images'
@@ -187,17 +187,20 @@ function pixelsToImages(
 /** Below this many values, JavaScript scores a batch faster than the ~30 TensorFlow calls of the tensor path. */
 const JS_METRICS_MAX_VALUES = 1 << 20
 
-/** Per-image MSE, PSNR and SSIM: the Draw view's one digit in well under a millisecond, large batches on TensorFlow. */
+/**
+ * Per-image MSE, PSNR and SSIM: the Draw view's one digit in well under a millisecond, large batches on TensorFlow.
+ * Images too small for SSIM take the TensorFlow path, which can leave SSIM out; imageQuality refuses them.
+ */
 function metricsOf(clean: tf.Tensor4D, output: tf.Tensor4D): Metrics[] {
   const [count, height, width, channels] = clean.shape
   const size = height * width * channels
-  if (count * size > JS_METRICS_MAX_VALUES) {
-    const [mse, psnr, ssim] = tf.tidy(() => [
-      meanSquaredError(clean, output).dataSync(),
-      peakSignalToNoiseRatio(clean, output).dataSync(),
-      structuralSimilarity(clean, output).dataSync(),
-    ])
-    return Array.from(mse!, (value, i) => ({ mse: value, psnr: psnr![i]!, ssim: ssim![i]! }))
+  if (count * size > JS_METRICS_MAX_VALUES || !hasSsim([height, width, channels])) {
+    const { mse, psnr, ssim } = tf.tidy(() => ({
+      mse: meanSquaredError(clean, output).dataSync(),
+      psnr: peakSignalToNoiseRatio(clean, output).dataSync(),
+      ssim: ssimOrUndefined(clean, output)?.dataSync(),
+    }))
+    return Array.from(mse, (value, i) => ({ mse: value, psnr: psnr[i]!, ...(ssim ? { ssim: ssim[i]! } : {}) }))
   }
   const expected = clean.dataSync() as Float32Array
   const actual = output.dataSync() as Float32Array

@@ -1,10 +1,11 @@
 // `bottleneck eval MODEL --noise SPEC [--baselines [median5,gaussian,nlm]]`: scores a model as a denoiser — the test
 // images corrupted once with a fixed seed, then PSNR and SSIM for the noisy input, the model and each baseline, all on
-// the same noisy images.
+// the same noisy images; for images smaller than SSIM's window, PSNR alone and a note why.
 import type { Autoencoder } from '../../ml/architectures/index'
 import type { ImageDataset } from '../../ml/datasets'
 import { DENOISE_BASELINES, evaluateDenoising, type DenoiseBaseline } from '../../ml/denoise-eval'
 import { formatNoiseSpec, parseNoiseSpec } from '../../ml/noise'
+import { hasSsim, NO_SSIM_NOTE } from '../../ml/test-metrics'
 import { integerOption, stringOption, UsageError, type OptionSpec, type Parsed } from '../args'
 import type { CommandContext } from '../context'
 import { fixed, table } from '../format'
@@ -46,7 +47,8 @@ export function denoiseEvalReport(
   const baselines = parseBaselines(parsed.values)
   const seed = integerOption(parsed.values, 'noise-seed', 0, 2 ** 31 - 1) ?? 1234
   const started = performance.now()
-  const evaluation = evaluateDenoising(model.autoencoder.model, dataset.test, model.autoencoder.config.inputShape, spec, { seed, baselines })
+  const shape = model.autoencoder.config.inputShape
+  const evaluation = evaluateDenoising(model.autoencoder.model, dataset.test, shape, spec, { seed, baselines })
   const seconds = (performance.now() - started) / 1000
   const rows = [
     ['', 'PSNR', 'SSIM'],
@@ -56,7 +58,8 @@ export function denoiseEvalReport(
   ]
   context.result(
     { id: model.id, name: model.name, dataset: dataset.name, images: evaluation.count, noise: formatNoiseSpec(spec), noiseSeed: seed, backend: context.backend.name, ...evaluation },
-    `${model.name} (${model.id}) denoising ${formatNoiseSpec(spec)} on ${evaluation.count} ${dataset.name} test images (${seconds.toFixed(1)} s)\n${table(rows)}`,
+    `${model.name} (${model.id}) denoising ${formatNoiseSpec(spec)} on ${evaluation.count} ${dataset.name} test images (${seconds.toFixed(1)} s)\n${table(rows)}` +
+      (hasSsim(shape) ? '' : `\n${NO_SSIM_NOTE}`),
   )
   return 0
 }
