@@ -4,11 +4,9 @@
 import { spawnSync } from 'node:child_process'
 import { mkdirSync, writeFileSync } from 'node:fs'
 import { join, resolve } from 'node:path'
-import * as tf from '@tensorflow/tfjs'
 import { beforeAll, describe, expect, it } from 'vitest'
-import { buildAutoencoder, createModelConfig } from '../../../src-main/ml/architectures/index'
-import { openStore } from '../../../src-main/store/index'
 import { scratchDir } from '../support/scratch'
+import { idxImages, saveUntrainedModel } from '../support/untrained-models'
 
 const bin = resolve(__dirname, '../../../bin/bottleneck.js')
 const scratch = scratchDir('denoise-eval-small')
@@ -21,38 +19,19 @@ function bottleneck(args: string[]) {
 }
 
 /** An IDX image file of `count` greyscale images of side × side. */
-function idxImages(count: number, side: number): Buffer {
-  const header = Buffer.alloc(16)
-  header.writeUInt32BE(0x0803, 0)
-  header.writeUInt32BE(count, 4)
-  header.writeUInt32BE(side, 8)
-  header.writeUInt32BE(side, 12)
-  return Buffer.concat([
-    header,
-    Buffer.from(Array.from({ length: count * side * side }, (_, i) => (i * 53) % 256)),
-  ])
-}
-
 beforeAll(async () => {
   mkdirSync(images)
   writeFileSync(join(images, 'train-images-idx3-ubyte'), idxImages(20, 10))
   writeFileSync(join(images, 't10k-images-idx3-ubyte'), idxImages(8, 10))
   // Untrained weights score just as well for this: no training needed.
-  const autoencoder = buildAutoencoder(createModelConfig('dense', [10, 10, 1], { codeSize: 4, seed: 1 }))
-  await openStore(store).save({
-    metadata: {
-      name: 'tiny',
-      config: autoencoder.config,
-      dataset: { spec: `idx:${images}`, name: 'idx 10x10', trainCount: 20, testCount: 8 },
-      backend: { name: tf.getBackend(), tfjsVersion: tf.version.tfjs },
-      epochs: 0,
-      targetEpochs: 0,
-      batchSize: 8,
-      history: [],
-    },
-    model: autoencoder.model,
+  await saveUntrainedModel(store, {
+    architecture: 'dense',
+    shape: [10, 10, 1],
+    name: 'tiny',
+    options: { codeSize: 4, seed: 1 },
+    dataset: { spec: `idx:${images}`, name: 'idx 10x10', trainCount: 20, testCount: 8 },
+    batchSize: 8,
   })
-  autoencoder.dispose()
 })
 
 describe('eval --noise on 10×10 images', () => {

@@ -5,12 +5,10 @@ import { existsSync } from 'node:fs'
 import { mkdir, mkdtemp, readdir, rm } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { join, resolve } from 'node:path'
-import * as tf from '@tensorflow/tfjs'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { buildAutoencoder, createModelConfig } from '../../../src-main/ml/architectures/index'
 import { initBackend } from '../../../src-main/ml/backend'
-import { openStore } from '../../../src-main/store/index'
 import { writeTestPhotos } from '../../../scripts/make-test-photos'
+import { saveUntrainedModel } from '../support/untrained-models'
 
 const bin = resolve(__dirname, '../../../bin/bottleneck.js')
 const huge = resolve(__dirname, '../../fixtures/bad/images/huge-100000x100000.png')
@@ -43,28 +41,8 @@ function errorLine(result: { stderr: string }): string {
   return lines[0]!
 }
 
-async function saveModel(
-  architecture: string,
-  shape: [number, number, number],
-  name: string,
-): Promise<string> {
-  const autoencoder = buildAutoencoder(createModelConfig(architecture, shape, { seed: 3, filters: 4 }))
-  const record = await openStore(join(scratch, 'store')).save({
-    metadata: {
-      name,
-      config: autoencoder.config,
-      dataset: { spec: 'folder:test', name: 'test', trainCount: 0, testCount: 0 },
-      backend: { name: tf.getBackend(), tfjsVersion: tf.version.tfjs },
-      epochs: 0,
-      targetEpochs: 0,
-      batchSize: 1,
-      history: [],
-    },
-    model: autoencoder.model,
-  })
-  autoencoder.dispose()
-  return record.id
-}
+const saveModel = (architecture: string, shape: [number, number, number], name: string) =>
+  saveUntrainedModel(join(scratch, 'store'), { architecture, shape, name })
 
 beforeAll(async () => {
   await initBackend()

@@ -7,6 +7,7 @@ import { tmpdir } from 'node:os'
 import { join, resolve } from 'node:path'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { openStore } from '../../../src-main/store/index'
+import { idxImages } from '../support/untrained-models'
 
 const bin = resolve(__dirname, '../../../bin/bottleneck.js')
 const scratch = mkdtempSync(join(tmpdir(), 'bottleneck-train-checks-'))
@@ -28,19 +29,6 @@ function errorLine(result: { stderr: string }): string {
     .filter((line) => !line.startsWith('backend:'))
   expect(lines).toHaveLength(1)
   return lines[0]!
-}
-
-/** An IDX image file of `count` greyscale images of height × width. */
-function idxImages(count: number, height: number, width: number): Buffer {
-  const header = Buffer.alloc(16)
-  header.writeUInt32BE(0x0803, 0)
-  header.writeUInt32BE(count, 4)
-  header.writeUInt32BE(height, 8)
-  header.writeUInt32BE(width, 12)
-  return Buffer.concat([
-    header,
-    Buffer.from(Array.from({ length: count * height * width }, (_, i) => (i * 53) % 256)),
-  ])
 }
 
 let smallModel: { id: string }

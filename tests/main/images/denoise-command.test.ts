@@ -4,14 +4,13 @@ import { mkdtemp, rm, writeFile, copyFile, mkdir, readdir } from 'node:fs/promis
 import { existsSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join, resolve } from 'node:path'
-import * as tf from '@tensorflow/tfjs'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { initBackend } from '../../../src-main/ml/backend'
-import { buildAutoencoder, createModelConfig } from '../../../src-main/ml/architectures/index'
 import { decodeImage } from '../../../src-main/ml/image-io'
 import { applyTiled } from '../../../src-main/ml/tiling'
 import { openStore } from '../../../src-main/store/index'
 import { writeTestPhotos } from '../../../scripts/make-test-photos'
+import { saveUntrainedModel } from '../support/untrained-models'
 
 const bin = resolve(__dirname, '../../../bin/bottleneck.js')
 let scratch: string
@@ -33,29 +32,8 @@ function run(args: string[]): Promise<{ code: number | null; stdout: string; std
   })
 }
 
-async function saveModel(
-  architecture: string,
-  shape: [number, number, number],
-  name: string,
-): Promise<string> {
-  const store = openStore(join(scratch, 'store'))
-  const autoencoder = buildAutoencoder(createModelConfig(architecture, shape, { seed: 3, filters: 4 }))
-  const record = await store.save({
-    metadata: {
-      name,
-      config: autoencoder.config,
-      dataset: { spec: 'folder:test', name: 'test', trainCount: 0, testCount: 0 },
-      backend: { name: tf.getBackend(), tfjsVersion: tf.version.tfjs },
-      epochs: 0,
-      targetEpochs: 0,
-      batchSize: 1,
-      history: [],
-    },
-    model: autoencoder.model,
-  })
-  autoencoder.dispose()
-  return record.id
-}
+const saveModel = (architecture: string, shape: [number, number, number], name: string) =>
+  saveUntrainedModel(join(scratch, 'store'), { architecture, shape, name })
 
 beforeAll(async () => {
   await initBackend()

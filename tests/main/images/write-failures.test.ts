@@ -6,17 +6,15 @@ import * as fsPromises from 'node:fs/promises'
 import { mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { join, sep } from 'node:path'
-import * as tf from '@tensorflow/tfjs'
 import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from 'vitest'
 import { parseCommand, type Parsed } from '../../../src-main/cli/args'
 import { denoiseCommand, denoiseSpec } from '../../../src-main/cli/commands/denoise'
 import { initBackend } from '../../../src-main/ml/backend'
-import { buildAutoencoder, createModelConfig } from '../../../src-main/ml/architectures/index'
 import { BottleneckError } from '../../../src-main/ml/errors'
 import { createFolder } from '../../../src-main/ml/file-system'
 import { writeFileAtomic } from '../../../src-main/ml/image-io'
-import { openStore } from '../../../src-main/store/index'
 import { writeTestPhotos } from '../../../scripts/make-test-photos'
+import { saveUntrainedModel } from '../support/untrained-models'
 
 interface Fault {
   /** The call that fails; 'write' and 'sync' fail on file handles opened under `folder`. */
@@ -146,22 +144,11 @@ describe('denoise when writing fails', () => {
   beforeAll(async () => {
     await initBackend()
     storeFolder = join(scratch, 'store')
-    const autoencoder = buildAutoencoder(createModelConfig('unet', [32, 32, 3], { seed: 3, filters: 4 }))
-    const record = await openStore(storeFolder).save({
-      metadata: {
-        name: 'photo unet',
-        config: autoencoder.config,
-        dataset: { spec: 'folder:test', name: 'test', trainCount: 0, testCount: 0 },
-        backend: { name: tf.getBackend(), tfjsVersion: tf.version.tfjs },
-        epochs: 0,
-        targetEpochs: 0,
-        batchSize: 1,
-        history: [],
-      },
-      model: autoencoder.model,
+    modelId = await saveUntrainedModel(storeFolder, {
+      architecture: 'unet',
+      shape: [32, 32, 3],
+      name: 'photo unet',
     })
-    autoencoder.dispose()
-    modelId = record.id
     photos = await writeTestPhotos(join(scratch, 'photos'), 3, 40, 30)
   })
 

@@ -4,18 +4,16 @@
 // and the inference process holds no tensors afterwards beyond the cached model.
 import { readFile, writeFile } from 'node:fs/promises'
 import { join } from 'node:path'
-import * as tf from '@tensorflow/tfjs'
 import sharp from 'sharp'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { calls, type CallName, type DenoiseDone, type EventMessage } from '../../../src-main/contract/index'
-import { buildAutoencoder, createModelConfig } from '../../../src-main/ml/architectures/index'
 import { initBackend } from '../../../src-main/ml/backend'
 import { encodePng } from '../../../src-main/ml/image-io'
 import { createService } from '../../../src-main/service/index'
-import { openStore } from '../../../src-main/store/index'
 import { forkTrainer } from '../../../src-main/trainer/transport'
 import { syntheticPhoto } from '../../../scripts/make-test-photos'
 import { scratchDir } from '../support/scratch'
+import { saveUntrainedModel } from '../support/untrained-models'
 
 type TestService = ReturnType<typeof createService>
 
@@ -50,24 +48,13 @@ function collectEvents(service: TestService, job: { id?: string }) {
   return { progress, done }
 }
 
-async function saveModel(store: string, architecture: string, shape: [number, number, number]) {
-  const autoencoder = buildAutoencoder(createModelConfig(architecture, shape, { filters: 4 }))
-  const record = await openStore(store).save({
-    metadata: {
-      name: `${architecture} for photos`,
-      config: autoencoder.config,
-      dataset: { spec: 'folder:test', name: 'test', trainCount: 0, testCount: 0 },
-      backend: { name: tf.getBackend(), tfjsVersion: tf.version.tfjs },
-      epochs: 0,
-      targetEpochs: 0,
-      batchSize: 1,
-      history: [],
-    },
-    model: autoencoder.model,
+const saveModel = (store: string, architecture: string, shape: [number, number, number]) =>
+  saveUntrainedModel(store, {
+    architecture,
+    shape,
+    name: `${architecture} for photos`,
+    options: { filters: 4 },
   })
-  autoencoder.dispose()
-  return record.id
-}
 
 const base64 = (bytes: Uint8Array) => Buffer.from(bytes).toString('base64')
 

@@ -3,14 +3,12 @@
 // without SSIM, instead of failing, match the contract's schemas and leave no tensor behind.
 import { mkdirSync, writeFileSync } from 'node:fs'
 import { join } from 'node:path'
-import * as tf from '@tensorflow/tfjs'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { calls, type CallName, type Metrics } from '../../../src-main/contract/index'
-import { buildAutoencoder, createModelConfig } from '../../../src-main/ml/architectures/index'
 import { createService } from '../../../src-main/service/index'
-import { openStore } from '../../../src-main/store/index'
 import { forkTrainer } from '../../../src-main/trainer/transport'
 import { scratchDir } from '../support/scratch'
+import { idxImages, saveUntrainedModel } from '../support/untrained-models'
 
 type TestService = ReturnType<typeof createService>
 
@@ -21,18 +19,6 @@ async function call<T>(service: TestService, name: CallName, payload: unknown): 
 }
 
 /** An IDX image file of `count` greyscale images of side × side. */
-function idxImages(count: number, side: number): Buffer {
-  const header = Buffer.alloc(16)
-  header.writeUInt32BE(0x0803, 0)
-  header.writeUInt32BE(count, 4)
-  header.writeUInt32BE(side, 8)
-  header.writeUInt32BE(side, 12)
-  return Buffer.concat([
-    header,
-    Buffer.from(Array.from({ length: count * side * side }, (_, i) => (i * 53) % 256)),
-  ])
-}
-
 const image = (seed: number) => ({
   width: 10,
   height: 10,
@@ -60,23 +46,15 @@ describe('per-image scores of a model for 10×10 images', () => {
     writeFileSync(join(images, 'train-images-idx3-ubyte'), idxImages(20, 10))
     writeFileSync(join(images, 't10k-images-idx3-ubyte'), idxImages(8, 10))
     // Untrained weights score just as well for this: no training needed.
-    const autoencoder = buildAutoencoder(createModelConfig('dense', [10, 10, 1], { codeSize: 4, seed: 1 }))
     const store = join(scratch, 'store')
-    const record = await openStore(store).save({
-      metadata: {
-        name: 'tiny',
-        config: autoencoder.config,
-        dataset: { spec: `idx:${images}`, name: 'idx 10x10', trainCount: 20, testCount: 8 },
-        backend: { name: tf.getBackend(), tfjsVersion: tf.version.tfjs },
-        epochs: 0,
-        targetEpochs: 0,
-        batchSize: 8,
-        history: [],
-      },
-      model: autoencoder.model,
+    modelId = await saveUntrainedModel(store, {
+      architecture: 'dense',
+      shape: [10, 10, 1],
+      name: 'tiny',
+      options: { codeSize: 4, seed: 1 },
+      dataset: { spec: `idx:${images}`, name: 'idx 10x10', trainCount: 20, testCount: 8 },
+      batchSize: 8,
     })
-    autoencoder.dispose()
-    modelId = record.id
     service = createService({
       storeRoot: store,
       spawn: forkTrainer({ log: () => {} }),
