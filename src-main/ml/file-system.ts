@@ -16,11 +16,12 @@ function isDiskFull(error: unknown): boolean {
   return code === 'ENOSPC' || code === 'EDQUOT'
 }
 
-/** Why creating or writing `path` failed, as the end of a sentence that names `path` already. */
-export function writeFailureReason(error: unknown, path: string): string {
-  const folder = dirname(path)
-  const code = errnoCode(error)
-  switch (code) {
+/**
+ * The reasons that are about the folder, whatever was being written in it: a full or read-only disk, no permission.
+ * The store words its failures with these too, so the CLI says the same whichever part of Bottleneck was writing.
+ */
+export function folderFailureReason(error: unknown, folder: string): string | undefined {
+  switch (errnoCode(error)) {
     case 'ENOSPC':
     case 'EDQUOT':
       return `the disk is full (no space left in ${folder}); free some space and try again`
@@ -29,6 +30,18 @@ export function writeFailureReason(error: unknown, path: string): string {
     case 'EACCES':
     case 'EPERM':
       return `Bottleneck may not write to ${folder} (permission denied); check its permissions or choose another folder`
+    default:
+      return undefined
+  }
+}
+
+/** Why creating or writing `path` failed, as the end of a sentence that names `path` already. */
+export function writeFailureReason(error: unknown, path: string): string {
+  const folder = dirname(path)
+  const aboutFolder = folderFailureReason(error, folder)
+  if (aboutFolder) return aboutFolder
+  const code = errnoCode(error)
+  switch (code) {
     case 'EISDIR':
       return `${path} is a folder; give a file name`
     case 'EEXIST':

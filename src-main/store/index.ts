@@ -10,6 +10,7 @@ import { basename, dirname, join, resolve } from 'node:path'
 import type * as tf from '@tensorflow/tfjs'
 import { buildAutoencoder, type Autoencoder, type ModelConfig } from '../ml/architectures/index'
 import { BottleneckError } from '../ml/errors'
+import { folderFailureReason } from '../ml/file-system'
 import { ensureDirectory, fileInTheWay, randomSuffix, replaceFileAtomic, syncDirectory, writeDurable } from './files'
 import { cleanName, MAX_NAME_LENGTH, ModelMetadataSchema, type ModelMetadata } from './metadata'
 import { loadWeightsInto, readModelArtifacts, restoreOptimizerState, serializeModel, serializeOptimizer } from './tfjs-io'
@@ -554,16 +555,10 @@ export function openStore(root: string = defaultStoreRoot()): Store {
 
 /** Why a file-system call failed, as the middle of a sentence about `folder` (the one the user knows). */
 async function fileSystemReason(error: unknown, folder: string): Promise<string> {
+  const aboutFolder = folderFailureReason(error, folder)
+  if (aboutFolder) return aboutFolder
   const { code, path, syscall } = error as NodeJS.ErrnoException
   switch (code) {
-    case 'ENOSPC':
-    case 'EDQUOT':
-      return `the disk is full (no space left in ${folder}); free some space and try again`
-    case 'EROFS':
-      return `${folder} is on a read-only disk; choose another folder`
-    case 'EACCES':
-    case 'EPERM':
-      return `Bottleneck may not write to ${folder} (permission denied); check its permissions`
     case 'ENOENT':
       return `${folder} does not exist`
     case 'ENOTDIR':

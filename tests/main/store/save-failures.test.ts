@@ -136,7 +136,7 @@ describe('a store folder that cannot be written', () => {
     faults.folder = root
     faults.code = 'EACCES'
     expect((await saveError(openStore(root))).message).toBe(
-      `Could not save the model "${NAME}": Bottleneck may not write to ${root} (permission denied); check its permissions. Nothing was saved.`,
+      `Could not save the model "${NAME}": Bottleneck may not write to ${root} (permission denied); check its permissions or choose another folder. Nothing was saved.`,
     )
   })
 
