@@ -57,8 +57,6 @@ export interface ServiceOptions {
 type StoredDataset = DatasetSummary & { spec: string }
 
 const BUILT_INS: DatasetRef[] = [{ id: 'mnist', spec: 'mnist', name: 'MNIST' }]
-/** Unreadable files of an added image folder that are named; the rest are counted. */
-const UNREADABLE_FILES_LISTED = 5
 
 function readAppVersion(): string {
   try {
@@ -415,7 +413,6 @@ export function createService(options: ServiceOptions): Service & {
       ...info,
       kind,
       path: folder,
-      ...(kind === 'folder' ? { imageFiles: await describeImageFiles(folder) } : {}),
       spec: ref.spec,
     }
     await mkdir(storeRoot, { recursive: true })
@@ -423,23 +420,6 @@ export function createService(options: ServiceOptions): Service & {
     await writeJsonAtomic(datasetsFile, [...others, stored])
     const { spec: _spec, ...summary } = stored
     return summary
-  }
-
-  /**
-   * The image files of a folder dataset and those training will skip (the CLI's "skipped"), so adding it can say so:
-   * its counts are patches, which alone would hide a folder of one readable photo and many broken ones.
-   */
-  async function describeImageFiles(folder: string): Promise<NonNullable<DatasetSummary['imageFiles']>> {
-    // Loaded on demand, as the ML core does: image folders need sharp, which nothing else here pays for.
-    const { surveyImageFolder } = await import('../ml/folder-dataset')
-    const { files, unreadable } = await surveyImageFolder(folder)
-    return {
-      found: files.length,
-      unreadableCount: unreadable.length,
-      unreadable: unreadable
-        .slice(0, UNREADABLE_FILES_LISTED)
-        .map(({ file, message }) => ({ file, reason: message })),
-    }
   }
 
   async function startRun(

@@ -4,7 +4,7 @@
 // TensorFlow, so a long batch here can never freeze a window.
 import { basename } from 'node:path'
 import * as tf from '@tensorflow/tfjs'
-import type { Image, Metrics } from '../contract/index'
+import type { DatasetSummary, Image, Metrics } from '../contract/index'
 import {
   buildAutoencoder,
   createModelConfig,
@@ -305,6 +305,28 @@ const inspectDataset: Handler<'inspectDataset'> = async ({ dataset: ref }) => {
     channels: dataset.channels,
     trainCount: dataset.train.count,
     testCount: dataset.test.count,
+    ...(ref.spec.startsWith('folder:') ? { imageFiles: await describeImageFiles(ref.spec.slice('folder:'.length)) } : {}),
+  }
+}
+
+/** Unreadable files of an added image folder that are named; the rest are counted. */
+const UNREADABLE_FILES_LISTED = 5
+
+/**
+ * The image files of a folder dataset and those training will skip (the CLI's "skipped"), so adding it can say so:
+ * its counts are patches, which alone would hide a folder of one readable photo and many broken ones. Surveyed here,
+ * beside the loading that counts them, so decoding photos stays out of the app's main process.
+ */
+async function describeImageFiles(folder: string): Promise<NonNullable<DatasetSummary['imageFiles']>> {
+  // Loaded on demand, as ml/datasets does: image folders need sharp, which MNIST and IDX users never pay for.
+  const { surveyImageFolder } = await import('../ml/folder-dataset')
+  const { files, unreadable } = await surveyImageFolder(folder)
+  return {
+    found: files.length,
+    unreadableCount: unreadable.length,
+    unreadable: unreadable
+      .slice(0, UNREADABLE_FILES_LISTED)
+      .map(({ file, message }) => ({ file, reason: message })),
   }
 }
 
