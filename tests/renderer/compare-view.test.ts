@@ -51,6 +51,7 @@ describe('CompareView', () => {
     expect(rows[0]!.text()).toContain('test #0 (digit 0)')
     expect(rows[0]!.text()).toMatch(/PSNR \d+\.\d\d dB/)
     expect(rows[0]!.text()).toMatch(/SSIM 0\.\d{3}/)
+    expect(wrapper.text()).not.toContain('SSIM is not defined')
     // Without noise there is no noisy column and no filter column.
     const headers = wrapper.findAll('thead th').map((header) => header.text())
     expect(headers).not.toContain('Noisy')
@@ -314,6 +315,49 @@ describe('CompareView', () => {
     expect(drawn).toContain(wrapper.findAll('.results tbody tr')[0]!.findAll('.metrics div')[0]!.text())
   })
 
+  it('for a model of 10×10 images, shows SSIM as — in each row, the means and the PNG, and says why once', async () => {
+    const drawn = stubCanvasForPng()
+    const { api, wrapper } = await mountCompare([
+      makeDenoiser({ type: 'gaussian', stddev: 0.5 }, { inputShape: [10, 10, 1] }),
+    ])
+    serveTestImagesOfSide(api, 10)
+    await button(wrapper, 'Add test samples').trigger('click')
+    await flushPromises()
+    const reason =
+      'SSIM is not defined for images smaller than 11×11 pixels (these are 10×10), so it is left out.'
+    const rows = wrapper.findAll('.results tbody tr')
+    expect(rows).toHaveLength(8)
+    for (const row of rows) {
+      expect(row.findAll('.metrics div').map((line) => line.text())).toEqual([
+        expect.stringMatching(/^PSNR \d+\.\d\d dB$/),
+        'SSIM —',
+        expect.stringMatching(/vs\sfilter$/),
+      ])
+    }
+    expect(wrapper.text().split(reason)).toHaveLength(2) // said once, not in every row
+    const summary = wrapper.get('[aria-label="Against classical filters"]')
+    expect(summary.findAll('tbody tr').map((line) => line.findAll('td')[1]!.text())).toEqual(
+      Array(6).fill('—'),
+    )
+    expect(summary.text()).toMatch(/mnist-denoise: [+−]\d+\.\d\d dB PSNR against the best filter/)
+    expect(wrapper.text()).not.toContain('NaN')
+
+    await button(wrapper, 'Save PNG').trigger('click')
+    await flushPromises()
+    expect(drawn.filter((text) => text === reason)).toHaveLength(1)
+    expect(drawn.filter((text) => text === 'SSIM —')).toHaveLength(8)
+    expect(drawn.join(' ')).not.toContain('NaN')
+  })
+
+  it('scores an opened picture for a model of 10×10 images without SSIM, like its test images', async () => {
+    const { wrapper } = await mountCompare([makeModel({ id: 'idx-10', inputShape: [10, 10, 1] })])
+    stubImageDecoding(300, 200, (x, y) => x > 100 && x < 200 && y > 50 && y < 150)
+    await openFiles(wrapper, [new File(['png'], 'square.png', { type: 'image/png' })])
+    const metrics = wrapper.findAll('.results tbody tr')[0]!.findAll('.metrics div')
+    expect(metrics.map((line) => line.text())).toEqual([expect.stringMatching(/^PSNR /), 'SSIM —'])
+    expect(wrapper.text()).toContain('SSIM is not defined for images smaller than 11×11 pixels')
+  })
+
   it('starts the test samples from the beginning again after Clear, as in a fresh view', async () => {
     const { api, wrapper } = await mountCompare()
     await button(wrapper, 'Add test samples').trigger('click')
@@ -381,6 +425,14 @@ describe('CompareView', () => {
     expect(wrapper.findAll('.results tbody tr')).toHaveLength(0)
   })
 })
+
+/** Makes "Add test samples" bring images of `side × side` pixels, as a model trained on small IDX images has. */
+function serveTestImagesOfSide(api: Awaited<ReturnType<typeof mountCompare>>['api'], side: number) {
+  vi.spyOn(api.datasets, 'previewSamples').mockImplementation(async ({ count = 16, offset = 0 }) => ({
+    images: Array.from({ length: count }, (_, i) => digitImage(offset + i, side)),
+    labels: Array.from({ length: count }, (_, i) => (offset + i) % 10),
+  }))
+}
 
 /** The images the model was last asked to reconstruct or denoise. */
 function modelInputs(api: Awaited<ReturnType<typeof mountCompare>>['api']): Image[] {

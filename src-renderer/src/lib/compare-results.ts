@@ -3,6 +3,7 @@
 // what the table said. Pure arithmetic: the view only draws what `layoutResultsPng` returns.
 import type { DenoiseBaseline } from '@contract'
 import { formatDb } from '@renderer/lib/format'
+import { SSIM_WINDOW, hasSsim } from '@renderer/lib/metrics'
 import { FILTER_LABELS, bestFilter, type Score } from '@renderer/lib/filter-comparison'
 import { NOISE_LABELS, type NoiseSpec } from '@renderer/lib/noise'
 
@@ -23,12 +24,31 @@ export const COLUMN_LABELS = {
 export interface ScoredResult {
   name: string
   psnr: number | null
+  /** Null while the row is being computed, NaN for images too small for SSIM (see `ssimNote`). */
   ssim: number | null
   filters: readonly (Score & { name: DenoiseBaseline })[]
 }
 
 export function formatGain(value: number, digits: number): string {
   return `${value >= 0 ? '+' : '−'}${Math.abs(value).toFixed(digits)}`
+}
+
+/** An SSIM figure as the table, the means and the PNG show it: "—" where images are too small to have one. */
+export function formatSsim(value: number): string {
+  return Number.isNaN(value) ? '—' : value.toFixed(3)
+}
+
+/**
+ * Why every SSIM reads "—", said once above the figures rather than in each row; null when the images have SSIM.
+ * The CLI says the same about such images.
+ */
+export function ssimNote(imageSize: { width: number; height: number }): string | null {
+  const { width, height } = imageSize
+  if (hasSsim(width, height)) return null
+  return (
+    `SSIM is not defined for images smaller than ${SSIM_WINDOW}×${SSIM_WINDOW} pixels ` +
+    `(these are ${width}×${height}), so it is left out.`
+  )
 }
 
 export interface RowMetrics {
@@ -44,7 +64,7 @@ export function rowMetrics(row: ScoredResult): RowMetrics | null {
   const filter = bestFilter(row.filters)
   return {
     psnr: `PSNR ${formatDb(row.psnr)}`,
-    ssim: `SSIM ${row.ssim.toFixed(3)}`,
+    ssim: `SSIM ${formatSsim(row.ssim)}`,
     gain: filter ? `${formatGain(row.psnr - filter.psnr, 2)}\u00a0dB vs\u00a0filter` : null,
   }
 }
@@ -82,7 +102,7 @@ export interface Box {
 }
 
 export interface PngText extends Box {
-  kind: 'header' | 'label' | 'name' | 'metrics' | 'caption'
+  kind: 'header' | 'note' | 'label' | 'name' | 'metrics' | 'caption'
   /** The row this text belongs to (names, metrics, captions). */
   row?: number
   text: string
@@ -115,8 +135,9 @@ export interface PngLayoutInput {
 }
 
 /**
- * The saved PNG laid out like the table: a header line, then one heading per column (the row's name, each image
- * column present, the metrics), then one band per row. Text sizes follow the enlarged images so they stay legible.
+ * The saved PNG laid out like the table: a header line (and under it the note on SSIM when the images have none),
+ * then one heading per column (the row's name, each image column present, the metrics), then one band per row. Text
+ * sizes follow the enlarged images so they stay legible.
  */
 export function layoutResultsPng(input: PngLayoutInput): PngLayout {
   const { width, height } = input.imageSize
@@ -203,7 +224,12 @@ export function layoutResultsPng(input: PngLayoutInput): PngLayout {
     fontSize: headerFontSize,
     bold: true,
   })
-  const labelsTop = header.y + header.height + gap
+  const note = ssimNote(input.imageSize)
+  const noteText = note
+    ? place({ kind: 'note', text: note, x: gap, y: header.y + header.height }, true)
+    : null
+  const aboveLabels = noteText ?? header
+  const labelsTop = aboveLabels.y + aboveLabels.height + gap
   columns.forEach((column, c) =>
     place({ kind: 'label', text: label(column.key), x: left[c]!, y: labelsTop, bold: true }, true),
   )
@@ -240,5 +266,6 @@ export function layoutResultsPng(input: PngLayoutInput): PngLayout {
   })
 
   const contentRight = left.at(-1)! + columns.at(-1)!.width
-  return { width: Math.max(contentRight, header.x + header.width) + gap, height: top, texts, images }
+  const textRight = Math.max(...[header, noteText].map((text) => (text ? text.x + text.width : 0)))
+  return { width: Math.max(contentRight, textRight) + gap, height: top, texts, images }
 }

@@ -1,5 +1,6 @@
 // Image quality figures shown next to each reconstruction: PSNR and SSIM for images in [0, 1].
-// SSIM follows Wang et al. (2004) with an 11×11 Gaussian window (σ = 1.5), the values most tools report.
+// SSIM follows Wang et al. (2004) with an 11×11 Gaussian window (σ = 1.5), the values most tools report and the
+// definition the back end uses (src-main/ml/metrics.ts), so the Compare view's figures match `bottleneck eval`.
 
 export function mse(a: Float32Array, b: Float32Array): number {
   if (a.length !== b.length) throw new Error(`Images differ in size (${a.length} vs ${b.length} pixels).`)
@@ -17,6 +18,15 @@ export function psnr(a: Float32Array, b: Float32Array): number {
   return error === 0 ? Infinity : 10 * Math.log10(1 / error)
 }
 
+/** SSIM's window side in pixels. */
+export const SSIM_WINDOW = 11
+const SSIM_SIGMA = 1.5
+
+/** SSIM compares 11×11 windows, so a smaller image has no SSIM: it is left out, as the back end leaves it out. */
+export function hasSsim(width: number, height: number): boolean {
+  return width >= SSIM_WINDOW && height >= SSIM_WINDOW
+}
+
 function gaussianWindow(size: number, sigma: number): Float32Array {
   const weights = new Float32Array(size * size)
   const half = (size - 1) / 2
@@ -32,24 +42,28 @@ function gaussianWindow(size: number, sigma: number): Float32Array {
   return weights
 }
 
-/** Mean SSIM over every window position that fits in a single-channel `width × height` image. */
+/**
+ * Mean SSIM over every window position that fits in a single-channel `width × height` image ('valid' region).
+ * NaN (shown as "—") when the image is smaller than the window, see `hasSsim`: shrinking the window would give
+ * another measure under SSIM's name, one the back end never reports.
+ */
 export function ssim(a: Float32Array, b: Float32Array, width: number, height: number): number {
   if (a.length !== b.length || a.length !== width * height) {
     throw new Error('SSIM needs two single-channel images of the same size.')
   }
-  const windowSize = Math.min(11, width, height)
-  const window = gaussianWindow(windowSize, 1.5)
+  if (!hasSsim(width, height)) return NaN
+  const window = gaussianWindow(SSIM_WINDOW, SSIM_SIGMA)
   const c1 = 0.01 ** 2
   const c2 = 0.03 ** 2
   let total = 0
   let count = 0
-  for (let y0 = 0; y0 + windowSize <= height; y0++) {
-    for (let x0 = 0; x0 + windowSize <= width; x0++) {
+  for (let y0 = 0; y0 + SSIM_WINDOW <= height; y0++) {
+    for (let x0 = 0; x0 + SSIM_WINDOW <= width; x0++) {
       let meanA = 0
       let meanB = 0
-      for (let y = 0; y < windowSize; y++) {
-        for (let x = 0; x < windowSize; x++) {
-          const w = window[y * windowSize + x] ?? 0
+      for (let y = 0; y < SSIM_WINDOW; y++) {
+        for (let x = 0; x < SSIM_WINDOW; x++) {
+          const w = window[y * SSIM_WINDOW + x] ?? 0
           const i = (y0 + y) * width + x0 + x
           meanA += w * (a[i] ?? 0)
           meanB += w * (b[i] ?? 0)
@@ -58,9 +72,9 @@ export function ssim(a: Float32Array, b: Float32Array, width: number, height: nu
       let varA = 0
       let varB = 0
       let cov = 0
-      for (let y = 0; y < windowSize; y++) {
-        for (let x = 0; x < windowSize; x++) {
-          const w = window[y * windowSize + x] ?? 0
+      for (let y = 0; y < SSIM_WINDOW; y++) {
+        for (let x = 0; x < SSIM_WINDOW; x++) {
+          const w = window[y * SSIM_WINDOW + x] ?? 0
           const i = (y0 + y) * width + x0 + x
           const da = (a[i] ?? 0) - meanA
           const db = (b[i] ?? 0) - meanB
@@ -74,7 +88,7 @@ export function ssim(a: Float32Array, b: Float32Array, width: number, height: nu
       count++
     }
   }
-  return count ? total / count : 1
+  return total / count
 }
 
 export function absoluteDifference(a: Float32Array, b: Float32Array): Float32Array {

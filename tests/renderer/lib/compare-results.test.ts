@@ -135,6 +135,35 @@ describe('layoutResultsPng', () => {
     }
   })
 
+  it('for images smaller than SSIM’s window, shows SSIM as — in every row and says why once, under the header', () => {
+    const noSsim = NaN // what the metrics give such images
+    const small = layoutResultsPng({
+      modelName: 'idx-10',
+      noise: { type: 'gaussian', level: 0.5 },
+      imageSize: { width: 10, height: 10 },
+      columns: { noisy: true, filter: true },
+      rows: [
+        scored('test #0', 21.5, noSsim, { median: 18, nlm: 19 }),
+        scored('test #1', 22.5, noSsim, { median: 18, nlm: 19 }),
+      ],
+    })
+    expect(rowMetrics(scored('x', 21.5, noSsim, null))!.ssim).toBe('SSIM —')
+    expect(textsOf(small, 'metrics', 0)).toEqual(['PSNR 21.50 dB', 'SSIM —', '+2.50\u00a0dB vs\u00a0filter'])
+    expect(textsOf(small, 'metrics', 1)).toContain('SSIM —')
+    expect(textsOf(small, 'note')).toEqual([
+      'SSIM is not defined for images smaller than 11×11 pixels (these are 10×10), so it is left out.',
+    ])
+    expect(small.texts.some((text) => text.text.includes('NaN'))).toBe(false)
+    const note = small.texts.find((text) => text.kind === 'note')!
+    const header = small.texts.find((text) => text.kind === 'header')!
+    expect(note.y).toBeGreaterThanOrEqual(header.y + header.height)
+    expect(note.y + note.height).toBeLessThanOrEqual(Math.min(...small.images.map((image) => image.y)))
+    expectNothingOverlapsAndAllFits(small)
+    // Images with SSIM need no note.
+    expect(textsOf(withNoise, 'note')).toEqual([])
+    expect(textsOf(withoutNoise, 'note')).toEqual([])
+  })
+
   it('keeps the images enlarged and the text in proportion to them', () => {
     const small = layoutResultsPng({
       modelName: 'm',

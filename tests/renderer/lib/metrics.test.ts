@@ -1,11 +1,28 @@
 import { describe, expect, it } from 'vitest'
-import { absoluteDifference, percentile, psnr, ssim } from '@renderer/lib/metrics'
+import { absoluteDifference, hasSsim, percentile, psnr, ssim } from '@renderer/lib/metrics'
 import { addNoise } from '@renderer/lib/noise'
 
 function gradient(size: number): Float32Array {
   const out = new Float32Array(size * size)
   for (let y = 0; y < size; y++) for (let x = 0; x < size; x++) out[y * size + x] = ((x + y) % size) / size
   return out
+}
+
+/** A ring like a drawn 0 on a faint ramp, and a copy dimmed and overlaid with a wave: a deterministic, imperfect pair. */
+function distortedPair(width: number, height: number): [Float32Array, Float32Array] {
+  const reference = new Float32Array(width * height)
+  const distorted = new Float32Array(width * height)
+  for (let y = 0; y < height; y++)
+    for (let x = 0; x < width; x++) {
+      const r = Math.hypot(x - width / 2, y - height / 2)
+      const value = r > 5 && r < 8 ? 0.9 : (0.2 * x) / width
+      reference[y * width + x] = value
+      distorted[y * width + x] = Math.min(
+        1,
+        Math.max(0, 0.8 * value + 0.1 + 0.2 * Math.sin(0.9 * x + 1.7 * y)),
+      )
+    }
+  return [reference, distorted]
 }
 
 describe('psnr', () => {
@@ -24,6 +41,23 @@ describe('ssim', () => {
     const heavy = ssim(image, addNoise(image, { type: 'gaussian', level: 0.4 }, 3), 28, 28)
     expect(light).toBeLessThan(1)
     expect(heavy).toBeLessThan(light)
+  })
+  it('gives the back end’s value (src-main/ml/metrics.ts imageQuality), square or not', () => {
+    // Values printed by the back end's imageQuality for the same pairs: Gaussian window 11, σ 1.5, valid region.
+    expect(ssim(...distortedPair(28, 28), 28, 28)).toBeCloseTo(0.8018484, 4)
+    expect(ssim(...distortedPair(23, 17), 23, 17)).toBeCloseTo(0.7907915, 4)
+  })
+  it('has no value for images smaller than its 11×11 window, as on the back end, rather than a smaller window', () => {
+    for (const [width, height] of [
+      [10, 10],
+      [28, 10],
+      [10, 28],
+    ] as const) {
+      expect(hasSsim(width, height)).toBe(false)
+      expect(ssim(...distortedPair(width, height), width, height)).toBeNaN()
+    }
+    expect(hasSsim(11, 11)).toBe(true)
+    expect(ssim(...distortedPair(11, 11), 11, 11)).toBeLessThan(1)
   })
   it('rejects mismatched sizes with a readable message', () => {
     expect(() => ssim(new Float32Array(4), new Float32Array(9), 2, 2)).toThrow(/same size/)
