@@ -896,6 +896,18 @@ export const TrainingErrorSchema = z.object({
 })
 export type TrainingErrorEvent = z.infer<typeof TrainingErrorSchema>
 
+/**
+ * What a run that goes on wants the user to know (a resumed model's saved optimizer state could not be read, so Adam
+ * starts again from zero moments). Sent as the run starts, which may be before the call that started it answers.
+ */
+export const TrainingWarningSchema = z.object({
+  runId: RunIdSchema,
+  modelId: ModelIdSchema,
+  /** A sentence to show as it is. */
+  message: z.string(),
+})
+export type TrainingWarning = z.infer<typeof TrainingWarningSchema>
+
 export const ModelsChangedSchema = z.object({
   reason: z.enum(['created', 'updated', 'renamed', 'deleted', 'imported']),
   id: ModelIdSchema,
@@ -909,6 +921,7 @@ export const events = {
   'training.onEpochEnd': EpochEndSchema,
   'training.onDone': TrainingDoneSchema,
   'training.onError': TrainingErrorSchema,
+  'training.onWarning': TrainingWarningSchema,
   /** Photo denoising (the Denoise view): tiles done, and the job's end. */
   'inference.onDenoiseProgress': DenoiseProgressSchema,
   'inference.onDenoiseDone': DenoiseDoneSchema,
@@ -957,6 +970,7 @@ export interface BottleneckApi {
     onEpochEnd: (listener: Listener<'training.onEpochEnd'>) => Unsubscribe
     onDone: (listener: Listener<'training.onDone'>) => Unsubscribe
     onError: (listener: Listener<'training.onError'>) => Unsubscribe
+    onWarning: (listener: Listener<'training.onWarning'>) => Unsubscribe
   }
   inference: {
     prepare: Fn<'inference.prepare'>

@@ -46,6 +46,7 @@ export const EVENT_NAMES = [
   'training.onEpochEnd',
   'training.onDone',
   'training.onError',
+  'training.onWarning',
   'inference.onDenoiseProgress',
   'inference.onDenoiseDone',
 ] as const satisfies readonly EventName[]

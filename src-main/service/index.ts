@@ -232,6 +232,9 @@ export function createService(options: ServiceOptions): Service & {
         emit('training.onError', { ...event.payload, trainerRestarted: false })
         void forgetRemovedModel(event.payload.modelId)
         break
+      case 'training.onWarning':
+        emit('training.onWarning', event.payload)
+        break
     }
   })
 

@@ -19,6 +19,7 @@ import type {
   Noise,
   TrainingConfig,
   TrainingDone,
+  TrainingWarning,
 } from '../contract/index'
 
 /** A dataset as the trainer loads it: `mnist`, `idx:DIR` or `folder:DIR` (the ML core's spec). */
@@ -141,6 +142,7 @@ export type TrainerEvent =
   | { name: 'training.onEpochEnd'; payload: EpochEnd }
   | { name: 'training.onDone'; payload: TrainingDone }
   | { name: 'training.failed'; payload: { runId: string; modelId: string; error: ContractErrorShape } }
+  | { name: 'training.onWarning'; payload: TrainingWarning }
   | { name: 'inference.onDenoiseProgress'; payload: DenoiseProgress }
   | { name: 'inference.onDenoiseDone'; payload: DenoiseDone }
 

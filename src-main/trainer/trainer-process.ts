@@ -435,7 +435,10 @@ async function prepareRun(params: StartTrainingParams): Promise<PreparedRun> {
   const { record, autoencoder } = await store.load(modelId)
   const optimizer = createAdam(record.metadata.config.learningRate)
   try {
-    await store.restoreOptimizer(record, optimizer)
+    // A damaged optimizer state is no failure: the run goes on with fresh Adam moments and tells the user so, as
+    // the CLI does.
+    const warnings: string[] = []
+    await store.restoreOptimizer(record, optimizer, (warning) => warnings.push(warning))
     // The same subset the run started with: the store records how many images were used.
     const dataset = await datasetFor(
       { id: params.dataset.id, spec: record.metadata.dataset.spec, name: record.metadata.dataset.name },
@@ -450,6 +453,11 @@ async function prepareRun(params: StartTrainingParams): Promise<PreparedRun> {
       )
     }
     const metadata = { ...record.metadata, targetEpochs: params.epochs ?? record.metadata.targetEpochs }
+    // Only now that the run will start: a resume refused above needs no warning about how it would have gone.
+    for (const message of warnings) {
+      log('warn', `run ${params.runId}: ${message}`)
+      post({ type: 'event', name: 'training.onWarning', payload: { runId: params.runId, modelId, message } })
+    }
     return {
       modelId,
       metadata,

@@ -1,5 +1,6 @@
 // The Train view's status panel, chart and form for a run the page did not start itself (after a reload, resumed
-// from the Models list), around a cancel and resume, between batches and epoch ends, and the typed-folder dialog.
+// from the Models list), around a cancel and resume, between batches and epoch ends, a resumed model's damaged
+// optimizer state, and the typed-folder dialog.
 import { afterEach, describe, expect, it, vi } from 'vitest'
 import TrainView from '@renderer/views/TrainView.vue'
 import { useTrainingStore } from '@renderer/stores/training'
@@ -151,6 +152,51 @@ describe('a run the page did not start', () => {
     api.endEpoch(3, 0.12, 0.11)
     await flushPromises()
     expect(chartEpochs(wrapper)).toBe('1,2,3')
+  })
+})
+
+describe('a resumed model whose saved optimizer state is damaged', () => {
+  /** The store's sentence, as the service passes it on (the CLI prints the same one). */
+  const WARNING =
+    'The optimizer state saved with "deep 4ep" is damaged (optimizer.json is not valid JSON); the model\'s weights ' +
+    'are fine, so training resumes with fresh Adam moment estimates (the next checkpoint saves a new optimizer state).'
+
+  it('says so by the run from its start, and still once it has finished, until another run takes its place', async () => {
+    const { api, pinia } = setup({ models: [halfTrained(), makeModel()] })
+    api.state.damagedOptimizerState.add('deep-mnist-7')
+    const { wrapper, training } = await mountTrain(pinia)
+    // What ModelsView's Resume button does; the warning comes before the call answers.
+    await training.resume('deep-mnist-7')
+    await flushPromises()
+    expect(statusText(wrapper)).toContain('Preparing the data and the model…')
+    expect(statusText(wrapper)).toContain(WARNING)
+
+    api.progress(3, 10, 10)
+    api.endEpoch(3, 0.12, 0.11)
+    api.progress(4, 10, 10)
+    api.endEpoch(4, 0.1, 0.1)
+    api.finish('completed')
+    await flushPromises()
+    expect(statusText(wrapper)).toContain('Finished after 4 epoch(s).')
+    expect(statusText(wrapper)).toContain(WARNING)
+
+    // Another model, whose saved state is sound: its run is not shown with the first one's warning.
+    await training.resume('dense-mnist-1', 5)
+    await flushPromises()
+    expect(statusText(wrapper)).not.toContain('optimizer state')
+  })
+
+  it('says so for a run resumed elsewhere, once the page shows that run', async () => {
+    const { api, pinia } = setup({ models: [halfTrained()] })
+    const { wrapper } = await mountTrain(pinia)
+    // Another window resumed it: the warning arrives before the run's first batch tells this page of it.
+    api.state.training = structuredClone(RUN_ON_THE_BACK_END)
+    api.emit('training.onWarning', { runId: 'run-9', modelId: 'deep-mnist-7', message: WARNING })
+    await flushPromises()
+    expect(statusText(wrapper)).not.toContain(WARNING)
+    api.progress(3, 1, 10)
+    await flushPromises()
+    expect(statusText(wrapper)).toContain(WARNING)
   })
 })
 

@@ -41,6 +41,8 @@ afterEach(() => {
 async function mountTrain(prepare: (api: FakeApi) => void = () => undefined) {
   const { api, pinia } = setup()
   prepare(api)
+  // As the app starts (main.ts): the model list follows the back end's models.onChanged.
+  useModelsStore().watchChanges((error) => useNotificationsStore().error(error))
   await useTrainingStore().attach()
   await useSystemStore().load()
   await useModelsStore().refresh()
@@ -64,13 +66,6 @@ function statusText(wrapper: Wrapper): string {
 }
 
 const callsOf = (api: FakeApi, name: string) => api.calls.filter((call) => call.name === name).length
-
-/** What the back end does with a run's model when the run ends before its first epoch: removes it. */
-function removeRunModel(api: FakeApi): string {
-  const modelId = api.state.training!.modelId
-  api.state.models = api.state.models.filter((model) => model.id !== modelId)
-  return modelId
-}
 
 describe('a double click on Start training', () => {
   it('starts one run and does not cancel it; Cancel works once the click has settled, while preparing', async () => {
@@ -113,7 +108,8 @@ describe('a run that ends before its first epoch', () => {
     expect(useModelsStore().models.map((model) => model.id)).toContain(modelId)
     vi.advanceTimersByTime(CANCEL_SETTLE_MS)
     await button(wrapper, 'Cancel')!.trigger('click')
-    removeRunModel(api)
+    const listsBeforeTheEnd = callsOf(api, 'models.list')
+    // The back end removes the model and says so (models.onChanged 'deleted').
     api.finish('cancelled')
     await flushPromises()
 
@@ -126,25 +122,27 @@ describe('a run that ends before its first epoch', () => {
     for (const offer of ['Resume', 'Try it in Draw', 'Try it in Denoise', 'Open model'])
       expect(button(wrapper, offer), offer).toBeUndefined()
     expect(useModelsStore().models.map((model) => model.id)).not.toContain(modelId)
+    // The list is reloaded once, by the models store on that event: the training store does not reload it again.
+    vi.runOnlyPendingTimers()
+    await flushPromises()
+    expect(callsOf(api, 'models.list') - listsBeforeTheEnd).toBe(1)
+    expect(useModelsStore().models.map((model) => model.id)).not.toContain(modelId)
+    expect(useTrainingStore().modelId).toBeNull()
   })
 
   it('failed, offers no Resume for the model the back end removed', async () => {
     const { api, wrapper } = await mountTrain()
     await wrapper.get('form').trigger('submit')
     await flushPromises()
-    const runId = api.state.training!.runId
-    const modelId = removeRunModel(api)
-    api.state.training = null
-    api.emit('training.onError', {
-      runId,
-      modelId,
-      error: { code: 'BACKEND_UNAVAILABLE', message: 'The wasm backend cannot train convolutions.' },
-      trainerRestarted: false,
+    const { modelId } = api.fail({
+      code: 'BACKEND_UNAVAILABLE',
+      message: 'The wasm backend cannot train convolutions.',
     })
     await flushPromises()
     expect(useTrainingStore().state).toBe('idle')
     expect(button(wrapper, 'Resume')).toBeUndefined()
     expect(useModelsStore().models.map((model) => model.id)).not.toContain(modelId)
+    expect(useTrainingStore().modelId).toBeNull()
   })
 
   it('after a finished epoch, keeps offering Resume', async () => {

@@ -9,15 +9,17 @@ import {
   type BatchProgress,
   type EpochEnd,
   type ModelDetail,
+  type ModelsChanged,
   type Preset,
   type TrainingDone,
   type TrainingErrorEvent,
+  type TrainingWarning,
 } from '@contract'
 import { useApi } from '@renderer/api'
 import { fromContractNoise, toContractNoise, type NoiseType } from '@renderer/lib/noise'
 import { describeNumberLimits, isAllowedNumber, numberLimits } from '@renderer/lib/number-limits'
 import { useDatasetsStore } from './datasets'
-import { hasCode, useModelsStore } from './models'
+import { hasCode } from './models'
 import { useNotificationsStore } from './notifications'
 
 export interface Recipe {
@@ -183,6 +185,15 @@ export const useTrainingStore = defineStore('training', () => {
   const samples = ref<EpochEnd['samples']>([])
   const lastDone = ref<TrainingDone | null>(null)
   const lastError = ref<TrainingErrorEvent | null>(null)
+  /**
+   * What the back end said about the last run it warned of (a resumed model's optimizer state was damaged). Kept
+   * apart from the run on screen: the warning comes as the run starts, before the resume call answers with its id.
+   */
+  const warnings = ref<TrainingWarning[]>([])
+  /** The warnings of the run on screen, shown by it until another run takes its place. */
+  const runWarnings = computed(() =>
+    warnings.value.filter((warning) => warning.runId === runId.value).map((warning) => warning.message),
+  )
   /** Why the last press of Start did not start; any edit of the form clears it (each field keeps its own message). */
   const formError = ref<string | null>(null)
   watch(form, () => (formError.value = null), { deep: true })
@@ -511,19 +522,22 @@ export const useTrainingStore = defineStore('training', () => {
     if (event.samples.length) samples.value = event.samples
   }
 
+  function onWarning(event: TrainingWarning): void {
+    // A run's warnings replace another run's; the same one again (after an automatic resume) is not repeated.
+    const sameRun = warnings.value.filter(
+      (warning) => warning.runId === event.runId && warning.message !== event.message,
+    )
+    warnings.value = [...sameRun, event]
+  }
+
   /**
    * The back end removes the model of a run that ended before its first epoch was saved (nothing in it is trained),
-   * or it would be the newest model every view preselects. The lists are reloaded so none offers it, and the page
-   * forgets it once the list confirms it is gone: a trainer that crashed could not remove it, and then it stays.
+   * or it would be the newest model every view preselects, and says so as after a delete (models.onChanged
+   * 'deleted'), which also drops it from the model list. The page then forgets it too; a trainer that crashed could
+   * not remove it, sends no such event, and the model stays on screen to resume.
    */
-  async function forgetModelIfRemoved(id: string): Promise<void> {
-    const models = useModelsStore()
-    try {
-      await models.refresh()
-    } catch {
-      return
-    }
-    if (modelId.value === id && !models.models.some((model) => model.id === id)) modelId.value = null
+  function onModelsChanged(change: ModelsChanged): void {
+    if (change.reason === 'deleted' && change.id === modelId.value) modelId.value = null
   }
 
   function onDone(event: TrainingDone): void {
@@ -537,10 +551,9 @@ export const useTrainingStore = defineStore('training', () => {
       notes.success(
         `Training finished after ${event.epochs} epoch${event.epochs === 1 ? '' : 's'}; the model is saved.`,
       )
-    else if (event.epochs === 0) {
-      void forgetModelIfRemoved(event.modelId)
+    else if (event.epochs === 0)
       notes.info('Training stopped before its first epoch finished, so there is no model to keep.')
-    } else
+    else
       notes.info(
         `Training stopped after epoch ${event.epochs}. The last finished epoch is saved; you can resume it.`,
       )
@@ -551,7 +564,6 @@ export const useTrainingStore = defineStore('training', () => {
     state.value = 'idle'
     lastError.value = event
     if (event.modelId) modelId.value = event.modelId
-    if (event.modelId && lastSavedEpoch() === 0) void forgetModelIfRemoved(event.modelId)
     // A crashed trainer keeps the last finished epoch on disk: offer to pick up from there.
     const failedModel = event.modelId
     const action =
@@ -570,6 +582,8 @@ export const useTrainingStore = defineStore('training', () => {
     api.training.onEpochEnd(onEpochEnd)
     api.training.onDone(onDone)
     api.training.onError(onError)
+    api.training.onWarning(onWarning)
+    api.models.onChanged(onModelsChanged)
     const status = await api.training.status()
     if (status.run && status.state !== 'idle') {
       state.value = status.state
@@ -592,6 +606,7 @@ export const useTrainingStore = defineStore('training', () => {
     samples,
     lastDone,
     lastError,
+    runWarnings,
     formError,
     fieldErrors,
     unknownRunSettings,

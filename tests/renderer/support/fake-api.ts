@@ -5,6 +5,7 @@ import {
   ApiError,
   type BatchProgress,
   type BottleneckApi,
+  type ContractErrorShape,
   type DatasetSummary,
   type DenoiseBaseline,
   type EpochEnd,
@@ -17,6 +18,7 @@ import {
   type Preset,
   type TrainingConfig,
   type TrainingDone,
+  type TrainingErrorEvent,
   type UnreadableModel,
 } from '@contract'
 
@@ -31,6 +33,8 @@ export interface FakeApi extends BottleneckApi {
     datasets: DatasetSummary[]
     presets: Preset[]
     training: { runId: string; modelId: string; config: TrainingConfig } | null
+    /** Models whose saved optimizer state is damaged: resuming one warns of it before the call answers. */
+    damagedOptimizerState: Set<string>
   }
   /** Makes the next call of `name` fail with this code and message. */
   failNext(name: string, code: string, message: string): void
@@ -38,7 +42,10 @@ export interface FakeApi extends BottleneckApi {
   /** Emits a batch-progress event for the current run. */
   progress(epoch: number, batch: number, batches?: number, loss?: number): BatchProgress
   endEpoch(epoch: number, loss: number, valLoss?: number): EpochEnd
+  /** Ends the run; one that saved no epoch loses its model (see removeUntrainedModel). */
   finish(status?: 'completed' | 'cancelled'): TrainingDone
+  /** Fails the run as the trainer reports a failure; one that saved no epoch loses its model, as with `finish`. */
+  fail(error: ContractErrorShape): TrainingErrorEvent
   /** Artificial latency for inference calls, in ms. */
   inferenceDelayMs: number
 }
@@ -208,6 +215,7 @@ export function createFakeApi(
       },
     ],
     training: null,
+    damagedOptimizerState: new Set(),
   }
   let runCounter = 0
   /** Where the current run is, as training.status reports it (the last batch event the test emitted). */
@@ -262,6 +270,17 @@ export function createFakeApi(
 
   function emit(name: string, payload: unknown) {
     for (const listener of listeners.get(name) ?? []) listener(payload)
+  }
+
+  /**
+   * What the back end does with the model of a run that ended before its first epoch was saved: the trainer removes
+   * it, and the service tells every view as after a delete (src-main/service: forgetRemovedModel).
+   */
+  function removeUntrainedModel(modelId: string): void {
+    const model = state.models.find((m) => m.id === modelId)
+    if (!model || model.epochs > 0) return
+    state.models = state.models.filter((m) => m.id !== modelId)
+    emit('models.onChanged', { reason: 'deleted', id: modelId })
   }
 
   function on(name: string) {
@@ -373,6 +392,16 @@ export function createFakeApi(
             learningRate: 0.001,
           },
         }
+        // As the trainer does: the warning is sent as the run starts, before the resume call answers.
+        if (state.damagedOptimizerState.has(id))
+          emit('training.onWarning', {
+            runId: state.training.runId,
+            modelId: id,
+            message:
+              `The optimizer state saved with "${model.name}" is damaged (optimizer.json is not valid JSON); the ` +
+              "model's weights are fine, so training resumes with fresh Adam moment estimates (the next checkpoint " +
+              'saves a new optimizer state).',
+          })
         return { runId: state.training.runId, modelId: id }
       }),
       presets: handler('training.presets', () => state.presets),
@@ -395,6 +424,7 @@ export function createFakeApi(
       onEpochEnd: on('training.onEpochEnd'),
       onDone: on('training.onDone'),
       onError: on('training.onError'),
+      onWarning: on('training.onWarning'),
     },
     inference: {
       prepare: handler('inference.prepare', ({ id }: { id: string }) => {
@@ -521,6 +551,20 @@ export function createFakeApi(
       }
       state.training = null
       emit('training.onDone', event)
+      removeUntrainedModel(run.modelId)
+      return event
+    },
+    fail(error: ContractErrorShape) {
+      const run = state.training!
+      const event: TrainingErrorEvent = {
+        runId: run.runId,
+        modelId: run.modelId,
+        error,
+        trainerRestarted: false,
+      }
+      state.training = null
+      emit('training.onError', event)
+      removeUntrainedModel(run.modelId)
       return event
     },
   }
