@@ -336,8 +336,8 @@ export type DatasetSummary = z.infer<typeof DatasetSummarySchema>
 /** One image of a batch against its reference. SSIM is absent for images smaller than its 11×11 window (10×10 IDX). */
 export const MetricsSchema = z.object({ mse: z.number(), psnr: z.number(), ssim: z.number().optional() })
 export type Metrics = z.infer<typeof MetricsSchema>
-/** A photo against its clean reference (the Denoise view): its scores always include SSIM. */
-export const PhotoMetricsSchema = z.object({ mse: z.number(), psnr: z.number(), ssim: z.number() })
+/** A photo against its clean reference (the Denoise view). SSIM is absent for photos smaller than its 11×11 window. */
+export const PhotoMetricsSchema = z.object({ mse: z.number(), psnr: z.number(), ssim: z.number().optional() })
 
 export const TrainingConfigSchema = z
   .object({

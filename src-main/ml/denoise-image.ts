@@ -6,7 +6,7 @@ import * as tf from '@tensorflow/tfjs'
 import type { Autoencoder } from './architectures/index'
 import { unetMultiple, unetReceptiveRadius } from './architectures/unet'
 import { BottleneckError } from './errors'
-import { SSIM_C1, SSIM_C2, SSIM_WINDOW, ssimWindowWeights } from './metrics'
+import { hasSsim, SSIM_C1, SSIM_C2, SSIM_WINDOW, ssimWindowWeights } from './metrics'
 import type { ImageData } from './image-io'
 import type { NoiseSpec } from './noise'
 import { createRandom } from './random'
@@ -156,7 +156,8 @@ export function addNoise(image: ImageData, spec: NoiseSpec, seed: number): Image
 export interface ImageMetrics {
   mse: number
   psnr: number
-  ssim: number
+  /** Absent for photos smaller than SSIM's 11×11 window (see hasSsim). */
+  ssim?: number
 }
 
 function checkSameSize(reference: ImageData, image: ImageData): void {
@@ -177,6 +178,7 @@ function checkSameSize(reference: ImageData, image: ImageData): void {
  * MSE, PSNR (data range 1) and SSIM of `image` against `reference`. SSIM is the same as `structuralSimilarity` in
  * ./metrics (Gaussian window 11, σ 1.5, 'valid' region, averaged over channels) but computed in row stripes that
  * overlap by the window, with separable depthwise convolutions, so it costs O(pixels) time and a stripe of memory.
+ * A photo smaller than the window gets MSE and PSNR alone, as everywhere else SSIM has no value.
  */
 export function compareImages(
   reference: ImageData,
@@ -192,12 +194,7 @@ export function compareImages(
   }
   const mse = squared / image.data.length
   const psnr = mse === 0 ? Infinity : -10 * Math.log10(mse)
-  if (height < SSIM_WINDOW || width < SSIM_WINDOW) {
-    throw new BottleneckError(
-      'INVALID_INPUT',
-      `SSIM needs images of at least ${SSIM_WINDOW}×${SSIM_WINDOW} pixels (this one is ${width}×${height}).`,
-    )
-  }
+  if (!hasSsim([height, width, channels])) return { mse, psnr }
   const weights = ssimWindowWeights()
   const vertical = tf.tensor4d(
     weights.flatMap((w) => Array.from({ length: channels }, () => w)),

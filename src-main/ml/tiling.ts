@@ -47,6 +47,14 @@ export interface TilePlan {
   core: { height: number; width: number }
 }
 
+/**
+ * The smallest `tileSize` that keeps something of each tile once `overlap` is cut from every side (tiles are rounded
+ * down to `multiple`): what a command checks its option against before it starts on a batch of photos.
+ */
+export function minimumTileSize(overlap: number, multiple: number): number {
+  return (Math.floor((2 * overlap) / multiple) + 1) * multiple
+}
+
 /** Where the tiles go; exposed so progress totals and memory can be predicted before running. */
 export function planTiles(height: number, width: number, options: TilingOptions = {}): TilePlan {
   const multiple = options.multiple ?? 4
@@ -59,7 +67,7 @@ export function planTiles(height: number, width: number, options: TilingOptions 
     )
   }
   const maxTile = Math.floor(requested / multiple) * multiple
-  if (maxTile <= 2 * overlap) {
+  if (requested < minimumTileSize(overlap, multiple)) {
     throw new BottleneckError(
       'INVALID_INPUT',
       `Tiles of ${requested} px leave nothing after cutting ${overlap} px of overlap from each side; use larger tiles.`,

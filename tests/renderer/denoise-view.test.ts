@@ -149,11 +149,27 @@ describe('DenoiseView', () => {
     expect(metrics).toContain('PSNR 29.51 dB · SSIM 0.873')
     expect(metrics).toContain('(+9.47 dB)')
     expect(metrics).toContain('against the clean photo (before synthetic noise)')
+    expect(metrics).not.toContain('not defined')
     expect(wrapper.findAll('img')[0]!.attributes('alt')).toBe('Noisy')
     // The remaining error is offered now that there is a reference.
     await wrapper.get('select[aria-label="Difference to show"]').setValue('error')
     await flushPromises()
     expect(fake.results.at(-1)).toMatchObject({ image: 'error', gain: 8 })
+  })
+
+  it('shows SSIM as — and says why for a photo smaller than its 11×11 window, keeping PSNR', async () => {
+    const { fake, wrapper } = await mountDenoise()
+    await drop(wrapper, png('tiny noisy.png'), png('tiny clean.png'))
+    fake.done({
+      images: ['input', 'denoised', 'difference', 'reference', 'error'],
+      metrics: { input: { mse: 0.01, psnr: 20.04 }, denoised: { mse: 0.001, psnr: 29.51 } },
+    })
+    await flushPromises()
+    const metrics = wrapper.get('dl[aria-label="Quality against the clean reference"]').text()
+    expect(metrics).toContain('PSNR 20.04 dB · SSIM —')
+    expect(metrics).toContain('PSNR 29.51 dB · SSIM —')
+    expect(metrics).toContain('(+9.47 dB)')
+    expect(metrics).toContain('SSIM is not defined for photos smaller than 11×11 pixels, so it is left out.')
   })
 
   it('takes a second photo dropped together as the clean reference, and says so', async () => {

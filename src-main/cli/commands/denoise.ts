@@ -16,7 +16,7 @@ import {
   type ImageData,
 } from '../../ml/image-io'
 import { applyNoiseToImage, parseNoiseSpec, type NoiseSpec } from '../../ml/noise'
-import { applyTiled } from '../../ml/tiling'
+import { applyTiled, minimumTileSize } from '../../ml/tiling'
 import { integerOption, stringOption, UsageError, type CommandSpec, type Parsed } from '../args'
 import { createContext } from '../context'
 import { formatDuration, progressBar } from '../format'
@@ -208,9 +208,19 @@ export async function denoiseCommand(parsed: Parsed): Promise<number> {
   }> = []
   try {
     const { anySize, multiple, channels, ...geometry } = modelGeometry(autoencoder)
+    const overlap = overlapOption ?? geometry.overlap
+    // Checked once here, not by every photo's tiling: the answer is the same for all of them.
+    const smallestTile = minimumTileSize(overlap, multiple)
+    if (anySize && tileSize < smallestTile) {
+      const tile =
+        parsed.values.tile === undefined ? `The default tile of ${tileSize} px` : `--tile ${tileSize}`
+      throw new UsageError(
+        `${tile} is too small for ${record.metadata.name}: each tile loses ${overlap} px of overlap on every side. ` +
+          `Use --tile ${smallestTile} or more${overlapOption === undefined ? '' : ', or a smaller --overlap'}.`,
+      )
+    }
     // Only now that the model and the inputs are known good: a failed start leaves no empty folder behind.
     await createFolder(outDir)
-    const overlap = overlapOption ?? geometry.overlap
     const [modelHeight, modelWidth] = autoencoder.config.inputShape
     let diskFull = false
     for (const plan of plans) {

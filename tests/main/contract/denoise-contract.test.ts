@@ -1,7 +1,7 @@
 // The Denoise view's calls refuse what they must before anything runs: photos as anything but a path or base64
 // bytes within the size limit, unknown picture kinds, amplifications and tile sizes out of range, path-like job ids.
 import { describe, expect, it } from 'vitest'
-import { DENOISE_LIMITS, parseInput } from '../../../src-main/contract/index'
+import { DENOISE_LIMITS, events, parseInput } from '../../../src-main/contract/index'
 
 const id = 'a1b2c3d4e5f6'
 const photo = { name: 'photo.png', base64: 'iVBORw0KGgo=' }
@@ -49,5 +49,24 @@ describe('photo denoising calls', () => {
     refusal('inference.denoiseResult', { jobId: 'denoise-x', image: 'difference', gain: 0 })
     expect(refusal('inference.cancelDenoise', { jobId: '../../tmp' })).toContain('job id')
     refusal('inference.cancelDenoise', {})
+  })
+})
+
+describe('the end of a photo denoising job', () => {
+  it('carries PSNR without SSIM for a photo smaller than SSIM’s 11×11 window', () => {
+    const done = {
+      jobId: 'denoise-x',
+      status: 'completed',
+      seconds: 0.1,
+      images: ['input', 'denoised', 'difference', 'reference', 'error'],
+      metrics: { input: { mse: 0.01, psnr: 20 }, denoised: { mse: 0.001, psnr: 30 } },
+    }
+    expect(events['inference.onDenoiseDone'].safeParse(done).success).toBe(true)
+    const withSsim = { ...done.metrics.input, ssim: 0.5 }
+    const parsed = events['inference.onDenoiseDone'].parse({
+      ...done,
+      metrics: { input: withSsim, denoised: withSsim },
+    })
+    expect(parsed.metrics?.input.ssim).toBe(0.5)
   })
 })

@@ -57,6 +57,25 @@ describe('compareImages', () => {
       /reference is 30×24 and the photo 32×24; a clean reference must be the same picture/,
     )
   })
+
+  it('leaves SSIM out for a photo narrower or lower than its 11×11 window, and keeps MSE and PSNR', () => {
+    const start = tf.memory().numTensors
+    for (const [width, height] of [
+      [10, 40],
+      [40, 10],
+      [3, 2],
+    ] as const) {
+      const clean = syntheticPhoto(width, height, 2)
+      const noisy = withGaussianNoise(clean, 0.05, 3)
+      const metrics = compareImages(clean, noisy)
+      expect(metrics).not.toHaveProperty('ssim')
+      expect(metrics.psnr).toBeCloseTo(psnr(clean, noisy), 4)
+      expect(metrics.mse).toBeCloseTo(10 ** (-metrics.psnr / 10), 8)
+    }
+    const smallest = syntheticPhoto(11, 11, 2)
+    expect(compareImages(smallest, withGaussianNoise(smallest, 0.05)).ssim).toBeGreaterThan(0)
+    expect(tf.memory().numTensors).toBe(start)
+  })
 })
 
 describe('addNoise', () => {

@@ -1,7 +1,7 @@
 // Tiled inference: exact reassembly, no seams for a translation-equivariant model, progress, cancellation, no leaks.
 import * as tf from '@tensorflow/tfjs'
 import { afterEach, beforeEach, describe, expect, it } from 'vitest'
-import { applyTiled, planTiles } from '../../../src-main/ml/tiling'
+import { applyTiled, minimumTileSize, planTiles } from '../../../src-main/ml/tiling'
 import type { ImageData } from '../../../src-main/ml/image-io'
 import { BottleneckError } from '../../../src-main/ml/errors'
 
@@ -150,5 +150,19 @@ describe('applyTiled', () => {
     }).catch((e: unknown) => e)
     expect((error as BottleneckError).code).toBe('INVALID_INPUT')
     expect(() => planTiles(100, 100, { tileSize: 64, overlap: 32 })).toThrow(/larger tiles/)
+  })
+
+  it('names the smallest tile that keeps something after the overlap, the one planTiles takes', () => {
+    for (const [overlap, multiple, smallest] of [
+      [28, 4, 60],
+      [32, 4, 68],
+      [0, 8, 8],
+      [5, 16, 16],
+    ] as const) {
+      expect(minimumTileSize(overlap, multiple)).toBe(smallest)
+      const plan = planTiles(500, 500, { tileSize: smallest, overlap, multiple })
+      expect(plan.core.height).toBe(smallest - 2 * overlap)
+      expect(() => planTiles(500, 500, { tileSize: smallest - 1, overlap, multiple })).toThrow(/larger tiles/)
+    }
   })
 })
