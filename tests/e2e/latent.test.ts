@@ -33,8 +33,10 @@ async function openLatent(page: Page): Promise<void> {
   await page.getByRole('heading', { name: 'Latent space', level: 1 }).waitFor()
 }
 
-/** Pixels of the map's dot layer painted in one of the ten label colours, and where one of them is (CSS px). */
-async function paintedDots(page: Page): Promise<{ coloured: number; colours: number; at: { x: number; y: number } | null }> {
+/** Pixels of the map's dot layer painted in one of the ten label colours, and where one of them is (CSS px) and its digit. */
+async function paintedDots(
+  page: Page,
+): Promise<{ coloured: number; colours: number; at: { x: number; y: number } | null; digitAt: number | null }> {
   return page.evaluate(() => {
     const palette = ['#1f77b4', '#ff7f0e', '#2ca02c', '#d62728', '#9467bd', '#8c564b', '#e377c2', '#7f7f7f', '#bcbd22', '#17becf']
       .map((hex) => [1, 3, 5].map((i) => parseInt(hex.slice(i, i + 2), 16)))
@@ -44,6 +46,7 @@ async function paintedDots(page: Page): Promise<{ coloured: number; colours: num
     const seen = new Set<number>()
     let coloured = 0
     let at: { x: number; y: number } | null = null
+    let digitAt: number | null = null
     const ratio = width / canvas.getBoundingClientRect().width
     for (let i = 0; i < width * height; i++) {
       // Dots are drawn at 70–85 % opacity over nothing; getImageData gives un-premultiplied colours to compare.
@@ -54,10 +57,30 @@ async function paintedDots(page: Page): Promise<{ coloured: number; colours: num
       if (match < 0) continue
       coloured++
       seen.add(match)
-      if (!at) at = { x: (i % width) / ratio, y: Math.floor(i / width) / ratio }
+      if (!at) {
+        at = { x: (i % width) / ratio, y: Math.floor(i / width) / ratio }
+        digitAt = match
+      }
     }
-    return { coloured, colours: seen.size, at }
+    return { coloured, colours: seen.size, at, digitAt }
   })
+}
+
+/** Clicks the topmost dot of the map and waits for the selected point's summary, which names its digit. */
+async function clickTopDot(page: Page): Promise<{ digit: number | null; summary: string }> {
+  const dots = await paintedDots(page)
+  const box = (await page.getByTestId('latent-map').boundingBox())!
+  await page.mouse.click(box.x + dots.at!.x + 1, box.y + dots.at!.y + 1)
+  const summary = page.getByTestId('sample-summary')
+  await summary.waitFor({ timeout: 60_000 })
+  return { digit: dots.digitAt, summary: ((await summary.textContent()) ?? '').trim() }
+}
+
+/** The map's and its legend's boxes on screen, and the window's height. */
+async function mapLayout(page: Page) {
+  const map = (await page.getByTestId('latent-map').boundingBox())!
+  const legend = (await page.getByRole('list', { name: /Digit colours/ }).boundingBox())!
+  return { map, legendBottom: legend.y + legend.height, windowHeight: page.viewportSize()!.height }
 }
 
 describe.skipIf(!hasChromium)('the Latent view in the browser', () => {
@@ -89,6 +112,12 @@ describe.skipIf(!hasChromium)('the Latent view in the browser', () => {
     await openLatent(page)
     await page.getByLabel('Model', { exact: true }).selectOption({ label: `${VAE} · vae · code 2` })
     await page.getByText(/2,000 of the 10,000 test images of MNIST, at their 2-D codes/).waitFor({ timeout: 120_000 })
+    // The map is as large as the window lets it be, with the whole of it and its legend on screen.
+    const layout = await mapLayout(page)
+    figures.mapAt1280x800 = Math.round(layout.map.width)
+    expect(layout.map.width).toBe(layout.map.height)
+    expect(layout.map.width).toBeGreaterThan(500)
+    expect(layout.legendBottom).toBeLessThanOrEqual(layout.windowHeight)
     await expect(page.getByRole('list', { name: /Digit colours/ }).getByRole('button').count()).resolves.toBe(10)
     const dots = await paintedDots(page)
     expect(dots.coloured).toBeGreaterThan(1000)
@@ -101,12 +130,10 @@ describe.skipIf(!hasChromium)('the Latent view in the browser', () => {
 
   it('shows a clicked point’s digit beside its reconstruction, and moves with the arrow keys', async () => {
     const page = session.page
-    const dots = await paintedDots(page)
-    const box = (await page.getByTestId('latent-map').boundingBox())!
-    await page.mouse.click(box.x + dots.at!.x + 1, box.y + dots.at!.y + 1)
+    const clicked = await clickTopDot(page)
+    // The point picked is the dot clicked: the summary names the digit of the dot's colour.
+    expect(clicked.summary).toMatch(new RegExp(`^Test image \\d+ · digit ${clicked.digit} · PSNR [\\d.]+ dB`))
     const summary = page.getByTestId('sample-summary')
-    await summary.waitFor({ timeout: 60_000 })
-    await expect(summary.textContent()).resolves.toMatch(/Test image \d+ · digit \d · PSNR [\d.]+ dB/)
     const reconstruction = page.getByRole('img', { name: /^Reconstruction of test image \d+$/ })
     // The reconstruction is painted, not blank.
     const lit = await reconstruction.evaluate((canvas) => {
@@ -223,6 +250,31 @@ describe.skipIf(!hasChromium)('the Latent view in the browser', () => {
     // A dense model generates nothing from a prior: no grid card.
     await expect(page.getByRole('heading', { name: 'Generated from the prior' }).count()).resolves.toBe(0)
     await app.screenshot('12-latent-pca')
+  })
+
+  it('fills a 1600×1000 window with a larger map, and a click on it still picks the dot under the pointer', async () => {
+    const large = await openBrowser({ width: 1600, height: 1000 })
+    try {
+      const largeApp = new AppPage(large.page)
+      await largeApp.open(server.url)
+      await openLatent(large.page)
+      await large.page.getByLabel('Model', { exact: true }).selectOption({ label: `${VAE} · vae · code 2` })
+      await large.page.getByText(/at their 2-D codes/).waitFor({ timeout: 120_000 })
+      const layout = await mapLayout(large.page)
+      figures.mapAt1600x1000 = Math.round(layout.map.width)
+      expect(layout.map.width).toBe(layout.map.height)
+      expect(layout.map.width).toBeGreaterThan(700)
+      expect(layout.legendBottom).toBeLessThanOrEqual(layout.windowHeight)
+      // Drawn at the screen's pixel ratio: one canvas pixel per CSS pixel here, not a stretched small bitmap.
+      const bitmapWidth = await large.page.getByTestId('latent-map').evaluate((canvas) => (canvas as HTMLCanvasElement).width)
+      expect(bitmapWidth).toBe(Math.round(layout.map.width))
+      const clicked = await clickTopDot(large.page)
+      expect(clicked.summary).toMatch(new RegExp(`^Test image \\d+ · digit ${clicked.digit} · `))
+      await largeApp.screenshot('14-latent-1600x1000')
+      expect(large.consoleErrors).toEqual([])
+    } finally {
+      await large.close()
+    }
   })
 
   it('holds its layout at 1024×700 in the dark theme', async () => {
