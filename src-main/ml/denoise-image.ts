@@ -37,10 +37,35 @@ export function modelGeometry(autoencoder: Autoencoder): ModelGeometry {
   const anySize = shape[1] === null && shape[2] === null
   const isUnet = autoencoder.config.architecture === 'unet'
   const multiple = isUnet ? unetMultiple(autoencoder.config) : 4
-  // Overlap of at least the receptive radius, rounded up to the multiple, makes tiled output equal to whole-image.
-  const radius = isUnet ? unetReceptiveRadius(autoencoder.config) : 32
-  const overlap = Math.ceil(Math.max(32, radius) / multiple) * multiple
+  // The least overlap that makes tiled output equal to whole-image output (the receptive radius, rounded up to the
+  // multiple): a larger one only costs time.
+  const overlap = isUnet ? Math.ceil(unetReceptiveRadius(autoencoder.config) / multiple) * multiple : 32
   return { anySize, multiple, overlap, channels, height, width }
+}
+
+/** Whether every pixel has equal red, green and blue: a greyscale photo, decoded as RGB for an RGB model. */
+export function isGreyscale(image: ImageData): boolean {
+  if (image.channels === 1) return true
+  const { data } = image
+  for (let i = 0; i < data.length; i += 3) {
+    if (data[i] !== data[i + 1] || data[i] !== data[i + 2]) return false
+  }
+  return true
+}
+
+/**
+ * An RGB result with each pixel's channels replaced by their mean. A model trained on colour photos tints a
+ * greyscale photo (it never saw one, and a briefly trained one paints coloured stripes); the photo has no colour
+ * to restore, so its result keeps none.
+ */
+export function greyscaleResult(image: ImageData): ImageData {
+  if (image.channels !== 3) return image
+  const data = new Float32Array(image.data.length)
+  for (let i = 0; i < data.length; i += 3) {
+    const mean = (image.data[i]! + image.data[i + 1]! + image.data[i + 2]!) / 3
+    data[i] = data[i + 1] = data[i + 2] = mean
+  }
+  return { ...image, data }
 }
 
 export interface DenoiseImageOptions {

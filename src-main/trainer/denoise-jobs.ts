@@ -10,6 +10,8 @@ import {
   amplifyDifference,
   compareImages,
   denoiseImage,
+  greyscaleResult,
+  isGreyscale,
   modelGeometry,
   type ImageMetrics,
 } from '../ml/denoise-image'
@@ -76,12 +78,13 @@ export function createDenoiseJobs(deps: DenoiseJobsDeps) {
     input: ImageData,
     reference: ImageData | undefined,
     tileSize: number | undefined,
+    greyscale: boolean,
   ): Promise<void> {
     const started = performance.now()
     let lastProgress = 0
     let payload: DenoiseDoneEvent
     try {
-      const denoised = await denoiseImage(autoencoder, input, {
+      const result = await denoiseImage(autoencoder, input, {
         tileSize,
         signal: job.controller.signal,
         onProgress: ({ done, total }) => {
@@ -91,6 +94,7 @@ export function createDenoiseJobs(deps: DenoiseJobsDeps) {
           deps.emit({ name: 'inference.onDenoiseProgress', payload: { jobId: job.id, done, total } })
         },
       })
+      const denoised = greyscale ? greyscaleResult(result) : result
       const seconds = (performance.now() - started) / 1000
       let metrics: { input: ImageMetrics; denoised: ImageMetrics } | undefined
       if (reference) {
@@ -180,7 +184,9 @@ export function createDenoiseJobs(deps: DenoiseJobsDeps) {
           multiple: geometry.multiple,
         }).origins.length
       : 1
-    void run(job, autoencoder, input, reference, params.tileSize)
+    // Judged on the photo before any synthetic noise, which is drawn per channel and would make it look coloured.
+    const greyscale = geometry.channels === 3 && isGreyscale(clean)
+    void run(job, autoencoder, input, reference, params.tileSize, greyscale)
     return { width: clean.width, height: clean.height, channels: geometry.channels, tiles }
   }
 

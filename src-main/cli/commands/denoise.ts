@@ -3,9 +3,7 @@
 // An INPUT that is a folder stands for the images directly inside it.
 import { readdir, stat } from 'node:fs/promises'
 import { basename, extname, join, resolve } from 'node:path'
-import * as tf from '@tensorflow/tfjs'
-import type { Autoencoder } from '../../ml/architectures/index'
-import { unetMultiple, unetReceptiveRadius } from '../../ml/architectures/unet'
+import { denoiseImage, greyscaleResult, isGreyscale, modelGeometry } from '../../ml/denoise-image'
 import { BottleneckError, isBottleneckError } from '../../ml/errors'
 import { createFolder } from '../../ml/file-system'
 import {
@@ -132,28 +130,6 @@ function count(n: number, noun: string): string {
   return `${n} ${noun}${n === 1 ? '' : 's'}`
 }
 
-/** The model's height/width multiple and whether it takes any size (spatial input dims left open). */
-function modelGeometry(autoencoder: Autoencoder): {
-  anySize: boolean
-  multiple: number
-  overlap: number
-  channels: 1 | 3
-} {
-  const shape = autoencoder.model.inputs[0]!.shape
-  const channels = autoencoder.config.inputShape[2]
-  if (channels !== 1 && channels !== 3) {
-    throw new BottleneckError(
-      'INVALID_INPUT',
-      `The model takes ${channels}-channel images; denoise handles greyscale or RGB.`,
-    )
-  }
-  const isUnet = autoencoder.config.architecture === 'unet'
-  const multiple = isUnet ? unetMultiple(autoencoder.config) : 4
-  // The least overlap that makes tiled output equal whole-image output: a larger one only costs time.
-  const overlap = isUnet ? Math.ceil(unetReceptiveRadius(autoencoder.config) / multiple) * multiple : 32
-  return { anySize: shape[1] === null && shape[2] === null, multiple, overlap, channels }
-}
-
 export async function denoiseCommand(parsed: Parsed): Promise<number> {
   const [ref, ...inputs] = parsed.positionals as [string, ...string[]]
   const outputOption = stringOption(parsed.values, 'output')
@@ -239,6 +215,8 @@ export async function denoiseCommand(parsed: Parsed): Promise<number> {
               `${image.height}×${image.width}; use a unet model for photos of any size.`,
           )
         }
+        // Judged before any synthetic noise, which is drawn per channel and would make a grey photo look coloured.
+        const greyscale = channels === 3 && isGreyscale(image)
         if (noise) {
           // Seeded by position so a rerun corrupts each file the same way.
           image = applyNoiseToImage(image, noise, 1000 + results.length)
@@ -263,8 +241,8 @@ export async function denoiseCommand(parsed: Parsed): Promise<number> {
                 )
               },
             })
-          : runWhole(autoencoder, image)
-        await writePng(plan.output, denoised)
+          : await denoiseImage(autoencoder, image)
+        await writePng(plan.output, greyscale ? greyscaleResult(denoised) : denoised)
         const seconds = (performance.now() - started) / 1000
         const megapixels = (image.height * image.width) / 1e6
         results.push({ input: plan.input, output: plan.output, megapixels, seconds })
@@ -294,16 +272,4 @@ export async function denoiseCommand(parsed: Parsed): Promise<number> {
     process.off('SIGINT', onInterrupt)
     autoencoder.dispose()
   }
-}
-
-function runWhole(autoencoder: Autoencoder, image: ImageData): ImageData {
-  const data = tf.tidy(
-    () =>
-      (
-        autoencoder.model.predict(
-          tf.tensor4d(image.data, [1, image.height, image.width, image.channels]),
-        ) as tf.Tensor
-      ).dataSync() as Float32Array,
-  )
-  return { ...image, data: Float32Array.from(data) }
 }
