@@ -1,12 +1,8 @@
 // The trainer process dying mid-epoch must cost at most the unfinished epoch: the service reports it (an error
 // event), the process comes back, the store still holds the last checkpoint, and training resumes from it.
 import { afterEach, describe, expect, it } from 'vitest'
-import type { EventMessage } from '../../../src-main/contract/index'
-import { createService } from '../../../src-main/service/index'
-import { forkTrainer } from '../../../src-main/trainer/transport'
 import { scratchDir } from '../support/scratch'
-
-type TestService = ReturnType<typeof createService>
+import { createTestService, recordEvents, waitForEvent, type TestService } from '../support/service-events'
 
 const config = {
   architecture: 'dense',
@@ -20,28 +16,13 @@ const config = {
   testLimit: 100,
 }
 
-function record(service: TestService): EventMessage[] {
-  const seen: EventMessage[] = []
-  service.onEvent((message) => seen.push(message))
-  return seen
-}
-
-function waitFor(service: TestService, predicate: (message: EventMessage) => boolean, timeoutMs = 120_000) {
-  return new Promise<EventMessage>((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error('event did not arrive')), timeoutMs)
-    const stop = service.onEvent((message) => {
-      if (!predicate(message)) return
-      clearTimeout(timer)
-      stop()
-      resolve(message)
-    })
-  })
-}
-
 /** Waits until epoch 1 is saved and epoch 2 is under way, then kills the training process like a crash would. */
 async function killMidSecondEpoch(service: TestService) {
-  await waitFor(service, (message) => message.name === 'training.onEpochEnd' && message.payload.epoch === 1)
-  await waitFor(
+  await waitForEvent(
+    service,
+    (message) => message.name === 'training.onEpochEnd' && message.payload.epoch === 1,
+  )
+  await waitForEvent(
     service,
     (message) => message.name === 'training.onBatchProgress' && message.payload.epoch === 2,
   )
@@ -62,19 +43,13 @@ describe('trainer crash', () => {
     'reports the crash, restarts the process, keeps the last epoch, and resume finishes the run',
     { timeout: 300_000 },
     async () => {
-      service = createService({
-        storeRoot: scratchDir('crash'),
-        spawn: forkTrainer({ log: () => undefined }),
-        shell: 'test',
-        autoResumeLimit: 0,
-        log: () => undefined,
-      })
-      const events = record(service)
+      service = createTestService(scratchDir('crash'), { autoResumeLimit: 0 })
+      const events = recordEvents(service)
       const started = await service.handle('training.start', config)
       if (!started.ok) throw new Error(started.error.message)
       const { modelId } = started.value as { modelId: string; runId: string }
 
-      const errorEvent = waitFor(service, (message) => message.name === 'training.onError')
+      const errorEvent = waitForEvent(service, (message) => message.name === 'training.onError')
       const killedPid = await killMidSecondEpoch(service)
       const crash = await errorEvent
       expect(crash.payload).toMatchObject({
@@ -103,7 +78,7 @@ describe('trainer crash', () => {
         value: { state: 'idle', lastError: { code: 'TRAINER_CRASHED' } },
       })
 
-      const done = waitFor(service, (message) => message.name === 'training.onDone')
+      const done = waitForEvent(service, (message) => message.name === 'training.onDone')
       const resumed = await service.handle('training.resume', { id: modelId })
       expect(resumed).toMatchObject({ ok: true, value: { modelId } })
       const finished = await done
@@ -122,17 +97,12 @@ describe('trainer crash', () => {
   )
 
   it('resumes by itself after a crash, under the same run id', { timeout: 300_000 }, async () => {
-    service = createService({
-      storeRoot: scratchDir('crash'),
-      spawn: forkTrainer({ log: () => undefined }),
-      shell: 'test',
-      log: () => undefined,
-    })
+    service = createTestService(scratchDir('crash'))
     const started = await service.handle('training.start', config)
     if (!started.ok) throw new Error(started.error.message)
     const { modelId, runId } = started.value as { modelId: string; runId: string }
-    const errorEvent = waitFor(service, (message) => message.name === 'training.onError')
-    const done = waitFor(service, (message) => message.name === 'training.onDone')
+    const errorEvent = waitForEvent(service, (message) => message.name === 'training.onError')
+    const done = waitForEvent(service, (message) => message.name === 'training.onDone')
     await killMidSecondEpoch(service)
     expect((await errorEvent).payload).toMatchObject({ runId, trainerRestarted: true })
     const finished = await done

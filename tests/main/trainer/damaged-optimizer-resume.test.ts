@@ -3,36 +3,14 @@
 import { writeFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import type { EventMessage } from '../../../src-main/contract/index'
-import { createService } from '../../../src-main/service/index'
 import { openStore } from '../../../src-main/store/index'
-import { forkTrainer } from '../../../src-main/trainer/transport'
 import { saveUntrainedModel } from '../support/untrained-models'
 import { scratchDir } from '../support/scratch'
-
-type TestService = ReturnType<typeof createService>
-
-function record(service: TestService): EventMessage[] {
-  const seen: EventMessage[] = []
-  service.onEvent((message) => seen.push(message))
-  return seen
-}
-
-function waitFor(service: TestService, predicate: (message: EventMessage) => boolean, timeoutMs = 120_000) {
-  return new Promise<EventMessage>((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error('event did not arrive')), timeoutMs)
-    const stop = service.onEvent((message) => {
-      if (!predicate(message)) return
-      clearTimeout(timer)
-      stop()
-      resolve(message)
-    })
-  })
-}
+import { createTestService, recordEvents, waitForEvent, type TestService } from '../support/service-events'
 
 /** Resumes `modelId` up to `epochs` and waits for the run to end; two batches of 8 MNIST digits per epoch. */
 async function resumeAndFinish(service: TestService, modelId: string, epochs: number) {
-  const ended = waitFor(
+  const ended = waitForEvent(
     service,
     (message) => message.name === 'training.onDone' || message.name === 'training.onError',
   )
@@ -51,12 +29,7 @@ describe('resuming a model whose saved optimizer state is damaged', () => {
   let storeRoot: string
   beforeAll(() => {
     storeRoot = scratchDir('damaged-optimizer')
-    service = createService({
-      storeRoot,
-      spawn: forkTrainer({ log: () => undefined }),
-      shell: 'test',
-      log: () => undefined,
-    })
+    service = createTestService(storeRoot)
   })
   afterAll(async () => {
     await service?.close()
@@ -76,7 +49,7 @@ describe('resuming a model whose saved optimizer state is damaged', () => {
     writeFileSync(join(versionFolder, 'optimizer.json'), '{"optimizer":"Adam","weig')
     writeFileSync(join(versionFolder, 'optimizer.bin'), new Uint8Array(8))
 
-    const events = record(service)
+    const events = recordEvents(service)
     const runId = await resumeAndFinish(service, modelId, 1)
     const warnings = events.filter((message) => message.name === 'training.onWarning')
     expect(warnings).toEqual([
@@ -98,7 +71,7 @@ describe('resuming a model whose saved optimizer state is damaged', () => {
     )
 
     // Epoch 1 saved a sound state: resuming again restores it without a word.
-    const later = record(service)
+    const later = recordEvents(service)
     await resumeAndFinish(service, modelId, 2)
     expect(later.filter((message) => message.name === 'training.onWarning')).toEqual([])
   })

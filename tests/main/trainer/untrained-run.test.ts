@@ -4,12 +4,8 @@
 import { existsSync } from 'node:fs'
 import { join } from 'node:path'
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest'
-import type { EventMessage } from '../../../src-main/contract/index'
-import { createService } from '../../../src-main/service/index'
-import { forkTrainer } from '../../../src-main/trainer/transport'
 import { scratchDir } from '../support/scratch'
-
-type TestService = ReturnType<typeof createService>
+import { createTestService, runEnded, waitForEvent, type TestService } from '../support/service-events'
 
 const tinyRun = {
   architecture: 'dense',
@@ -21,21 +17,6 @@ const tinyRun = {
   trainLimit: 600,
   testLimit: 50,
 }
-
-function waitFor(service: TestService, predicate: (message: EventMessage) => boolean, timeoutMs = 120_000) {
-  return new Promise<EventMessage>((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error('event did not arrive')), timeoutMs)
-    const stop = service.onEvent((message) => {
-      if (!predicate(message)) return
-      clearTimeout(timer)
-      stop()
-      resolve(message)
-    })
-  })
-}
-
-const runEnded = (message: EventMessage) =>
-  message.name === 'training.onDone' || message.name === 'training.onError'
 
 async function trainingState(service: TestService): Promise<string> {
   const status = await service.handle('training.status', {})
@@ -64,12 +45,7 @@ describe('a run that ends before its first epoch', () => {
   let storeRoot: string
   beforeAll(() => {
     storeRoot = scratchDir('untrained')
-    service = createService({
-      storeRoot,
-      spawn: forkTrainer({ log: () => undefined }),
-      shell: 'test',
-      log: () => undefined,
-    })
+    service = createTestService(storeRoot)
   })
   afterAll(async () => {
     await service?.close()
@@ -80,7 +56,7 @@ describe('a run that ends before its first epoch', () => {
   })
 
   it('cancelled while the data and model are prepared (a double click on Start), leaves no model', async () => {
-    const ended = waitFor(service, runEnded)
+    const ended = waitForEvent(service, runEnded)
     const started = service.handle('training.start', tinyRun)
     await expect.poll(() => trainingState(service), { interval: 5, timeout: 30_000 }).toBe('starting')
     expect(await service.handle('training.cancel', {})).toEqual({ ok: true, value: { cancelled: true } })
@@ -95,15 +71,15 @@ describe('a run that ends before its first epoch', () => {
   })
 
   it('cancelled in the middle of epoch 1, leaves no model', async () => {
-    const ended = waitFor(service, runEnded)
+    const ended = waitForEvent(service, runEnded)
     // 1,500 batches: an epoch long enough that the cancel always lands inside it, even on a fast machine.
     const modelId = await modelIdOf(
       service.handle('training.start', { ...tinyRun, trainLimit: 6000, batchSize: 4 }),
     )
-    await waitFor(service, (message) => message.name === 'training.onBatchProgress')
+    await waitForEvent(service, (message) => message.name === 'training.onBatchProgress')
     // Listed while it trains, as the Models view shows it.
     expect(await savedEpochs(service, modelId)).toBe(0)
-    const forgotten = waitFor(
+    const forgotten = waitForEvent(
       service,
       (message) => message.name === 'models.onChanged' && (message.payload as { id: string }).id === modelId,
     )
@@ -118,11 +94,11 @@ describe('a run that ends before its first epoch', () => {
   })
 
   it('cancelled after epoch 1 was saved, keeps the model to resume', async () => {
-    const ended = waitFor(service, runEnded)
+    const ended = waitForEvent(service, runEnded)
     const modelId = await modelIdOf(
       service.handle('training.start', { ...tinyRun, epochs: 200, trainLimit: 64 }),
     )
-    await waitFor(service, (message) => message.name === 'training.onEpochEnd')
+    await waitForEvent(service, (message) => message.name === 'training.onEpochEnd')
     await service.handle('training.cancel', {})
     expect(await ended).toMatchObject({ name: 'training.onDone', payload: { status: 'cancelled' } })
     expect(await savedEpochs(service, modelId)).toBeGreaterThanOrEqual(1)
@@ -138,13 +114,10 @@ describe('a run that fails before its first epoch', () => {
   it('leaves no model', async () => {
     // WASM has no convolution gradients: a convolutional model fails as its first batch starts, after the epoch-0
     // save, as it would on a machine without native TensorFlow.
-    service = createService({
-      storeRoot: scratchDir('untrained-failed'),
-      spawn: forkTrainer({ log: () => undefined, env: { BOTTLENECK_BACKEND: 'wasm' } }),
-      shell: 'test',
-      log: () => undefined,
+    service = createTestService(scratchDir('untrained-failed'), {
+      trainerEnv: { BOTTLENECK_BACKEND: 'wasm' },
     })
-    const ended = waitFor(service, runEnded)
+    const ended = waitForEvent(service, runEnded)
     const modelId = await modelIdOf(
       service.handle('training.start', { ...tinyRun, architecture: 'conv', codeSize: 16 }),
     )

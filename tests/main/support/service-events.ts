@@ -1,0 +1,52 @@
+// Service tests that drive a real trainer process: a service forked like the app's, and its events collected or
+// awaited (the trainer tests start, cancel, kill and resume runs and assert on what the service says).
+import type { EventMessage } from '../../../src-main/contract/index'
+import { createService } from '../../../src-main/service/index'
+import { forkTrainer } from '../../../src-main/trainer/transport'
+
+export type TestService = ReturnType<typeof createService>
+
+/**
+ * A service on `storeRoot` with a forked trainer, quiet: its logs are not the tests' output. `trainerEnv` is added to
+ * the trainer's environment (BOTTLENECK_BACKEND=wasm, say); `autoResumeLimit` as the service takes it.
+ */
+export function createTestService(
+  storeRoot: string,
+  options: { trainerEnv?: Record<string, string>; autoResumeLimit?: number } = {},
+): TestService {
+  return createService({
+    storeRoot,
+    spawn: forkTrainer({ log: () => undefined, ...(options.trainerEnv ? { env: options.trainerEnv } : {}) }),
+    shell: 'test',
+    log: () => undefined,
+    ...(options.autoResumeLimit === undefined ? {} : { autoResumeLimit: options.autoResumeLimit }),
+  })
+}
+
+/** Every event the service sends from now on, in order. */
+export function recordEvents(service: TestService): EventMessage[] {
+  const seen: EventMessage[] = []
+  service.onEvent((message) => seen.push(message))
+  return seen
+}
+
+/** The next event that `predicate` accepts; rejects after `timeoutMs`. */
+export function waitForEvent(
+  service: TestService,
+  predicate: (message: EventMessage) => boolean,
+  timeoutMs = 120_000,
+): Promise<EventMessage> {
+  return new Promise<EventMessage>((resolve, reject) => {
+    const timer = setTimeout(() => reject(new Error('event did not arrive')), timeoutMs)
+    const stop = service.onEvent((message) => {
+      if (!predicate(message)) return
+      clearTimeout(timer)
+      stop()
+      resolve(message)
+    })
+  })
+}
+
+/** A run's end: done (completed or cancelled) or failed. */
+export const runEnded = (message: EventMessage): boolean =>
+  message.name === 'training.onDone' || message.name === 'training.onError'
