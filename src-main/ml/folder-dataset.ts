@@ -9,11 +9,21 @@ import sharp from 'sharp'
 import { blindSpotArrays, reflect, type BlindSpotOptions } from './blind-spot'
 import type { ImageDataset, ImageSplit } from './datasets'
 import { BottleneckError } from './errors'
-import { DEFAULT_MAX_PIXELS, decodeImage, readImageHeader, type ImageData } from './image-io'
+import {
+  DECODABLE_EXTENSIONS,
+  DEFAULT_MAX_PIXELS,
+  decodeImage,
+  readImageHeader,
+  type ImageData,
+} from './image-io'
 import { applyNoise, type NoiseSpec } from './noise'
 import { createRandom, type RandomSource } from './random'
 
-export const IMAGE_EXTENSIONS = ['.png', '.jpg', '.jpeg', '.webp', '.tif', '.tiff'] as const
+/**
+ * The formats a training folder takes: all that decodeImage reads but GIF, whose 256-colour palette dithers a photo
+ * (a denoiser trained on it would learn the dither as picture). The Denoise view and `denoise` take GIFs.
+ */
+export const TRAINING_IMAGE_EXTENSIONS = DECODABLE_EXTENSIONS.filter((extension) => extension !== '.gif')
 
 export interface ImageFolderOptions {
   /** Side of the square training patches, default 64. */
@@ -143,7 +153,7 @@ async function listImages(folder: string): Promise<string[]> {
     throw new BottleneckError('DATASET_NOT_FOUND', `Cannot read the image folder ${folder}.`, error)
   }
   return entries
-    .filter((entry) => (IMAGE_EXTENSIONS as readonly string[]).includes(extname(entry).toLowerCase()))
+    .filter((entry) => TRAINING_IMAGE_EXTENSIONS.includes(extname(entry).toLowerCase()))
     .filter((entry) => !entry.split(/[\\/]/).some((part) => part.startsWith('.')))
     .sort()
 }
