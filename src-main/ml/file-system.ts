@@ -1,9 +1,11 @@
 // File-system failures in sentences a person can act on (disk full, read-only disk, permissions, a file where a
-// folder must be) instead of errno text, and folder creation that reports the true reason. The wording matches the
-// store's, so the CLI says the same thing whichever part of Bottleneck was writing.
+// folder must be) instead of errno text, folder creation that reports the true reason, and the durable writes
+// (write-then-fsync, atomic replacement) that the store and the CLI's outputs share, so "a crash leaves the old file"
+// holds in one place. The wording matches the store's, so the CLI says the same thing whichever part was writing.
+import { randomBytes } from 'node:crypto'
 import type { Stats } from 'node:fs'
-import { mkdir, stat } from 'node:fs/promises'
-import { dirname } from 'node:path'
+import { mkdir, open, rename, rm, stat } from 'node:fs/promises'
+import { dirname, join } from 'node:path'
 import { BottleneckError } from './errors'
 
 function errnoCode(error: unknown): string | undefined {
@@ -143,4 +145,50 @@ export async function createFolder(folder: string): Promise<void> {
     }
     throw writeFailure(error, (error as NodeJS.ErrnoException).path ?? folder, action)
   }
+}
+
+/** A suffix that keeps temporary names of this process apart from another's and from each other. */
+export function randomSuffix(): string {
+  return `${process.pid}-${randomBytes(4).toString('hex')}`
+}
+
+/** Writes a new file and fsyncs it, so its bytes are on disk before anything points at it. */
+export async function writeDurable(path: string, data: Uint8Array | string): Promise<void> {
+  const handle = await open(path, 'wx')
+  try {
+    await handle.writeFile(data)
+    await handle.sync()
+  } finally {
+    await handle.close()
+  }
+}
+
+/** fsync a directory so the names created or renamed in it survive a power cut (a no-op where unsupported). */
+export async function syncDirectory(path: string): Promise<void> {
+  let handle
+  try {
+    handle = await open(path, 'r')
+    await handle.sync()
+  } catch {
+    // Some platforms (Windows) cannot open or fsync directories; rename is still atomic there.
+  } finally {
+    await handle?.close()
+  }
+}
+
+/**
+ * Replaces `path` with `data` atomically: temp file in the same folder, fsync, rename over, fsync the folder. A crash
+ * leaves the old file or the new one, never half of one; a failure removes the temp file and throws the file
+ * system's error (`writeFailure` words it).
+ */
+export async function replaceFileAtomic(path: string, data: Uint8Array | string): Promise<void> {
+  const temp = join(dirname(path), `.${randomSuffix()}.tmp`)
+  try {
+    await writeDurable(temp, data)
+    await rename(temp, path)
+  } catch (error) {
+    await rm(temp, { force: true }).catch(() => undefined)
+    throw error
+  }
+  await syncDirectory(dirname(path))
 }

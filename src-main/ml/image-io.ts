@@ -12,11 +12,11 @@
 //   6. place in a 28×28 black field so the centre of mass lands on pixel (14, 14) (row, column index; shift rounded
 //      to whole pixels, and clamped so the 20 px box never leaves the field).
 
-import { open, rename, rm, readFile } from 'node:fs/promises'
-import { basename, dirname, join } from 'node:path'
+import { readFile } from 'node:fs/promises'
+import { basename } from 'node:path'
 import sharp from 'sharp'
 import { BottleneckError } from './errors'
-import { writeFailure } from './file-system'
+import { replaceFileAtomic, writeFailure } from './file-system'
 
 /** An image inside the ML core: values in [0, 1], row-major HWC. */
 export interface ImageData {
@@ -218,23 +218,13 @@ export async function encodePng(image: ImageData): Promise<Buffer> {
 }
 
 /**
- * Writes bytes atomically: temp file in the same folder, fsync, rename, so a crash leaves any old file intact. On any
- * failure the temp file is removed and the error is a BottleneckError naming `path` and the reason (DISK_FULL when
- * the disk is full, else WRITE_FAILED).
+ * Writes bytes atomically (file-system's replaceFileAtomic: a crash leaves any old file intact). On failure the error
+ * is a BottleneckError naming `path` and the reason (DISK_FULL when the disk is full, else WRITE_FAILED).
  */
 export async function writeFileAtomic(path: string, bytes: Uint8Array): Promise<void> {
-  const temp = join(dirname(path), `.${basename(path)}.${process.pid}.${Date.now()}.tmp`)
   try {
-    const handle = await open(temp, 'w')
-    try {
-      await handle.writeFile(bytes)
-      await handle.sync()
-    } finally {
-      await handle.close()
-    }
-    await rename(temp, path)
+    await replaceFileAtomic(path, bytes)
   } catch (error) {
-    await rm(temp, { force: true }).catch(() => undefined)
     throw writeFailure(error, path)
   }
 }

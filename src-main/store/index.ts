@@ -11,7 +11,7 @@ import type * as tf from '@tensorflow/tfjs'
 import { buildAutoencoder, type Autoencoder, type ModelConfig } from '../ml/architectures/index'
 import { BottleneckError } from '../ml/errors'
 import { folderFailureReason } from '../ml/file-system'
-import { ensureDirectory, fileInTheWay, randomSuffix, replaceFileAtomic, syncDirectory, writeDurable } from './files'
+import { ensureDirectory, fileInTheWay, randomSuffix, replaceFileAtomic, syncDirectory, writeDurable } from '../ml/file-system'
 import { cleanName, MAX_NAME_LENGTH, ModelMetadataSchema, type ModelMetadata } from './metadata'
 import { loadWeightsInto, readModelArtifacts, restoreOptimizerState, serializeModel, serializeOptimizer } from './tfjs-io'
 
