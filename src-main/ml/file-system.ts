@@ -37,6 +37,14 @@ export function folderFailureReason(error: unknown, folder: string): string | un
   }
 }
 
+/** Why reading a file or folder failed when it was for want of permission, as the end of a sentence; else undefined. */
+export function readPermissionReason(error: unknown): string | undefined {
+  const code = errnoCode(error)
+  return code === 'EACCES' || code === 'EPERM'
+    ? 'Bottleneck may not read it (permission denied); check its permissions'
+    : undefined
+}
+
 /** Why creating or writing `path` failed, as the end of a sentence that names `path` already. */
 export function writeFailureReason(error: unknown, path: string): string {
   const folder = dirname(path)

@@ -16,7 +16,7 @@ import { readFile } from 'node:fs/promises'
 import { basename } from 'node:path'
 import sharp from 'sharp'
 import { BottleneckError } from './errors'
-import { replaceFileAtomic, writeFailure } from './file-system'
+import { readPermissionReason, replaceFileAtomic, writeFailure } from './file-system'
 
 /** An image inside the ML core: values in [0, 1], row-major HWC. */
 export interface ImageData {
@@ -83,13 +83,8 @@ async function sourceBytesAndName(
       if (code === 'ENOENT') throw new BottleneckError('FILE_NOT_FOUND', `${name} does not exist.`, error)
       if (code === 'EISDIR')
         throw unreadable(name, 'it is a folder, and an image file is expected here.', error)
-      if (code === 'EACCES' || code === 'EPERM') {
-        throw unreadable(
-          name,
-          'Bottleneck may not read it (permission denied); check its permissions.',
-          error,
-        )
-      }
+      const permission = readPermissionReason(error)
+      if (permission) throw unreadable(name, `${permission}.`, error)
       throw unreadable(name, `the file could not be opened (${code ?? 'unknown error'}).`, error)
     }
     return { input, name }

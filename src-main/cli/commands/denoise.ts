@@ -5,7 +5,7 @@ import { readdir, stat } from 'node:fs/promises'
 import { basename, extname, join, resolve } from 'node:path'
 import { denoiseImage, greyscaleResult, isGreyscale, modelGeometry } from '../../ml/denoise-image'
 import { BottleneckError, isBottleneckError } from '../../ml/errors'
-import { createFolder } from '../../ml/file-system'
+import { createFolder, readPermissionReason } from '../../ml/file-system'
 import {
   DECODABLE_EXTENSIONS,
   decodeImage,
@@ -92,11 +92,9 @@ async function expandInputs(inputs: string[]): Promise<ExpandedInputs> {
     try {
       entries = await readdir(path, { withFileTypes: true })
     } catch (error) {
-      const code = (error as NodeJS.ErrnoException).code
       const why =
-        code === 'EACCES' || code === 'EPERM'
-          ? 'Bottleneck may not read it (permission denied); check its permissions'
-          : `the file system refused (${code ?? String(error)})`
+        readPermissionReason(error) ??
+        `the file system refused (${(error as NodeJS.ErrnoException).code ?? String(error)})`
       throw new BottleneckError('INVALID_INPUT', `Cannot read the folder ${input}: ${why}.`, error)
     }
     // Hidden entries are left out of the images and the count alike: .DS_Store and macOS's "._photo.jpg" companions
