@@ -2,30 +2,20 @@
 // metadata, the final metrics carry the mean code activation, and `eval` prints it; the contract lets the Train view
 // ask for fixed noise and sees it in the model's detail. Spawns the real `bottleneck` command and a real service
 // with its trainer processes, on a few hundred MNIST digits.
-import { spawn } from 'node:child_process'
 import { mkdtempSync, readFileSync, readdirSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
-import { join, resolve } from 'node:path'
+import { join } from 'node:path'
 import { afterAll, describe, expect, it } from 'vitest'
 import { calls, ModelDetailSchema, TrainingConfigSchema, type EventMessage } from '../../../src-main/contract/index'
 import { createService } from '../../../src-main/service/index'
 import { forkTrainer } from '../../../src-main/trainer/transport'
+import { runCli } from '../support/cli'
 
-const bin = resolve(__dirname, '../../../bin/bottleneck.js')
 const scratch = mkdtempSync(join(tmpdir(), 'bottleneck-zoo-'))
 const store = join(scratch, 'store')
 afterAll(() => rmSync(scratch, { recursive: true, force: true }))
 
-function run(args: string[]): Promise<{ code: number | null; stdout: string; stderr: string }> {
-  return new Promise((done) => {
-    const child = spawn(process.execPath, [bin, ...args, '--store', store], { stdio: ['ignore', 'pipe', 'pipe'] })
-    let stdout = ''
-    let stderr = ''
-    child.stdout.on('data', (chunk) => (stdout += chunk))
-    child.stderr.on('data', (chunk) => (stderr += chunk))
-    child.on('exit', (code) => done({ code, stdout, stderr }))
-  })
-}
+const run = (args: string[]) => runCli(args, { store })
 
 /** The live bottleneck.json of a model (the store keeps it in the version folder `current` names). */
 function metadataOf(id: string): { noise?: unknown; metrics?: Record<string, number> } {

@@ -1,41 +1,25 @@
 // How `bottleneck` answers a command line it cannot run: negative numbers, option values it does not know, a
 // missing command, a store path that is a file. Exit status 2 means "fix the command line", 1 "something failed".
-import { spawn } from 'node:child_process'
 import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
-import { join, resolve } from 'node:path'
+import { join } from 'node:path'
 import { afterAll, describe, expect, it } from 'vitest'
 import { parseCommand, type CommandSpec } from '../../../src-main/cli/args'
+import { runCli, type CliResult } from '../support/cli'
 
-const bin = resolve(__dirname, '../../../bin/bottleneck.js')
 const scratch = mkdtempSync(join(tmpdir(), 'bottleneck-args-'))
 const store = join(scratch, 'store')
 const notAFolder = join(scratch, 'digit.png')
 writeFileSync(notAFolder, 'a file where a store folder should be')
 afterAll(() => rmSync(scratch, { recursive: true, force: true }))
 
-interface Run {
-  code: number | null
-  stdout: string
-  stderr: string
-}
+const run = (args: string[], env: NodeJS.ProcessEnv = {}) => runCli(args, { env: { BOTTLENECK_HOME: store, ...env } })
 
-function run(args: string[], env: NodeJS.ProcessEnv = {}): Promise<Run> {
-  return new Promise((resolvePromise) => {
-    const child = spawn(process.execPath, [bin, ...args], {
-      stdio: ['ignore', 'pipe', 'pipe'],
-      env: { ...process.env, BOTTLENECK_HOME: store, ...env },
-    })
-    let stdout = ''
-    let stderr = ''
-    child.stdout.on('data', (chunk) => (stdout += chunk))
-    child.stderr.on('data', (chunk) => (stderr += chunk))
-    child.on('exit', (code) => resolvePromise({ code, stdout, stderr }))
-  })
-}
-
-/** The one line the user reads on stderr (nothing else there, not even the backend line: it failed before that). */
-function errorLine(result: Run): string {
+/**
+ * The one line the user reads on stderr (nothing else there, not even the backend line: it failed before that), so
+ * unlike the shared onlyErrorLine it keeps a backend line and fails on it.
+ */
+function errorLine(result: CliResult): string {
   const lines = result.stderr.trim().split('\n')
   expect(lines, result.stderr).toHaveLength(1)
   return lines[0]!

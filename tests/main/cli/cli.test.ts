@@ -1,38 +1,18 @@
 // Spawns the real `bottleneck` command (bin/bottleneck.js) the way a user runs it.
-import { spawn } from 'node:child_process'
 import { cpSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, truncateSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join, resolve } from 'node:path'
 import { deflateSync } from 'node:zlib'
 import sharp from 'sharp'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { errorLines, runCli, type WatchedCliOptions, type WatchedCliResult } from '../support/cli'
 
-const bin = resolve(__dirname, '../../../bin/bottleneck.js')
 const scratch = mkdtempSync(join(tmpdir(), 'bottleneck-cli-'))
 const store = join(scratch, 'store')
 afterAll(() => rmSync(scratch, { recursive: true, force: true }))
 
-interface Run {
-  code: number | null
-  signal: NodeJS.Signals | null
-  stdout: string
-  stderr: string
-}
-
-function run(args: string[], options: { env?: NodeJS.ProcessEnv; onStdout?: (text: string, child: ReturnType<typeof spawn>) => void } = {}): Promise<Run> {
-  return new Promise((resolvePromise) => {
-    const env = { ...process.env, BOTTLENECK_HOME: store, ...options.env }
-    const child = spawn(process.execPath, [bin, ...args], { stdio: ['ignore', 'pipe', 'pipe'], env })
-    let stdout = ''
-    let stderr = ''
-    child.stdout.on('data', (chunk) => {
-      stdout += chunk
-      options.onStdout?.(stdout, child)
-    })
-    child.stderr.on('data', (chunk) => (stderr += chunk))
-    child.on('exit', (code, signal) => resolvePromise({ code, signal, stdout, stderr }))
-  })
-}
+const run = (args: string[], options: WatchedCliOptions = {}) =>
+  runCli(args, { ...options, env: { BOTTLENECK_HOME: store, ...options.env } })
 
 /** Every file under the store with size and mtime: "nothing in the store changed" is equality of two snapshots. */
 function snapshot(folder: string): string[] {
@@ -49,9 +29,9 @@ function snapshot(folder: string): string[] {
   return entries.sort()
 }
 
-function expectOneLineError(result: Run, pattern: RegExp) {
+function expectOneLineError(result: WatchedCliResult, pattern: RegExp) {
   expect(result.code).not.toBe(0)
-  const lines = result.stderr.trim().split('\n').filter((line) => !line.startsWith('backend:'))
+  const lines = errorLines(result.stderr)
   expect(lines).toHaveLength(1)
   expect(lines[0]).toMatch(pattern)
   expect(result.stderr).not.toMatch(/\n\s+at /)
@@ -234,23 +214,16 @@ describe('bottleneck CLI', () => {
   })
 
   it('Ctrl-C stops cleanly keeping the last saved epoch; a SIGKILLed run resumes from its checkpoint', async () => {
-    const env = { ...process.env, BOTTLENECK_HOME: store }
     const args = ['train', '--limit', '1500', '--test-limit', '200', '--epochs', '40', '--seed', '2', '--name', 'interrupted', '--json']
     // With --json the epoch lines go to stderr; SIGINT once the second epoch is saved.
-    const interrupted = await new Promise<Run>((resolvePromise) => {
-      const child = spawn(process.execPath, [bin, ...args], { stdio: ['ignore', 'pipe', 'pipe'], env })
-      let stdout = ''
-      let stderr = ''
-      let signalled = false
-      child.stdout.on('data', (chunk) => (stdout += chunk))
-      child.stderr.on('data', (chunk) => {
-        stderr += chunk
+    let signalled = false
+    const interrupted = await run(args, {
+      onOutput: ({ stderr }, child) => {
         if (!signalled && /Epoch 2\/40/.test(stderr)) {
           signalled = true
           child.kill('SIGINT')
         }
-      })
-      child.on('exit', (code, signal) => resolvePromise({ code, signal, stdout, stderr }))
+      },
     })
     expect(interrupted.code, interrupted.stderr).toBe(130)
     expect(interrupted.stderr).toContain('Stopping after this batch')
@@ -263,14 +236,10 @@ describe('bottleneck CLI', () => {
     expect((await listed()).epochs).toBe(summary.epochs)
 
     // Resume, SIGKILL it once it has saved one more epoch; whatever it saved last is where the next resume starts.
-    const killed = await new Promise<Run>((resolvePromise) => {
-      const child = spawn(process.execPath, [bin, 'train', '--resume', summary.id], { stdio: ['ignore', 'pipe', 'pipe'], env })
-      let stdout = ''
-      child.stdout.on('data', (chunk) => {
-        stdout += chunk
+    const killed = await run(['train', '--resume', summary.id], {
+      onOutput: ({ stdout }, child) => {
         if (new RegExp(`Epoch ${summary.epochs + 1}/40`).test(stdout)) child.kill('SIGKILL')
-      })
-      child.on('exit', (code, signal) => resolvePromise({ code, signal, stdout, stderr: '' }))
+      },
     })
     expect(killed.signal).toBe('SIGKILL')
     expect(killed.stdout).toContain(`Resuming interrupted (${summary.id}) at epoch ${summary.epochs + 1} of 40.`)

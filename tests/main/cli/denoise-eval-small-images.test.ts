@@ -1,22 +1,18 @@
 // `bottleneck eval --noise` on a model for images smaller than SSIM's 11×11 window (10×10 IDX): the model, the noisy
 // input and the classical baselines are scored with PSNR, SSIM shows as '—' with the note train prints, and --json
 // leaves the SSIM fields out.
-import { spawnSync } from 'node:child_process'
 import { mkdirSync, writeFileSync } from 'node:fs'
-import { join, resolve } from 'node:path'
+import { join } from 'node:path'
 import { beforeAll, describe, expect, it } from 'vitest'
+import { runCliSync } from '../support/cli'
 import { scratchDir } from '../support/scratch'
 import { idxImages, saveUntrainedModel } from '../support/untrained-models'
 
-const bin = resolve(__dirname, '../../../bin/bottleneck.js')
 const scratch = scratchDir('denoise-eval-small')
 const store = join(scratch, 'store')
 const images = join(scratch, 'idx 10x10')
 
-function bottleneck(args: string[]) {
-  const result = spawnSync(process.execPath, [bin, ...args, '--store', store], { encoding: 'utf8' })
-  return { code: result.status, stdout: result.stdout, stderr: result.stderr }
-}
+const bottleneck = (args: string[]) => runCliSync(args, { store })
 
 /** An IDX image file of `count` greyscale images of side × side. */
 beforeAll(async () => {

@@ -1,14 +1,13 @@
 // `bottleneck denoise` of a greyscale photo with a model trained on colour photos: the result is grey too. An
 // untrained RGB U-Net tints grey (its three output channels have different weights), as a briefly trained one does.
-import { spawnSync } from 'node:child_process'
 import { mkdirSync, writeFileSync } from 'node:fs'
-import { join, resolve } from 'node:path'
+import { join } from 'node:path'
 import sharp from 'sharp'
 import { beforeAll, describe, expect, it } from 'vitest'
+import { runCliSync } from '../support/cli'
 import { scratchDir } from '../support/scratch'
 import { saveUntrainedModel } from '../support/untrained-models'
 
-const bin = resolve(__dirname, '../../../bin/bottleneck.js')
 const scratch = scratchDir('denoise-greyscale')
 const store = join(scratch, 'store')
 const photos = join(scratch, 'photos')
@@ -29,12 +28,8 @@ beforeAll(async () => {
 describe('bottleneck denoise of a greyscale photo with an RGB model', () => {
   it('writes a grey result: red, green and blue equal in every pixel', async () => {
     const out = join(scratch, 'out')
-    const result = spawnSync(
-      process.execPath,
-      [bin, 'denoise', 'photo unet', join(photos, 'scan.png'), '-o', out, '--store', store],
-      { encoding: 'utf8' },
-    )
-    expect(result.status, result.stderr).toBe(0)
+    const result = runCliSync(['denoise', 'photo unet', join(photos, 'scan.png'), '-o', out], { store })
+    expect(result.code, result.stderr).toBe(0)
     const { data, info } = await sharp(join(out, 'scan.png')).raw().toBuffer({ resolveWithObject: true })
     expect([info.width, info.height]).toEqual([90, 70])
     let spread = 0

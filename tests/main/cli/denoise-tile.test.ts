@@ -1,31 +1,19 @@
 // `bottleneck denoise --tile N` with tiles too small for the model's overlap: one usage error before any photo is
 // read, not the same error once per photo of a folder, naming the smallest tile that works.
-import { spawnSync } from 'node:child_process'
 import { existsSync } from 'node:fs'
-import { join, resolve } from 'node:path'
+import { join } from 'node:path'
 import { beforeAll, describe, expect, it } from 'vitest'
 import { writeTestPhotos } from '../../../scripts/make-test-photos'
+import { errorLines, runCliSync } from '../support/cli'
 import { scratchDir } from '../support/scratch'
 import { saveUntrainedModel } from '../support/untrained-models'
 
-const bin = resolve(__dirname, '../../../bin/bottleneck.js')
 const scratch = scratchDir('denoise-tile')
 const store = join(scratch, 'store')
 const photos = join(scratch, 'photos')
 let smallPhoto: string
 
-function bottleneck(args: string[]) {
-  const result = spawnSync(process.execPath, [bin, ...args, '--store', store], { encoding: 'utf8' })
-  return { code: result.status, stdout: result.stdout, stderr: result.stderr }
-}
-
-/** What the command said on stderr, without the backend line a started command prints. */
-function errorLines(stderr: string): string[] {
-  return stderr
-    .trim()
-    .split('\n')
-    .filter((line) => !line.startsWith('backend:'))
-}
+const bottleneck = (args: string[]) => runCliSync(args, { store })
 
 beforeAll(async () => {
   await writeTestPhotos(photos, 5, 40, 30)

@@ -1,25 +1,21 @@
 // A model trained on a folder of photos, as a user meets it: one damaged photo in the folder (the only one held out
 // for validation) does not stop training, and a model trained on small patches is scored and drawn on its own patches.
-import { spawnSync } from 'node:child_process'
 import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
-import { join, resolve } from 'node:path'
+import { join } from 'node:path'
 import sharp from 'sharp'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { splitFiles } from '../../../src-main/ml/folder-dataset'
 import { openStore } from '../../../src-main/store/index'
+import { runCliSync } from '../support/cli'
 
-const bin = resolve(__dirname, '../../../bin/bottleneck.js')
 const scratch = mkdtempSync(join(tmpdir(), 'bottleneck-folder-models-'))
 const store = join(scratch, 'store')
 // A space and a non-ASCII letter, as in the audit's report.
 const photos = join(scratch, 'f photos ñ')
 afterAll(() => rmSync(scratch, { recursive: true, force: true }))
 
-function bottleneck(...args: string[]) {
-  const result = spawnSync(process.execPath, [bin, ...args, '--store', store], { encoding: 'utf8' })
-  return { code: result.status, stdout: result.stdout, stderr: result.stderr }
-}
+const bottleneck = (...args: string[]) => runCliSync(args, { store })
 
 // Tiny and fast on every backend: a dense model (the U-Net needs convolution gradients, which WASM lacks).
 const tinyFolderRun = ['--epochs', '1', '--steps-per-epoch', '1', '--patch-size', '16', '--batch-size', '2']

@@ -1,6 +1,5 @@
 // `encode`, `reconstruct` and the commands that write one PNG (figure, latent, generate), run as a user runs them:
 // what they say about output names, folders, sizes and the images each kind of model takes.
-import { spawn } from 'node:child_process'
 import { existsSync } from 'node:fs'
 import { mkdir, mkdtemp, readdir, rm } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
@@ -8,38 +7,16 @@ import { join, resolve } from 'node:path'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { initBackend } from '../../../src-main/ml/backend'
 import { writeTestPhotos } from '../../../scripts/make-test-photos'
+import { onlyErrorLine, runCli } from '../support/cli'
 import { saveUntrainedModel } from '../support/untrained-models'
 
-const bin = resolve(__dirname, '../../../bin/bottleneck.js')
 const huge = resolve(__dirname, '../../fixtures/bad/images/huge-100000x100000.png')
 let scratch: string
 let unetId: string
 let digitsId: string
 let photo: string
 
-function run(args: string[]): Promise<{ code: number | null; stdout: string; stderr: string }> {
-  return new Promise((done) => {
-    const child = spawn(process.execPath, [bin, ...args], {
-      stdio: ['ignore', 'pipe', 'pipe'],
-      env: { ...process.env, BOTTLENECK_HOME: join(scratch, 'store') },
-    })
-    let stdout = ''
-    let stderr = ''
-    child.stdout.on('data', (chunk) => (stdout += chunk))
-    child.stderr.on('data', (chunk) => (stderr += chunk))
-    child.on('exit', (code) => done({ code, stdout, stderr }))
-  })
-}
-
-/** The error line, without the backend line that commands print once they have started. */
-function errorLine(result: { stderr: string }): string {
-  const lines = result.stderr
-    .trim()
-    .split('\n')
-    .filter((line) => !line.startsWith('backend:'))
-  expect(lines, result.stderr).toHaveLength(1)
-  return lines[0]!
-}
+const run = (args: string[]) => runCli(args, { env: { BOTTLENECK_HOME: join(scratch, 'store') } })
 
 const saveModel = (architecture: string, shape: [number, number, number], name: string) =>
   saveUntrainedModel(join(scratch, 'store'), { architecture, shape, name })
@@ -66,7 +43,7 @@ describe('output names', () => {
     ])
     for (const result of results) {
       expect(result.code).toBe(2)
-      expect(errorLine(result)).toBe(
+      expect(onlyErrorLine(result)).toBe(
         `bottleneck: Cannot write ${jpeg}: Bottleneck writes PNG images only; give a file name ending in .png.`,
       )
     }
@@ -80,10 +57,10 @@ describe('output names', () => {
       run(['reconstruct', digitsId, photo, '-o', folder]),
       run(['reconstruct', digitsId, photo, '-o', join(photo, 'out.png')]),
     ])
-    expect(errorLine(onFolder)).toBe(
+    expect(onlyErrorLine(onFolder)).toBe(
       `bottleneck: Could not write ${folder}: it is a folder; give a file name ending in .png.`,
     )
-    expect(errorLine(underFile)).toBe(
+    expect(onlyErrorLine(underFile)).toBe(
       `bottleneck: Could not write ${join(photo, 'out.png')}: ${photo} is a file, not a folder.`,
     )
     for (const result of [onFolder, underFile]) expect(result.code).toBe(1)
@@ -96,7 +73,7 @@ describe('inputs', () => {
     const folder = join(scratch, 'in')
     const result = await run(['encode', digitsId, folder])
     expect(result.code).toBe(1)
-    expect(errorLine(result)).toBe(
+    expect(onlyErrorLine(result)).toBe(
       'bottleneck: Cannot read in: it is a folder, and an image file is expected here.',
     )
   })
@@ -104,7 +81,7 @@ describe('inputs', () => {
   it('a too large image: resize it, with no mention of a limit these commands cannot raise', async () => {
     const result = await run(['encode', digitsId, huge])
     expect(result.code).toBe(1)
-    expect(errorLine(result)).toMatch(/huge-100000x100000\.png is 100000×100000 .* Resize it first\.$/)
+    expect(onlyErrorLine(result)).toMatch(/huge-100000x100000\.png is 100000×100000 .* Resize it first\.$/)
   })
 
   it('reconstruct: the help says which models fit a photo, and a U-Net is sent to denoise for other sizes', async () => {
@@ -115,7 +92,7 @@ describe('inputs', () => {
 
     const result = await run(['reconstruct', unetId, photo, '-o', join(scratch, 'r.png')])
     expect(result.code).toBe(1)
-    expect(errorLine(result)).toBe(
+    expect(onlyErrorLine(result)).toBe(
       `bottleneck: The model takes 32×32×3 images; ${photo} is 40×48×3. ` +
         'For photos of any size use `bottleneck denoise MODEL IMAGE -o OUTDIR`.',
     )

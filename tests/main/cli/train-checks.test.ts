@@ -1,35 +1,21 @@
 // `bottleneck train` settles what it can before it trains: a bad name or an option the dataset would ignore is one
 // line and exit code 2, at once; images too small for SSIM still train and are scored with PSNR; resuming a model
 // outside the store says what actually works; --help gives the defaults each dataset and architecture gets.
-import { spawnSync } from 'node:child_process'
 import { cpSync, existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
-import { join, resolve } from 'node:path'
+import { join } from 'node:path'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { openStore } from '../../../src-main/store/index'
+import { onlyErrorLine, runCliSync } from '../support/cli'
 import { idxImages } from '../support/untrained-models'
 
-const bin = resolve(__dirname, '../../../bin/bottleneck.js')
 const scratch = mkdtempSync(join(tmpdir(), 'bottleneck-train-checks-'))
 const store = join(scratch, 'store')
 const smallImages = join(scratch, 'idx 10x10')
 const largerImages = join(scratch, 'idx 12x12')
 afterAll(() => rmSync(scratch, { recursive: true, force: true }))
 
-function bottleneck(args: string[], storeFolder = store) {
-  const result = spawnSync(process.execPath, [bin, ...args, '--store', storeFolder], { encoding: 'utf8' })
-  return { code: result.status, stdout: result.stdout, stderr: result.stderr }
-}
-
-/** The one line a refused command prints (after the backend line, when it got that far). */
-function errorLine(result: { stderr: string }): string {
-  const lines = result.stderr
-    .trim()
-    .split('\n')
-    .filter((line) => !line.startsWith('backend:'))
-  expect(lines).toHaveLength(1)
-  return lines[0]!
-}
+const bottleneck = (args: string[], storeFolder = store) => runCliSync(args, { store: storeFolder })
 
 let smallModel: { id: string }
 let smallRun: ReturnType<typeof bottleneck>
@@ -88,7 +74,9 @@ describe('train checks the name before it trains', () => {
         fresh,
       )
       expect(result.code).toBe(2)
-      expect(errorLine(result)).toMatch(/--name must be 1–200 characters long, without control characters/)
+      expect(onlyErrorLine(result)).toMatch(
+        /--name must be 1–200 characters long, without control characters/,
+      )
       expect(result.stdout).not.toMatch(/Epoch 1/)
       expect(existsSync(join(fresh, 'models'))).toBe(false)
     })
@@ -101,7 +89,7 @@ describe('train checks the store can take its checkpoints before it trains', () 
     const unwritable = '/sys/bottleneck-train-checks-store'
     const result = bottleneck(['train', '--dataset', `idx:${largerImages}`, '--epochs', '1'], unwritable)
     expect(result.code).toBe(1)
-    expect(errorLine(result)).toMatch(
+    expect(onlyErrorLine(result)).toMatch(
       /^bottleneck: Could not save the model ".*": .*permission.*\. Nothing was saved\.$/,
     )
     expect(result.stdout).not.toMatch(/^Training /m)
@@ -176,7 +164,7 @@ describe('train --resume with a model outside the store', () => {
     cpSync(resumable.folder, outside, { recursive: true })
     const result = bottleneck(['train', '--resume', outside, '--epochs', '2'], join(scratch, 'other store'))
     expect(result.code).toBe(1)
-    const line = errorLine(result)
+    const line = onlyErrorLine(result)
     expect(line).toMatch(
       /the command line cannot import models: import it .*"Import model…" in the app's Models view/,
     )
@@ -189,7 +177,7 @@ describe('train --resume with a model outside the store', () => {
       join(scratch, 'other store'),
     )
     expect(elsewhere.code).toBe(1)
-    expect(errorLine(elsewhere)).toContain(`resume it with --store "${store}"`)
+    expect(onlyErrorLine(elsewhere)).toContain(`resume it with --store "${store}"`)
     const resumed = bottleneck(['train', '--resume', resumable.folder, '--epochs', '2'], store)
     expect(resumed.code, resumed.stderr).toBe(0)
     expect(resumed.stdout).toContain('at epoch 2 of 2')
@@ -232,7 +220,7 @@ describe('train options that depend on the dataset', () => {
     it(`refuses ${label} as an option error (exit code 2), before training`, () => {
       const result = bottleneck(['train', '--epochs', '1', ...args])
       expect(result.code).toBe(2)
-      expect(errorLine(result)).toMatch(pattern)
+      expect(onlyErrorLine(result)).toMatch(pattern)
       expect(result.stdout).not.toMatch(/Training/)
     })
   }
@@ -240,6 +228,6 @@ describe('train options that depend on the dataset', () => {
   it('refuses --patch-size when resuming an IDX model, naming the datasets that take it', () => {
     const result = bottleneck(['train', '--resume', 'resumable', '--epochs', '3', '--patch-size', '16'])
     expect(result.code).toBe(2)
-    expect(errorLine(result)).toMatch(/--patch-size is for folder: datasets/)
+    expect(onlyErrorLine(result)).toMatch(/--patch-size is for folder: datasets/)
   })
 })

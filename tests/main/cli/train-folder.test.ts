@@ -1,23 +1,19 @@
 // `bottleneck train --dataset folder:DIR`: a person with only noisy photos trains a denoiser (--self-supervised),
 // resumes it, and uses it; the real command, spawned as a user runs it.
-import { spawnSync } from 'node:child_process'
 import { mkdirSync, mkdtempSync, readdirSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
-import { join, resolve } from 'node:path'
+import { join } from 'node:path'
 import sharp from 'sharp'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { openStore } from '../../../src-main/store/index'
+import { runCliSync } from '../support/cli'
 
-const bin = resolve(__dirname, '../../../bin/bottleneck.js')
 const scratch = mkdtempSync(join(tmpdir(), 'bottleneck-folder-'))
 const store = join(scratch, 'store')
 const photos = join(scratch, 'photos')
 afterAll(() => rmSync(scratch, { recursive: true, force: true }))
 
-function bottleneck(...args: string[]) {
-  const result = spawnSync(process.execPath, [bin, ...args, '--store', store], { encoding: 'utf8' })
-  return { code: result.status, stdout: result.stdout, stderr: result.stderr }
-}
+const bottleneck = (...args: string[]) => runCliSync(args, { store })
 
 /** The U-Net is convolutional and WASM has no convolution gradients: there, one sentence naming the way out. */
 function refusedOnWasm(result: { code: number | null; stderr: string }): boolean {

@@ -1,36 +1,24 @@
 // `bottleneck denoise` end to end: a saved U-Net, photos of different sizes, one broken file, and the guards.
-import { spawn } from 'node:child_process'
 import { mkdtemp, rm, writeFile, copyFile, mkdir, readdir } from 'node:fs/promises'
 import { existsSync } from 'node:fs'
 import { tmpdir } from 'node:os'
-import { join, resolve } from 'node:path'
+import { join } from 'node:path'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { initBackend } from '../../../src-main/ml/backend'
 import { decodeImage } from '../../../src-main/ml/image-io'
 import { applyTiled } from '../../../src-main/ml/tiling'
 import { openStore } from '../../../src-main/store/index'
 import { writeTestPhotos } from '../../../scripts/make-test-photos'
+import { runCli, type WatchedCliOptions } from '../support/cli'
 import { saveUntrainedModel } from '../support/untrained-models'
 
-const bin = resolve(__dirname, '../../../bin/bottleneck.js')
 let scratch: string
 let unetId: string
 let denseId: string
 let photos: string[]
 
-function run(args: string[]): Promise<{ code: number | null; stdout: string; stderr: string }> {
-  return new Promise((done) => {
-    const child = spawn(process.execPath, [bin, ...args], {
-      stdio: ['ignore', 'pipe', 'pipe'],
-      env: { ...process.env, BOTTLENECK_HOME: join(scratch, 'store') },
-    })
-    let stdout = ''
-    let stderr = ''
-    child.stdout.on('data', (chunk) => (stdout += chunk))
-    child.stderr.on('data', (chunk) => (stderr += chunk))
-    child.on('exit', (code) => done({ code, stdout, stderr }))
-  })
-}
+const run = (args: string[], options: Pick<WatchedCliOptions, 'onOutput'> = {}) =>
+  runCli(args, { ...options, env: { BOTTLENECK_HOME: join(scratch, 'store') } })
 
 const saveModel = (architecture: string, shape: [number, number, number], name: string) =>
   saveUntrainedModel(join(scratch, 'store'), { architecture, shape, name })
@@ -130,23 +118,12 @@ describe('bottleneck denoise stopped with Ctrl-C', () => {
   it('stops between photos, says so, and exits with 130 as a shell expects', async () => {
     const many = join(scratch, 'many')
     await writeTestPhotos(many, 40, 160, 160, 7)
-    const child = spawn(
-      process.execPath,
-      [bin, 'denoise', 'photo unet', many, '-o', join(scratch, 'many-out')],
-      {
-        stdio: ['ignore', 'pipe', 'pipe'],
-        env: { ...process.env, BOTTLENECK_HOME: join(scratch, 'store') },
+    const { code, stderr } = await run(['denoise', 'photo unet', many, '-o', join(scratch, 'many-out')], {
+      onOutput: ({ stdout }, child) => {
+        // The first result is written: the work is under way, with most photos still to do.
+        if (stdout.includes('Wrote ') && !child.killed) child.kill('SIGINT')
       },
-    )
-    let stdout = ''
-    let stderr = ''
-    child.stdout.on('data', (chunk) => {
-      stdout += chunk
-      // The first result is written: the work is under way, with most photos still to do.
-      if (stdout.includes('Wrote ') && !child.killed) child.kill('SIGINT')
     })
-    child.stderr.on('data', (chunk) => (stderr += chunk))
-    const code = await new Promise<number | null>((done) => child.on('exit', done))
     expect(code).toBe(130)
     expect(stderr).toContain('Denoising was cancelled.')
     expect((await readdir(join(scratch, 'many-out'))).length).toBeLessThan(40)

@@ -1,36 +1,27 @@
 // Training killed mid-epoch (SIGKILL at a random moment inside an epoch, twice) resumes through the real CLI,
 // `bottleneck train --resume`, from the last saved epoch: no epoch lost, none repeated, and the run finishes.
-import { spawn } from 'node:child_process'
 import { mkdtempSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
-import { join, resolve } from 'node:path'
+import { join } from 'node:path'
 import { afterAll, describe, expect, it } from 'vitest'
+import { runCli, type WatchedCliResult } from '../support/cli'
 import { FUZZ_SEED } from './limits'
 
-const bin = resolve(__dirname, '../../../bin/bottleneck.js')
 const scratch = mkdtempSync(join(tmpdir(), 'bottleneck-resume-'))
-const env = { ...process.env, BOTTLENECK_HOME: join(scratch, 'store'), BOTTLENECK_BACKEND: 'cpu' }
+const env = { BOTTLENECK_HOME: join(scratch, 'store'), BOTTLENECK_BACKEND: 'cpu' }
 afterAll(() => rmSync(scratch, { recursive: true, force: true }))
 
 const EPOCHS = 6
-
-interface Run {
-  code: number | null
-  signal: NodeJS.Signals | null
-  output: string
-}
 
 /**
  * Runs the CLI; with `killMidEpoch`, SIGKILLs it at a random fraction of an epoch after the first epoch it finishes
  * (epoch length measured from the first two epoch lines), so the kill lands inside a later epoch.
  */
-function cli(args: string[], killMidEpoch?: { fraction: number }): Promise<Run> {
-  return new Promise((resolvePromise) => {
-    const child = spawn(process.execPath, [bin, ...args], { stdio: ['ignore', 'pipe', 'pipe'], env })
-    let output = ''
-    const epochTimes: number[] = []
-    const onData = (chunk: Buffer) => {
-      output += chunk
+function cli(args: string[], killMidEpoch?: { fraction: number }): Promise<WatchedCliResult> {
+  const epochTimes: number[] = []
+  return runCli(args, {
+    env,
+    onOutput: ({ output }, child) => {
       const seen = output.match(/Epoch \d+\/\d+/g)?.length ?? 0
       while (epochTimes.length < seen) epochTimes.push(performance.now())
       if (killMidEpoch && epochTimes.length === 2 && !child.killed) {
@@ -38,10 +29,7 @@ function cli(args: string[], killMidEpoch?: { fraction: number }): Promise<Run> 
         setTimeout(() => child.kill('SIGKILL'), killMidEpoch.fraction * epochMs)
         killMidEpoch = undefined
       }
-    }
-    child.stdout.on('data', onData)
-    child.stderr.on('data', onData)
-    child.on('exit', (code, signal) => resolvePromise({ code, signal, output }))
+    },
   })
 }
 
