@@ -12,7 +12,7 @@ import { buildAutoencoder, type Autoencoder, type ModelConfig } from '../ml/arch
 import { BottleneckError } from '../ml/errors'
 import { folderFailureReason } from '../ml/file-system'
 import { ensureDirectory, fileInTheWay, randomSuffix, replaceFileAtomic, syncDirectory, writeDurable } from '../ml/file-system'
-import { cleanName, MAX_NAME_LENGTH, ModelMetadataSchema, type ModelMetadata } from './metadata'
+import { cleanName, FORMAT_VERSION, MAX_NAME_LENGTH, ModelMetadataSchema, type ModelMetadata } from './metadata'
 import { loadWeightsInto, readModelArtifacts, restoreOptimizerState, serializeModel, serializeOptimizer } from './tfjs-io'
 
 export type { ModelMetadata, EpochRecord } from './metadata'
@@ -160,6 +160,14 @@ export function openStore(root: string = defaultStoreRoot()): Store {
       parsed = JSON.parse(text)
     } catch (error) {
       throw new BottleneckError('MODEL_CORRUPT', `The model in ${folder} cannot be loaded: bottleneck.json is not valid JSON.`, error)
+    }
+    const formatVersion = (parsed as { formatVersion?: unknown } | null)?.formatVersion
+    if (typeof formatVersion === 'number' && formatVersion > FORMAT_VERSION) {
+      // Not damage: a newer Bottleneck wrote it (an export from another machine); this one cannot know its fields.
+      throw new BottleneckError(
+        'NOT_SUPPORTED',
+        `The model in ${folder} was saved by a newer version of Bottleneck (format ${formatVersion}; this version reads format ${FORMAT_VERSION}). Update Bottleneck to open it.`,
+      )
     }
     const result = ModelMetadataSchema.safeParse(parsed)
     if (!result.success) {
@@ -394,7 +402,7 @@ export function openStore(root: string = defaultStoreRoot()): Store {
       // keeps the model's own name: "digits (2)" is free for it, "digits" is not.
       // Every epoch's checkpoint re-sends the name the model has: that needs no look at the other models.
       name: name === existing?.metadata.name ? name : await freeName(name, existing?.id),
-      formatVersion: 1,
+      formatVersion: FORMAT_VERSION,
       id,
       createdAt: existing?.metadata.createdAt ?? request.metadata.createdAt ?? now,
       updatedAt: now,

@@ -2,6 +2,9 @@
 // metrics, backend). Parsed with a schema on every load, so a hand-edited or damaged file is caught, not trusted.
 import { z } from 'zod'
 
+/** The layout of bottleneck.json this version writes and reads; a newer one is refused as such, not as damage. */
+export const FORMAT_VERSION = 1
+
 /** The longest model name: names end up in terminals, dialogs and pickers. */
 export const MAX_NAME_LENGTH = 200
 
@@ -16,7 +19,7 @@ export const EpochRecordSchema = z.object({
 })
 
 export const ModelMetadataSchema = z.object({
-  formatVersion: z.literal(1),
+  formatVersion: z.literal(FORMAT_VERSION),
   id: z.string().regex(/^[A-Za-z0-9_-]{1,80}$/),
   name: z.string().min(1).max(MAX_NAME_LENGTH),
   config: z

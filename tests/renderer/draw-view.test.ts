@@ -13,6 +13,8 @@ import type { Image } from '@contract'
 
 afterEach(() => {
   document.body.innerHTML = ''
+  // The chosen model is remembered in localStorage: each test starts from the newest model.
+  localStorage.clear()
 })
 
 /** A 280 × 280 drawing with a filled rectangle of ink (a square unless a width is given). */
@@ -159,6 +161,57 @@ describe('DrawView', () => {
     await draw(wrapper, drawing(40, 40, 100))
     expect(useNotificationsStore().notices.at(-1)?.message).toContain('could not be read')
     await draw(wrapper, drawing(0, 0, 0), 0)
+    expect(wrapper.text()).toContain('No code yet.')
+  })
+
+  it('after Clear says only where to start, without the last drawing’s figures', async () => {
+    const { wrapper } = await mountDraw()
+    await draw(wrapper, drawing(40, 40, 100))
+    expect(wrapper.get('[data-testid="latency"]').text()).toMatch(/ms$/)
+    await draw(wrapper, drawing(0, 0, 0), 0)
+    expect(wrapper.get('p[aria-live="polite"]').text()).toBe('Start drawing on the left.')
+  })
+
+  it('moves on to another model, and says so, when its model’s folder was removed behind the app’s back', async () => {
+    const other = makeModel({ id: 'older-1', name: 'older digits', updatedAt: '2026-11-26T09:00:00.000Z' })
+    const { api, wrapper } = await mountDraw([makeModel(), other])
+    await draw(wrapper, drawing(40, 40, 100))
+    expect(wrapper.findAllComponents({ name: 'ImageView' })[1]!.props('image')).not.toBeNull()
+    // Deleted on disk: no event says so, the next request is the first to find out.
+    api.state.models = api.state.models.filter((m) => m.id !== 'dense-mnist-1')
+    api.inferenceDelayMs = 0
+    await draw(wrapper, drawing(40, 40, 120))
+    await flushPromises()
+    const { useNotificationsStore } = await import('@renderer/stores/notifications')
+    const messages = useNotificationsStore().notices.map((n) => n.message)
+    expect(messages).toContain('“dense on mnist” was deleted, so Draw now uses “older digits”.')
+    expect(messages.some((m) => m.startsWith('No model'))).toBe(false)
+    expect((wrapper.get('[aria-label="Model"]').element as HTMLSelectElement).value).toBe('older-1')
+    // The drawing is sent again, to the model now chosen.
+    expect(api.calls.filter((c) => c.name === 'inference.reconstruct').at(-1)!.payload).toMatchObject({
+      id: 'older-1',
+    })
+  })
+
+  it('says which model it now uses when its model is deleted in another window', async () => {
+    const other = makeModel({ id: 'older-1', name: 'older digits', updatedAt: '2026-11-26T09:00:00.000Z' })
+    const { api } = await mountDraw([makeModel(), other])
+    useModelsStore().watchChanges(() => undefined)
+    api.state.models = api.state.models.filter((m) => m.id !== 'dense-mnist-1')
+    api.emit('models.onChanged', { reason: 'deleted', id: 'dense-mnist-1' })
+    await flushPromises()
+    const { useNotificationsStore } = await import('@renderer/stores/notifications')
+    expect(useNotificationsStore().notices.at(-1)?.message).toBe(
+      '“dense on mnist” was deleted, so Draw now uses “older digits”.',
+    )
+  })
+
+  it('clears the reconstruction of an earlier drawing when a request fails', async () => {
+    const { api, wrapper } = await mountDraw()
+    await draw(wrapper, drawing(40, 40, 100))
+    api.failNext('inference.reconstruct', 'TRAINER_CRASHED', 'The inference process stopped.')
+    await draw(wrapper, drawing(40, 40, 120))
+    expect(wrapper.findAllComponents({ name: 'ImageView' })[1]!.props('image')).toBeNull()
     expect(wrapper.text()).toContain('No code yet.')
   })
 

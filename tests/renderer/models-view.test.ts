@@ -509,4 +509,98 @@ describe('ModelsView', () => {
     expect(useNotificationsStore().notices.filter((n) => n.kind === 'error')).toEqual([])
     expect(wrapper.text()).not.toContain('bottleneck models')
   })
+
+  it('names the model on every row button, Draw and Resume included, for a screen reader going through them', async () => {
+    const { wrapper } = await mountModels()
+    const names = wrapper.findAll('tbody button').map((b) => b.attributes('aria-label'))
+    expect(names).toContain('Draw with dense on mnist')
+    expect(names).toContain('Resume conv run')
+    expect(new Set(names).size).toBe(names.length)
+  })
+
+  it('after a delete, puts keyboard focus on the model that took the row’s place, or on Import when none is left', async () => {
+    const { wrapper } = await mountModels()
+    for (const [name, focused] of [
+      ['dense on mnist', 'conv run'],
+      ['conv run', 'Import model…'],
+    ]) {
+      const deleteButton = wrapper.get<HTMLButtonElement>(`[aria-label="Delete ${name}"]`)
+      deleteButton.element.focus()
+      await deleteButton.trigger('click')
+      await flushPromises()
+      await wrapper.get('[role="dialog"] button.danger').trigger('click')
+      await flushPromises()
+      expect((document.activeElement as HTMLElement).textContent?.trim()).toBe(focused)
+    }
+  })
+
+  it('leaves the page of a model deleted in another window, for the list, without an error', async () => {
+    const { api, wrapper } = await mountModels()
+    useModelsStore().watchChanges(() => undefined)
+    await wrapper.get('a.name').trigger('click')
+    await flushPromises()
+    expect(wrapper.get('h1').text()).toBe('dense on mnist')
+    api.state.models = api.state.models.filter((m) => m.id !== 'dense-mnist-1')
+    api.emit('models.onChanged', { reason: 'deleted', id: 'dense-mnist-1' })
+    await flushPromises()
+    expect(wrapper.get('h1').text()).toBe('Models')
+    expect(wrapper.get('[role="status"]').text()).toContain('The model you opened no longer exists')
+    expect(useNotificationsStore().notices).toEqual([])
+  })
+
+  it('says in its own words that a model deleted meanwhile cannot be renamed, and drops its row', async () => {
+    const { api, wrapper } = await mountModels()
+    await wrapper.get('[aria-label="Rename dense on mnist"]').trigger('click')
+    // Deleted on disk: no event has told this window.
+    api.state.models = api.state.models.filter((m) => m.id !== 'dense-mnist-1')
+    await wrapper.get('[role="dialog"] input').setValue('my digits')
+    await wrapper.get('[role="dialog"] button.primary').trigger('click')
+    await flushPromises()
+    expect(wrapper.get('[role="dialog"] [role="alert"]').text()).toBe(
+      'This model is no longer in the store; it may have been deleted in another window.',
+    )
+    await byText(wrapper, 'Cancel').trigger('click')
+    expect(wrapper.findAll('tbody tr a.name').map((a) => a.text())).toEqual(['conv run'])
+  })
+
+  it('deleting a model another window deleted first just confirms it is gone', async () => {
+    const { api, wrapper } = await mountModels()
+    await wrapper.get('[aria-label="Delete dense on mnist"]').trigger('click')
+    api.state.models = api.state.models.filter((m) => m.id !== 'dense-mnist-1')
+    await wrapper.get('[role="dialog"] button.danger').trigger('click')
+    await flushPromises()
+    expect(useNotificationsStore().notices.map((n) => [n.kind, n.message])).toEqual([
+      ['success', 'Deleted "dense on mnist".'],
+    ])
+    expect(wrapper.findAll('tbody tr a.name').map((a) => a.text())).toEqual(['conv run'])
+  })
+
+  it('tells a one-epoch trend (a dot) from no epoch at all (a dashed line, and says so)', async () => {
+    const { wrapper } = await mountModels([
+      makeModel({
+        id: 'one-1',
+        name: 'one epoch',
+        epochs: 1,
+        history: [{ epoch: 1, loss: 0.2, valLoss: 0.19 }],
+      }),
+      makeModel({ id: 'none-1', name: 'no epoch', epochs: 0, history: [] }),
+    ])
+    await flushPromises()
+    const [one, none] = wrapper.findAll('tbody tr svg')
+    expect(one!.find('circle').exists()).toBe(true)
+    expect(one!.attributes('aria-label')).toBe('Loss per epoch of one epoch')
+    expect(none!.find('circle').exists()).toBe(false)
+    expect(none!.attributes('aria-label')).toBe('No finished epoch yet for no epoch')
+  })
+
+  it('says which dataset the figure needs when the model’s dataset is not known here', async () => {
+    const { api, wrapper } = await mountModels([makeModel({ dataset: 'idx10', inputShape: [10, 10, 1] })])
+    api.failNext('datasets.previewSamples', 'DATASET_NOT_FOUND', 'There is no dataset "idx10"; add it first.')
+    await wrapper.get('a.name').trigger('click')
+    await flushPromises()
+    expect(wrapper.get('.figure [role="status"]').text()).toBe(
+      'The test images of “idx10”, the dataset this model was trained on, are not available here. ' +
+        'Add that dataset in the Train view to see how the model rebuilds them.',
+    )
+  })
 })

@@ -1,14 +1,18 @@
 // The model list and its operations (rename, delete, import, export), plus the model Draw and Compare use.
 import { defineStore } from 'pinia'
 import { computed, ref } from 'vue'
-import type { ModelDetail, ModelSummary, UnreadableModel } from '@contract'
+import { ApiError, type ModelDetail, type ModelSummary, type UnreadableModel } from '@contract'
 import { useApi } from '@renderer/api'
+import { toUserError } from '@renderer/api/errors'
 
 const ACTIVE_KEY = 'bottleneck.activeModel'
 
 // The back end refuses to rename or delete the model it is training, in these words; the UI says so up front.
 export const RENAME_WHILE_TRAINING = 'This model is training; rename it when the training ends.'
 export const DELETE_WHILE_TRAINING = 'This model is training; cancel the training first.'
+/** A model deleted since the list was shown (in another window, or its folder by hand), in the UI's words: the
+ * back end's are the CLI's ("run `bottleneck models`"). */
+const MODEL_GONE = 'This model is no longer in the store; it may have been deleted in another window.'
 
 /** Draw works on single-channel 28×28 models only: that is what a drawn digit becomes. */
 export function isDrawable(model: Pick<ModelSummary, 'inputShape'>): boolean {
@@ -54,8 +58,19 @@ export const useModelsStore = defineStore('models', () => {
     return fetched
   }
 
+  /** Runs a call about model `id`; a model found gone leaves the lists and fails with MODEL_GONE. */
+  async function aboutModel<T>(id: string, call: () => Promise<T>): Promise<T> {
+    try {
+      return await call()
+    } catch (error) {
+      if (toUserError(error).code !== 'MODEL_NOT_FOUND') throw error
+      forget(id)
+      throw new ApiError('MODEL_NOT_FOUND', MODEL_GONE)
+    }
+  }
+
   async function rename(id: string, name: string): Promise<ModelSummary> {
-    const updated = await useApi().models.rename({ id, name })
+    const updated = await aboutModel(id, () => useApi().models.rename({ id, name }))
     models.value = models.value.map((m) => (m.id === id ? updated : m))
     const cached = details.value[id]
     if (cached) details.value = { ...details.value, [id]: { ...cached, name: updated.name } }
@@ -63,7 +78,12 @@ export const useModelsStore = defineStore('models', () => {
   }
 
   async function remove(id: string): Promise<void> {
-    await useApi().models.delete({ id })
+    try {
+      await useApi().models.delete({ id })
+    } catch (error) {
+      // Deleted already (in another window): what was asked for is done.
+      if (toUserError(error).code !== 'MODEL_NOT_FOUND') throw error
+    }
     forget(id)
     const { [id]: _removed, ...rest } = details.value
     details.value = rest
@@ -76,7 +96,7 @@ export const useModelsStore = defineStore('models', () => {
   }
 
   async function exportModel(id: string, path?: string): Promise<string | null> {
-    const result = await useApi().models.export(path ? { id, path } : { id })
+    const result = await aboutModel(id, () => useApi().models.export(path ? { id, path } : { id }))
     return result?.path ?? null
   }
 

@@ -70,6 +70,15 @@ describe('bottleneck.json that fails its schema', () => {
     expect(nothing.problem).toMatch(/bottleneck\.json is damaged \(it does not describe a model\)\.$/)
     for (const { problem } of [missing, wrongType, nothing]) expect(problem).not.toMatch(/expected|received|Too small|Invalid input/i)
   })
+
+  it('a model saved by a newer Bottleneck is not called damaged: listing and importing it say to update', async () => {
+    const { problem, folder } = await listedProblem((json) => ({ ...json, formatVersion: 2 }))
+    const update = 'was saved by a newer version of Bottleneck (format 2; this version reads format 1). Update Bottleneck to open it.'
+    expect(problem).toBe(`The model in ${folder} ${update}`)
+    const store = freshStore()
+    await expect(store.import(folder)).rejects.toMatchObject({ code: 'NOT_SUPPORTED', message: `The model in ${folder} ${update}` })
+    expect(await store.list()).toEqual([])
+  })
 })
 
 describe('a damaged optimizer state', () => {
