@@ -9,6 +9,7 @@ import sharp from 'sharp'
 import { blindSpotArrays, reflect, type BlindSpotOptions } from './blind-spot'
 import type { ImageDataset, ImageSplit } from './datasets'
 import { BottleneckError } from './errors'
+import { readPermissionReason } from './file-system'
 import {
   DECODABLE_EXTENSIONS,
   DEFAULT_MAX_PIXELS,
@@ -145,12 +146,28 @@ export function splitFiles(
   return { train: train.sort(), validation: validation.sort() }
 }
 
+/**
+ * Why a folder's files cannot be listed, as the end of a sentence. A model keeps the folder it trained on by its path,
+ * so resuming one whose folder was moved since can only go on once it is back there.
+ */
+function listFailureReason(error: unknown): string {
+  const code = (error as NodeJS.ErrnoException | undefined)?.code
+  if (code === 'ENOENT')
+    return 'there is no such folder (if it was moved or renamed, put it back where it was)'
+  if (code === 'ENOTDIR') return 'it is a file, and a folder of images is expected here'
+  return readPermissionReason(error) ?? `the file system refused (${code ?? String(error)})`
+}
+
 async function listImages(folder: string): Promise<string[]> {
   let entries: string[]
   try {
     entries = await readdir(folder, { recursive: true })
   } catch (error) {
-    throw new BottleneckError('DATASET_NOT_FOUND', `Cannot read the image folder ${folder}.`, error)
+    throw new BottleneckError(
+      'DATASET_NOT_FOUND',
+      `Cannot read the image folder ${folder}: ${listFailureReason(error)}.`,
+      error,
+    )
   }
   return entries
     .filter((entry) => TRAINING_IMAGE_EXTENSIONS.includes(extname(entry).toLowerCase()))

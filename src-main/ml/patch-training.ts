@@ -9,7 +9,7 @@ import { BottleneckError } from './errors'
 import { makeBatch, type BatchMode, type ImageFolder, type PatchBatch } from './folder-dataset'
 import { binaryCrossEntropy, meanSquaredError } from './metrics'
 import { createRandom } from './random'
-import { assertTrainableHere, createAdam, type BatchProgress, type EpochLogs, type History } from './train'
+import { assertConverging, assertTrainableHere, createAdam, type BatchProgress, type EpochLogs, type History } from './train'
 
 export interface PatchFitOptions {
   /** Index of the last epoch + 1, as in Keras. */
@@ -147,12 +147,6 @@ export async function fitPatches(
         }
       }
       const loss = lossSum / steps
-      if (!Number.isFinite(loss)) {
-        throw new BottleneckError(
-          'TRAINING_DIVERGED',
-          `Training diverged in epoch ${epoch + 1} (loss is ${loss}); try a smaller learning rate.`,
-        )
-      }
       const seconds = (performance.now() - started) / 1000
       const logs: EpochLogs = {
         epoch,
@@ -161,6 +155,7 @@ export async function fitPatches(
         samplesPerSecond: (steps * batchSize) / Math.max(seconds, 1e-9),
       }
       if (validation) logs.val_loss = validationLoss(autoencoder, validation)
+      assertConverging(logs)
       secondsPerEpoch = seconds
       history.epochs.push(logs)
       await options.onEpochEnd?.(logs)

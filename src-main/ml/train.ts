@@ -93,6 +93,25 @@ export function scheduledLearningRate(config: Autoencoder['config'], epoch: numb
   return config.learningRate * 0.5 * (1 + Math.cos(Math.PI * progress))
 }
 
+/**
+ * Ends a run whose epoch left a loss that is not a number, before its onEpochEnd saves it. The last step of an epoch
+ * can blow the weights up after every batch loss was finite; only val_loss, scored after it, shows that.
+ */
+export function assertConverging(logs: EpochLogs): void {
+  const diverged = (
+    [
+      ['loss', logs.loss],
+      ['val_loss', logs.val_loss],
+    ] as const
+  ).find(([, value]) => value !== undefined && !Number.isFinite(value))
+  if (diverged) {
+    throw new BottleneckError(
+      'TRAINING_DIVERGED',
+      `Training diverged in epoch ${logs.epoch + 1} (${diverged[0]} is ${diverged[1]}); try a smaller learning rate.`,
+    )
+  }
+}
+
 /** How often to give the event loop a turn, so signals (Ctrl-C) and I/O get through during a long epoch. */
 const YIELD_INTERVAL_MS = 50
 
@@ -240,12 +259,7 @@ export async function fit(
             transformInputs: noise && ((clean, at) => noise(clean, Math.floor(deriveSeed(validationSeed, at)))),
           }).mean[metric]
         }
-        if (!Number.isFinite(loss)) {
-          throw new BottleneckError(
-            'TRAINING_DIVERGED',
-            `Training diverged in epoch ${epoch + 1} (loss is ${loss}); try a smaller learning rate.`,
-          )
-        }
+        assertConverging(logs)
         secondsPerEpoch = (performance.now() - started) / 1000
         history.epochs.push(logs)
         await options.onEpochEnd?.(logs)

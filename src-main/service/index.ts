@@ -254,35 +254,47 @@ export function createService(options: ServiceOptions): Service & {
 
   training.onCrash((crash) => {
     const crashedRun = run
+    const modelId = crashedRun?.modelId
+    const resumes =
+      crashedRun !== undefined &&
+      modelId !== undefined &&
+      crash.restarting &&
+      crashedRun.autoResumes < autoResumeLimit &&
+      !closed
+    const cause = crash.signal ?? `exit code ${crash.code}`
     const error: ContractErrorShape = {
       code: 'TRAINER_CRASHED',
-      message: crashedRun
-        ? `The training process stopped unexpectedly (${crash.signal ?? `exit code ${crash.code}`}). The last finished epoch is saved${crash.restarting && crashedRun.autoResumes < autoResumeLimit ? '; training resumes from it' : '; resume the model to continue'}.`
-        : `The training process stopped unexpectedly (${crash.signal ?? `exit code ${crash.code}`}) and was restarted.`,
+      message: !crashedRun
+        ? `The training process stopped unexpectedly (${cause}) and was restarted.`
+        : !modelId
+          ? `The training process stopped unexpectedly (${cause}) while the run was starting; start it again.`
+          : `The training process stopped unexpectedly (${cause}). The last finished epoch is saved${resumes ? '; training resumes from it' : '; resume the model to continue'}.`,
     }
     lastError = error
     run = undefined
     state = 'idle'
+    // Same run id: to the UI this is one run that had a hiccup, not a new one. The run holds the training slot
+    // before the crash is reported, so a page asking for the status while the process restarts (seconds) learns
+    // that the run goes on, and nothing else can start in between.
+    const resumed = resumes
+      ? claimRun(crashedRun.runId, { modelId, epochs: crashedRun.epochs }, crashedRun.autoResumes + 1)
+      : undefined
     emit('training.onError', {
-      ...(crashedRun ? { runId: crashedRun.runId, modelId: crashedRun.modelId } : {}),
+      ...(crashedRun ? { runId: crashedRun.runId, modelId } : {}),
       error,
       trainerRestarted: crash.restarting,
     })
-    const modelId = crashedRun?.modelId
-    if (crashedRun && modelId && crash.restarting && crashedRun.autoResumes < autoResumeLimit && !closed) {
-      // Same run id: to the UI this is one run that had a hiccup, not a new one.
-      resumeRun(modelId, undefined, crashedRun.runId, crashedRun.autoResumes + 1).catch(
-        (resumeError: unknown) => {
-          const shape = toErrorShape(resumeError)
-          lastError = shape
-          emit('training.onError', {
-            runId: crashedRun.runId,
-            modelId,
-            error: shape,
-            trainerRestarted: false,
-          })
-        },
-      )
+    if (resumed && modelId) {
+      resumeClaimedRun(resumed, undefined).catch((resumeError: unknown) => {
+        const shape = toErrorShape(resumeError)
+        lastError = shape
+        emit('training.onError', {
+          runId: resumed.runId,
+          modelId,
+          error: shape,
+          trainerRestarted: false,
+        })
+      })
     }
   })
 
@@ -425,16 +437,15 @@ export function createService(options: ServiceOptions): Service & {
     return summary
   }
 
-  async function startRun(
+  /**
+   * Takes the one training slot for a run (state 'starting'), or refuses while another run holds it. Whoever claims
+   * it releases it when the run cannot start (releaseRun); once started, the trainer's end events release it.
+   */
+  function claimRun(
     runId: string,
-    params: {
-      modelId?: string
-      config?: ParsedInput<'training.start'>
-      epochs?: number
-      dataset: DatasetRef
-    },
+    params: { modelId?: string; epochs: number; isNew?: boolean },
     autoResumes: number,
-  ): Promise<{ runId: string; modelId: string }> {
+  ): ActiveRun {
     if (state !== 'idle') {
       throw new BottleneckError(
         'TRAINING_BUSY',
@@ -442,36 +453,46 @@ export function createService(options: ServiceOptions): Service & {
       )
     }
     state = 'starting'
-    const current: ActiveRun = {
+    run = {
       runId,
       ...(params.modelId ? { modelId: params.modelId } : {}),
       epoch: 0,
-      epochs: params.config?.epochs ?? params.epochs ?? 0,
+      epochs: params.epochs,
       batch: 0,
       batches: 0,
       startedAt: new Date().toISOString(),
-      isNew: params.config !== undefined,
+      isNew: params.isNew === true,
       autoResumes,
     }
-    run = current
+    return run
+  }
+
+  function releaseRun(claimed: ActiveRun): void {
+    if (run !== claimed) return
+    run = undefined
+    state = 'idle'
+  }
+
+  /** Sends the claimed run to the trainer: a new model from `config`, or the claimed model resumed up to `epochs`. */
+  async function startRun(
+    current: ActiveRun,
+    params: { config?: ParsedInput<'training.start'>; epochs?: number; dataset: DatasetRef },
+  ): Promise<{ runId: string; modelId: string }> {
     try {
       const answer = await training.request('startTraining', {
-        runId,
+        runId: current.runId,
         storeRoot,
         dataset: params.dataset,
-        ...(params.modelId ? { modelId: params.modelId } : {}),
+        ...(current.modelId ? { modelId: current.modelId } : {}),
         ...(params.config ? { config: params.config } : {}),
         ...(params.epochs !== undefined ? { epochs: params.epochs } : {}),
       })
       current.modelId = answer.modelId
       if (run === current && state === 'starting') state = 'running'
       if (current.isNew) emit('models.onChanged', { reason: 'created', id: answer.modelId })
-      return { runId, modelId: answer.modelId }
+      return { runId: current.runId, modelId: answer.modelId }
     } catch (error) {
-      if (run === current) {
-        run = undefined
-        state = 'idle'
-      }
+      releaseRun(current)
       throw error
     }
   }
@@ -483,17 +504,24 @@ export function createService(options: ServiceOptions): Service & {
     return stored ? { id: stored.id, spec, name: stored.name } : { id: 'external', spec, name }
   }
 
-  async function resumeRun(modelId: string, epochs: number | undefined, runId: string, autoResumes: number) {
-    const { metadata } = await store.get(checkModelId(modelId))
-    const target = epochs ?? metadata.targetEpochs
-    if (metadata.epochs >= target) {
-      throw new BottleneckError(
-        'INVALID_INPUT',
-        `"${metadata.name}" already has ${metadata.epochs} epochs; ask for more than that to continue.`,
-      )
+  /** Continues the claimed run's model up to `epochs` in all (its saved target when undefined). */
+  async function resumeClaimedRun(claimed: ActiveRun, epochs: number | undefined) {
+    try {
+      const { metadata } = await store.get(checkModelId(claimed.modelId ?? ''))
+      const target = epochs ?? metadata.targetEpochs
+      if (metadata.epochs >= target) {
+        throw new BottleneckError(
+          'INVALID_INPUT',
+          `"${metadata.name}" already has ${metadata.epochs} epochs; ask for more than that to continue.`,
+        )
+      }
+      claimed.epochs = target
+      const dataset = await datasetRefForSpec(metadata.dataset.spec, metadata.dataset.name)
+      return await startRun(claimed, { epochs: target, dataset })
+    } catch (error) {
+      releaseRun(claimed)
+      throw error
     }
-    const dataset = await datasetRefForSpec(metadata.dataset.spec, metadata.dataset.name)
-    return startRun(runId, { modelId, epochs: target, dataset }, autoResumes)
   }
 
   const newRunId = () => `run-${Date.now().toString(36)}-${randomBytes(3).toString('hex')}`
@@ -575,7 +603,7 @@ export function createService(options: ServiceOptions): Service & {
       inference.request('previewSamples', { dataset: await datasetRef(datasetId), split, count, offset }),
     'training.start': async (config) => {
       const dataset = await datasetRef(config.datasetId)
-      return startRun(newRunId(), { config, dataset }, 0)
+      return startRun(claimRun(newRunId(), { epochs: config.epochs, isNew: true }, 0), { config, dataset })
     },
     'training.cancel': async () => {
       if (state !== 'running' && state !== 'starting') return { cancelled: false }
@@ -583,7 +611,8 @@ export function createService(options: ServiceOptions): Service & {
       if (answer.cancelled) state = 'cancelling'
       return answer
     },
-    'training.resume': async ({ id, epochs }) => resumeRun(id, epochs, newRunId(), 0),
+    'training.resume': async ({ id, epochs }) =>
+      resumeClaimedRun(claimRun(newRunId(), { modelId: checkModelId(id), epochs: epochs ?? 0 }, 0), epochs),
     // The Train view fills its form from a preset, dataset included; photo-denoise trains on a folder the CLI is
     // given, so it stays a CLI recipe.
     'training.presets': async (): Promise<Preset[]> =>

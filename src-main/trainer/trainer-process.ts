@@ -13,7 +13,7 @@ import {
   type ModelConfig,
 } from '../ml/architectures/index'
 import { initBackend, type BackendName } from '../ml/backend'
-import { loadDataset, type ImageDataset, type LoadDatasetOptions } from '../ml/datasets'
+import { loadDataset, modelInputOptions, type ImageDataset, type LoadDatasetOptions } from '../ml/datasets'
 import { BottleneckError, isBottleneckError } from '../ml/errors'
 import { imageQuality, meanSquaredError, peakSignalToNoiseRatio } from '../ml/metrics'
 import {
@@ -439,11 +439,13 @@ async function prepareRun(params: StartTrainingParams): Promise<PreparedRun> {
     // the CLI does.
     const warnings: string[] = []
     await store.restoreOptimizer(record, optimizer, (warning) => warnings.push(warning))
-    // The same subset the run started with: the store records how many images were used.
+    // The same subset the run started with: the store records how many images were used. An image folder is cut
+    // to the model's own patch size and channels (a CLI run may have chosen other ones than the app's defaults).
     const dataset = await datasetFor(
       { id: params.dataset.id, spec: record.metadata.dataset.spec, name: record.metadata.dataset.name },
       record.metadata.dataset.trainCount,
       record.metadata.dataset.testCount,
+      modelInputOptions(record.metadata.config.inputShape),
     )
     const [height, width, channels] = record.metadata.config.inputShape
     if (dataset.height !== height || dataset.width !== width || dataset.channels !== channels) {

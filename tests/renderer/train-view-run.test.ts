@@ -125,6 +125,18 @@ describe('a run the page did not start', () => {
     expect(input(wrapper, 'Limit training images').value).toBe('512')
   })
 
+  it('opens Advanced to show the image limit of a run it picks up while it is on screen', async () => {
+    // After a reload the view shows before the run's saved settings have arrived.
+    const { api, pinia } = setup({ models: [{ ...halfTrained(), batchSize: 64, trainCount: 512 }] })
+    const { wrapper } = await mountTrain(pinia)
+    const advanced = () => wrapper.get<HTMLDetailsElement>('details.advanced').element
+    expect(advanced().open).toBe(false)
+    runningSinceBeforeTheReload(api)
+    await flushPromises()
+    expect(input(wrapper, 'Limit training images').value).toBe('512')
+    expect(advanced().open).toBe(true)
+  })
+
   it('charts the model’s whole history when the run ends, from the finished event', async () => {
     const { api, pinia } = setup({ models: [halfTrained()] })
     api.state.training = structuredClone(RUN_ON_THE_BACK_END)

@@ -445,12 +445,7 @@ describe('training errors', () => {
     const toasts = await mountWith(ToastHost, pinia)
     await training.start()
     api.progress(1, 1)
-    api.emit('training.onError', {
-      runId: 'run-1',
-      modelId: 'dense-mnist-1',
-      error: { code: 'TRAINER_CRASHED', message: 'The trainer stopped unexpectedly.' },
-      trainerRestarted: true,
-    })
+    api.crashTrainer({ resumes: false, message: 'The trainer stopped unexpectedly.' })
     await flushPromises()
     expect(training.state).toBe('idle')
     const alert = toasts.get('[role="alert"]')
@@ -461,6 +456,60 @@ describe('training errors', () => {
       .trigger('click')
     await flushPromises()
     expect(api.calls.find((c) => c.name === 'training.resume')?.payload).toEqual({ id: 'dense-mnist-1' })
+  })
+
+  it('shows the run starting again, not stopped, while the service resumes it by itself after a crash', async () => {
+    const { api, pinia } = setup()
+    const training = useTrainingStore()
+    await training.attach()
+    await useSystemStore().load()
+    const wrapper = await mountWith(TrainView, pinia)
+    const toasts = await mountWith(ToastHost, pinia)
+    await wrapper.get('form').trigger('submit')
+    await flushPromises()
+    api.progress(1, 10)
+    api.endEpoch(1, 0.2, 0.19)
+    api.progress(2, 4)
+    api.crashTrainer({
+      resumes: true,
+      message:
+        'The training process stopped unexpectedly (SIGKILL). The last finished epoch is saved; training resumes from it.',
+    })
+    await flushPromises()
+    expect(training.state).toBe('starting')
+    expect(wrapper.get('[aria-label="Training progress"]').text()).toContain(
+      'Preparing the data and the model',
+    )
+    const buttons = wrapper.findAll('.actions button').map((button) => button.text())
+    expect(buttons).toEqual(['Cancel'])
+    const notice = toasts.get('.toast')
+    expect(notice.text()).toContain('training resumes from it')
+    // Neither "resume it yourself" advice nor a Resume button: the service is doing it.
+    expect(notice.text()).not.toContain('Models view')
+    expect(notice.findAll('button').map((button) => button.text())).not.toContain('Resume')
+
+    api.progress(2, 1)
+    await flushPromises()
+    expect(training.state).toBe('running')
+    expect(wrapper.get('[aria-label="Training progress"]').text()).toContain('Epoch 2 / 50')
+  })
+
+  it('keeps a stopped run’s summary and Resume button when resuming it is refused', async () => {
+    const { wrapper, api } = await mountTrain()
+    await wrapper.get('form').trigger('submit')
+    await flushPromises()
+    api.progress(1, 10)
+    api.endEpoch(1, 0.2, 0.19)
+    api.progress(2, 3)
+    api.finish('cancelled')
+    await flushPromises()
+    const resumeButton = () => wrapper.findAll('.actions button').find((button) => button.text() === 'Resume')
+    expect(resumeButton()).toBeDefined()
+    api.failNext('training.resume', 'DATASET_NOT_FOUND', 'Cannot read the image folder /data/photos.')
+    await resumeButton()!.trigger('click')
+    await flushPromises()
+    expect(wrapper.get('[aria-label="Training progress"]').text()).toContain('Stopped after 1 epoch(s)')
+    expect(resumeButton()).toBeDefined()
   })
 
   it('charts a VAE’s val_loss on its own axis and says what each loss measures', async () => {

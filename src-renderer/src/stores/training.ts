@@ -460,10 +460,18 @@ export const useTrainingStore = defineStore('training', () => {
   /** Continues a model from its last saved epoch (the current run's model unless another id is given). */
   async function resume(id: string | null = modelId.value, targetEpochs?: number): Promise<boolean> {
     if (!id) return false
-    if (id === modelId.value) {
-      // The run continues from its last saved epoch: batches of the epoch it stopped in are trained again.
-      const savedEpochs = lastSavedEpoch()
-      batchLoss.value = batchLoss.value.filter((point) => point.x <= savedEpochs)
+    // A refused resume of the run on screen leaves it as it was: its summary, and its Resume button to try again.
+    const stoppedRun =
+      id === modelId.value
+        ? {
+            progress: progress.value,
+            batchLoss: batchLoss.value,
+            lastDone: lastDone.value,
+            lastError: lastError.value,
+          }
+        : null
+    if (stoppedRun) {
+      trimToSavedEpochs()
     } else {
       resetSeries()
       modelId.value = id
@@ -483,11 +491,23 @@ export const useTrainingStore = defineStore('training', () => {
       return true
     } catch (error) {
       state.value = 'idle'
+      if (stoppedRun && modelId.value === id) {
+        progress.value = stoppedRun.progress
+        batchLoss.value = stoppedRun.batchLoss
+        lastDone.value = stoppedRun.lastDone
+        lastError.value = stoppedRun.lastError
+      }
       useNotificationsStore().error(error)
       return false
     } finally {
       requestPending = false
     }
+  }
+
+  /** A run continues from its last saved epoch: the batches of the epoch it stopped in are trained again. */
+  function trimToSavedEpochs(): void {
+    const savedEpochs = lastSavedEpoch()
+    batchLoss.value = batchLoss.value.filter((point) => point.x <= savedEpochs)
   }
 
   function onBatchProgress(event: BatchProgress): void {
@@ -559,8 +579,41 @@ export const useTrainingStore = defineStore('training', () => {
       )
   }
 
+  /** Counts the error events seen, so an answer about an older one cannot undo what a newer one showed. */
+  let errorEvents = 0
+
   function onError(event: TrainingErrorEvent): void {
     if (runId.value && event.runId && event.runId !== runId.value) return
+    errorEvents++
+    if (event.trainerRestarted && event.runId && event.modelId)
+      void followRestartedTrainer(event, errorEvents)
+    else showRunFailed(event)
+  }
+
+  /**
+   * The training process died and came back. The service resumes the run from its last saved epoch by itself (a few
+   * times per run), under the same run id, and says so in the message; its status tells whether it does this time.
+   * Meanwhile the page shows the run as starting, not as stopped with Start and Resume buttons that would be refused.
+   */
+  async function followRestartedTrainer(event: TrainingErrorEvent, seen: number): Promise<void> {
+    const status = await useApi()
+      .training.status()
+      .catch(() => null)
+    if (seen !== errorEvents) return
+    const resuming = status !== null && status.state !== 'idle' && status.run?.runId === event.runId
+    if (!resuming) {
+      showRunFailed(event)
+      return
+    }
+    if (status.state === 'starting') {
+      trimToSavedEpochs()
+      progress.value = null
+    }
+    state.value = status.state
+    useNotificationsStore().info(event.error.message)
+  }
+
+  function showRunFailed(event: TrainingErrorEvent): void {
     state.value = 'idle'
     lastError.value = event
     if (event.modelId) modelId.value = event.modelId

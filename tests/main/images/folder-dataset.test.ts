@@ -145,6 +145,25 @@ describe('openImageFolder', () => {
     }
   })
 
+  it('says a folder that is gone (moved or deleted since a model trained on it) must be put back', async () => {
+    const gone = join(tmpdir(), 'bottleneck-moved-photos-that-are-not-here')
+    const error = await openImageFolder(gone).catch((e: unknown) => e)
+    expect(error).toMatchObject({
+      code: 'DATASET_NOT_FOUND',
+      message: `Cannot read the image folder ${gone}: there is no such folder (if it was moved or renamed, put it back where it was).`,
+    })
+    const file = await mkdtemp(join(tmpdir(), 'bottleneck-not-a-folder-'))
+    try {
+      await writeFile(join(file, 'photo.png'), 'x')
+      const notFolder = await openImageFolder(join(file, 'photo.png')).catch((e: unknown) => e)
+      expect((notFolder as BottleneckError).message).toContain(
+        'it is a file, and a folder of images is expected here',
+      )
+    } finally {
+      await rm(file, { recursive: true, force: true })
+    }
+  })
+
   it('loads as an in-memory ImageDataset of patches for the resident-data trainer', async () => {
     const dataset = await loadFolderDataset(dir, { patchSize: 24, limit: 10, testLimit: 3, seed: 6 })
     expect([dataset.height, dataset.width, dataset.channels]).toEqual([24, 24, 3])

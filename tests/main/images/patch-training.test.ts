@@ -88,4 +88,29 @@ describe('fitPatches', () => {
     expect((error as BottleneckError).message).toMatch(/unet/)
     dense.dispose()
   })
+
+  it('ends as diverged, before the epoch is saved, when val_loss is not a number though the loss is', async () => {
+    // Weights blown up by an epoch's last step show only in val_loss; NaN validation pixels give the same val_loss.
+    const folder = await openImageFolder(dir, { patchSize: 32, seed: 3 })
+    const source = {
+      ...folder,
+      validationPatches: async (count: number) => new Float32Array(count * 32 * 32 * 3).fill(Number.NaN),
+    }
+    const model = buildAutoencoder(createModelConfig('dense', [32, 32, 3], { seed: 1 }))
+    const saved: number[] = []
+    const run = fitPatches(model, source, {
+      epochs: 2,
+      stepsPerEpoch: 2,
+      batchSize: 4,
+      validationPatches: 4,
+      mode: { kind: 'clean' },
+      onEpochEnd: (logs) => void saved.push(logs.epoch),
+    })
+    await expect(run).rejects.toMatchObject({
+      code: 'TRAINING_DIVERGED',
+      message: 'Training diverged in epoch 1 (val_loss is NaN); try a smaller learning rate.',
+    })
+    expect(saved).toEqual([])
+    model.dispose()
+  })
 })

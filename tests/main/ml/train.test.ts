@@ -106,6 +106,27 @@ describe('fit', () => {
     autoencoder.dispose()
   })
 
+  it('ends as diverged, before the epoch is saved, when val_loss is not a number though the loss is', async () => {
+    // Weights blown up by an epoch's last step show only in val_loss; NaN test pixels give the same val_loss here.
+    const start = tf.memory().numTensors
+    const autoencoder = model(4)
+    const train = { ...mnist.train, images: mnist.train.images.subarray(0, 200 * 784), count: 200 }
+    const validation = { images: new Float32Array(10 * 784).fill(Number.NaN), count: 10 }
+    const saved: number[] = []
+    const run = fit(
+      autoencoder,
+      { train, validation },
+      { epochs: 2, batchSize: 100, onEpochEnd: (logs) => void saved.push(logs.epoch) },
+    )
+    await expect(run).rejects.toMatchObject({
+      code: 'TRAINING_DIVERGED',
+      message: 'Training diverged in epoch 1 (val_loss is NaN); try a smaller learning rate.',
+    })
+    expect(saved).toEqual([])
+    autoencoder.dispose()
+    expect(tf.memory().numTensors).toBe(start)
+  })
+
   it('corrupts only the inputs with the noise hook, with a fresh reproducible seed per batch', async () => {
     const start = tf.memory().numTensors
     const train = { ...mnist.train, images: mnist.train.images.subarray(0, 400 * 784), count: 400 }

@@ -1,6 +1,7 @@
 // The trainer process dying mid-epoch must cost at most the unfinished epoch: the service reports it (an error
 // event), the process comes back, the store still holds the last checkpoint, and training resumes from it.
-import { afterEach, describe, expect, it } from 'vitest'
+import { afterEach, describe, expect, it, vi } from 'vitest'
+import type { Envelope } from '../../../src-main/contract/index'
 import { scratchDir } from '../support/scratch'
 import { createTestService, recordEvents, waitForEvent, type TestService } from '../support/service-events'
 
@@ -97,15 +98,57 @@ describe('trainer crash', () => {
   )
 
   it('resumes by itself after a crash, under the same run id', { timeout: 300_000 }, async () => {
-    service = createTestService(scratchDir('crash'))
-    const started = await service.handle('training.start', config)
+    const running = createTestService(scratchDir('crash'))
+    service = running
+    const started = await running.handle('training.start', config)
     if (!started.ok) throw new Error(started.error.message)
     const { modelId, runId } = started.value as { modelId: string; runId: string }
-    const errorEvent = waitForEvent(service, (message) => message.name === 'training.onError')
-    const done = waitForEvent(service, (message) => message.name === 'training.onDone')
-    await killMidSecondEpoch(service)
+    // What a page that hears of the crash finds when it asks (the process takes seconds to come back): the run
+    // going on, and no room for another.
+    const answersAtCrash = new Promise<Envelope<unknown>[]>((resolve) => {
+      const stop = running.onEvent((message) => {
+        if (message.name !== 'training.onError') return
+        stop()
+        resolve(
+          Promise.all([running.handle('training.status', {}), running.handle('training.start', config)]),
+        )
+      })
+    })
+    const errorEvent = waitForEvent(running, (message) => message.name === 'training.onError')
+    const done = waitForEvent(running, (message) => message.name === 'training.onDone')
+    await killMidSecondEpoch(running)
     expect((await errorEvent).payload).toMatchObject({ runId, trainerRestarted: true })
+    const [status, secondStart] = await answersAtCrash
+    expect(status).toMatchObject({ ok: true, value: { state: 'starting', run: { runId, modelId } } })
+    expect(secondStart).toMatchObject({ ok: false, error: { code: 'TRAINING_BUSY' } })
     const finished = await done
     expect(finished.payload).toMatchObject({ runId, modelId, status: 'completed', epochs: 3 })
   })
+
+  it(
+    'says a run that crashed while it was starting has to be started again',
+    { timeout: 120_000 },
+    async () => {
+      const starting = createTestService(scratchDir('crash'))
+      service = starting
+      const events = recordEvents(starting)
+      const started = starting.handle('training.start', config)
+      // The first request spawns the training process, which takes seconds to load TensorFlow: it dies before that.
+      await vi.waitFor(() => expect(starting.hosts.training.pid).toBeDefined(), {
+        timeout: 10_000,
+        interval: 5,
+      })
+      starting.hosts.training.killForTest()
+      expect(await started).toMatchObject({ ok: false })
+      const crash = events.find((message) => message.name === 'training.onError')
+      expect(crash?.payload).toMatchObject({ trainerRestarted: true, error: { code: 'TRAINER_CRASHED' } })
+      const message = crash?.name === 'training.onError' ? crash.payload.error.message : ''
+      expect(message).toContain('while the run was starting; start it again')
+      expect(message).not.toContain('epoch is saved')
+      expect(await starting.handle('training.status', {})).toMatchObject({
+        ok: true,
+        value: { state: 'idle' },
+      })
+    },
+  )
 })

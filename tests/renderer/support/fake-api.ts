@@ -46,6 +46,11 @@ export interface FakeApi extends BottleneckApi {
   finish(status?: 'completed' | 'cancelled'): TrainingDone
   /** Fails the run as the trainer reports a failure; one that saved no epoch loses its model, as with `finish`. */
   fail(error: ContractErrorShape): TrainingErrorEvent
+  /**
+   * The training process dies and is restarted, as the service reports it. With `resumes`, the service resumes the run
+   * by itself under the same id (its status says 'starting' until the next batch); without, the run has ended.
+   */
+  crashTrainer(options: { resumes: boolean; message: string }): TrainingErrorEvent
   /** Artificial latency for inference calls, in ms. */
   inferenceDelayMs: number
 }
@@ -220,6 +225,8 @@ export function createFakeApi(
   let runCounter = 0
   /** Where the current run is, as training.status reports it (the last batch event the test emitted). */
   let lastProgress: Pick<BatchProgress, 'epoch' | 'batch' | 'batches'> = { epoch: 0, batch: 0, batches: 0 }
+  /** The service is resuming the run after a crash of the training process: no batch of it has come yet. */
+  let resumingAfterCrash = false
 
   /**
    * What registering a folder typed in the web shell gives: a dataset named after the folder. An image folder, as the
@@ -406,7 +413,11 @@ export function createFakeApi(
       }),
       presets: handler('training.presets', () => state.presets),
       status: handler('training.status', () => ({
-        state: state.training ? ('running' as const) : ('idle' as const),
+        state: !state.training
+          ? ('idle' as const)
+          : resumingAfterCrash
+            ? ('starting' as const)
+            : ('running' as const),
         ...(state.training
           ? {
               run: {
@@ -516,6 +527,7 @@ export function createFakeApi(
         etaSeconds: 42,
       }
       lastProgress = { epoch, batch, batches }
+      resumingAfterCrash = false
       emit('training.onBatchProgress', event)
       return event
     },
@@ -565,6 +577,19 @@ export function createFakeApi(
       state.training = null
       emit('training.onError', event)
       removeUntrainedModel(run.modelId)
+      return event
+    },
+    crashTrainer({ resumes, message }: { resumes: boolean; message: string }) {
+      const run = state.training!
+      const event: TrainingErrorEvent = {
+        runId: run.runId,
+        modelId: run.modelId,
+        error: { code: 'TRAINER_CRASHED', message },
+        trainerRestarted: true,
+      }
+      if (resumes) resumingAfterCrash = true
+      else state.training = null
+      emit('training.onError', event)
       return event
     },
   }
