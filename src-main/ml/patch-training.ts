@@ -9,7 +9,14 @@ import { BottleneckError } from './errors'
 import { makeBatch, type BatchMode, type ImageFolder, type PatchBatch } from './folder-dataset'
 import { binaryCrossEntropy, meanSquaredError } from './metrics'
 import { createRandom } from './random'
-import { assertConverging, assertTrainableHere, createAdam, type BatchProgress, type EpochLogs, type History } from './train'
+import {
+  assertConverging,
+  assertTrainableHere,
+  createAdam,
+  type BatchProgress,
+  type EpochLogs,
+  type History,
+} from './train'
 
 export interface PatchFitOptions {
   /** Index of the last epoch + 1, as in Keras. */
