@@ -115,9 +115,12 @@ describe('navigation and errors', () => {
       code: 'MODEL_NOT_FOUND',
       message: 'No model "x".',
     })
-    expect(toUserError({ code: 'TRAINER_CRASHED', message: 'The trainer stopped.' }).message).toBe(
-      'The trainer stopped. The trainer restarted; resume the model from the Models view.',
+    expect(toUserError({ code: 'TRAINER_UNAVAILABLE', message: 'The trainer did not start.' }).message).toBe(
+      'The trainer did not start. Restart Bottleneck; if it keeps happening, check the log folder shown under Settings.',
     )
+    // The back end's crash messages say what happens next themselves; nothing contradicting is added to them.
+    const crash = 'The training process stopped unexpectedly (SIGKILL) while the run was starting; start it again.'
+    expect(toUserError({ code: 'TRAINER_CRASHED', message: crash }).message).toBe(crash)
     const unknown = toUserError(new TypeError('Cannot read properties of undefined'))
     expect(unknown.code).toBe('INTERNAL')
     expect(unknown.message).not.toContain('undefined')

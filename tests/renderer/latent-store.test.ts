@@ -91,13 +91,13 @@ describe('latent store', () => {
   it('keeps each panel’s error to itself, as the sentence the back end gave', async () => {
     const { api, latent } = await setupStore()
     latent.chooseModel('vae-1')
-    api.failNext('latent.generate', 'TRAINER_CRASHED', 'The inference process stopped unexpectedly.')
+    const crash =
+      'The inference process stopped unexpectedly and is being restarted. Your saved models are safe; try again.'
+    api.failNext('latent.generate', 'TRAINER_CRASHED', crash)
     await latent.ensureLoaded()
     expect(latent.map?.count).toBe(2000)
     expect(latent.mapError).toBeNull()
-    expect(latent.gridError).toBe(
-      'The inference process stopped unexpectedly. The trainer restarted; resume the model from the Models view.',
-    )
+    expect(latent.gridError).toBe(crash)
     await latent.loadGrid()
     expect(latent.gridError).toBeNull()
     expect(latent.grid?.n).toBe(15)

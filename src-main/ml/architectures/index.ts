@@ -171,8 +171,9 @@ function validateCommon(config: ModelConfig): void {
       throw new BottleneckError('INVALID_INPUT', `The model's ${label} must be a positive integer (got ${value}).`)
     }
   }
-  if (!(config.learningRate > 0 && config.learningRate < 10)) {
-    throw new BottleneckError('INVALID_INPUT', `The learning rate must be a positive number (got ${config.learningRate}).`)
+  // The contract, the Train form and the CLI take (0, 10]: the same bounds here, or 10 passes the form and fails here.
+  if (!(config.learningRate > 0 && config.learningRate <= 10)) {
+    throw new BottleneckError('INVALID_INPUT', `The learning rate must be above 0 and at most 10 (got ${config.learningRate}).`)
   }
 }
 

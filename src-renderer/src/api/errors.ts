@@ -7,9 +7,12 @@ export interface UserError {
   message: string
 }
 
-/** Extra advice for codes whose message alone does not say what to do next. */
+/**
+ * Extra advice for codes whose message alone does not say what to do next. TRAINER_CRASHED has none: the back end's
+ * messages say it (training resumes by itself, resume the model, start again, or try again), and one fixed sentence
+ * contradicted most of them.
+ */
 const ADVICE: Record<string, string> = {
-  TRAINER_CRASHED: 'The trainer restarted; resume the model from the Models view.',
   TRAINER_UNAVAILABLE:
     'Restart Bottleneck; if it keeps happening, check the log folder shown under Settings.',
   DISCONNECTED: 'Restart the Bottleneck server (npm run serve) and reload this page.',

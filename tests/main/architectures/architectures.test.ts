@@ -164,3 +164,16 @@ describe.each(CASES)('$name autoencoder', ({ name, code, images, epochs }) => {
     expect(tf.memory().numTensors).toBe(start)
   })
 })
+
+describe('the learning rate a model takes', () => {
+  it('is above 0 and at most 10, the bounds the Train form and the CLI allow', () => {
+    for (const learningRate of [1e-6, 10]) {
+      expect(createModelConfig('dense', [28, 28, 1], { learningRate }).learningRate).toBe(learningRate)
+    }
+    for (const learningRate of [0, -1, 10.5, Number.NaN]) {
+      expect(() => createModelConfig('dense', [28, 28, 1], { learningRate })).toThrow(
+        /learning rate must be above 0 and at most 10/,
+      )
+    }
+  })
+})
