@@ -3,9 +3,10 @@
 // turns trainer messages into contract events. When the training process dies mid-run, the service reports it,
 // the host restarts the process, and the run resumes from the last checkpoint the store holds.
 import { createHash, randomBytes } from 'node:crypto'
-import { mkdir, open, readFile, rename, rm } from 'node:fs/promises'
+import { mkdir, open, readFile, rename, rm, stat } from 'node:fs/promises'
 import { readFileSync } from 'node:fs'
-import { basename, join, resolve } from 'node:path'
+import { homedir } from 'node:os'
+import { basename, isAbsolute, join, resolve } from 'node:path'
 import {
   isCallName,
   parseInput,
@@ -330,7 +331,7 @@ export function createService(options: ServiceOptions): Service & {
       // Like every path: the desktop app takes files from the user's drop or dialog, never from a string.
       if (options.dialogs)
         throw new BottleneckError('INVALID_INPUT', 'In the desktop app, drop the photo or open it with Open….')
-      return { path: resolve(source.path) }
+      return { path: typedPath(source.path, 'photo') }
     }
     const bytes = Buffer.from(source.base64, 'base64')
     if (bytes.byteLength > DENOISE_LIMITS.maxEncodedBytes) {
@@ -379,7 +380,33 @@ export function createService(options: ServiceOptions): Service & {
       return ask(options.dialogs)
     }
     if (typed === undefined) throw new BottleneckError('INVALID_INPUT', 'Type the full path of the folder.')
-    return resolve(typed)
+    return typedPath(typed, 'folder')
+  }
+
+  /**
+   * A path typed in the web shell's page. "~" is the home folder, as in a terminal; any other relative path would be
+   * taken from the server's working folder, which the person typing cannot see, so it is refused.
+   */
+  function typedPath(typed: string, what: 'folder' | 'photo'): string {
+    const text = typed.trim()
+    const expanded = text === '~' || text.startsWith('~/') ? join(homedir(), text.slice(1)) : text
+    if (!isAbsolute(expanded)) {
+      throw new BottleneckError(
+        'INVALID_INPUT',
+        `"${typed}" is not a full path; type the ${what}'s whole path, such as ${join(homedir(), what === 'folder' ? 'models' : 'photo.jpg')}.`,
+      )
+    }
+    return resolve(expanded)
+  }
+
+  /** `name` in `folder`, or "name (2)", "name (3)"… when it is taken: a model exported twice into one folder. */
+  async function freeFolderEntry(folder: string, name: string): Promise<string> {
+    for (let copy = 1; copy < 1000; copy++) {
+      const candidate = join(folder, copy === 1 ? name : `${name} (${copy})`)
+      if (!(await stat(candidate).catch(() => undefined))) return candidate
+    }
+    // A thousand exports of one model in one folder: the store refuses the name as taken.
+    return join(folder, name)
   }
 
   async function readStoredDatasets(): Promise<StoredDataset[]> {
@@ -589,7 +616,7 @@ export function createService(options: ServiceOptions): Service & {
         dialogs.chooseSaveFolder('Export the model into this folder', metadata.name),
       )
       if (folder === undefined) return null
-      return { path: await store.export(id, join(folder, exportFolderName(metadata))) }
+      return { path: await store.export(id, await freeFolderEntry(folder, exportFolderName(metadata))) }
     },
     'datasets.builtIns': async () => Promise.all(BUILT_INS.map(builtInSummary)),
     'datasets.list': async () => {

@@ -1,6 +1,8 @@
 // The service end to end with real trainer processes (forked through tsx) and a temporary store: every call
 // refuses bad payloads with a typed error and the processes stay up; a tiny training produces a model whose
 // inference results match the contract's output schemas; inference leaks no tensors; paths follow the shell's rules.
+import { homedir } from 'node:os'
+import { join } from 'node:path'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import {
   CALL_NAMES,
@@ -291,6 +293,19 @@ describe('service with trainer processes', () => {
     // The copy sits next to the original, so it gets a name of its own.
     expect(imported.name).toBe(`${original.name} (2)`)
     expect(await call(service, 'models.delete', { id: imported.id })).toEqual({ deleted: true })
+    // Exported again into the same folder: a folder of its own next to the first, not a refusal.
+    const again = (await call(service, 'models.export', { id: modelId, path: target })) as { path: string }
+    expect(again.path).toBe(`${exported.path} (2)`)
+  })
+
+  it('in the web shell takes "~" as the home folder and refuses relative paths, which the page cannot see', async () => {
+    const relative = await service.handle('models.export', { id: modelId, path: 'exports' })
+    expect(relative).toMatchObject({ ok: false, error: { code: 'INVALID_INPUT' } })
+    expect(!relative.ok && relative.error.message).toMatch(/^"exports" is not a full path; type the folder's whole path/)
+    const missing = 'bottleneck-test-no-such-folder-' + Date.now().toString(36)
+    const fromHome = await service.handle('datasets.addIdxFolder', { path: `~/${missing}` })
+    expect(fromHome).toMatchObject({ ok: false })
+    expect(!fromHome.ok && fromHome.error.message).toContain(join(homedir(), missing))
   })
 
   it('keeps a denoising run’s scores noisy → clean next to those on clean inputs', async () => {
