@@ -236,6 +236,16 @@ describe('ModelsView', () => {
     expect(api.calls.some((c) => c.name === 'inference.reconstruct')).toBe(true)
   })
 
+  it('puts the focus on the detail page’s title when the link that opened it is gone', async () => {
+    const { wrapper } = await mountModels()
+    const link = wrapper.get('a.name')
+    ;(link.element as HTMLElement).focus()
+    await link.trigger('click')
+    await flushPromises()
+    expect(document.activeElement).toBe(wrapper.get('h1').element)
+    expect(wrapper.get('h1').text()).toBe('dense on mnist')
+  })
+
   it('shows a denoiser’s scores noisy → clean apart from those on clean inputs', async () => {
     const denoiser = makeModel({
       id: 'denoiser-scores',
