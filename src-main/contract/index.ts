@@ -397,6 +397,14 @@ export type Preset = z.infer<typeof PresetSchema>
 export const RunSchema = z.object({ runId: RunIdSchema, modelId: ModelIdSchema })
 export type Run = z.infer<typeof RunSchema>
 
+/** A fixed test image training reconstructs after every epoch, its noisy input (a denoiser's) and the result. */
+export const TrainingSampleSchema = z.object({
+  original: ImageSchema,
+  input: ImageSchema.optional(),
+  reconstruction: ImageSchema,
+})
+export type TrainingSample = z.infer<typeof TrainingSampleSchema>
+
 export const TrainingStatusSchema = z.object({
   state: z.enum(['idle', 'starting', 'running', 'cancelling']),
   run: z
@@ -410,6 +418,11 @@ export const TrainingStatusSchema = z.object({
       batches: z.number().int(),
       loss: z.number().optional(),
       startedAt: z.string(),
+      /**
+       * The last finished epoch's samples, as its epoch-end event sent them, for a page that missed it (a reload);
+       * absent before the first epoch ends.
+       */
+      samples: z.array(TrainingSampleSchema).optional(),
     })
     .optional(),
   /** The trainer process: its pid and how many times it was restarted after a crash. */
@@ -872,9 +885,7 @@ export const EpochEndSchema = z.object({
   valLoss: z.number().optional(),
   durationMs: z.number(),
   /** A few fixed test images, their (noisy) inputs and reconstructions, so the UI shows learning progress. */
-  samples: z.array(
-    z.object({ original: ImageSchema, input: ImageSchema.optional(), reconstruction: ImageSchema }),
-  ),
+  samples: z.array(TrainingSampleSchema),
 })
 export type EpochEnd = z.infer<typeof EpochEndSchema>
 

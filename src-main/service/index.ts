@@ -27,6 +27,7 @@ import {
   type PhotoSource,
   type Preset,
   DENOISE_LIMITS,
+  type TrainingSample,
   type TrainingStatus,
   type Versions,
 } from '../contract/index'
@@ -158,6 +159,8 @@ interface ActiveRun {
   batches: number
   loss?: number
   startedAt: string
+  /** The last finished epoch's samples, kept for the status: a page loaded after that epoch ended shows them. */
+  samples?: TrainingSample[]
   isNew: boolean
   autoResumes: number
 }
@@ -212,6 +215,8 @@ export function createService(options: ServiceOptions): Service & {
         emit('training.onBatchProgress', event.payload)
         break
       case 'training.onEpochEnd':
+        if (run?.runId === event.payload.runId && event.payload.samples.length)
+          run.samples = event.payload.samples
         emit('training.onEpochEnd', event.payload)
         emit('models.onChanged', { reason: 'updated', id: event.payload.modelId })
         break
@@ -280,6 +285,8 @@ export function createService(options: ServiceOptions): Service & {
     const resumed = resumes
       ? claimRun(crashedRun.runId, { modelId, epochs: crashedRun.epochs }, crashedRun.autoResumes + 1)
       : undefined
+    // To the UI the same run goes on from its last saved epoch, which its last samples show.
+    if (resumed && crashedRun?.samples) resumed.samples = crashedRun.samples
     emit('training.onError', {
       ...(crashedRun ? { runId: crashedRun.runId, modelId } : {}),
       error,
@@ -673,6 +680,7 @@ export function createService(options: ServiceOptions): Service & {
               batches: run.batches,
               ...(run.loss !== undefined ? { loss: run.loss } : {}),
               startedAt: run.startedAt,
+              ...(run.samples ? { samples: run.samples } : {}),
             },
           }
         : {}),

@@ -6,7 +6,7 @@ import TrainView from '@renderer/views/TrainView.vue'
 import { useTrainingStore } from '@renderer/stores/training'
 import { useSystemStore } from '@renderer/stores/system'
 import { useNotificationsStore } from '@renderer/stores/notifications'
-import { makeModel } from './support/fake-api'
+import { digitImage, makeModel } from './support/fake-api'
 import { flushPromises, mountWith, setup } from './support/mount'
 
 afterEach(() => {
@@ -100,6 +100,8 @@ describe('a run the page did not start', () => {
     const { wrapper } = await mountTrain(pinia)
 
     expect(chartEpochs(wrapper)).toBe('1,2')
+    expect(input(wrapper, 'Model name').value).toBe('deep 4ep')
+    expect(wrapper.get<HTMLDetailsElement>('details.advanced').element.open).toBe(true)
     expect((input(wrapper, 'Architecture') as unknown as HTMLSelectElement).value).toBe('deep')
     expect(input(wrapper, 'Epochs').value).toBe('4')
     expect(input(wrapper, 'Code size').value).toBe('16')
@@ -115,6 +117,38 @@ describe('a run the page did not start', () => {
     api.endEpoch(3, 0.12, 0.11)
     await flushPromises()
     expect(chartEpochs(wrapper)).toBe('1,2,3')
+  })
+
+  it('leaves the name field to its placeholder for a model named by the back end', async () => {
+    const { api, pinia } = setup({
+      models: [{ ...halfTrained(), name: 'deep on MNIST (built in)', dataset: 'MNIST (built in)' }],
+    })
+    runningSinceBeforeTheReload(api)
+    const { wrapper } = await mountTrain(pinia)
+    expect(input(wrapper, 'Model name').value).toBe('')
+    expect(input(wrapper, 'Model name').placeholder).toBe('deep on MNIST (built in)')
+    // Nothing under Advanced differs from a fresh form's, so the section stays as the user left it.
+    expect(wrapper.get<HTMLDetailsElement>('details.advanced').element.open).toBe(false)
+  })
+
+  it('after a reload mid-run, shows the last finished epoch’s reconstructions at once', async () => {
+    const { api, pinia } = setup({ models: [halfTrained()] })
+    runningSinceBeforeTheReload(api)
+    // Epoch 2 ended before the reload: its event is gone, the back end still has its samples.
+    api.state.training!.samples = [0, 1, 2, 3].map((i) => ({
+      original: digitImage(i),
+      reconstruction: digitImage(i + 1),
+    }))
+    const { wrapper } = await mountTrain(pinia)
+    expect(wrapper.findAll('[aria-label^="Test digit "]')).toHaveLength(4)
+    expect(wrapper.findAll('[aria-label^="Reconstruction "]')).toHaveLength(4)
+    expect(wrapper.get('.samples-card').text()).not.toContain('appear here after every epoch')
+
+    // The next epoch's own samples replace them.
+    api.progress(3, 10, 10)
+    api.endEpoch(3, 0.12, 0.11)
+    await flushPromises()
+    expect(wrapper.findAll('[aria-label^="Reconstruction "]')).toHaveLength(3)
   })
 
   it('fills batch size and image limit from a model that reports them', async () => {

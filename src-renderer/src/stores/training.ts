@@ -149,6 +149,11 @@ export interface LossPoint {
 
 const MAX_BATCH_POINTS = 600
 
+/** The name the back end gives a model its user left unnamed (src-main/trainer: "<architecture> on <dataset>"). */
+export function automaticModelName(architecture: Architecture, datasetName: string): string {
+  return `${architecture} on ${datasetName}`
+}
+
 /** The settings under the form's Advanced section as a fresh form holds them: no name of the user's, all images. */
 const ADVANCED_DEFAULTS: Pick<TrainingForm, 'name' | 'trainLimit'> = { name: '', trainLimit: null }
 
@@ -358,6 +363,8 @@ export const useTrainingStore = defineStore('training', () => {
     const learningRate = model.config.learningRate
     customChosen.value = false
     Object.assign(form, {
+      // A name the back end chose stays out of the field, whose placeholder shows it: the next run is named anew.
+      name: model.name === automaticModelName(model.architecture, model.dataset) ? '' : model.name,
       architecture: model.architecture,
       datasetId,
       codeSize: model.codeSize,
@@ -642,6 +649,8 @@ export const useTrainingStore = defineStore('training', () => {
       state.value = status.state
       runId.value = status.run.runId
       modelId.value = status.run.modelId ?? null
+      // The last epoch's samples, unless an epoch that ended while the status was on its way sent newer ones.
+      if (status.run.samples?.length && !samples.value.length) samples.value = status.run.samples
       if (status.run.modelId) await showSavedRun(status.run.modelId, status.run.epochs || undefined)
     }
   }

@@ -19,6 +19,7 @@ import {
   type TrainingConfig,
   type TrainingDone,
   type TrainingErrorEvent,
+  type TrainingSample,
   type UnreadableModel,
 } from '@contract'
 
@@ -32,7 +33,8 @@ export interface FakeApi extends BottleneckApi {
     unreadable: UnreadableModel[]
     datasets: DatasetSummary[]
     presets: Preset[]
-    training: { runId: string; modelId: string; config: TrainingConfig } | null
+    /** The run going on; `samples` are its last epoch-end samples, which training.status reports. */
+    training: { runId: string; modelId: string; config: TrainingConfig; samples?: TrainingSample[] } | null
     /** Models whose saved optimizer state is damaged: resuming one warns of it before the call answers. */
     damagedOptimizerState: Set<string>
   }
@@ -426,6 +428,7 @@ export function createFakeApi(
                 epochs: state.training.config.epochs,
                 ...lastProgress,
                 startedAt: '2026-11-27T09:00:00.000Z',
+                ...(state.training.samples ? { samples: state.training.samples } : {}),
               },
             }
           : {}),
@@ -548,6 +551,7 @@ export function createFakeApi(
         model.epochs = epoch
         model.history.push({ epoch, loss, valLoss })
       }
+      run.samples = event.samples
       emit('training.onEpochEnd', event)
       return event
     },
