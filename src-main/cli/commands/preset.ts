@@ -7,7 +7,7 @@ import { stringOption, UsageError, type OptionSpec, type Parsed } from '../args'
 export const presetOptions: Record<string, OptionSpec> = {
   preset: {
     type: 'string',
-    help: `Training recipe: ${listPresets().map((preset) => preset.name).join(', ')} (sets arch, code size, noise, epochs, batch size; options you give win)`,
+    help: `Training recipe: ${listPresets().map((preset) => preset.name).join(', ')} (sets arch, dataset, code size, learning rate, noise, epochs, batch size and the model name; options you give win)`,
     placeholder: 'NAME',
   },
 }
