@@ -135,11 +135,19 @@ export async function writeTestPhotos(
 }
 
 if (import.meta.url === pathToFileURL(process.argv[1] ?? '').href) {
-  const [folder, count = '8', width = '256', height = '256'] = process.argv.slice(2)
-  if (!folder) {
-    console.error('Usage: npx tsx scripts/make-test-photos.ts OUTDIR [count] [width] [height]')
+  const usage = 'Usage: npx tsx scripts/make-test-photos.ts OUTDIR [count] [width] [height]'
+  const args = process.argv.slice(2)
+  if (args.includes('--help') || args.includes('-h')) {
+    console.log(usage)
+    process.exit(0)
+  }
+  const [folder, count = '8', width = '256', height = '256'] = args
+  const numbers = [count, width, height].map(Number)
+  // An option or a typo must not become a folder of photos named "--something" or a NaN-sized image.
+  if (!folder || folder.startsWith('-') || !numbers.every((n) => Number.isInteger(n) && n > 0)) {
+    console.error(usage)
     process.exit(2)
   }
-  const paths = await writeTestPhotos(folder, Number(count), Number(width), Number(height))
+  const paths = await writeTestPhotos(folder, numbers[0]!, numbers[1]!, numbers[2]!)
   console.log(`Wrote ${paths.length} synthetic photos to ${folder}`)
 }

@@ -96,6 +96,19 @@ describe('train checks the store can take its checkpoints before it trains', () 
   })
 })
 
+describe('train --preset photo-denoise where there is no ./photos folder', () => {
+  it('says to put photos there or give --dataset, at once', () => {
+    const elsewhere = join(scratch, 'no photos here')
+    mkdirSync(elsewhere)
+    const result = runCliSync(['train', '--preset', 'photo-denoise'], { store, cwd: elsewhere })
+    expect(result.code).toBe(2)
+    expect(onlyErrorLine(result)).toBe(
+      'bottleneck: The photo-denoise preset trains on the photos in ./photos, and there is no such folder here; ' +
+        'put clean photos there or give --dataset folder:DIR.',
+    )
+  })
+})
+
 describe('images smaller than the SSIM window (10×10)', () => {
   it('train every epoch, save the last with PSNR and without SSIM, and say why', async () => {
     expect(smallRun.code, smallRun.stderr).toBe(0)

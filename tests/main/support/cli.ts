@@ -24,6 +24,8 @@ export interface WatchedCliResult extends CliResult {
 export interface CliOptions {
   /** Appended as `--store FOLDER`; without it the command uses BOTTLENECK_HOME or its default store. */
   store?: string
+  /** The folder the command runs in (relative paths and presets' folders are taken from there); the test's own by default. */
+  cwd?: string
 }
 
 export interface WatchedCliOptions extends CliOptions {
@@ -42,7 +44,10 @@ function commandLine(args: string[], options: CliOptions): string[] {
 
 /** Runs `bottleneck ARGS` to its end, blocking: for commands that run one at a time and need no watching. */
 export function runCliSync(args: string[], options: CliOptions = {}): CliResult {
-  const result = spawnSync(process.execPath, commandLine(args, options), { encoding: 'utf8' })
+  const result = spawnSync(process.execPath, commandLine(args, options), {
+    encoding: 'utf8',
+    ...(options.cwd ? { cwd: options.cwd } : {}),
+  })
   return { code: result.status, signal: result.signal, stdout: result.stdout, stderr: result.stderr }
 }
 
