@@ -38,14 +38,15 @@ const gapMs = option('gap', 40)
 
 await buildRenderer()
 const server = await startServer()
-const session = await openBrowser({ width: 1280, height: 800 })
+let browser: Awaited<ReturnType<typeof openBrowser>> | undefined
 // The server runs detached (its own process group, with two trainer processes): Ctrl-C or a kill of this script must
 // stop it and the browser too, or they outlive the benchmark with their temporary store.
 for (const signal of ['SIGINT', 'SIGTERM'] as const) {
   process.once(signal, () => {
-    void Promise.allSettled([session.close(), server.stop()]).then(() => process.exit(signal === 'SIGINT' ? 130 : 143))
+    void Promise.allSettled([browser?.close(), server.stop()]).then(() => process.exit(signal === 'SIGINT' ? 130 : 143))
   })
 }
+const session = (browser = await openBrowser({ width: 1280, height: 800 }))
 const results: Record<string, unknown> = { samples, gapMs, cores: (await import('node:os')).availableParallelism() }
 try {
   const { page } = session
