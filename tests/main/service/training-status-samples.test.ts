@@ -3,19 +3,15 @@
 import { afterEach, describe, expect, it } from 'vitest'
 import { calls, type EventMessage, type TrainingStatus } from '../../../src-main/contract/index'
 import { scratchDir } from '../support/scratch'
-import { createTestService, runEnded, waitForEvent, type TestService } from '../support/service-events'
+import {
+  LONG_EPOCH_RUN,
+  createTestService,
+  runEnded,
+  waitForEvent,
+  type TestService,
+} from '../support/service-events'
 
-const config = {
-  architecture: 'dense',
-  datasetId: 'mnist',
-  codeSize: 8,
-  epochs: 3,
-  // Small batches make an epoch long enough (hundreds of batches) to ask for the status in its middle.
-  batchSize: 4,
-  learningRate: 0.01,
-  trainLimit: 1500,
-  testLimit: 100,
-}
+const config = LONG_EPOCH_RUN
 
 async function status(service: TestService): Promise<TrainingStatus> {
   const envelope = await service.handle('training.status', {})

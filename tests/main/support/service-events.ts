@@ -50,3 +50,18 @@ export function waitForEvent(
 /** A run's end: done (completed or cancelled) or failed. */
 export const runEnded = (message: EventMessage): boolean =>
   message.name === 'training.onDone' || message.name === 'training.onError'
+
+/**
+ * A small dense run on MNIST whose epochs are long enough (hundreds of batches of 4) to act in their middle: kill
+ * the trainer, ask for the status, cancel.
+ */
+export const LONG_EPOCH_RUN = {
+  architecture: 'dense',
+  datasetId: 'mnist',
+  codeSize: 8,
+  epochs: 3,
+  batchSize: 4,
+  learningRate: 0.01,
+  trainLimit: 1500,
+  testLimit: 100,
+}

@@ -3,19 +3,15 @@
 import { afterEach, describe, expect, it, vi } from 'vitest'
 import type { Envelope } from '../../../src-main/contract/index'
 import { scratchDir } from '../support/scratch'
-import { createTestService, recordEvents, waitForEvent, type TestService } from '../support/service-events'
+import {
+  LONG_EPOCH_RUN,
+  createTestService,
+  recordEvents,
+  waitForEvent,
+  type TestService,
+} from '../support/service-events'
 
-const config = {
-  architecture: 'dense',
-  datasetId: 'mnist',
-  codeSize: 8,
-  epochs: 3,
-  // Small batches make an epoch long enough (hundreds of batches) to be killed in its middle.
-  batchSize: 4,
-  learningRate: 0.01,
-  trainLimit: 1500,
-  testLimit: 100,
-}
+const config = LONG_EPOCH_RUN
 
 /** Waits until epoch 1 is saved and epoch 2 is under way, then kills the training process like a crash would. */
 async function killMidSecondEpoch(service: TestService) {
