@@ -218,6 +218,14 @@ export const ArchitectureSchema = z.enum([
 ])
 export type Architecture = z.infer<typeof ArchitectureSchema>
 
+/**
+ * The name a model trained in the app gets when its user gives none. The trainer names it so, and the Train view
+ * shows it as the name field's placeholder and leaves it out of the field when it picks a run up.
+ */
+export function automaticModelName(architecture: Architecture, datasetName: string): string {
+  return `${architecture} on ${datasetName}`
+}
+
 /** Noise applied to inputs (training a denoiser) or to an image before denoising it (to see the effect). */
 export const NoiseSchema = z.discriminatedUnion('type', [
   z.object({ type: z.literal('none') }),

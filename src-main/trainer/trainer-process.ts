@@ -4,7 +4,7 @@
 // TensorFlow, so a long batch here can never freeze a window.
 import { basename } from 'node:path'
 import * as tf from '@tensorflow/tfjs'
-import type { DatasetSummary, Image, Metrics } from '../contract/index'
+import { automaticModelName, type DatasetSummary, type Image, type Metrics } from '../contract/index'
 import {
   buildAutoencoder,
   createModelConfig,
@@ -407,7 +407,7 @@ async function prepareRun(params: StartTrainingParams): Promise<PreparedRun> {
     const optimizer = createAdam(modelConfig.learningRate)
     try {
       const metadata: Omit<ModelMetadata, 'id' | 'formatVersion' | 'createdAt' | 'updatedAt'> = {
-        name: config.name ?? `${config.architecture} on ${params.dataset.name}`,
+        name: config.name ?? automaticModelName(config.architecture, params.dataset.name),
         config: modelConfig,
         dataset: {
           spec: params.dataset.spec,

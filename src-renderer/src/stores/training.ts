@@ -4,6 +4,7 @@ import { defineStore } from 'pinia'
 import { computed, reactive, ref, watch } from 'vue'
 import {
   TrainingConfigSchema,
+  automaticModelName,
   describeIssues,
   type Architecture,
   type BatchProgress,
@@ -148,11 +149,6 @@ export interface LossPoint {
 }
 
 const MAX_BATCH_POINTS = 600
-
-/** The name the back end gives a model its user left unnamed (src-main/trainer: "<architecture> on <dataset>"). */
-export function automaticModelName(architecture: Architecture, datasetName: string): string {
-  return `${architecture} on ${datasetName}`
-}
 
 /** The settings under the form's Advanced section as a fresh form holds them: no name of the user's, all images. */
 const ADVANCED_DEFAULTS: Pick<TrainingForm, 'name' | 'trainLimit'> = { name: '', trainLimit: null }
