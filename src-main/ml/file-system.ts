@@ -135,7 +135,8 @@ export async function fileInTheWay(path: string): Promise<string | undefined> {
   }
 }
 
-async function isDirectory(path: string): Promise<boolean> {
+/** Whether `path` is a folder; false when it is missing or cannot be looked at. */
+export async function isDirectory(path: string): Promise<boolean> {
   return (await stat(path).catch(() => undefined))?.isDirectory() ?? false
 }
 

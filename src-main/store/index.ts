@@ -10,8 +10,16 @@ import { basename, dirname, join, resolve } from 'node:path'
 import type * as tf from '@tensorflow/tfjs'
 import { buildAutoencoder, type Autoencoder, type ModelConfig } from '../ml/architectures/index'
 import { BottleneckError } from '../ml/errors'
-import { folderFailureReason } from '../ml/file-system'
-import { ensureDirectory, fileInTheWay, randomSuffix, replaceFileAtomic, syncDirectory, writeDurable } from '../ml/file-system'
+import {
+  ensureDirectory,
+  fileInTheWay,
+  folderFailureReason,
+  isDirectory,
+  randomSuffix,
+  replaceFileAtomic,
+  syncDirectory,
+  writeDurable,
+} from '../ml/file-system'
 import { cleanName, FORMAT_VERSION, MAX_NAME_LENGTH, ModelMetadataSchema, type ModelMetadata } from './metadata'
 import { loadWeightsInto, readModelArtifacts, restoreOptimizerState, serializeModel, serializeOptimizer } from './tfjs-io'
 
@@ -600,14 +608,6 @@ async function exists(path: string): Promise<boolean> {
   try {
     await stat(path)
     return true
-  } catch {
-    return false
-  }
-}
-
-async function isDirectory(path: string): Promise<boolean> {
-  try {
-    return (await stat(path)).isDirectory()
   } catch {
     return false
   }
