@@ -13,6 +13,7 @@ import { readPermissionReason } from './file-system'
 import {
   DECODABLE_EXTENSIONS,
   DEFAULT_MAX_PIXELS,
+  damagedImageError,
   decodeImage,
   readImageHeader,
   type ImageData,
@@ -214,9 +215,9 @@ export async function surveyImageFolder(
           .resize(64, 64, { fit: 'inside' })
           .raw()
           .toBuffer()
-      } catch {
-        // decodeImage's sentence for the same failure.
-        problems.set(file, `Cannot read ${basename(file)}: the file is damaged or truncated.`)
+      } catch (error) {
+        // decodeImage's error for the same failure.
+        problems.set(file, damagedImageError(basename(file), error).message)
       }
     }
   }

@@ -69,6 +69,11 @@ function unreadable(name: string, why: string, detail?: unknown): BottleneckErro
   return new BottleneckError('IMAGE_UNREADABLE', `Cannot read ${name}: ${why}`, detail)
 }
 
+/** A file whose header reads but whose pixels do not decode (cut off, or corrupt past the header). */
+export function damagedImageError(name: string, detail?: unknown): BottleneckError {
+  return unreadable(name, 'the file is damaged or truncated.', detail)
+}
+
 async function sourceBytesAndName(
   source: string | Uint8Array,
   options: DecodeOptions,
@@ -169,7 +174,7 @@ export async function decodeImage(
         error,
       )
     }
-    throw unreadable(name, 'the file is damaged or truncated.', error)
+    throw damagedImageError(name, error)
   }
   const { width, height } = raw.info
   if (raw.info.channels !== channels) {
