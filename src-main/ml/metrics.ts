@@ -137,6 +137,12 @@ export function structuralSimilarity(targets: tf.Tensor4D, predictions: tf.Tenso
   })
 }
 
+/** SSIM of each image of two NHWC batches, or undefined when the images are too small for it (see hasSsim). */
+export function ssimOrUndefined(targets: tf.Tensor4D, predictions: tf.Tensor4D): tf.Tensor1D | undefined {
+  const [, height, width, channels] = targets.shape
+  return hasSsim([height, width, channels]) ? structuralSimilarity(targets, predictions) : undefined
+}
+
 /**
  * MSE, PSNR and SSIM of one image against its reference, in plain JavaScript: the same definitions as the tensor
  * functions above (SSIM: Gaussian window 11, σ 1.5, 'valid' region, averaged over channels), for the interactive

@@ -1,33 +1,16 @@
 // The scores a finished model keeps in its metadata, whoever trained it (CLI or app): reconstruction metrics over
 // the whole test split, for models with a code how many code units fire, and for a denoising autoencoder its scores
 // as it is used, noisy → clean, the numbers `bottleneck eval --noise` prints for the same noise.
-import * as tf from '@tensorflow/tfjs'
 import type { Autoencoder } from './architectures/index'
 import { meanCodeActivation } from './architectures/sparse'
 import type { ImageSplit } from './datasets'
 import { evaluateDenoising } from './denoise-eval'
-import {
-  evaluateReconstructions,
-  hasSsim,
-  METRIC_NAMES,
-  SSIM_WINDOW,
-  structuralSimilarity,
-  type MetricName,
-} from './metrics'
+import { evaluateReconstructions, hasSsim, METRIC_NAMES, SSIM_WINDOW, type MetricName } from './metrics'
 import type { NoiseSpec } from './noise'
 
 type Shape = readonly [number, number, number]
 
-// Where the CLI's commands already look for what goes with SSIM.
-export { hasSsim }
-
 export const NO_SSIM_NOTE = `SSIM is not defined for images smaller than ${SSIM_WINDOW}×${SSIM_WINDOW} pixels, so it is left out.`
-
-/** SSIM of each image of two NHWC batches, or undefined when the images are too small for it. */
-export function ssimOrUndefined(clean: tf.Tensor4D, output: tf.Tensor4D): tf.Tensor1D | undefined {
-  const [, height, width, channels] = clean.shape
-  return hasSsim([height, width, channels]) ? structuralSimilarity(clean, output) : undefined
-}
 
 /** The reconstruction metrics that have a value for images of `shape`. */
 export function metricNamesFor(shape: Shape): MetricName[] {

@@ -15,7 +15,7 @@ import {
 import { initBackend, type BackendName } from '../ml/backend'
 import { loadDataset, modelInputOptions, type ImageDataset, type LoadDatasetOptions } from '../ml/datasets'
 import { BottleneckError, isBottleneckError } from '../ml/errors'
-import { imageQuality, meanSquaredError, peakSignalToNoiseRatio } from '../ml/metrics'
+import { hasSsim, imageQuality, meanSquaredError, peakSignalToNoiseRatio, ssimOrUndefined } from '../ml/metrics'
 import {
   applyNoise,
   createTrainingNoise,
@@ -27,7 +27,7 @@ import {
 } from '../ml/noise'
 import { createAdam, fit } from '../ml/train'
 import { createReconstructor, encodeRows, type Reconstructor } from '../ml/reconstruct'
-import { finalTestMetrics, hasSsim, ssimOrUndefined } from '../ml/test-metrics'
+import { finalTestMetrics } from '../ml/test-metrics'
 import { restoreWithBaseline } from '../ml/denoise-eval'
 import { openStore, type ModelMetadata, type Store } from '../store/index'
 import { floatToImage, stackImages, toNoiseSpec } from './images'
