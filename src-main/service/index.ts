@@ -458,12 +458,7 @@ export function createService(options: ServiceOptions): Service & {
     const id = `${kind}-${createHash('sha256').update(folder).digest('hex').slice(0, 12)}`
     const ref: DatasetRef = { id, spec: `${kind}:${folder}`, name: name ?? basename(folder) }
     const info = await inference.request('inspectDataset', { dataset: ref })
-    const stored: StoredDataset = {
-      ...info,
-      kind,
-      path: folder,
-      spec: ref.spec,
-    }
+    const stored: StoredDataset = { ...info, kind, path: folder, spec: ref.spec }
     await mkdir(storeRoot, { recursive: true })
     const others = (await readStoredDatasets()).filter((dataset) => dataset.id !== id)
     await writeJsonAtomic(datasetsFile, [...others, stored])
