@@ -6,26 +6,12 @@ import { join } from 'node:path'
 import * as tf from '@tensorflow/tfjs'
 import sharp from 'sharp'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { calls, type CallName, type CallOutput, type EventMessage } from '../../../src-main/contract/index'
+import type { EventMessage } from '../../../src-main/contract/index'
 import { buildAutoencoder, createModelConfig } from '../../../src-main/ml/architectures/index'
 import { initBackend } from '../../../src-main/ml/backend'
-import { createService } from '../../../src-main/service/index'
 import { openStore, type ModelRecord, type Store } from '../../../src-main/store/index'
-import { forkTrainer } from '../../../src-main/trainer/transport'
 import { scratchDir } from '../support/scratch'
-
-type TestService = ReturnType<typeof createService>
-
-async function call<N extends CallName>(
-  service: TestService,
-  name: N,
-  payload: unknown = {},
-): Promise<CallOutput<N>> {
-  const envelope = await service.handle(name, payload)
-  if (!envelope.ok) throw new Error(`${name} failed: ${envelope.error.code} ${envelope.error.message}`)
-  // Every real result must match the schema the UI was promised.
-  return calls[name].output.parse(envelope.value) as CallOutput<N>
-}
+import { callService, createTestService, type TestService } from '../support/service-events'
 
 async function saveModel(store: Store, name: string): Promise<ModelRecord> {
   const autoencoder = buildAutoencoder(createModelConfig('dense', [12, 12, 1], { seed: 1, codeSize: 4 }))
@@ -68,12 +54,7 @@ describe('a store and a folder with damaged files', () => {
     const missingVersion = await saveModel(store, 'missing version')
     writeFileSync(join(missingVersion.folder, 'current'), 'v000009\n')
     ids.missingVersion = missingVersion.id
-    service = createService({
-      storeRoot,
-      spawn: forkTrainer({ log: () => {} }),
-      shell: 'test',
-      log: () => {},
-    })
+    service = createTestService(storeRoot)
   })
 
   afterAll(async () => {
@@ -81,7 +62,7 @@ describe('a store and a folder with damaged files', () => {
   })
 
   it('lists the model folders it cannot read apart from the models, each with its reason', async () => {
-    const list = await call(service, 'models.list')
+    const list = await callService(service, 'models.list')
     expect(list.models.map((model) => model.name).sort()).toEqual(['broken weights', 'intact'])
     const reasons = Object.fromEntries(list.unreadable.map((folder) => [folder.id, folder.reason]))
     expect(reasons).toEqual({
@@ -97,13 +78,13 @@ describe('a store and a folder with damaged files', () => {
   it('deletes a model folder it cannot read, by its id, and says so to every window', async () => {
     const changes: EventMessage[] = []
     const stop = service.onEvent((message) => changes.push(message))
-    expect(await call(service, 'models.delete', { id: ids.invalidJson })).toEqual({ deleted: true })
+    expect(await callService(service, 'models.delete', { id: ids.invalidJson })).toEqual({ deleted: true })
     stop()
     expect(changes).toContainEqual({
       name: 'models.onChanged',
       payload: { reason: 'deleted', id: ids.invalidJson },
     })
-    const list = await call(service, 'models.list')
+    const list = await callService(service, 'models.list')
     expect(list.unreadable.map((folder) => folder.id).sort()).toEqual(
       [ids.missingVersion, ids.noMetadata].sort(),
     )
@@ -121,7 +102,7 @@ describe('a store and a folder with damaged files', () => {
       },
     })
     expect(readdirSync(exports)).toEqual([])
-    const exported = await call(service, 'models.export', { id: ids.intact, path: exports })
+    const exported = await callService(service, 'models.export', { id: ids.intact, path: exports })
     expect(exported?.path.startsWith(exports)).toBe(true)
   })
 
@@ -140,7 +121,7 @@ describe('a store and a folder with damaged files', () => {
     writeFileSync(join(folder, 'empty.png'), '')
     writeFileSync(join(folder, 'notes.txt'), 'not an image, and not counted as one')
 
-    const added = await call(service, 'datasets.addImageFolder', { path: folder })
+    const added = await callService(service, 'datasets.addImageFolder', { path: folder })
     expect(added).toMatchObject({
       name: 'mixed',
       kind: 'folder',
@@ -156,7 +137,7 @@ describe('a store and a folder with damaged files', () => {
         ],
       },
     })
-    const listed = (await call(service, 'datasets.list')).find((dataset) => dataset.id === added?.id)
+    const listed = (await callService(service, 'datasets.list')).find((dataset) => dataset.id === added?.id)
     expect(listed?.imageFiles).toEqual(added?.imageFiles)
   })
 })

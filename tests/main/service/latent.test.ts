@@ -3,19 +3,11 @@
 // U-Net (no code at all). Results must agree with the plain inference calls on the same test images, match the
 // contract's schemas, and leave no tensor behind.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { calls, type CallName, type EventMessage, type Image } from '../../../src-main/contract/index'
-import type { LatentGrid, LatentInterpolation, LatentMap, LatentSample } from '../../../src-main/contract/index'
-import { createService } from '../../../src-main/service/index'
-import { forkTrainer } from '../../../src-main/trainer/transport'
+import type { EventMessage, Image } from '../../../src-main/contract/index'
 import { scratchDir } from '../support/scratch'
+import { callService, createTestService, type TestService } from '../support/service-events'
 
-type TestService = ReturnType<typeof createService>
 
-async function call<T>(service: TestService, name: CallName, payload: unknown = {}): Promise<T> {
-  const envelope = await service.handle(name, payload)
-  if (!envelope.ok) throw new Error(`${name} failed: ${envelope.error.code} ${envelope.error.message}`)
-  return calls[name].output.parse(envelope.value) as T
-}
 
 async function train(service: TestService, architecture: string, codeSize: number): Promise<string> {
   const done = new Promise<EventMessage>((resolve) => {
@@ -26,7 +18,7 @@ async function train(service: TestService, architecture: string, codeSize: numbe
       }
     })
   })
-  const run = await call<{ modelId: string }>(service, 'training.start', {
+  const run = await callService(service, 'training.start', {
     name: `${architecture} ${codeSize}`,
     architecture,
     datasetId: 'mnist',
@@ -50,7 +42,7 @@ describe('latent calls with a trained model', () => {
 
   beforeAll(async () => {
     const store = scratchDir('latent-service')
-    service = createService({ storeRoot: store, spawn: forkTrainer({ log: () => {} }), shell: 'test', log: () => {} })
+    service = createTestService(store)
     ids.plane = await train(service, 'dense', 2)
     ids.wide = await train(service, 'dense', 8)
     ids.vae = await train(service, 'vae', 2)
@@ -62,19 +54,19 @@ describe('latent calls with a trained model', () => {
   })
 
   it('maps a 2-D code as it is: each point is the code inference.encode gives for that test image', async () => {
-    const map = await call<LatentMap>(service, 'latent.map', { id: ids.plane, limit: 3000 })
+    const map = await callService(service, 'latent.map', { id: ids.plane, limit: 3000 })
     expect(map).toMatchObject({ modelId: ids.plane, method: 'code', dimensions: 2, count: 3000, testCount: 10000 })
     expect(map.points).toHaveLength(6000)
     expect(map.labels).toHaveLength(3000)
     expect(new Set(map.labels)).toEqual(new Set([0, 1, 2, 3, 4, 5, 6, 7, 8, 9]))
-    const preview = await call<{ images: Image[]; labels: number[] }>(service, 'datasets.previewSamples', {
+    const preview = await callService(service, 'datasets.previewSamples', {
       datasetId: 'mnist',
       split: 'test',
       count: 5,
       offset: 0,
     })
     expect(map.labels!.slice(0, 5)).toEqual(preview.labels)
-    const encoded = await call<{ codes: number[][] }>(service, 'inference.encode', { id: ids.plane, images: preview.images })
+    const encoded = await callService(service, 'inference.encode', { id: ids.plane, images: preview.images })
     encoded.codes.forEach((code, i) => {
       // Encoding bytes (0–255) and the float test set agree to rounding; points carry four significant digits.
       expect(map.points[2 * i]).toBeCloseTo(code[0]!, 2)
@@ -83,7 +75,7 @@ describe('latent calls with a trained model', () => {
   })
 
   it('maps a wider code by PCA, with the share of variance each axis explains', async () => {
-    const map = await call<LatentMap>(service, 'latent.map', { id: ids.wide, limit: 500 })
+    const map = await callService(service, 'latent.map', { id: ids.wide, limit: 500 })
     expect(map).toMatchObject({ method: 'pca', dimensions: 8, count: 500 })
     const [first, second] = map.explainedRatio!
     expect(first).toBeGreaterThan(0)
@@ -98,20 +90,20 @@ describe('latent calls with a trained model', () => {
   })
 
   it('returns a point’s digit, label, code and reconstruction, as inference.reconstruct would', async () => {
-    const { samples } = await call<{ samples: LatentSample[] }>(service, 'latent.samples', {
+    const { samples } = await callService(service, 'latent.samples', {
       id: ids.plane,
       indices: [7, 9999],
     })
     expect(samples.map((sample) => sample.index)).toEqual([7, 9999])
-    const preview = await call<{ images: Image[]; labels: number[] }>(service, 'datasets.previewSamples', {
+    const preview = await callService(service, 'datasets.previewSamples', {
       datasetId: 'mnist',
       split: 'test',
       count: 1,
       offset: 7,
     })
-    expect(samples[0]!.label).toBe(preview.labels[0])
+    expect(samples[0]!.label).toBe(preview.labels![0])
     expect(samples[0]!.original.data).toEqual(preview.images[0]!.data)
-    const rebuilt = await call<{ images: Image[]; metrics: { psnr: number }[] }>(service, 'inference.reconstruct', {
+    const rebuilt = await callService(service, 'inference.reconstruct', {
       id: ids.plane,
       images: [samples[0]!.original],
     })
@@ -121,7 +113,7 @@ describe('latent calls with a trained model', () => {
   })
 
   it('interpolates through the code: the ends are the two reconstructions, the middle differs from both', async () => {
-    const result = await call<LatentInterpolation>(service, 'latent.interpolate', {
+    const result = await callService(service, 'latent.interpolate', {
       id: ids.wide,
       from: 3,
       to: 4,
@@ -131,7 +123,7 @@ describe('latent calls with a trained model', () => {
     expect(result.from.index).toBe(3)
     expect(result.to.index).toBe(4)
     expect(result.from.label).toBeTypeOf('number')
-    const rebuilt = await call<{ images: Image[] }>(service, 'inference.reconstruct', {
+    const rebuilt = await callService(service, 'inference.reconstruct', {
       id: ids.wide,
       images: [result.from.original, result.to.original],
     })
@@ -142,15 +134,15 @@ describe('latent calls with a trained model', () => {
   })
 
   it("draws a VAE's generated grid over the prior's quantiles, the same every time", async () => {
-    const grid = await call<LatentGrid>(service, 'latent.generate', { id: ids.vae, n: 6, from: 0.05, to: 0.95 })
+    const grid = await callService(service, 'latent.generate', { id: ids.vae, n: 6, from: 0.05, to: 0.95 })
     expect(grid.image).toMatchObject({ width: 6 * 28, height: 6 * 28, channels: 1 })
     expect(grid.zFrom).toBeCloseTo(-1.6449, 3)
     expect(grid.zTo).toBeCloseTo(1.6449, 3)
     expect(Math.max(...grid.image.data)).toBeGreaterThan(0)
-    const again = await call<LatentGrid>(service, 'latent.generate', { id: ids.vae, n: 6 })
+    const again = await callService(service, 'latent.generate', { id: ids.vae, n: 6 })
     expect(again.image.data).toEqual(grid.image.data)
     // The VAE's latent map is its z_mean, 2-D.
-    const map = await call<LatentMap>(service, 'latent.map', { id: ids.vae, limit: 200 })
+    const map = await callService(service, 'latent.map', { id: ids.vae, limit: 200 })
     expect(map).toMatchObject({ method: 'code', dimensions: 2 })
     // Spread over the plane, not collapsed (z_mean is linear: no ReLU unit can die on a tiny run).
     for (const axis of [0, 1]) {
@@ -184,11 +176,11 @@ describe('latent calls with a trained model', () => {
   it('leaves no tensor behind in the inference process', async () => {
     const everything = async () => {
       for (const id of [ids.plane, ids.vae]) {
-        await call(service, 'latent.map', { id, limit: 1000 })
-        await call(service, 'latent.samples', { id, indices: [1, 2, 3] })
-        await call(service, 'latent.interpolate', { id, from: 1, to: 2, steps: 5 })
+        await callService(service, 'latent.map', { id, limit: 1000 })
+        await callService(service, 'latent.samples', { id, indices: [1, 2, 3] })
+        await callService(service, 'latent.interpolate', { id, from: 1, to: 2, steps: 5 })
       }
-      await call(service, 'latent.generate', { id: ids.vae, n: 4 })
+      await callService(service, 'latent.generate', { id: ids.vae, n: 4 })
       await service.handle('latent.map', { id: ids.unet })
     }
     await everything()

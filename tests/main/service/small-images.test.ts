@@ -4,19 +4,10 @@
 import { mkdirSync, writeFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { calls, type CallName, type Metrics } from '../../../src-main/contract/index'
-import { createService } from '../../../src-main/service/index'
-import { forkTrainer } from '../../../src-main/trainer/transport'
+import type { Metrics } from '../../../src-main/contract/index'
 import { scratchDir } from '../support/scratch'
+import { callService, createTestService, type TestService } from '../support/service-events'
 import { idxImages, saveUntrainedModel } from '../support/untrained-models'
-
-type TestService = ReturnType<typeof createService>
-
-async function call<T>(service: TestService, name: CallName, payload: unknown): Promise<T> {
-  const envelope = await service.handle(name, payload)
-  if (!envelope.ok) throw new Error(`${name} failed: ${envelope.error.code} ${envelope.error.message}`)
-  return calls[name].output.parse(envelope.value) as T
-}
 
 /** An IDX image file of `count` greyscale images of side × side. */
 const image = (seed: number) => ({
@@ -55,12 +46,7 @@ describe('per-image scores of a model for 10×10 images', () => {
       dataset: { spec: `idx:${images}`, name: 'idx 10x10', trainCount: 20, testCount: 8 },
       batchSize: 8,
     })
-    service = createService({
-      storeRoot: store,
-      spawn: forkTrainer({ log: () => {} }),
-      shell: 'test',
-      log: () => {},
-    })
+    service = createTestService(store)
   })
 
   afterAll(async () => {
@@ -68,14 +54,14 @@ describe('per-image scores of a model for 10×10 images', () => {
   })
 
   it('reconstructs and denoises with MSE and PSNR, without SSIM, leaking no tensors', async () => {
-    await call(service, 'inference.reconstruct', { id: modelId, images: [image(0)] })
+    await callService(service, 'inference.reconstruct', { id: modelId, images: [image(0)] })
     const before = await service.hosts.inference.request('memory', {})
-    const reconstructed = await call<{ metrics: Metrics[] }>(service, 'inference.reconstruct', {
+    const reconstructed = await callService(service, 'inference.reconstruct', {
       id: modelId,
       images: [image(1), image(2)],
     })
     expectPsnrWithoutSsim(reconstructed.metrics, 2)
-    const denoised = await call<{ metrics?: Metrics[] }>(service, 'inference.denoise', {
+    const denoised = await callService(service, 'inference.denoise', {
       id: modelId,
       images: [image(1), image(2)],
       noise: { type: 'gaussian', stddev: 0.3 },
@@ -87,7 +73,7 @@ describe('per-image scores of a model for 10×10 images', () => {
   })
 
   it('shows latent samples of its test images with MSE and PSNR, without SSIM', async () => {
-    const { samples } = await call<{ samples: { metrics: Metrics }[] }>(service, 'latent.samples', {
+    const { samples } = await callService(service, 'latent.samples', {
       id: modelId,
       indices: [0, 7],
     })

@@ -1,6 +1,6 @@
 // Service tests that drive a real trainer process: a service forked like the app's, and its events collected or
 // awaited (the trainer tests start, cancel, kill and resume runs and assert on what the service says).
-import type { EventMessage } from '../../../src-main/contract/index'
+import { calls, type CallName, type CallOutput, type EventMessage } from '../../../src-main/contract/index'
 import { createService } from '../../../src-main/service/index'
 import { forkTrainer } from '../../../src-main/trainer/transport'
 
@@ -21,6 +21,17 @@ export function createTestService(
     log: () => undefined,
     ...(options.autoResumeLimit === undefined ? {} : { autoResumeLimit: options.autoResumeLimit }),
   })
+}
+
+/** Calls `name` and returns its result, which must match the schema the UI was promised; a refusal throws. */
+export async function callService<N extends CallName>(
+  service: TestService,
+  name: N,
+  payload: unknown = {},
+): Promise<CallOutput<N>> {
+  const envelope = await service.handle(name, payload)
+  if (!envelope.ok) throw new Error(`${name} failed: ${envelope.error.code} ${envelope.error.message}`)
+  return calls[name].output.parse(envelope.value) as CallOutput<N>
 }
 
 /** Every event the service sends from now on, in order. */
