@@ -2,7 +2,6 @@
 // does not cancel it, a run stopped or failed before its first epoch leaves no model to try or resume, and the
 // finished model is offered to the view that can use it.
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest'
-import type { DatasetSummary } from '@contract'
 import TrainView from '@renderer/views/TrainView.vue'
 import { useTrainingStore } from '@renderer/stores/training'
 import { useSystemStore } from '@renderer/stores/system'
@@ -10,24 +9,11 @@ import { useModelsStore } from '@renderer/stores/models'
 import { useNotificationsStore } from '@renderer/stores/notifications'
 import { useNavigationStore } from '@renderer/stores/navigation'
 import { useDenoiseStore } from '@renderer/stores/denoise'
-import type { FakeApi } from './support/fake-api'
+import { PHOTO_FOLDER, type FakeApi } from './support/fake-api'
 import { flushPromises, mountWith, setup } from './support/mount'
 
 /** How long Cancel ignores clicks after it takes Start's place. */
 const CANCEL_SETTLE_MS = 500
-
-/** A folder of colour photos, cut into 64×64 patches, as the service lists one. */
-const PHOTOS: DatasetSummary = {
-  id: 'folder-photos',
-  name: 'mixed',
-  kind: 'folder',
-  height: 64,
-  width: 64,
-  channels: 3,
-  trainCount: 2048,
-  testCount: 256,
-  path: '/data/mixed',
-}
 
 beforeEach(() => {
   vi.useFakeTimers({ toFake: ['setTimeout', 'clearTimeout'] })
@@ -176,8 +162,8 @@ describe('the finished model', () => {
   })
 
   it('trained on 64×64 colour photos, is offered to Denoise, never to Draw, which cannot take it', async () => {
-    const { api, wrapper } = await mountTrain((fake) => fake.state.datasets.push(PHOTOS))
-    await wrapper.get('[aria-label="Dataset"]').setValue(PHOTOS.id)
+    const { api, wrapper } = await mountTrain((fake) => fake.state.datasets.push(PHOTO_FOLDER))
+    await wrapper.get('[aria-label="Dataset"]').setValue(PHOTO_FOLDER.id)
     await wrapper.get('[aria-label="Architecture"]').setValue('unet')
     await wrapper.get('form').trigger('submit')
     await flushPromises()

@@ -4,7 +4,7 @@ import ToastHost from '@renderer/components/ToastHost.vue'
 import { useTrainingStore } from '@renderer/stores/training'
 import { useSystemStore } from '@renderer/stores/system'
 import { useModelsStore } from '@renderer/stores/models'
-import { makeVae } from './support/fake-api'
+import { makeVae, PHOTO_FOLDER } from './support/fake-api'
 import { flushPromises, mountWith, setup } from './support/mount'
 
 afterEach(() => {
@@ -325,17 +325,7 @@ describe('TrainView', () => {
 describe('the form follows the chosen dataset', () => {
   it('names the default model, sizes the layers and calls the test images by what the dataset holds', async () => {
     const { api, pinia } = setup()
-    api.state.datasets.push({
-      id: 'folder-photos',
-      name: 'mixed',
-      kind: 'folder',
-      height: 64,
-      width: 64,
-      channels: 3,
-      trainCount: 2048,
-      testCount: 256,
-      path: '/data/mixed',
-    })
+    api.state.datasets.push(PHOTO_FOLDER)
     const wrapper = await mountWith(TrainView, pinia)
     const note = () =>
       field(wrapper, 'Architecture').element.parentElement!.querySelector('small')!.textContent!.trim()

@@ -94,6 +94,19 @@ export function makeModel(overrides: Partial<ModelDetail> = {}): ModelDetail {
   }
 }
 
+/** A folder of colour photos, cut into 64×64 patches, as the service lists one once it is added. */
+export const PHOTO_FOLDER: DatasetSummary = {
+  id: 'folder-photos',
+  name: 'mixed',
+  kind: 'folder',
+  height: 64,
+  width: 64,
+  channels: 3,
+  trainCount: 2048,
+  testCount: 256,
+  path: '/data/mixed',
+}
+
 /** A variational autoencoder with a 2-D code: its loss is summed over the pixels, its val_loss per pixel. */
 export function makeVae(overrides: Partial<ModelDetail> = {}): ModelDetail {
   return makeModel({
