@@ -651,6 +651,11 @@ export const calls = {
     z.object({ path: PathSchema.optional(), name: NameSchema.optional() }).strict(),
     DatasetSummarySchema.nullable(),
   ),
+  'datasets.remove': call(
+    'Takes an added dataset off the list; its files and the models trained on it stay. Built-in datasets stay.',
+    z.object({ id: DatasetIdSchema }).strict(),
+    z.object({ removed: z.boolean() }),
+  ),
   'datasets.previewSamples': call(
     'A few images (and labels, when known) from a dataset split.',
     z
@@ -977,6 +982,7 @@ export interface BottleneckApi {
     list: Fn<'datasets.list'>
     addIdxFolder: Fn<'datasets.addIdxFolder'>
     addImageFolder: Fn<'datasets.addImageFolder'>
+    remove: Fn<'datasets.remove'>
     previewSamples: Fn<'datasets.previewSamples'>
   }
   training: {

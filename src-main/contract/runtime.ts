@@ -17,6 +17,7 @@ export const CALL_NAMES = [
   'datasets.list',
   'datasets.addIdxFolder',
   'datasets.addImageFolder',
+  'datasets.remove',
   'datasets.previewSamples',
   'training.start',
   'training.cancel',

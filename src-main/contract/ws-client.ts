@@ -57,6 +57,7 @@ const CALL_ACTIVITIES: Partial<Record<CallName, string>> = {
   'datasets.list': 'listing the datasets',
   'datasets.addIdxFolder': 'adding the IDX folder',
   'datasets.addImageFolder': 'adding the image folder',
+  'datasets.remove': 'removing the dataset from the list',
   'datasets.previewSamples': 'reading sample images',
   'training.start': 'starting the training',
   'training.cancel': 'stopping the training',

@@ -3,7 +3,7 @@
 // turns trainer messages into contract events. When the training process dies mid-run, the service reports it,
 // the host restarts the process, and the run resumes from the last checkpoint the store holds.
 import { createHash, randomBytes } from 'node:crypto'
-import { mkdir, open, readFile, rename, rm, stat } from 'node:fs/promises'
+import { readFile, stat } from 'node:fs/promises'
 import { readFileSync } from 'node:fs'
 import { homedir } from 'node:os'
 import { basename, isAbsolute, join, resolve } from 'node:path'
@@ -32,6 +32,7 @@ import {
   type Versions,
 } from '../contract/index'
 import { BottleneckError, isBottleneckError } from '../ml/errors'
+import { createFolder, readPermissionReason, replaceFileAtomic, writeFailure } from '../ml/file-system'
 import { parseNoiseSpec } from '../ml/noise'
 import { isBuiltInDataPreset, listPresets, presetSettings } from '../ml/presets'
 import { openStore, type ModelMetadata } from '../store/index'
@@ -68,23 +69,6 @@ function readAppVersion(): string {
     return packageJson.version ?? '0.0.0'
   } catch {
     return '0.0.0'
-  }
-}
-
-async function writeJsonAtomic(path: string, value: unknown): Promise<void> {
-  const temporary = `${path}.${process.pid}.${randomBytes(4).toString('hex')}.tmp`
-  const handle = await open(temporary, 'w')
-  try {
-    await handle.writeFile(JSON.stringify(value, null, 2))
-    await handle.sync()
-  } finally {
-    await handle.close()
-  }
-  try {
-    await rename(temporary, path)
-  } catch (error) {
-    await rm(temporary, { force: true })
-    throw error
   }
 }
 
@@ -416,13 +400,59 @@ export function createService(options: ServiceOptions): Service & {
     return join(folder, name)
   }
 
+  /** The added datasets; none when the list was never written or cannot be read (then the log says why). */
   async function readStoredDatasets(): Promise<StoredDataset[]> {
     try {
-      const parsed = JSON.parse(await readFile(datasetsFile, 'utf8')) as unknown
-      return Array.isArray(parsed) ? (parsed as StoredDataset[]) : []
-    } catch {
+      return await readDatasetList()
+    } catch (error) {
+      log('warn', (error as Error).message)
       return []
     }
+  }
+
+  /** The added datasets, or an error when datasets.json exists but cannot be read: it must not be written over. */
+  async function readDatasetList(): Promise<StoredDataset[]> {
+    let text: string
+    try {
+      text = await readFile(datasetsFile, 'utf8')
+    } catch (error) {
+      if ((error as NodeJS.ErrnoException).code === 'ENOENT') return []
+      throw damagedDatasetList(readPermissionReason(error) ?? (error as Error).message)
+    }
+    let parsed: unknown
+    try {
+      parsed = JSON.parse(text)
+    } catch {
+      throw damagedDatasetList('it is not valid JSON')
+    }
+    if (!Array.isArray(parsed)) throw damagedDatasetList('it does not hold a list')
+    return parsed as StoredDataset[]
+  }
+
+  function damagedDatasetList(reason: string): BottleneckError {
+    return new BottleneckError(
+      'STORE_ERROR',
+      `The list of added datasets (${datasetsFile}) cannot be read: ${reason}. Move it away or delete it to add datasets again; the datasets' own files are not in it.`,
+    )
+  }
+
+  /**
+   * Rewrites the added-dataset list with `change` applied, one change at a time: two adds at once would otherwise
+   * each write the list they read, and one would be lost.
+   */
+  let datasetListChange: Promise<unknown> = Promise.resolve()
+  function changeDatasetList(change: (datasets: StoredDataset[]) => StoredDataset[]): Promise<void> {
+    const next = datasetListChange.then(async () => {
+      const changed = change(await readDatasetList())
+      await createFolder(storeRoot)
+      try {
+        await replaceFileAtomic(datasetsFile, JSON.stringify(changed, null, 2))
+      } catch (error) {
+        throw writeFailure(error, datasetsFile, 'save the list of added datasets')
+      }
+    })
+    datasetListChange = next.catch(() => undefined)
+    return next
   }
 
   function builtInSummary(ref: DatasetRef): Promise<DatasetSummary> {
@@ -459,11 +489,23 @@ export function createService(options: ServiceOptions): Service & {
     const ref: DatasetRef = { id, spec: `${kind}:${folder}`, name: name ?? basename(folder) }
     const info = await inference.request('inspectDataset', { dataset: ref })
     const stored: StoredDataset = { ...info, kind, path: folder, spec: ref.spec }
-    await mkdir(storeRoot, { recursive: true })
-    const others = (await readStoredDatasets()).filter((dataset) => dataset.id !== id)
-    await writeJsonAtomic(datasetsFile, [...others, stored])
+    await changeDatasetList((datasets) => [...datasets.filter((dataset) => dataset.id !== id), stored])
     const { spec: _spec, ...summary } = stored
     return summary
+  }
+
+  async function removeDataset(id: string): Promise<{ removed: boolean }> {
+    const builtIn = BUILT_INS.find((ref) => ref.id === id)
+    if (builtIn) {
+      throw new BottleneckError('INVALID_INPUT', `${builtIn.name} comes with Bottleneck and stays on the list.`)
+    }
+    let removed = false
+    await changeDatasetList((datasets) => {
+      const kept = datasets.filter((dataset) => dataset.id !== id)
+      removed = kept.length < datasets.length
+      return kept
+    })
+    return { removed }
   }
 
   /**
@@ -628,6 +670,7 @@ export function createService(options: ServiceOptions): Service & {
     },
     'datasets.addIdxFolder': async ({ path, name }) => addDataset('idx', path, name),
     'datasets.addImageFolder': async ({ path, name }) => addDataset('folder', path, name),
+    'datasets.remove': async ({ id }) => removeDataset(id),
     'datasets.previewSamples': async ({ datasetId, split, count, offset }) =>
       inference.request('previewSamples', { dataset: await datasetRef(datasetId), split, count, offset }),
     'training.start': async (config) => {

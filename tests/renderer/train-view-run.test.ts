@@ -379,4 +379,31 @@ describe('the form', () => {
       'Added dataset "holiday": 12 images found. Training uses 2,048 random 64×64 patches of them, and tests on 256 more.',
     )
   })
+
+  it('takes an added dataset off the list and goes back to MNIST; MNIST cannot be removed', async () => {
+    const { api, pinia } = setup()
+    const { wrapper } = await mountTrain(pinia)
+    const removeButton = () => wrapper.find('button[aria-label="Remove holiday from the dataset list"]')
+    const datasetNames = () =>
+      (input(wrapper, 'Dataset') as unknown as HTMLSelectElement).querySelectorAll('option').length
+    expect(wrapper.findAll('button').some((b) => b.text() === 'Remove from list')).toBe(false)
+    await wrapper
+      .findAll('button')
+      .find((b) => b.text() === 'Add image folder…')!
+      .trigger('click')
+    await wrapper.get<HTMLInputElement>('[role="dialog"] input').setValue('/photos/holiday')
+    await wrapper.get('[role="dialog"] button.primary').trigger('click')
+    await flushPromises()
+    expect(datasetNames()).toBe(2)
+
+    await removeButton().trigger('click')
+    await flushPromises()
+    expect(api.calls.find((c) => c.name === 'datasets.remove')?.payload).toEqual({ id: 'folder-1' })
+    expect(datasetNames()).toBe(1)
+    expect((input(wrapper, 'Dataset') as unknown as HTMLSelectElement).value).toBe('mnist')
+    expect(removeButton().exists()).toBe(false)
+    expect(useNotificationsStore().notices.map((notice) => notice.message)).toContain(
+      'Removed "holiday" from the list. Its files and the models trained on it stay; add the folder again to train on it.',
+    )
+  })
 })

@@ -58,6 +58,12 @@ export const useDatasetsStore = defineStore('datasets', () => {
     return added
   }
 
+  /** Takes an added dataset off the list (its files stay) and reloads the list. */
+  async function remove(id: string): Promise<void> {
+    await useApi().datasets.remove({ id })
+    await refresh()
+  }
+
   /**
    * The dataset id for a model's `dataset` field, which holds the dataset's id or its display name depending on
    * who saved the model (CLI or app); matched case-insensitively, falling back to the value itself.
@@ -71,5 +77,5 @@ export const useDatasetsStore = defineStore('datasets', () => {
     return match?.id ?? reference
   }
 
-  return { datasets, loaded, refresh, addFolder, resolveId }
+  return { datasets, loaded, refresh, addFolder, remove, resolveId }
 })

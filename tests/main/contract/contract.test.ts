@@ -33,6 +33,7 @@ const validPayloads: Record<CallName, unknown> = {
   'datasets.list': {},
   'datasets.addIdxFolder': { path: '/data/emnist', name: 'EMNIST' },
   'datasets.addImageFolder': { path: '/data/faces' },
+  'datasets.remove': { id: 'folder-1a2b3c4d5e6f' },
   'datasets.previewSamples': { datasetId: 'mnist', split: 'test', count: 8 },
   'training.start': {
     architecture: 'dense',

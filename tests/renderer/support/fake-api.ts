@@ -367,6 +367,11 @@ export function createFakeApi(
       addImageFolder: handler('datasets.addImageFolder', ({ path }: { path?: string }) =>
         addedDataset('folder', path),
       ),
+      remove: handler('datasets.remove', ({ id }: { id: string }) => {
+        const before = state.datasets.length
+        state.datasets = state.datasets.filter((dataset) => dataset.id !== id || dataset.kind === 'builtin')
+        return { removed: state.datasets.length < before }
+      }),
       previewSamples: handler(
         'datasets.previewSamples',
         ({ count = 16, offset = 0 }: { count?: number; offset?: number }) => ({
