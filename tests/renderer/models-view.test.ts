@@ -15,10 +15,20 @@ afterEach(() => {
   history.replaceState(null, '', '#/')
 })
 
+// The day before makeModel's date: the newest-first list puts such a model second.
+const DAY_BEFORE = '2026-11-26T09:00:00.000Z'
+
 async function mountModels(
   models = [
     makeModel(),
-    makeModel({ id: 'conv-1', name: 'conv run', architecture: 'conv', epochs: 2, targetEpochs: 10 }),
+    makeModel({
+      id: 'conv-1',
+      name: 'conv run',
+      architecture: 'conv',
+      epochs: 2,
+      targetEpochs: 10,
+      updatedAt: DAY_BEFORE,
+    }),
   ],
 ) {
   const { api, pinia } = setup({ models })
@@ -163,8 +173,14 @@ describe('ModelsView', () => {
   it('filters by the text each row shows and says so when nothing matches', async () => {
     const { wrapper } = await mountModels([
       makeModel(),
-      makeModel({ id: 'conv-1', name: 'conv run', architecture: 'conv' }),
-      makeModel({ id: 'faces-1', name: 'faces', dataset: 'faces', inputShape: [64, 64, 3] }),
+      makeModel({ id: 'conv-1', name: 'conv run', architecture: 'conv', updatedAt: DAY_BEFORE }),
+      makeModel({
+        id: 'faces-1',
+        name: 'faces',
+        dataset: 'faces',
+        inputShape: [64, 64, 3],
+        updatedAt: '2026-11-25T09:00:00.000Z',
+      }),
     ])
     const names = () => wrapper.findAll('tbody tr a.name').map((a) => a.text())
     const filter = wrapper.get('input[type="search"]')
@@ -593,7 +609,7 @@ describe('ModelsView', () => {
         epochs: 1,
         history: [{ epoch: 1, loss: 0.2, valLoss: 0.19 }],
       }),
-      makeModel({ id: 'none-1', name: 'no epoch', epochs: 0, history: [] }),
+      makeModel({ id: 'none-1', name: 'no epoch', epochs: 0, history: [], updatedAt: DAY_BEFORE }),
     ])
     await flushPromises()
     const [one, none] = wrapper.findAll('tbody tr svg')

@@ -4,8 +4,11 @@ import { computed, ref } from 'vue'
 import { ApiError, type ModelDetail, type ModelSummary, type UnreadableModel } from '@contract'
 import { useApi } from '@renderer/api'
 import { toUserError } from '@renderer/api/errors'
+import { modelSortToken, parseModelSort, type ModelSort } from '@renderer/lib/model-sort'
 
 const ACTIVE_KEY = 'bottleneck.activeModel'
+/** How the Models view orders its table; kept here so the choice outlives the view and the session. */
+const SORT_KEY = 'bottleneck.modelsSort'
 
 // The back end refuses to rename or delete the model it is training, in these words; the UI says so up front.
 export const RENAME_WHILE_TRAINING = 'This model is training; rename it when the training ends.'
@@ -32,7 +35,8 @@ export const useModelsStore = defineStore('models', () => {
   const loaded = ref(false)
   const loading = ref(false)
   const details = ref<Record<string, ModelDetail>>({})
-  const activeModelId = ref<string | null>(readActive())
+  const activeModelId = ref<string | null>(readStored(ACTIVE_KEY))
+  const sort = ref<ModelSort>(parseModelSort(readStored(SORT_KEY)))
 
   const activeModel = computed(() => models.value.find((m) => m.id === activeModelId.value) ?? null)
   const drawableModels = computed(() => models.value.filter(isDrawable))
@@ -117,6 +121,15 @@ export const useModelsStore = defineStore('models', () => {
     }
   }
 
+  function setSort(next: ModelSort): void {
+    sort.value = next
+    try {
+      localStorage.setItem(SORT_KEY, modelSortToken(next))
+    } catch {
+      // Storage may be disabled; the order then lasts for this session only.
+    }
+  }
+
   /** The active model if it suits `filter`, else the newest one that does. */
   function pickModel(filter: (m: ModelSummary) => boolean = () => true): ModelSummary | null {
     const active = activeModel.value
@@ -155,6 +168,7 @@ export const useModelsStore = defineStore('models', () => {
     activeModelId,
     activeModel,
     drawableModels,
+    sort,
     refresh,
     detail,
     rename,
@@ -162,15 +176,16 @@ export const useModelsStore = defineStore('models', () => {
     importModel,
     exportModel,
     setActive,
+    setSort,
     pickModel,
     upsert,
     watchChanges,
   }
 })
 
-function readActive(): string | null {
+function readStored(key: string): string | null {
   try {
-    return localStorage.getItem(ACTIVE_KEY)
+    return localStorage.getItem(key)
   } catch {
     return null
   }
