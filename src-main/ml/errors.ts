@@ -7,6 +7,7 @@ export type BottleneckErrorCode =
   | 'DATASET_NOT_FOUND'
   | 'IMAGE_TOO_LARGE'
   | 'IMAGE_INVALID'
+  | 'REFERENCE_MISMATCH'
   | 'FILE_NOT_FOUND'
   | 'MODEL_NOT_FOUND'
   | 'MODEL_CORRUPT'

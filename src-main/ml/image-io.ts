@@ -63,6 +63,8 @@ export interface ImageHeader {
   height: number
   channels: 1 | 3
   format: string
+  /** The file has an alpha channel (which `decodeImage` composites away; `decodeAlpha` reads it). */
+  hasAlpha: boolean
 }
 
 function unreadable(name: string, why: string, detail?: unknown): BottleneckError {
@@ -130,7 +132,13 @@ async function readHeader(
     )
   }
   const grey = metadata.space === 'b-w' || metadata.space === 'grey16' || (metadata.channels ?? 3) <= 2
-  return { width, height, channels: grey ? 1 : 3, format: metadata.format ?? 'unknown' }
+  return {
+    width,
+    height,
+    channels: grey ? 1 : 3,
+    format: metadata.format ?? 'unknown',
+    hasAlpha: metadata.hasAlpha ?? false,
+  }
 }
 
 /** Reads only the header: size, channels and format, with the same checks as `decodeImage`. */
@@ -186,6 +194,31 @@ export async function decodeImage(
   return { data, height, width, channels }
 }
 
+/**
+ * The alpha channel of an image (8-bit, oriented as `decodeImage` orients the pixels), or null when the file has none
+ * or every pixel is opaque: what the Denoise view puts back on a denoised photo, so a cut-out stays a cut-out.
+ */
+export async function decodeAlpha(
+  source: string | Uint8Array,
+  options: DecodeOptions = {},
+): Promise<Uint8Array | null> {
+  const maxPixels = options.maxPixels ?? DEFAULT_MAX_PIXELS
+  const { input, name } = await sourceBytesAndName(source, options)
+  const header = await readHeader(input, name, maxPixels, options.limitOption)
+  if (!header.hasAlpha) return null
+  let alpha: Buffer
+  try {
+    alpha = await sharp(input, { limitInputPixels: maxPixels, failOn: 'truncated' })
+      .rotate()
+      .extractChannel('alpha')
+      .raw({ depth: 'uchar' })
+      .toBuffer()
+  } catch (error) {
+    throw damagedImageError(name, error)
+  }
+  return alpha.every((value) => value === 255) ? null : new Uint8Array(alpha)
+}
+
 function checkImage(image: ImageData): void {
   const { data, height, width, channels } = image
   if (!(channels === 1 || channels === 3 || channels === 4) || data.length !== height * width * channels) {
@@ -207,13 +240,23 @@ export function toBytes(image: ImageData): Uint8Array {
   return bytes
 }
 
-/** Encodes an image as PNG (lossless, 8-bit). */
-export async function encodePng(image: ImageData): Promise<Buffer> {
+/** Encodes an image as PNG (lossless, 8-bit), with `alpha` (one byte a pixel, see decodeAlpha) as its transparency. */
+export async function encodePng(image: ImageData, alpha?: Uint8Array | null): Promise<Buffer> {
   checkImage(image)
   const { height, width, channels } = image
+  if (alpha && (channels === 4 || alpha.length !== height * width)) {
+    throw new BottleneckError(
+      'INVALID_INPUT',
+      `The transparency has ${alpha.length} values for a ${width}×${height} image with ${channels} channels.`,
+    )
+  }
   let pipeline = sharp(toBytes(image), { raw: { width, height, channels: channels as 1 | 3 | 4 } })
   // Without this sharp widens single-channel input to RGB, tripling the file and losing "greyscale" on reload.
   if (channels === 1) pipeline = pipeline.toColourspace('b-w')
+  if (alpha)
+    pipeline = pipeline.joinChannel(Buffer.from(alpha.buffer, alpha.byteOffset, alpha.byteLength), {
+      raw: { width, height, channels: 1 },
+    })
   return pipeline.png({ compressionLevel: 6 }).toBuffer()
 }
 

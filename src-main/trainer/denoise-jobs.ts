@@ -16,7 +16,7 @@ import {
   type ImageMetrics,
 } from '../ml/denoise-image'
 import { BottleneckError, isBottleneckError } from '../ml/errors'
-import { decodeImage, encodePng, type ImageData } from '../ml/image-io'
+import { decodeAlpha, decodeImage, encodePng, type ImageData } from '../ml/image-io'
 import { planTiles } from '../ml/tiling'
 import { toNoiseSpec } from './images'
 import type {
@@ -40,6 +40,8 @@ interface Job {
   height: number
   pngs: Map<'input' | 'denoised' | 'reference', Buffer>
   differences: Map<'difference' | 'error', Uint16Array>
+  /** The photo's transparency, put back on the input and denoised pictures (the model sees it composited on white). */
+  alpha: Uint8Array | null
   finished: boolean
 }
 
@@ -61,7 +63,14 @@ async function decodeSource(
   maxPixels: number,
 ): Promise<ImageData> {
   const options = { channels, maxPixels, name: `"${sourceName(source)}"` }
-  return 'path' in source ? decodeImage(source.path, options) : decodeImage(source.bytes, options)
+  return decodeImage('path' in source ? source.path : source.bytes, options)
+}
+
+async function decodeSourceAlpha(source: DenoiseImageSource, maxPixels: number): Promise<Uint8Array | null> {
+  return decodeAlpha('path' in source ? source.path : source.bytes, {
+    maxPixels,
+    name: `"${sourceName(source)}"`,
+  })
 }
 
 export function createDenoiseJobs(deps: DenoiseJobsDeps) {
@@ -103,8 +112,8 @@ export function createDenoiseJobs(deps: DenoiseJobsDeps) {
         job.pngs.set('reference', await encodePng(reference))
       }
       job.differences.set('difference', absoluteDifference(input, denoised))
-      job.pngs.set('input', await encodePng(input))
-      job.pngs.set('denoised', await encodePng(denoised))
+      job.pngs.set('input', await encodePng(input, job.alpha))
+      job.pngs.set('denoised', await encodePng(denoised, job.alpha))
       const megapixels = (input.width * input.height) / 1e6
       payload = {
         jobId: job.id,
@@ -149,6 +158,7 @@ export function createDenoiseJobs(deps: DenoiseJobsDeps) {
     const { autoencoder } = await deps.loadModel(params.storeRoot, params.modelId)
     const geometry = modelGeometry(autoencoder)
     const clean = await decodeSource(params.source, geometry.channels, params.maxPixels)
+    const alpha = await decodeSourceAlpha(params.source, params.maxPixels)
     let reference: ImageData | undefined
     if (params.reference) {
       reference = await decodeSource(params.reference, geometry.channels, params.maxPixels)
@@ -174,6 +184,7 @@ export function createDenoiseJobs(deps: DenoiseJobsDeps) {
       height: clean.height,
       pngs: new Map(),
       differences: new Map(),
+      alpha,
       finished: false,
     }
     jobs.set(job.id, job)
@@ -249,7 +260,8 @@ function compareSizes(
 ): void {
   if (reference.width !== photo.width || reference.height !== photo.height) {
     throw new BottleneckError(
-      'INVALID_INPUT',
+      // Its own code: the view sets the reference aside and keeps the photo, which is fine.
+      'REFERENCE_MISMATCH',
       `The reference "${referenceName}" is ${reference.width}×${reference.height} but "${photoName}" is ` +
         `${photo.width}×${photo.height}; a clean reference must be the same picture at the same size.`,
     )

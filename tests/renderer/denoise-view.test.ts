@@ -468,3 +468,157 @@ describe('denoise store', () => {
     )
   })
 })
+
+describe('DenoiseView with bad files, long runs and a deleted model', () => {
+  const unreadable = (name: string) => ({
+    code: 'IMAGE_UNREADABLE',
+    message: `Cannot read "${name}": it is not an image in a supported format (PNG, JPEG, WebP, TIFF, GIF).`,
+  })
+
+  async function denoised(wrapper: Wrapper, fake: ReturnType<typeof addFakeDenoise>, ...files: File[]) {
+    await drop(wrapper, ...files)
+    fake.done()
+    await flushPromises()
+    await paint(wrapper)
+  }
+
+  it('keeps a finished result on screen when the next photo is refused, and it still exports', async () => {
+    const { fake, wrapper } = await mountDenoise()
+    await denoised(wrapper, fake, png('garden.png'))
+    const pictures = wrapper.findAll('img').map((img) => img.attributes('src'))
+    fake.failStart = unreadable('notes.png')
+    await open(wrapper, png('notes.png'))
+    expect(wrapper.get('[role="alert"]').text()).toContain('Cannot read "notes.png"')
+    expect(wrapper.get('.photo-name').text()).toContain('garden.png')
+    expect(wrapper.text()).not.toContain('Drop a photo here')
+    await paint(wrapper)
+    expect(wrapper.text()).toContain('Denoised in 2.5 s')
+    expect(wrapper.findAll('img').map((img) => img.attributes('src'))).toEqual(pictures)
+    expect(URL.revokeObjectURL).not.toHaveBeenCalled()
+    const clicks: string[] = []
+    vi.spyOn(HTMLAnchorElement.prototype, 'click').mockImplementation(function (this: HTMLAnchorElement) {
+      clicks.push(this.download)
+    })
+    await button(wrapper, 'Export denoised PNG').trigger('click')
+    await flushPromises()
+    expect(clicks).toEqual(['garden.denoised.png'])
+  })
+
+  it('does not measure a new photo against the previous photo’s clean reference', async () => {
+    const { fake, wrapper } = await mountDenoise()
+    await denoised(wrapper, fake, png('noisy.png'), png('clean.png'))
+    await open(wrapper, png('street.png'))
+    expect(fake.started.at(-1)).not.toHaveProperty('reference')
+    expect(useDenoiseStore().reference).toBeNull()
+    expect(button(wrapper, 'Clean reference…').exists()).toBe(true)
+  })
+
+  it('sets aside a reference of another size, keeping the photo to denoise without it', async () => {
+    const { fake, wrapper } = await mountDenoise()
+    const message =
+      'The reference "clean.png" is 310×200 but "noisy.png" is 300×200; a clean reference must be the same picture at the same size.'
+    fake.failStart = { code: 'REFERENCE_MISMATCH', message }
+    await drop(wrapper, png('noisy.png'), png('clean.png'))
+    expect(wrapper.get('[role="alert"]').text()).toBe(message)
+    // No "Took … as its clean reference" beside the refusal.
+    expect(useNotificationsStore().notices).toEqual([])
+    expect(useDenoiseStore().photo?.name).toBe('noisy.png')
+    expect(button(wrapper, 'Clean reference…').exists()).toBe(true)
+    await button(wrapper, 'Denoise again').trigger('click')
+    await flushPromises()
+    expect(fake.started.at(-1)).not.toHaveProperty('reference')
+  })
+
+  it('keeps the result when a reference of another size is added to it', async () => {
+    const { fake, wrapper } = await mountDenoise()
+    await denoised(wrapper, fake, png('noisy.png'))
+    fake.failStart = {
+      code: 'REFERENCE_MISMATCH',
+      message:
+        'The reference "other.png" is 310×200 but "noisy.png" is 640×480; a clean reference must be the same picture at the same size.',
+    }
+    const input = wrapper.get('input[aria-label="Choose a clean reference photo"]')
+    Object.defineProperty(input.element, 'files', { value: [png('other.png')], configurable: true })
+    await input.trigger('change')
+    await flushPromises()
+    await paint(wrapper)
+    expect(wrapper.get('[role="alert"]').text()).toContain('"other.png" is 310×200')
+    expect(wrapper.text()).toContain('Denoised in 2.5 s')
+    expect(button(wrapper, 'Clean reference…').exists()).toBe(true)
+  })
+
+  it('estimates the time left from the pace of the tiles, and offers no Cancel once they are done', async () => {
+    const now = vi.spyOn(Date, 'now').mockReturnValue(1_000)
+    const { fake, wrapper } = await mountDenoise()
+    await open(wrapper, png())
+    // The pace counts from the first tile reported, however late the start call answered.
+    now.mockReturnValue(60_000)
+    fake.progress(1, 10)
+    await flushPromises()
+    expect(wrapper.text()).toContain('Tile 1 of 10')
+    expect(wrapper.text()).not.toContain('left')
+    now.mockReturnValue(80_000)
+    fake.progress(3, 10)
+    await flushPromises()
+    // 2 tiles in 20 s: 7 more take 70 s.
+    expect(wrapper.text()).toContain('Tile 3 of 10 · about 1 min 10 s left')
+    expect(button(wrapper, 'Cancel').attributes('disabled')).toBeUndefined()
+    fake.progress(10, 10)
+    await flushPromises()
+    // The back end measures and encodes the pictures without stopping: a Cancel now would do nothing.
+    expect(wrapper.text()).toContain('Measuring and preparing the pictures…')
+    expect(button(wrapper, 'Cancel').attributes('disabled')).toBeDefined()
+  })
+
+  it('gives a tiny photo its size in bytes and pixels, without "0.00 MB" or "0.0 MP"', async () => {
+    const { fake, wrapper } = await mountDenoise()
+    fake.size = { width: 3, height: 2 }
+    await denoised(wrapper, fake, png('tiny.png'))
+    const name = wrapper.get('.photo-name').text()
+    expect(name).toContain('11 bytes · 3×2')
+    expect(name).not.toContain('MP')
+    expect(wrapper.text()).toContain('Denoised in 2.5 s')
+    expect(wrapper.text()).not.toContain('MP/s')
+  })
+
+  it('names a dropped folder, even one named like a photo, and takes the photos dropped with it', async () => {
+    const { fake, wrapper } = await mountDenoise()
+    // What a file manager's drop holds: a folder is a File too (empty here), told apart only by its entry.
+    const files = [png('street.png'), png('holiday.png', [])]
+    const items = files.map((file, index) => ({
+      kind: 'file',
+      webkitGetAsEntry: () => ({ name: file.name, isDirectory: index === 1 }),
+    }))
+    const event = new Event('drop', { bubbles: true, cancelable: true }) as DragEvent
+    Object.defineProperty(event, 'dataTransfer', { value: { files, items } })
+    wrapper.get('section.denoise').element.dispatchEvent(event)
+    await flushPromises()
+    expect(fake.started).toHaveLength(1)
+    expect((fake.started[0] as { source: { name: string } }).source.name).toBe('street.png')
+    expect(fake.started[0]).not.toHaveProperty('reference')
+    expect(wrapper.find('[role="alert"]').exists()).toBe(false)
+    expect(useNotificationsStore().notices.map((n) => n.message)).toEqual([
+      '"holiday.png" is a folder; Denoise takes one photo at a time. To denoise every photo in a folder use the CLI: npx bottleneck denoise MODEL FOLDER -o OUTDIR',
+    ])
+  })
+
+  it('says whose result is on screen when its model was deleted and the picker moved to another', async () => {
+    const other = makeModel({
+      id: 'unet000000002',
+      name: 'second unet',
+      architecture: 'unet',
+      inputShape: [64, 64, 3],
+      codeSize: 0,
+    })
+    const { api, fake, wrapper } = await mountDenoise([unet, other])
+    await wrapper.get('select[aria-label="Denoiser"]').setValue(unet.id)
+    await denoised(wrapper, fake, png('garden.png'))
+    expect(wrapper.find('.note').exists()).toBe(false)
+    await api.models.delete({ id: unet.id })
+    await useModelsStore().refresh()
+    await flushPromises()
+    expect(wrapper.get('.note').text()).toBe(
+      'This result came from a model that has since been deleted; “Denoise again” uses second unet.',
+    )
+  })
+})

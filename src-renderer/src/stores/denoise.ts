@@ -33,6 +33,8 @@ const TILE_SIZE = 512
 
 /** Errors about the file itself, which trying again cannot fix. */
 const UNREADABLE_IMAGE_CODES = ['IMAGE_UNREADABLE', 'IMAGE_INVALID', 'IMAGE_TOO_LARGE']
+/** The back end's refusal of a clean reference whose size differs from the photo's. */
+const REFERENCE_MISMATCH = 'REFERENCE_MISMATCH'
 
 export type JobState = 'idle' | 'starting' | 'running' | 'cancelling' | 'completed' | 'cancelled' | 'failed'
 
@@ -41,6 +43,26 @@ interface PhotoFile {
   source: PhotoSource
   /** Bytes on disk, for the "12.3 MB" label. */
   size: number
+}
+
+interface DenoiseJob {
+  jobId: string
+  /** The model that made (or is making) this job's result. */
+  modelId: string
+  width: number
+  height: number
+  tiles: number
+}
+
+/** A finished result as the view shows it, kept while the next photo is being read so a refused file loses nothing. */
+interface ShownResult {
+  photo: PhotoFile | null
+  reference: PhotoFile | null
+  job: DenoiseJob
+  result: DenoiseDone | null
+  progress: { done: number; total: number }
+  urls: Record<string, string>
+  blobs: Map<string, Blob>
 }
 
 export const useDenoiseStore = defineStore('denoise', () => {
@@ -53,7 +75,7 @@ export const useDenoiseStore = defineStore('denoise', () => {
   const noiseModelId = ref<string | null>(null)
 
   const state = ref<JobState>('idle')
-  const job = ref<{ jobId: string; width: number; height: number; tiles: number } | null>(null)
+  const job = ref<DenoiseJob | null>(null)
   const progress = ref({ done: 0, total: 0 })
   const result = ref<DenoiseDone | null>(null)
   const error = ref<UserError | null>(null)
@@ -72,6 +94,21 @@ export const useDenoiseStore = defineStore('denoise', () => {
     () => state.value === 'starting' || state.value === 'running' || state.value === 'cancelling',
   )
   const fraction = computed(() => (progress.value.total > 0 ? progress.value.done / progress.value.total : 0))
+  /** The current job's first progress event: when it came (Date.now()) and how many tiles it counted. The pace is
+   * measured from there, not from the start call's answer, which the back end sends after its first tile. */
+  const paceFrom = ref<{ at: number; done: number } | null>(null)
+  /** Seconds until the last tile at the pace so far; null until two more tiles have told a pace. */
+  const secondsLeft = computed(() => {
+    const { done, total } = progress.value
+    const from = paceFrom.value
+    if (state.value !== 'running' || !from || done - from.done < 2 || done >= total) return null
+    return ((Date.now() - from.at) / 1000 / (done - from.done)) * (total - done)
+  })
+
+  function setProgress(next: { done: number; total: number }): void {
+    progress.value = next
+    paceFrom.value ??= { at: Date.now(), done: next.done }
+  }
   const hasReference = computed(() => reference.value !== null || noiseType.value !== 'none')
 
   // Events for a job can arrive before its start call answers (the first progress event does): keep them here.
@@ -88,7 +125,7 @@ export const useDenoiseStore = defineStore('denoise', () => {
     const api = useApi()
     api.inference.onDenoiseProgress(({ jobId, done, total }) => {
       if (job.value?.jobId === jobId) {
-        progress.value = { done, total }
+        setProgress({ done, total })
         if (state.value === 'starting') state.value = 'running'
       } else remember(jobId, { progress: { done, total } })
     })
@@ -130,7 +167,8 @@ export const useDenoiseStore = defineStore('denoise', () => {
   }
 
   /** Takes a photo (with its clean reference when two were dropped together) and denoises it. A file that cannot be
-   * read is not taken: the message names it. */
+   * read is not taken: the message names it. A photo dropped alone drops the reference, which was the previous
+   * photo's: measured against another picture, PSNR and SSIM would be meaningless. */
   async function setPhoto(file: File, referenceFile?: File): Promise<void> {
     error.value = null
     let next: PhotoFile
@@ -141,74 +179,112 @@ export const useDenoiseStore = defineStore('denoise', () => {
       return
     }
     let nextReference: PhotoFile | null = null
-    let referenceProblem: UserError | null = null
     if (referenceFile) {
       try {
         nextReference = await readPhoto(referenceFile)
       } catch (cause) {
-        referenceProblem = toUserError(cause)
+        // The photo waits without a reference ("Denoise again" runs it alone): denoising now would replace the message.
+        dropJob()
+        photo.value = next
+        reference.value = null
+        state.value = 'idle'
+        error.value = toUserError(cause)
+        return
       }
     }
-    photo.value = next
-    if (referenceFile) reference.value = nextReference
-    if (referenceProblem) {
-      // The photo waits without a reference ("Denoise again" runs it alone): denoising now would replace the message.
-      dropJob()
-      state.value = 'idle'
-      error.value = referenceProblem
-      return
-    }
-    await run()
+    await run({ photo: next, reference: nextReference })
   }
 
   async function setReference(file: File | null): Promise<void> {
     error.value = null
-    if (!file) {
-      reference.value = null
-    } else {
+    let next: PhotoFile | null = null
+    if (file) {
       try {
-        reference.value = await readPhoto(file)
+        next = await readPhoto(file)
       } catch (cause) {
         error.value = toUserError(cause)
         return
       }
     }
-    if (photo.value) await run()
+    if (photo.value) await run({ photo: photo.value, reference: next })
+    else reference.value = next
   }
 
   /** Forgets the current job and its pictures. A job still working is cancelled, and a start call still on its way
-   * will find itself outdated (see run). */
-  function dropJob(): void {
+   * will find itself outdated (see run). With `keep`, a finished result's pictures are handed back instead of
+   * revoked, to be shown again if the next photo is refused. */
+  function dropJob(keep = false): ShownResult | null {
     const previous = job.value
     if (previous && busy.value)
       void useApi()
         .inference.cancelDenoise({ jobId: previous.jobId })
         .catch(() => undefined)
+    const shown =
+      keep && previous && state.value === 'completed'
+        ? {
+            photo: photo.value,
+            reference: reference.value,
+            job: previous,
+            result: result.value,
+            progress: progress.value,
+            urls: urls.value,
+            blobs: new Map(blobs),
+          }
+        : null
     latestRun++
-    clearPictures()
+    if (shown) {
+      urls.value = {}
+      blobs.clear()
+    } else clearPictures()
     job.value = null
     result.value = null
     progress.value = { done: 0, total: 0 }
+    paceFrom.value = null
+    return shown
   }
 
-  /** Starts denoising the photo with the chosen model; a running job is replaced (the back end cancels it). */
-  async function run(): Promise<void> {
+  /** Puts a kept result back on screen, as it was before the refused photo or reference. */
+  function restoreShown(shown: ShownResult): void {
+    clearPictures()
+    photo.value = shown.photo
+    reference.value = shown.reference
+    job.value = shown.job
+    result.value = shown.result
+    progress.value = shown.progress
+    urls.value = shown.urls
+    for (const [name, blob] of shown.blobs) blobs.set(name, blob)
+    state.value = 'completed'
+  }
+
+  function releaseShown(shown: ShownResult | null): void {
+    if (shown) for (const url of Object.values(shown.urls)) URL.revokeObjectURL(url)
+  }
+
+  /** Starts denoising the photo with the chosen model; a running job is replaced (the back end cancels it). `next`
+   * names the photo and reference to use instead of the current ones: they are taken once the back end has read
+   * them, and if it refuses one of them, a finished result on screen stays as it was. */
+  async function run(next: { photo: PhotoFile; reference: PhotoFile | null } | null = null): Promise<void> {
     listen()
-    const current = photo.value
-    if (!current || !modelId.value) return
-    dropJob()
+    const chosenModel = modelId.value
+    const current = next?.photo ?? photo.value
+    if (!current || !chosenModel) return
+    const currentReference = next ? next.reference : reference.value
+    const shown = dropJob(true)
+    photo.value = current
+    reference.value = currentReference
     const thisRun = latestRun
     error.value = null
     state.value = 'starting'
     try {
       const extra = noise()
       const started = await useApi().inference.denoiseImage({
-        id: modelId.value,
+        id: chosenModel,
         source: current.source,
-        ...(reference.value ? { reference: reference.value.source } : {}),
+        ...(currentReference ? { reference: currentReference.source } : {}),
         ...(extra ? { noise: extra } : {}),
         tileSize: TILE_SIZE,
       })
+      releaseShown(shown)
       // Another photo or setting came while this one was being decoded: the newest wins.
       if (thisRun !== latestRun) {
         void useApi()
@@ -216,31 +292,43 @@ export const useDenoiseStore = defineStore('denoise', () => {
           .catch(() => undefined)
         return
       }
-      job.value = started
+      job.value = { ...started, modelId: chosenModel }
       progress.value = { done: 0, total: started.tiles }
       const cancelWanted = cancelWantedForRun === thisRun
       if (!cancelWanted) state.value = 'running'
       const waiting = early.get(started.jobId)
       early.delete(started.jobId)
-      if (waiting?.progress) progress.value = waiting.progress
+      if (waiting?.progress) setProgress(waiting.progress)
       if (waiting?.done) await finish(waiting.done)
       // Cancel was pressed while the photo was being read, before the job had an id to cancel.
       else if (cancelWanted) await requestCancel(started.jobId)
     } catch (cause) {
-      if (thisRun !== latestRun) return
-      state.value = 'failed'
-      error.value = toUserError(cause)
-      forgetUnreadableFile(error.value)
+      if (thisRun !== latestRun) {
+        releaseShown(shown)
+        return
+      }
+      const problem = toUserError(cause)
+      if (shown && isRefusedFile(problem)) restoreShown(shown)
+      else {
+        releaseShown(shown)
+        state.value = 'failed'
+        forgetRefusedFile(problem)
+      }
+      error.value = problem
     }
   }
 
-  /** A file the back end cannot read is not kept as the photo (or reference) to "denoise again": the message names
-   * it, and the drop zone comes back for another one. */
-  function forgetUnreadableFile(problem: UserError): void {
-    if (!UNREADABLE_IMAGE_CODES.includes(problem.code)) return
+  function isRefusedFile(problem: UserError): boolean {
+    return UNREADABLE_IMAGE_CODES.includes(problem.code) || problem.code === REFERENCE_MISMATCH
+  }
+
+  /** A file the back end refuses is not kept as the photo (or reference) to "denoise again": the message names it,
+   * and the drop zone (or the reference slot) comes back for another one. */
+  function forgetRefusedFile(problem: UserError): void {
+    if (!isRefusedFile(problem)) return
     const namesReference = reference.value !== null && problem.message.includes(reference.value.name)
     const namesPhoto = photo.value !== null && problem.message.includes(photo.value.name)
-    if (namesReference && !namesPhoto) reference.value = null
+    if (problem.code === REFERENCE_MISMATCH || (namesReference && !namesPhoto)) reference.value = null
     else photo.value = null
   }
 
@@ -402,6 +490,7 @@ export const useDenoiseStore = defineStore('denoise', () => {
     split,
     busy,
     fraction,
+    secondsLeft,
     hasReference,
     differenceUrl,
     listen,

@@ -185,6 +185,8 @@ describe('photo denoising through the service', () => {
     expect(mismatch.message).toBe(
       'The reference "other.png" is 300×200 but "noisy.png" is 120×96; a clean reference must be the same picture at the same size.',
     )
+    // Its own code: the view sets such a reference aside and keeps the photo (an unreadable one is not kept).
+    expect(mismatch.code).toBe('REFERENCE_MISMATCH')
   })
 
   it('cancels a running job between tiles', async () => {

@@ -51,9 +51,9 @@ async function runJob(
     ...options,
   })
   const done = await finished
-  const picture = async (image: 'input' | 'denoised') =>
-    decodeImage((await jobs.result({ jobId, image, gain: 1 })).png)
-  return { started, done, picture }
+  const png = async (image: 'input' | 'denoised') => (await jobs.result({ jobId, image, gain: 1 })).png
+  const picture = async (image: 'input' | 'denoised') => decodeImage(await png(image))
+  return { started, done, picture, png }
 }
 
 /** A greyscale JPEG, as a scanner or a black-and-white camera mode writes it (one channel in the file). */
@@ -227,6 +227,58 @@ describe('a photo smaller than SSIM’s 11×11 window, with a clean reference', 
         expect(scores).not.toHaveProperty('ssim')
       }
       expect(done.metrics!.input.psnr).toBeLessThan(40)
+    } finally {
+      unet.dispose()
+    }
+  })
+})
+
+describe('a photo with transparency', () => {
+  it('keeps it: the input and denoised pictures carry the photo’s alpha, turned upright like its pixels', async () => {
+    const unet = buildAutoencoder(createModelConfig('unet', [32, 32, 3], { filters: 4, seed: 3 }))
+    try {
+      // A cut-out, opaque on the left and fading to transparent on the right, stored on its side (EXIF orientation 6).
+      const [width, height] = [40, 24]
+      const pixels = syntheticPhoto(width, height, 8)
+      const alpha = Uint8Array.from({ length: width * height }, (_, p) =>
+        Math.max(0, 255 - Math.round(((p % width) / (width - 1)) * 300)),
+      )
+      const rgba = new Uint8Array(width * height * 4)
+      for (let p = 0; p < width * height; p++) {
+        for (let k = 0; k < 3; k++) rgba[4 * p + k] = Math.round(pixels.data[3 * p + k]! * 255)
+        rgba[4 * p + 3] = alpha[p]!
+      }
+      const sideways = await sharp(rgba, { raw: { width, height, channels: 4 } })
+        .rotate(-90)
+        .webp({ lossless: true })
+        .withMetadata({ orientation: 6 })
+        .toBuffer()
+      const { done, png } = await runJob(unet, { name: 'cut-out.webp', bytes: sideways })
+      expect(done.status, done.error?.message).toBe('completed')
+      for (const image of ['input', 'denoised'] as const) {
+        const { data, info } = await sharp(await png(image))
+          .extractChannel('alpha')
+          .raw()
+          .toBuffer({ resolveWithObject: true })
+        expect([info.width, info.height]).toEqual([width, height])
+        expect(Array.from(data)).toEqual(Array.from(alpha))
+      }
+    } finally {
+      unet.dispose()
+    }
+  })
+
+  it('adds none to an opaque photo', async () => {
+    const unet = buildAutoencoder(createModelConfig('unet', [32, 32, 3], { filters: 4, seed: 3 }))
+    try {
+      const opaque = await sharp(await encodePng(syntheticPhoto(30, 20, 2)))
+        .ensureAlpha()
+        .png()
+        .toBuffer()
+      expect((await sharp(opaque).metadata()).hasAlpha).toBe(true)
+      const { done, png } = await runJob(unet, { name: 'opaque.png', bytes: opaque })
+      expect(done.status, done.error?.message).toBe('completed')
+      expect((await sharp(await png('denoised')).metadata()).hasAlpha).toBe(false)
     } finally {
       unet.dispose()
     }

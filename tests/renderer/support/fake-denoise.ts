@@ -12,6 +12,8 @@ export interface FakeDenoise {
   cancelled: string[]
   /** Next start fails with this. */
   failStart: { code: string; message: string } | null
+  /** The photo size the next start calls answer with. */
+  size: { width: number; height: number }
   /** Called inside the start call, before it answers (events that overtake the answer). */
   beforeAnswer: ((jobId: string) => void) | null
   /** The next start call waits (as the back end does while it reads a big photo) until the returned function runs. */
@@ -31,6 +33,7 @@ export function addFakeDenoise(api: FakeApi): FakeDenoise {
     results: [],
     cancelled: [],
     failStart: null,
+    size: { width: 640, height: 480 },
     beforeAnswer: null,
     progress(done, total = 4, jobId = fake.lastJobId()) {
       for (const listener of progressListeners) listener({ jobId, done, total })
@@ -71,7 +74,7 @@ export function addFakeDenoise(api: FakeApi): FakeDenoise {
     }
     count++
     fake.beforeAnswer?.(fake.lastJobId())
-    return { jobId: fake.lastJobId(), width: 640, height: 480, channels: 3, tiles: 4 }
+    return { jobId: fake.lastJobId(), ...fake.size, channels: 3, tiles: 4 }
   }
   inference.cancelDenoise = async ({ jobId }: { jobId: string }) => {
     fake.cancelled.push(jobId)
