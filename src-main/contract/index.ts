@@ -823,6 +823,8 @@ export const calls = {
       height: z.number().int(),
       channels: z.number().int(),
       tiles: z.number().int(),
+      /** What of the photo is not denoised (an animation's later frames, a 16-bit PNG's lower bits), in sentences. */
+      notes: z.array(z.string().max(500)).max(8),
     }),
   ),
   'inference.cancelDenoise': call(

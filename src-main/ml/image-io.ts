@@ -63,8 +63,12 @@ export interface ImageHeader {
   height: number
   channels: 1 | 3
   format: string
-  /** The file has an alpha channel (which `decodeImage` composites away; `decodeAlpha` reads it). */
+  /** The file has an alpha channel (which `decodeImage` composites away; `decodePhotoExtras` reads it). */
   hasAlpha: boolean
+  /** Frames of an animated GIF or WebP, pages of a TIFF: `decodeImage` reads the first. */
+  frames: number
+  /** 16 for a 16-bit PNG or TIFF, which `decodeImage` reads with 8. */
+  bitsPerChannel: number
 }
 
 function unreadable(name: string, why: string, detail?: unknown): BottleneckError {
@@ -138,6 +142,8 @@ async function readHeader(
     channels: grey ? 1 : 3,
     format: metadata.format ?? 'unknown',
     hasAlpha: metadata.hasAlpha ?? false,
+    frames: metadata.pages ?? 1,
+    bitsPerChannel: metadata.depth === 'ushort' || metadata.depth === 'short' ? 16 : 8,
   }
 }
 
@@ -194,18 +200,33 @@ export async function decodeImage(
   return { data, height, width, channels }
 }
 
+/** What `decodeImage` leaves out of a file, in sentences: the frames after the first, the bits after the eighth. */
+export function decodingNotes(header: ImageHeader, name: string): string[] {
+  const notes: string[] = []
+  if (header.frames > 1) {
+    const unit = header.format === 'tiff' ? 'pages' : 'frames'
+    notes.push(`Only the first of the ${header.frames} ${unit} of ${name} is denoised.`)
+  }
+  if (header.bitsPerChannel > 8) {
+    notes.push(`${name} has ${header.bitsPerChannel} bits a channel; it is denoised and saved with 8.`)
+  }
+  return notes
+}
+
 /**
- * The alpha channel of an image (8-bit, oriented as `decodeImage` orients the pixels), or null when the file has none
- * or every pixel is opaque: what the Denoise view puts back on a denoised photo, so a cut-out stays a cut-out.
+ * What a photo has besides the pixels `decodeImage` gives: its alpha channel (8-bit, oriented as the pixels), or null
+ * when it has none or every pixel is opaque — the Denoise view puts it back on the denoised photo, so a cut-out stays
+ * a cut-out — and the notes `decodingNotes` makes.
  */
-export async function decodeAlpha(
+export async function decodePhotoExtras(
   source: string | Uint8Array,
   options: DecodeOptions = {},
-): Promise<Uint8Array | null> {
+): Promise<{ alpha: Uint8Array | null; notes: string[] }> {
   const maxPixels = options.maxPixels ?? DEFAULT_MAX_PIXELS
   const { input, name } = await sourceBytesAndName(source, options)
   const header = await readHeader(input, name, maxPixels, options.limitOption)
-  if (!header.hasAlpha) return null
+  const notes = decodingNotes(header, name)
+  if (!header.hasAlpha) return { alpha: null, notes }
   let alpha: Buffer
   try {
     alpha = await sharp(input, { limitInputPixels: maxPixels, failOn: 'truncated' })
@@ -216,7 +237,7 @@ export async function decodeAlpha(
   } catch (error) {
     throw damagedImageError(name, error)
   }
-  return alpha.every((value) => value === 255) ? null : new Uint8Array(alpha)
+  return { alpha: alpha.every((value) => value === 255) ? null : new Uint8Array(alpha), notes }
 }
 
 function checkImage(image: ImageData): void {

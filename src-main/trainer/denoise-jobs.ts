@@ -16,7 +16,7 @@ import {
   type ImageMetrics,
 } from '../ml/denoise-image'
 import { BottleneckError, isBottleneckError } from '../ml/errors'
-import { decodeAlpha, decodeImage, encodePng, type ImageData } from '../ml/image-io'
+import { decodeImage, decodePhotoExtras, encodePng, type ImageData } from '../ml/image-io'
 import { planTiles } from '../ml/tiling'
 import { toNoiseSpec } from './images'
 import type {
@@ -66,8 +66,11 @@ async function decodeSource(
   return decodeImage('path' in source ? source.path : source.bytes, options)
 }
 
-async function decodeSourceAlpha(source: DenoiseImageSource, maxPixels: number): Promise<Uint8Array | null> {
-  return decodeAlpha('path' in source ? source.path : source.bytes, {
+async function decodeSourceExtras(
+  source: DenoiseImageSource,
+  maxPixels: number,
+): Promise<{ alpha: Uint8Array | null; notes: string[] }> {
+  return decodePhotoExtras('path' in source ? source.path : source.bytes, {
     maxPixels,
     name: `"${sourceName(source)}"`,
   })
@@ -158,7 +161,7 @@ export function createDenoiseJobs(deps: DenoiseJobsDeps) {
     const { autoencoder } = await deps.loadModel(params.storeRoot, params.modelId)
     const geometry = modelGeometry(autoencoder)
     const clean = await decodeSource(params.source, geometry.channels, params.maxPixels)
-    const alpha = await decodeSourceAlpha(params.source, params.maxPixels)
+    const { alpha, notes } = await decodeSourceExtras(params.source, params.maxPixels)
     let reference: ImageData | undefined
     if (params.reference) {
       reference = await decodeSource(params.reference, geometry.channels, params.maxPixels)
@@ -198,7 +201,7 @@ export function createDenoiseJobs(deps: DenoiseJobsDeps) {
     // Judged on the photo before any synthetic noise, which is drawn per channel and would make it look coloured.
     const greyscale = geometry.channels === 3 && isGreyscale(clean)
     void run(job, autoencoder, input, reference, params.tileSize, greyscale)
-    return { width: clean.width, height: clean.height, channels: geometry.channels, tiles }
+    return { width: clean.width, height: clean.height, channels: geometry.channels, tiles, notes }
   }
 
   const cancel = async ({ jobId }: { jobId: string }): Promise<{ cancelled: boolean }> => {

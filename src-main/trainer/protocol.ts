@@ -95,7 +95,8 @@ export interface TrainerMethods {
   // Photo denoising (the Denoise view): see ./denoise-jobs. The start answers after decoding; the rest are events.
   denoiseImage: {
     params: DenoiseImageParams
-    result: { width: number; height: number; channels: number; tiles: number }
+    /** `notes`: what of the photo is not denoised (frames after the first, bits after the eighth), in sentences. */
+    result: { width: number; height: number; channels: number; tiles: number; notes: string[] }
   }
   cancelDenoise: { params: { jobId: string }; result: { cancelled: boolean } }
   denoiseResult: {

@@ -581,6 +581,15 @@ describe('DenoiseView with bad files, long runs and a deleted model', () => {
     expect(wrapper.text()).not.toContain('MP/s')
   })
 
+  it('says what of the photo is not denoised, as the back end tells it', async () => {
+    const { fake, wrapper } = await mountDenoise()
+    fake.notes = ['Only the first of the 12 frames of "wave.gif" is denoised.']
+    await denoised(wrapper, fake, png('wave.gif'))
+    expect(wrapper.findAll('.note').map((note) => note.text())).toEqual([
+      'Only the first of the 12 frames of "wave.gif" is denoised.',
+    ])
+  })
+
   it('names a dropped folder, even one named like a photo, and takes the photos dropped with it', async () => {
     const { fake, wrapper } = await mountDenoise()
     // What a file manager's drop holds: a folder is a File too (empty here), told apart only by its entry.

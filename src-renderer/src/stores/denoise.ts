@@ -52,6 +52,8 @@ interface DenoiseJob {
   width: number
   height: number
   tiles: number
+  /** What of the photo is not denoised (an animation's later frames, a 16-bit PNG's lower bits), in sentences. */
+  notes: string[]
 }
 
 /** A finished result as the view shows it, kept while the next photo is being read so a refused file loses nothing. */

@@ -284,3 +284,30 @@ describe('a photo with transparency', () => {
     }
   })
 })
+
+describe('what of a photo is not denoised', () => {
+  const frame = (grey: number) =>
+    sharp({ create: { width: 20, height: 16, channels: 3, background: { r: grey, g: grey, b: grey } } })
+      .png()
+      .toBuffer()
+
+  it('is said in the start answer: the frames of an animation after the first, a 16-bit PNG’s lower bits', async () => {
+    const unet = buildAutoencoder(createModelConfig('unet', [32, 32, 3], { filters: 4, seed: 3 }))
+    try {
+      const frames = await Promise.all([10, 120, 240].map(frame))
+      const animation = await sharp(frames, { join: { animated: true } }).gif().toBuffer()
+      const gif = await runJob(unet, { name: 'wave.gif', bytes: animation })
+      expect(gif.started.notes).toEqual(['Only the first of the 3 frames of "wave.gif" is denoised.'])
+      expect(gif.done.status, gif.done.error?.message).toBe('completed')
+
+      const deep = await sharp(frames[1]!).toColourspace('rgb16').png().toBuffer()
+      const png16 = await runJob(unet, { name: 'deep.png', bytes: deep })
+      expect(png16.started.notes).toEqual(['"deep.png" has 16 bits a channel; it is denoised and saved with 8.'])
+
+      const plain = await runJob(unet, { name: 'plain.png', bytes: frames[0]! })
+      expect(plain.started.notes).toEqual([])
+    } finally {
+      unet.dispose()
+    }
+  })
+})

@@ -14,6 +14,8 @@ export interface FakeDenoise {
   failStart: { code: string; message: string } | null
   /** The photo size the next start calls answer with. */
   size: { width: number; height: number }
+  /** What the next start calls say is not denoised (see the contract's notes). */
+  notes: string[]
   /** Called inside the start call, before it answers (events that overtake the answer). */
   beforeAnswer: ((jobId: string) => void) | null
   /** The next start call waits (as the back end does while it reads a big photo) until the returned function runs. */
@@ -34,6 +36,7 @@ export function addFakeDenoise(api: FakeApi): FakeDenoise {
     cancelled: [],
     failStart: null,
     size: { width: 640, height: 480 },
+    notes: [],
     beforeAnswer: null,
     progress(done, total = 4, jobId = fake.lastJobId()) {
       for (const listener of progressListeners) listener({ jobId, done, total })
@@ -74,7 +77,7 @@ export function addFakeDenoise(api: FakeApi): FakeDenoise {
     }
     count++
     fake.beforeAnswer?.(fake.lastJobId())
-    return { jobId: fake.lastJobId(), ...fake.size, channels: 3, tiles: 4 }
+    return { jobId: fake.lastJobId(), ...fake.size, channels: 3, tiles: 4, notes: fake.notes }
   }
   inference.cancelDenoise = async ({ jobId }: { jobId: string }) => {
     fake.cancelled.push(jobId)
