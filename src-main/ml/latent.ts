@@ -85,7 +85,12 @@ const PCA_TOLERANCE = 1e-5
  */
 export function principalComponents(encoded: EncodedSplit, k = 2): PrincipalComponents {
   const { codes, count, dimensions: d } = encoded
-  if (count < 2) throw new BottleneckError('INVALID_INPUT', 'PCA needs at least two codes.')
+  if (count < 2) {
+    throw new BottleneckError(
+      'INVALID_INPUT',
+      `Placing ${d}-value codes on a plane takes at least two test images, to find the directions they vary along; there is only ${count === 1 ? 'one' : 'none'}.`,
+    )
+  }
   const mean = new Float64Array(d)
   for (let i = 0; i < count; i++) for (let j = 0; j < d; j++) mean[j]! += codes[i * d + j]!
   for (let j = 0; j < d; j++) mean[j]! /= count

@@ -15,6 +15,11 @@ import type { DatasetRef, TrainerMethod, TrainerMethods } from './protocol'
 
 /** Every test split is loaded up to this many images once, whatever a call asks for, so one cache entry serves all. */
 export const LATENT_TEST_IMAGES = 10_000
+/**
+ * The fewest validation patches an image folder's map shows: the `bottleneck latent` map's count. A model trained with
+ * the CLI records its validation photos in testCount (often one or two), not the patches it validated on.
+ */
+export const LATENT_FOLDER_PATCHES = 256
 
 export interface LatentDependencies {
   loadModel(storeRoot: string, modelId: string): Promise<{ autoencoder: Autoencoder }>
@@ -46,7 +51,9 @@ export function createLatentHandlers(dependencies: LatentDependencies): Handlers
     // An image folder's test split is patches cut at the model's own size, as many as training validated on: asked
     // for LATENT_TEST_IMAGES it would cut that many from a handful of photos.
     const folder = metadata.dataset.spec.startsWith('folder:')
-    const testLimit = folder ? Math.min(metadata.dataset.testCount, LATENT_TEST_IMAGES) : LATENT_TEST_IMAGES
+    const testLimit = folder
+      ? Math.min(Math.max(metadata.dataset.testCount, LATENT_FOLDER_PATCHES), LATENT_TEST_IMAGES)
+      : LATENT_TEST_IMAGES
     const dataset = await dependencies.loadDataset(ref, 0, testLimit, modelInputOptions(autoencoder.config.inputShape))
     const [height, width, channels] = autoencoder.config.inputShape
     if (dataset.height !== height || dataset.width !== width || dataset.channels !== channels) {

@@ -7,6 +7,7 @@ import { imageToFloat } from '@renderer/lib/contract-images'
 import { centreOfMass, inkBoundingBox } from '@renderer/lib/digit-preprocess'
 import { digitImage, makeDenoiser, makeModel, makeVae } from './support/fake-api'
 import { flushPromises, mountWith, setup } from './support/mount'
+import { trackPaintedCanvases } from './support/painted-canvases'
 
 afterEach(() => {
   document.body.innerHTML = ''
@@ -141,29 +142,134 @@ describe('CompareView', () => {
 
   it('skips files that are not images with a message naming them', async () => {
     const { wrapper } = await mountCompare()
-    const input = wrapper.get('input[type="file"]')
-    Object.defineProperty(input.element, 'files', {
-      value: [new File(['x'], 'notes.txt', { type: 'text/plain' })],
-    })
-    await input.trigger('change')
-    await flushPromises()
-    expect(useNotificationsStore().notices.at(-1)?.message).toBe(
-      '"notes.txt" is not a PNG, JPEG, WebP or BMP image and was skipped.',
-    )
+    await openFiles(wrapper, [new File(['x'], 'notes.txt', { type: 'text/plain' })])
+    const skipped = wrapper.get('[role="alert"]')
+    expect(skipped.get('h2').text()).toBe('1 file was not added')
+    expect(skipped.findAll('li').map((item) => item.text())).toEqual([
+      '"notes.txt" is not a PNG, JPEG, WebP or BMP image.',
+    ])
     expect(wrapper.findAll('tbody tr')).toHaveLength(0)
+  })
+
+  it('lists every file it could not add and why, however many were dropped at once, until dismissed', async () => {
+    const { wrapper } = await mountCompare()
+    vi.stubGlobal('createImageBitmap', async () => {
+      throw new Error('undecodable')
+    })
+    const damaged = Array.from(
+      { length: 7 },
+      (_, i) => new File(['?'], `broken${i + 1}.png`, { type: 'image/png' }),
+    )
+    await openFiles(wrapper, [
+      new File(['x'], 'notes.txt', { type: 'text/plain' }),
+      ...damaged,
+      new File([], 'empty.png', { type: 'image/png' }),
+    ])
+    const skipped = wrapper.get('[role="alert"]')
+    expect(skipped.get('h2').text()).toBe('9 files were not added')
+    const reasons = skipped.findAll('li').map((item) => item.text())
+    expect(reasons).toHaveLength(9)
+    expect(reasons[0]).toBe('"notes.txt" is not a PNG, JPEG, WebP or BMP image.')
+    expect(reasons[1]).toBe(
+      '"broken1.png" could not be read as an image; it may be damaged. Try another file.',
+    )
+    expect(reasons[8]).toBe('"empty.png" is empty (0 bytes).')
+    await skipped
+      .findAll('button')
+      .find((b) => b.text() === 'Dismiss')!
+      .trigger('click')
+    await flushPromises()
+    expect(wrapper.find('[role="alert"]').exists()).toBe(false)
+    expect(document.activeElement?.textContent).toBe('Open images…')
   })
 
   it('shows an inference failure as a toast and keeps the rows', async () => {
     const { api, wrapper } = await mountCompare()
-    api.failNext(
-      'inference.reconstruct',
-      'MODEL_NOT_FOUND',
-      'No model "dense-mnist-1" in the store. Pick one from the Models view.',
-    )
+    const crash =
+      'The inference process stopped unexpectedly and is being restarted. Your saved models are safe; try again.'
+    api.failNext('inference.reconstruct', 'TRAINER_CRASHED', crash)
     await button(wrapper, 'Add test samples').trigger('click')
     await flushPromises()
-    expect(useNotificationsStore().notices.at(-1)?.message).toContain('Pick one from the Models view')
+    expect(useNotificationsStore().notices.at(-1)?.message).toBe(crash)
     expect(wrapper.findAll('tbody tr')).toHaveLength(8)
+  })
+
+  it('names a model gone from the store since its rows were made, and reruns them with another model', async () => {
+    const { api, wrapper } = await mountCompare([makeModel(), makeVae()])
+    useModelsStore().setActive('dense-mnist-1')
+    await flushPromises()
+    await button(wrapper, 'Add test samples').trigger('click')
+    await flushPromises()
+    // Its folder removed by hand: no event says so; the next run through it finds it gone.
+    api.state.models = api.state.models.filter((model) => model.id !== 'dense-mnist-1')
+    await wrapper.get('[aria-label="Synthetic noise type"]').setValue('gaussian')
+    await flushPromises()
+    expect(useNotificationsStore().notices.map((notice) => notice.message)).toContain(
+      '"dense on mnist" is no longer in the store; it may have been deleted in another window or on disk.',
+    )
+    expect((wrapper.get('select[aria-label="Model"]').element as HTMLSelectElement).value).toBe('vae-1')
+    const rerun = api.calls.filter((c) => c.name === 'inference.reconstruct').at(-1)!
+    expect(rerun.payload).toMatchObject({ id: 'vae-1' })
+    expect(modelInputs(api)).toHaveLength(8)
+    expect(wrapper.findAll('[data-testid^="metrics-"]').every((cell) => /PSNR/.test(cell.text()))).toBe(true)
+  })
+
+  it('fits the rows to a model of another input size when the user switches to it, and runs them through it', async () => {
+    const painted = trackPaintedCanvases()
+    const photos = makeModel({
+      id: 'rgb-1',
+      name: 'photos',
+      inputShape: [32, 32, 3],
+      updatedAt: '2026-11-26T09:00:00Z',
+    })
+    const { api, wrapper } = await mountCompare([makeModel(), photos])
+    await button(wrapper, 'Add test samples').trigger('click')
+    await flushPromises()
+    await wrapper.get('select[aria-label="Model"]').setValue('rgb-1')
+    await flushPromises()
+    expect(useNotificationsStore().notices.filter((notice) => notice.kind === 'error')).toEqual([])
+    const sent = modelInputs(api)
+    expect(sent).toHaveLength(8)
+    expect(sent[0]).toMatchObject({ width: 32, height: 32, channels: 3 })
+    // The digit is scaled, not its 784 pixels poured into 1,024: its ring stays centred on the same spot.
+    const mass = centreOfMass(imageToFloat(sent[0]!), 32, 32)!
+    expect(mass.x).toBeCloseTo((12 / 28) * 32 + 0.5, 0)
+    expect(mass.y).toBeCloseTo(16.5, 0)
+    expect(wrapper.findAll('[data-testid^="metrics-"]').every((cell) => /PSNR/.test(cell.text()))).toBe(true)
+    // Every picture is painted at the new size, the originals too, not left blank by the resize.
+    for (const label of ['Original test #0 (digit 0)', 'Reconstruction of test #0 (digit 0)']) {
+      const canvas = wrapper.get(`canvas[aria-label="${label}"]`).element as HTMLCanvasElement
+      expect(canvas.width).toBe(32)
+      expect(painted.has(canvas)).toBe(true)
+    }
+  })
+
+  it('says why there are no test samples for a model whose dataset the app does not know', async () => {
+    const { api, wrapper } = await mountCompare([makeModel({ dataset: '/photos (autoencoding)' })])
+    await button(wrapper, 'Add test samples').trigger('click')
+    await flushPromises()
+    expect(useNotificationsStore().notices.at(-1)?.message).toBe(
+      '"dense on mnist" was trained on "/photos (autoencoding)", which is not in your datasets, so there are no test samples to take; open images instead.',
+    )
+    expect(api.calls.filter((c) => c.name === 'datasets.previewSamples')).toEqual([])
+  })
+
+  it('keeps keyboard focus in the table when a row is removed, and on Open images after Clear', async () => {
+    const { wrapper } = await mountCompare()
+    await button(wrapper, 'Add test samples').trigger('click')
+    await flushPromises()
+    const remove = (name: string) => wrapper.get(`button[aria-label="Remove ${name}"]`)
+    ;(remove('test #3 (digit 3)').element as HTMLButtonElement).focus()
+    await remove('test #3 (digit 3)').trigger('click')
+    await flushPromises()
+    expect(document.activeElement?.getAttribute('aria-label')).toBe('Remove test #4 (digit 4)')
+    // The last row's button gives way to the row above it.
+    await remove('test #7 (digit 7)').trigger('click')
+    await flushPromises()
+    expect(document.activeElement?.getAttribute('aria-label')).toBe('Remove test #6 (digit 6)')
+    await button(wrapper, 'Clear').trigger('click')
+    await flushPromises()
+    expect(document.activeElement?.textContent).toBe('Open images…')
   })
 
   it('keeps its rows, noise and model when the user switches to another view and back', async () => {

@@ -1,6 +1,6 @@
 // The Latent view against the fake API: what it says with no model or a model without a code, the map it asks for,
 // a selected point's digit and reconstruction, interpolation with its slider, a VAE's grid, errors as sentences.
-import { afterEach, describe, expect, it } from 'vitest'
+import { afterEach, describe, expect, it, vi } from 'vitest'
 import LatentView from '@renderer/views/LatentView.vue'
 import LatentScatter from '@renderer/components/LatentScatter.vue'
 import ModelDetail from '@renderer/views/ModelDetail.vue'
@@ -12,9 +12,11 @@ import type { ModelDetail as Detail } from '@contract'
 import { makeModel } from './support/fake-api'
 import { installLatentFake } from './support/fake-latent'
 import { flushPromises, mountWith, setup } from './support/mount'
+import { trackPaintedCanvases } from './support/painted-canvases'
 
 afterEach(() => {
   document.body.innerHTML = ''
+  vi.restoreAllMocks()
 })
 
 const dense2 = makeModel({ id: 'dense-2', name: 'plane', codeSize: 2 })
@@ -107,6 +109,19 @@ describe('LatentView', { timeout: 30_000 }, () => {
     await flushPromises()
     expect(callsOf(api, 'latent.samples').at(-1)).toEqual({ id: 'dense-2', indices: [42] })
     expect(wrapper.get('[data-testid="sample-summary"]').text()).toContain('Test image 42 · digit 2')
+  })
+
+  it('shows the first point selected of a model whose images are not 28×28, not a blank square', async () => {
+    const painted = trackPaintedCanvases()
+    const photos = makeModel({ id: 'photos-1', name: 'photos', architecture: 'conv', inputShape: [32, 32, 3], codeSize: 128 })
+    const { wrapper } = await mountLatent([photos])
+    wrapper.getComponent(LatentScatter).vm.$emit('select', 5)
+    await flushPromises()
+    for (const label of ['Test image 5 · digit 5', 'Reconstruction of test image 5']) {
+      const canvas = wrapper.get(`canvas[aria-label="${label}"]`).element as HTMLCanvasElement
+      expect(canvas.width).toBe(32)
+      expect(painted.has(canvas)).toBe(true)
+    }
   })
 
   it('refuses a test image number past the map with a sentence, and asks nothing', async () => {
@@ -220,6 +235,34 @@ describe('LatentView', { timeout: 30_000 }, () => {
     await flushPromises()
     expect(wrapper.find('[role="alert"]').exists()).toBe(false)
     expect(wrapper.findComponent(LatentScatter).exists()).toBe(true)
+  })
+
+  it('maps another model when the one being explored is deleted, instead of saying no model has a latent space', async () => {
+    const { api, wrapper, latent } = await mountLatent([dense2, dense32], () => useLatentStore().chooseModel('dense-32'))
+    expect(callsOf(api, 'latent.map')).toEqual([{ id: 'dense-32', limit: 2000 }])
+    await useModelsStore().remove('dense-32')
+    await flushPromises()
+    expect(wrapper.text()).not.toContain('None of your models has a latent space')
+    expect(latent.modelId).toBe('dense-2')
+    expect((wrapper.get('select[aria-label="Model"]').element as HTMLSelectElement).value).toBe('dense-2')
+    expect(callsOf(api, 'latent.map').at(-1)).toEqual({ id: 'dense-2', limit: 2000 })
+    expect(wrapper.text()).toContain('at their 2-D codes as they are.')
+  })
+
+  it('names a model whose folder went from the store while it was shown, and moves on to another model', async () => {
+    const { api, wrapper, latent } = await mountLatent([dense2, dense32], () => useLatentStore().chooseModel('dense-32'))
+    // Removed on disk: no event tells the view; the next question about the model finds it gone.
+    api.state.models = api.state.models.filter((m) => m.id !== 'dense-32')
+    wrapper.getComponent(LatentScatter).vm.$emit('select', 5)
+    await flushPromises()
+    expect(useNotificationsStore().notices.at(-1)?.message).toBe(
+      '"wide" is no longer in the store; it may have been deleted in another window or on disk.',
+    )
+    expect(wrapper.text()).not.toContain('There is no model with the id')
+    expect(useModelsStore().models.map((m) => m.id)).toEqual(['dense-2'])
+    expect(latent.modelId).toBe('dense-2')
+    expect(callsOf(api, 'latent.map').at(-1)).toEqual({ id: 'dense-2', limit: 2000 })
+    expect(wrapper.find('[role="alert"]').exists()).toBe(false)
   })
 
   it('maps again when the model is retrained, keeping the chosen point', async () => {

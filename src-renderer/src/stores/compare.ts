@@ -4,20 +4,25 @@ import { defineStore } from 'pinia'
 import { computed, ref, shallowRef, watch } from 'vue'
 import { DenoiseBaselineSchema, type DenoiseBaseline, type Image, type ModelSummary } from '@contract'
 import { useApi } from '@renderer/api'
+import { toUserError } from '@renderer/api/errors'
 import { useModelsStore, hasCode, isDrawable } from '@renderer/stores/models'
 import { useDatasetsStore } from '@renderer/stores/datasets'
 import { useNotificationsStore } from '@renderer/stores/notifications'
 import { fromContractNoise, toContractNoise, type NoiseType } from '@renderer/lib/noise'
 import { floatToImage, imageToFloat } from '@renderer/lib/contract-images'
 import { decodeDigitFile, decodeImageFile, isAcceptedImage } from '@renderer/lib/images'
-import { toMnistInput } from '@renderer/lib/digit-preprocess'
+import { resampleArea, toMnistInput } from '@renderer/lib/digit-preprocess'
 import { absoluteDifference, psnr, ssim } from '@renderer/lib/metrics'
+import { isModelGone, modelGoneMessage } from '@renderer/lib/model-gone'
 
 export interface CompareRow {
   key: number
   name: string
   /** Clean image at the model's input size, grayscale [0, 1]. */
   clean: Float32Array
+  /** The size of `clean`: the input size of the model the row was made or last refitted for. */
+  width: number
+  height: number
   noisy: Float32Array | null
   code: number[] | null
   reconstruction: Float32Array | null
@@ -37,6 +42,11 @@ export const useCompareStore = defineStore('compare', () => {
   const notifications = useNotificationsStore()
 
   const rows = shallowRef<CompareRow[]>([])
+  /**
+   * Why each file the user opened or dropped was left out, one sentence per file, kept until dismissed or cleared:
+   * a toast apiece would push all but the last few out of sight when many files are dropped at once.
+   */
+  const skippedFiles = ref<string[]>([])
   const noiseType = ref<'none' | NoiseType>('none')
   const noiseLevel = ref(0.3)
   /** The model the rows (and the noise settings) belong to. */
@@ -72,8 +82,28 @@ export const useCompareStore = defineStore('compare', () => {
     if (trained) noiseLevel.value = trained.level
   }
 
+  /**
+   * The row at the current model's input size: a model of another size (MNIST digits, then a photo model's 32×32
+   * patches) gets each image resampled to fit, its old results dropped, rather than pixels it cannot read.
+   */
+  function fitToModel(row: CompareRow): CompareRow {
+    const { width, height } = size.value
+    if (row.width === width && row.height === height) return row
+    const whole = { x: 0, y: 0, width: row.width, height: row.height }
+    const clean = resampleArea(
+      { pixels: row.clean, width: row.width, height: row.height },
+      whole,
+      width,
+      height,
+    )
+    return { ...emptyRow(row.name, clean), key: row.key }
+  }
+
   // One rerun per change, however many of these change together (a new model also resets the noise).
-  watch([noiseType, noiseLevel, modelId], () => void process(rows.value))
+  watch([noiseType, noiseLevel, modelId], () => {
+    rows.value = rows.value.map(fitToModel)
+    void process(rows.value)
+  })
 
   /** Grayscale pixels as a contract image for this model (3-channel models get the gray replicated). */
   function toModelImage(pixels: Float32Array): Image {
@@ -150,17 +180,30 @@ export const useCompareStore = defineStore('compare', () => {
       })
       rows.value = rows.value.map((row) => updated.get(row.key) ?? row)
     } catch (error) {
-      notifications.error(error)
+      if (isModelGone(error)) {
+        // Deleted in another window or on disk: reloading the list drops it, and the view moves the rows to another.
+        notifications.push({
+          kind: 'error',
+          code: 'MODEL_NOT_FOUND',
+          message: modelGoneMessage(current.name),
+        })
+        await models.refresh().catch((cause) => notifications.error(cause))
+      } else {
+        notifications.error(error)
+      }
     } finally {
       pending.value--
     }
   }
 
+  /** A row for `clean`, an image at the current model's input size. */
   function emptyRow(name: string, clean: Float32Array): CompareRow {
     return {
       key: nextKey++,
       name,
       clean,
+      width: size.value.width,
+      height: size.value.height,
       noisy: null,
       code: null,
       reconstruction: null,
@@ -179,26 +222,34 @@ export const useCompareStore = defineStore('compare', () => {
   }
 
   async function addFiles(files: FileList | File[]): Promise<void> {
-    const list = Array.from(files)
-    const rejected = list.filter((f) => !isAcceptedImage(f))
-    if (rejected.length) {
-      notifications.push({
-        kind: 'error',
-        message: `${rejected.map((f) => `"${f.name}"`).join(', ')} ${rejected.length === 1 ? 'is' : 'are'} not a PNG, JPEG, WebP or BMP image and ${rejected.length === 1 ? 'was' : 'were'} skipped.`,
-      })
-    }
     const clearsBefore = clears
     const added: CompareRow[] = []
-    for (const file of list.filter(isAcceptedImage)) {
+    const skipped: string[] = []
+    for (const file of Array.from(files)) {
+      if (!isAcceptedImage(file)) {
+        skipped.push(`"${file.name}" is not a PNG, JPEG, WebP or BMP image.`)
+        continue
+      }
+      // The browser calls an empty file unreadable, "damaged"; it only has nothing in it.
+      if (file.size === 0) {
+        skipped.push(`"${file.name}" is empty (0 bytes).`)
+        continue
+      }
       try {
         added.push(emptyRow(file.name, await prepareFile(file)))
       } catch (error) {
-        notifications.error(error)
+        skipped.push(toUserError(error).message)
       }
     }
-    if (!added.length || clears !== clearsBefore) return
+    if (clears !== clearsBefore) return
+    if (skipped.length) skippedFiles.value = [...skippedFiles.value, ...skipped]
+    if (!added.length) return
     rows.value = [...rows.value, ...added]
     await process(added)
+  }
+
+  function dismissSkippedFiles(): void {
+    skippedFiles.value = []
   }
 
   /** Test-set images are already the model's input, taken as they are. */
@@ -207,8 +258,19 @@ export const useCompareStore = defineStore('compare', () => {
     if (!current) return
     const clearsBefore = clears
     try {
+      const datasets = useDatasetsStore()
+      const datasetId = await datasets.resolveId(current.dataset)
+      // A model trained with the CLI on a folder names a dataset the app never added; asked for it anyway, the back
+      // end would refuse the name as an id, in schema words.
+      if (!datasets.datasets.some((dataset) => dataset.id === datasetId)) {
+        notifications.push({
+          kind: 'error',
+          message: `"${current.name}" was trained on "${current.dataset}", which is not in your datasets, so there are no test samples to take; open images instead.`,
+        })
+        return
+      }
       const { images, labels } = await useApi().datasets.previewSamples({
-        datasetId: await useDatasetsStore().resolveId(current.dataset),
+        datasetId,
         split: 'test',
         count: TEST_SAMPLES_PER_CLICK,
         offset: sampleOffset,
@@ -235,12 +297,14 @@ export const useCompareStore = defineStore('compare', () => {
 
   function clear(): void {
     rows.value = []
+    skippedFiles.value = []
     sampleOffset = 0
     clears++
   }
 
   return {
     rows,
+    skippedFiles,
     noiseType,
     noiseLevel,
     modelId,
@@ -251,6 +315,7 @@ export const useCompareStore = defineStore('compare', () => {
     addFiles,
     addTestSamples,
     removeRow,
+    dismissSkippedFiles,
     clear,
   }
 })

@@ -7,6 +7,8 @@ import type { LatentGrid, LatentInterpolation, LatentMap, LatentSample, ModelSum
 import { useApi } from '@renderer/api'
 import { toUserError } from '@renderer/api/errors'
 import { hasCode, useModelsStore } from '@renderer/stores/models'
+import { useNotificationsStore } from '@renderer/stores/notifications'
+import { isModelGone, modelGoneMessage } from '@renderer/lib/model-gone'
 
 /** How many test images the map may show; 10,000 is MNIST's whole test set. */
 export const MAP_SIZES = [1000, 2000, 5000, 10000] as const
@@ -30,6 +32,7 @@ function requestGate() {
 
 export const useLatentStore = defineStore('latent', () => {
   const models = useModelsStore()
+  const notifications = useNotificationsStore()
 
   /** The model chosen here; null until the user or a detail page picks one (then the app's active model is used). */
   const chosenModelId = ref<string | null>(null)
@@ -70,14 +73,28 @@ export const useLatentStore = defineStore('latent', () => {
   const gridGate = requestGate()
 
   const model = computed<ModelSummary | null>(() => {
-    if (chosenModelId.value) return models.models.find((m) => m.id === chosenModelId.value) ?? null
-    return models.pickModel(hasCode)
+    // A chosen model that has left the list (deleted here, in another window or on disk) gives way to the one the view
+    // picks by itself, not to "none of your models has a latent space".
+    const chosen = chosenModelId.value ? models.models.find((m) => m.id === chosenModelId.value) : undefined
+    return chosen ?? models.pickModel(hasCode)
   })
   const modelId = computed(() => model.value?.id ?? null)
   const unavailableReason = computed(() => (model.value ? latentUnavailableReason(model.value) : null))
   const isVariational = computed(() => model.value?.architecture === 'vae')
   /** Where the slider stands on the line from start to end, 0 … 1. */
   const fraction = computed(() => (steps.value > 1 ? position.value / (steps.value - 1) : 0))
+
+  /**
+   * The sentence for a request about `about` that failed. A model gone from the store is named, and the model list
+   * reloaded: that drops it, and the view moves on to another model.
+   */
+  function failure(error: unknown, about: ModelSummary): string {
+    if (!isModelGone(error)) return toUserError(error).message
+    const message = modelGoneMessage(about.name)
+    notifications.push({ kind: 'error', code: 'MODEL_NOT_FOUND', message })
+    void models.refresh().catch((cause) => notifications.error(cause))
+    return message
+  }
 
   function clearResults(): void {
     for (const gate of [mapGate, sampleGate, interpolationGate, gridGate]) gate.invalidate()
@@ -142,7 +159,7 @@ export const useLatentStore = defineStore('latent', () => {
       map.value = result
       mapUpdatedAt.value = current.updatedAt
     } catch (error) {
-      if (mapGate.isCurrent(ticket)) mapError.value = toUserError(error).message
+      if (mapGate.isCurrent(ticket)) mapError.value = failure(error, current)
     } finally {
       if (mapGate.isCurrent(ticket)) mapLoading.value = false
     }
@@ -169,20 +186,20 @@ export const useLatentStore = defineStore('latent', () => {
 
   /** Selects test image `index` (a point on the map) and fetches its digit, code and reconstruction. */
   async function select(index: number): Promise<void> {
-    const id = modelId.value
-    if (!id) return
+    const current = model.value
+    if (!current) return
     const ticket = sampleGate.next()
     selectedIndex.value = index
     sampleLoading.value = true
     sampleError.value = null
     try {
-      const { samples } = await useApi().latent.samples({ id, indices: [index] })
+      const { samples } = await useApi().latent.samples({ id: current.id, indices: [index] })
       if (!sampleGate.isCurrent(ticket)) return
       sample.value = samples[0] ?? null
     } catch (error) {
       if (sampleGate.isCurrent(ticket)) {
         sample.value = null
-        sampleError.value = toUserError(error).message
+        sampleError.value = failure(error, current)
       }
     } finally {
       if (sampleGate.isCurrent(ticket)) sampleLoading.value = false
@@ -220,22 +237,22 @@ export const useLatentStore = defineStore('latent', () => {
   }
 
   async function interpolate(): Promise<void> {
-    const id = modelId.value
+    const current = model.value
     const from = fromIndex.value
     const to = toIndex.value
-    if (!id || from === null || to === null) return
+    if (!current || from === null || to === null) return
     const ticket = interpolationGate.next()
     interpolationLoading.value = true
     interpolationError.value = null
     try {
-      const result = await useApi().latent.interpolate({ id, from, to, steps: steps.value })
+      const result = await useApi().latent.interpolate({ id: current.id, from, to, steps: steps.value })
       if (!interpolationGate.isCurrent(ticket)) return
       interpolation.value = result
       position.value = Math.min(position.value, result.images.length - 1)
     } catch (error) {
       if (interpolationGate.isCurrent(ticket)) {
         interpolation.value = null
-        interpolationError.value = toUserError(error).message
+        interpolationError.value = failure(error, current)
       }
     } finally {
       if (interpolationGate.isCurrent(ticket)) interpolationLoading.value = false
@@ -243,18 +260,18 @@ export const useLatentStore = defineStore('latent', () => {
   }
 
   async function loadGrid(): Promise<void> {
-    const id = modelId.value
-    if (!id || !isVariational.value) return
+    const current = model.value
+    if (!current || !isVariational.value) return
     const ticket = gridGate.next()
     gridLoading.value = true
     gridError.value = null
     const reach = gridReach.value
     try {
-      const result = await useApi().latent.generate({ id, n: gridSide.value, from: Number((1 - reach).toFixed(3)), to: reach })
+      const result = await useApi().latent.generate({ id: current.id, n: gridSide.value, from: Number((1 - reach).toFixed(3)), to: reach })
       if (!gridGate.isCurrent(ticket)) return
       grid.value = result
     } catch (error) {
-      if (gridGate.isCurrent(ticket)) gridError.value = toUserError(error).message
+      if (gridGate.isCurrent(ticket)) gridError.value = failure(error, current)
     } finally {
       if (gridGate.isCurrent(ticket)) gridLoading.value = false
     }

@@ -4,7 +4,11 @@ import { describe, expect, it } from 'vitest'
 import { buildAutoencoder, createModelConfig } from '../../../src-main/ml/architectures/index'
 import type { ImageDataset, LoadDatasetOptions } from '../../../src-main/ml/datasets'
 import type { ModelMetadata } from '../../../src-main/store/index'
-import { createLatentHandlers, LATENT_TEST_IMAGES } from '../../../src-main/trainer/latent'
+import {
+  createLatentHandlers,
+  LATENT_FOLDER_PATCHES,
+  LATENT_TEST_IMAGES,
+} from '../../../src-main/trainer/latent'
 
 function dataset(count: number, side: number, channels: number): ImageDataset {
   const split = { images: new Float32Array(count * side * side * channels).fill(0.5), count }
@@ -20,7 +24,7 @@ async function mapOf(spec: string, inputShape: [number, number, number], testCou
       ({ dataset: { spec, name: 'photos', trainCount: 512, testCount } }) as ModelMetadata,
     loadDataset: async (_ref, _limit, testLimit, input) => {
       asked.push({ testLimit, input })
-      return dataset(Math.min(testLimit, 40), input.patchSize ?? 28, input.channels ?? 1)
+      return dataset(Math.min(testLimit, 600), input.patchSize ?? 28, input.channels ?? 1)
     },
   })
   try {
@@ -33,10 +37,18 @@ async function mapOf(spec: string, inputShape: [number, number, number], testCou
 
 describe('the latent map of a model trained on an image folder', () => {
   it('cuts test patches at the model size, as many as training validated on', async () => {
-    const { map, asked } = await mapOf('folder:/photos', [16, 16, 3], 32)
-    expect(asked).toEqual([{ testLimit: 32, input: { patchSize: 16, channels: 3 } }])
-    expect(map.testCount).toBe(32)
-    expect(map.count).toBe(32)
+    const { map, asked } = await mapOf('folder:/photos', [16, 16, 3], 512)
+    expect(asked).toEqual([{ testLimit: 512, input: { patchSize: 16, channels: 3 } }])
+    expect(map.testCount).toBe(512)
+    expect(map.count).toBe(512)
+  })
+
+  it('maps as many patches as `bottleneck latent` for a CLI-trained model, whose testCount counts photos', async () => {
+    // The CLI records the one validation photo of a three-photo folder; one patch could not be placed on a plane.
+    const { map, asked } = await mapOf('folder:/photos', [16, 16, 3], 1)
+    expect(asked[0]!.testLimit).toBe(LATENT_FOLDER_PATCHES)
+    expect(map.count).toBe(LATENT_FOLDER_PATCHES)
+    expect(map.method).toBe('pca')
   })
 
   it('leaves MNIST-style datasets at the full test split', async () => {

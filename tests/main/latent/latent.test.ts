@@ -92,6 +92,12 @@ describe('PCA', () => {
     expect(tf.memory().numTensors).toBe(start)
   }, 30_000)
 
+  it('says in a sentence that one code cannot be placed on a plane', () => {
+    expect(() => principalComponents({ codes: Float32Array.from([1, 2, 3]), count: 1, dimensions: 3 })).toThrow(
+      'Placing 3-value codes on a plane takes at least two test images, to find the directions they vary along; there is only one.',
+    )
+  })
+
   it('refuses codes that are not finite with a sentence, instead of a map of nothing', () => {
     const codes = Float32Array.from([0, 1, 2, NaN, 4, 5, 6, 7, 8])
     expect(() => principalComponents({ codes, count: 3, dimensions: 3 })).toThrow(/not finite numbers/)

@@ -74,12 +74,14 @@ export function installLatentFake(api: FakeApi): LatentFake {
     }),
     samples: handler('latent.samples', ({ id, indices }: { id: string; indices: number[] }) => {
       const found = model(id)
+      // At the model's own size: a photo model's patches are not 28×28.
+      const side = found.inputShape[0]
       return {
         samples: indices.map((index) => ({
           index,
           label: index % 10,
-          original: digitImage(index),
-          reconstruction: shade(digitImage(index), 0.8),
+          original: digitImage(index, side),
+          reconstruction: shade(digitImage(index, side), 0.8),
           code: Array.from({ length: found.codeSize }, (_, k) => index / 100 + k),
           metrics: { mse: 0.01, psnr: 20 + (index % 7), ssim: 0.9 },
         })),
