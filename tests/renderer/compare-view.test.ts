@@ -368,12 +368,12 @@ describe('CompareView', () => {
     await flushPromises()
     expect(useNotificationsStore().notices.at(-1)).toMatchObject({
       kind: 'success',
-      message: 'Saved bottleneck-vae.png to your downloads.',
+      message: 'Your browser is saving bottleneck-vae.png with its downloads.',
     })
     await button(wrapper, 'Save codes (CSV)').trigger('click')
     expect(useNotificationsStore().notices.at(-1)).toMatchObject({
       kind: 'success',
-      message: 'Saved bottleneck-codes-vae.csv to your downloads.',
+      message: 'Your browser is saving bottleneck-codes-vae.csv with its downloads.',
     })
 
     const denoiser = await mountCompare([makeDenoiser({ type: 'gaussian', stddev: 0.5 })])

@@ -2,6 +2,7 @@ import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest'
 import DenoiseView from '@renderer/views/DenoiseView.vue'
 import { useModelsStore } from '@renderer/stores/models'
 import { useNotificationsStore } from '@renderer/stores/notifications'
+import { useSystemStore } from '@renderer/stores/system'
 import { useDenoiseStore } from '@renderer/stores/denoise'
 import { base64ToBytes } from '@renderer/lib/photos'
 import { makeModel } from './support/fake-api'
@@ -404,8 +405,17 @@ describe('DenoiseView', () => {
     await flushPromises()
     expect(clicks).toEqual(['garden.denoised.png', 'garden.difference-x16.png'])
     expect(useNotificationsStore().notices.at(-1)?.message).toBe(
-      'Saved garden.difference-x16.png to your downloads.',
+      'Your browser is saving garden.difference-x16.png with its downloads.',
     )
+
+    // The desktop app's save dialog speaks for itself, and a Cancel in it cannot be seen: no "saved" is claimed.
+    const system = useSystemStore()
+    system.versions = { ...system.versions!, nativeDialogs: true }
+    const noticesBefore = useNotificationsStore().notices.length
+    await button(wrapper, 'Export denoised PNG').trigger('click')
+    await flushPromises()
+    expect(clicks).toEqual(['garden.denoised.png', 'garden.difference-x16.png', 'garden.denoised.png'])
+    expect(useNotificationsStore().notices).toHaveLength(noticesBefore)
   })
 })
 

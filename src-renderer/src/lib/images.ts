@@ -228,6 +228,15 @@ export function codesToCsv(rows: readonly { name: string; code: ArrayLike<number
   return lines.join('\n') + '\n'
 }
 
+/**
+ * What to say once a download has started, or null. In the desktop app the anchor opens the system's save dialog,
+ * which speaks for itself, and whether the user then cancels cannot be seen from here; a browser keeps the file with
+ * its downloads.
+ */
+export function downloadNotice(fileName: string, nativeDialogs: boolean): string | null {
+  return nativeDialogs ? null : `Your browser is saving ${fileName} with its downloads.`
+}
+
 /** Starts a browser download; in Electron the same anchor triggers the native save dialog. */
 export function downloadBlob(blob: Blob, fileName: string): void {
   const url = URL.createObjectURL(blob)
