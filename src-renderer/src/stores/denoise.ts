@@ -13,6 +13,8 @@ import {
 import { useApi } from '@renderer/api'
 import { toUserError, type UserError } from '@renderer/api/errors'
 import { downloadBlob } from '@renderer/lib/images'
+import { isModelGone, modelGoneMessage } from '@renderer/lib/model-gone'
+import { useModelsStore } from '@renderer/stores/models'
 import { base64ToBytes, photoSource, stem } from '@renderer/lib/photos'
 import type { NoiseType } from '@renderer/lib/noise'
 
@@ -309,7 +311,7 @@ export const useDenoiseStore = defineStore('denoise', () => {
         releaseShown(shown)
         return
       }
-      const problem = toUserError(cause)
+      const problem = isModelGone(cause) ? modelGone(chosenModel) : toUserError(cause)
       if (shown && isRefusedFile(problem)) restoreShown(shown)
       else {
         releaseShown(shown)
@@ -318,6 +320,17 @@ export const useDenoiseStore = defineStore('denoise', () => {
       }
       error.value = problem
     }
+  }
+
+  /**
+   * The model's folder left the store (deleted in another window, removed by hand): named, not shown by its id and
+   * path, and the model list reloaded, which drops it so the picker moves on to another model.
+   */
+  function modelGone(id: string): UserError {
+    const models = useModelsStore()
+    const name = models.models.find((m) => m.id === id)?.name ?? id
+    void models.refresh().catch(() => undefined)
+    return { code: 'MODEL_NOT_FOUND', message: modelGoneMessage(name) }
   }
 
   function isRefusedFile(problem: UserError): boolean {
