@@ -6,7 +6,7 @@ import * as tf from '@tensorflow/tfjs'
 import type { Autoencoder } from './architectures/index'
 import { unetMultiple, unetReceptiveRadius } from './architectures/unet'
 import { BottleneckError } from './errors'
-import { hasSsim, SSIM_C1, SSIM_C2, SSIM_WINDOW, ssimWindowWeights } from './metrics'
+import { hasSsim, SSIM_WINDOW, ssimMap, ssimWindowWeights } from './metrics'
 import type { ImageData } from './image-io'
 import type { NoiseSpec } from './noise'
 import { createRandom } from './random'
@@ -244,20 +244,7 @@ export function compareImages(
         const y = tf.tensor4d(image.data.subarray(start, end), shape)
         const filter = (t: tf.Tensor4D) =>
           tf.depthwiseConv2d(tf.depthwiseConv2d(t, vertical, 1, 'valid'), horizontal, 1, 'valid')
-        const muX = filter(x)
-        const muY = filter(y)
-        const muXX = tf.mul(muX, muX)
-        const muYY = tf.mul(muY, muY)
-        const muXY = tf.mul(muX, muY)
-        const sigmaXX = tf.sub(filter(tf.mul(x, x)), muXX)
-        const sigmaYY = tf.sub(filter(tf.mul(y, y)), muYY)
-        const sigmaXY = tf.sub(filter(tf.mul(x, y)), muXY)
-        const numerator = tf.mul(tf.add(tf.mul(2, muXY), SSIM_C1), tf.add(tf.mul(2, sigmaXY), SSIM_C2))
-        const denominator = tf.mul(
-          tf.add(tf.add(muXX, muYY), SSIM_C1),
-          tf.add(tf.add(sigmaXX, sigmaYY), SSIM_C2),
-        )
-        return tf.sum(tf.div(numerator, denominator))
+        return tf.sum(ssimMap(x, y, filter))
       })
       sum += stripeSum.dataSync()[0]!
       stripeSum.dispose()

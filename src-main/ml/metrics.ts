@@ -120,21 +120,27 @@ export function structuralSimilarity(targets: tf.Tensor4D, predictions: tf.Tenso
         outHeight,
       ])
     }
-    const x = asPlanes(targets)
-    const y = asPlanes(predictions)
-    const muX = filter(x)
-    const muY = filter(y)
-    const muXX = tf.mul(muX, muX)
-    const muYY = tf.mul(muY, muY)
-    const muXY = tf.mul(muX, muY)
-    const sigmaXX = tf.sub(filter(tf.mul(x, x)), muXX)
-    const sigmaYY = tf.sub(filter(tf.mul(y, y)), muYY)
-    const sigmaXY = tf.sub(filter(tf.mul(x, y)), muXY)
-    const numerator = tf.mul(tf.add(tf.mul(2, muXY), SSIM_C1), tf.add(tf.mul(2, sigmaXY), SSIM_C2))
-    const denominator = tf.mul(tf.add(tf.add(muXX, muYY), SSIM_C1), tf.add(tf.add(sigmaXX, sigmaYY), SSIM_C2))
-    const map = tf.div(numerator, denominator)
+    const map = ssimMap(asPlanes(targets), asPlanes(predictions), filter)
     return tf.mean(tf.reshape(map, [count, -1]), 1) as tf.Tensor1D
   })
+}
+
+/**
+ * SSIM at every window position of `x` against `y`, given `filter`, the Gaussian window applied over the 'valid'
+ * region (however the caller lays the planes out). Call inside tf.tidy: it leaves its intermediates to it.
+ */
+export function ssimMap<T extends tf.Tensor>(x: T, y: T, filter: (plane: T) => tf.Tensor): tf.Tensor {
+  const muX = filter(x)
+  const muY = filter(y)
+  const muXX = tf.mul(muX, muX)
+  const muYY = tf.mul(muY, muY)
+  const muXY = tf.mul(muX, muY)
+  const sigmaXX = tf.sub(filter(tf.mul(x, x)), muXX)
+  const sigmaYY = tf.sub(filter(tf.mul(y, y)), muYY)
+  const sigmaXY = tf.sub(filter(tf.mul(x, y)), muXY)
+  const numerator = tf.mul(tf.add(tf.mul(2, muXY), SSIM_C1), tf.add(tf.mul(2, sigmaXY), SSIM_C2))
+  const denominator = tf.mul(tf.add(tf.add(muXX, muYY), SSIM_C1), tf.add(tf.add(sigmaXX, sigmaYY), SSIM_C2))
+  return tf.div(numerator, denominator)
 }
 
 /** SSIM of each image of two NHWC batches, or undefined when the images are too small for it (see hasSsim). */
