@@ -73,22 +73,47 @@ export function parseCommand(spec: CommandSpec, argv: string[]): Parsed | 'help'
   if (parsed.positionals.length < required || parsed.positionals.length > expected.length) {
     throw new UsageError(`Usage: ${spec.usage} (see \`bottleneck ${spec.name} --help\`)`)
   }
+  // An empty value is what an unset shell variable gives (`--resume "$MODEL"`, `--store "$DIR"`). Read as given it
+  // would quietly mean something else: a new model instead of a resumed one, the current folder as the store.
+  const emptyOption = Object.entries(parsed.values).find(([, value]) => typeof value === 'string' && value.trim() === '')
+  if (emptyOption) {
+    throw new UsageError(
+      `--${emptyOption[0]} is empty (an unset shell variable?); give it a value or leave it out (see \`bottleneck ${spec.name} --help\`).`,
+    )
+  }
+  const emptyPositional = parsed.positionals.findIndex((value) => value.trim() === '')
+  if (emptyPositional !== -1) {
+    throw new UsageError(
+      `The ${expected[emptyPositional]!.name} argument is empty (an unset shell variable?); give one (see \`bottleneck ${spec.name} --help\`).`,
+    )
+  }
   return { values: parsed.values as Parsed['values'], positionals: parsed.positionals }
 }
 
 /** A number below zero, which parseArgs would otherwise read as an option: `--epochs -1`, `-n -2`. */
 const NEGATIVE_NUMBER = /^-\.?\d/
 
+/** A short option joined to its value by "=": `-o=out.png`, which parseArgs would read as the value "=out.png". */
+const SHORT_WITH_EQUALS = /^-([^-])=(.*)$/s
+
 /**
  * Spells out what parseArgs cannot read as an option's value before it reads the line: a negative number after a
- * value-taking option (so `--epochs -1` reaches the option's own check, as `--epochs=-1` does), and a bare option
+ * value-taking option (so `--epochs -1` reaches the option's own check, as `--epochs=-1` does), a short option
+ * written with "=" as the long ones are (`-o=out.png` writes out.png, not "=out.png"), and a bare option
  * (parseArgs has no optional values: `--baselines` alone becomes `--baselines=all`).
  */
 function attachOptionValues(all: Record<string, OptionSpec>, argv: string[]): string[] {
+  const longNameOf = (letter: string) => Object.keys(all).find((name) => all[name]!.short === letter)
   const args: string[] = []
   for (let index = 0; index < argv.length; index++) {
     const token = argv[index]!
     const next = argv[index + 1]
+    const shortWithEquals = SHORT_WITH_EQUALS.exec(token)
+    const shortName = shortWithEquals ? longNameOf(shortWithEquals[1]!) : undefined
+    if (shortName !== undefined && all[shortName]!.type === 'string') {
+      args.push(`--${shortName}=${shortWithEquals![2]}`)
+      continue
+    }
     const long = token.startsWith('--') ? all[token.slice(2)] : undefined
     const short = /^-[^-]$/.test(token) ? Object.values(all).find((option) => option.short === token[1]) : undefined
     const option = long ?? short
@@ -119,11 +144,22 @@ function parseErrorSentence(all: Record<string, OptionSpec>, message: string): s
   return `--${name} needs a value: --${name} ${placeholder}${dashHint}`
 }
 
+/** Decimal notation, as people write numbers: 12, -3, 0.5, .5, 1e-3. */
+const DECIMAL = /^[+-]?(\d+\.?\d*|\.\d+)(e[+-]?\d+)?$/i
+
+/**
+ * The number `text` writes in decimal notation, else NaN. Number() alone also takes "0x10" (16), "0b11", "" and
+ * " " (0): as a count of epochs or an image index those are typos, not numbers.
+ */
+export function parseDecimal(text: string): number {
+  return DECIMAL.test(text) ? Number(text) : Number.NaN
+}
+
 export function integerOption(values: Parsed['values'], name: string, min: number, max: number): number | undefined {
   const raw = values[name]
   if (raw === undefined) return undefined
-  const value = Number(raw)
-  if (typeof raw !== 'string' || raw.trim() === '' || !Number.isInteger(value) || value < min || value > max) {
+  const value = typeof raw === 'string' ? parseDecimal(raw) : Number.NaN
+  if (!Number.isInteger(value) || value < min || value > max) {
     throw new UsageError(`--${name} must be a whole number from ${min} to ${max} (got "${String(raw)}").`)
   }
   return value
@@ -132,8 +168,8 @@ export function integerOption(values: Parsed['values'], name: string, min: numbe
 export function numberOption(values: Parsed['values'], name: string, min: number, max: number): number | undefined {
   const raw = values[name]
   if (raw === undefined) return undefined
-  const value = Number(raw)
-  if (typeof raw !== 'string' || raw.trim() === '' || !Number.isFinite(value) || value <= min || value > max) {
+  const value = typeof raw === 'string' ? parseDecimal(raw) : Number.NaN
+  if (!Number.isFinite(value) || value <= min || value > max) {
     throw new UsageError(`--${name} must be a number above ${min} and at most ${max} (got "${String(raw)}").`)
   }
   return value

@@ -22,3 +22,11 @@ export function table(rows: string[][]): string {
 export function fixed(value: number | undefined, digits = 4): string {
   return value === undefined || Number.isNaN(value) ? '—' : value.toFixed(digits)
 }
+
+/**
+ * "200 test images (MNIST, 1.2 s)". Dataset names are phrases ("IDX images in DIR", "Patches of the images in DIR"),
+ * so they go in parentheses rather than before "test images".
+ */
+export function testImages(count: number, datasetName: string, seconds: number): string {
+  return `${count} test image${count === 1 ? '' : 's'} (${datasetName}, ${seconds.toFixed(1)} s)`
+}

@@ -4,6 +4,7 @@ import { readdir } from 'node:fs/promises'
 import { createRequire } from 'node:module'
 import { dirname, join, resolve } from 'node:path'
 import { BottleneckError } from './errors'
+import { readPermissionReason } from './file-system'
 import { readIdxFile, type IdxArray } from './idx'
 
 export interface ImageSplit {
@@ -97,7 +98,11 @@ async function findIdxFiles(folder: string): Promise<Partial<Record<Role, string
   try {
     names = await readdir(folder)
   } catch (error) {
-    throw new BottleneckError('DATASET_NOT_FOUND', `Cannot read the dataset folder ${folder}.`, error)
+    throw new BottleneckError(
+      'DATASET_NOT_FOUND',
+      `Cannot read the dataset folder ${folder}: ${folderReadFailure(error)}.`,
+      error,
+    )
   }
   const found: Partial<Record<Role, string>> = {}
   for (const name of names.sort()) {
@@ -120,6 +125,14 @@ async function findIdxFiles(folder: string): Promise<Partial<Record<Role, string
     found[role] = name
   }
   return Object.fromEntries(Object.entries(found).map(([role, name]) => [role, join(folder, name)]))
+}
+
+/** Why an IDX folder could not be listed, as the end of a sentence that names it. */
+function folderReadFailure(error: unknown): string {
+  const code = (error as NodeJS.ErrnoException | undefined)?.code
+  if (code === 'ENOENT') return 'there is no such folder'
+  if (code === 'ENOTDIR') return 'it is a file; give the folder that holds the IDX files'
+  return readPermissionReason(error) ?? `the file system refused (${code ?? String(error)})`
 }
 
 async function loadIdxFolder(

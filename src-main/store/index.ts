@@ -97,6 +97,8 @@ export interface Store {
 
 const ID_PATTERN = /^[a-z0-9]{12}$/
 const VERSION_PATTERN = /^v\d{6}$/
+/** The temp files a save writes in a model folder (the pointer's replacement, the write probe): `.….tmp`. */
+const TEMP_FILE_PATTERN = /^\..+\.tmp$/
 const POINTER = 'current'
 const MODEL_FILES = ['model.json', 'weights.bin', 'bottleneck.json'] as const
 const OPTIONAL_FILES = ['optimizer.json', 'optimizer.bin'] as const
@@ -186,7 +188,10 @@ export function openStore(root: string = defaultStoreRoot()): Store {
         result.error,
       )
     }
-    return { id: result.data.id, folder, versionFolder, metadata: result.data }
+    // In the store a model is its folder. A folder copied from another model's still names that model's id inside;
+    // taken from there, the model's checkpoints would be refused as "outside the store" and its id would find no model.
+    const id = dirname(folder) === modelsFolder && ID_PATTERN.test(basename(folder)) ? basename(folder) : result.data.id
+    return { id, folder, versionFolder, metadata: { ...result.data, id } }
   }
 
   async function ids(): Promise<string[]> {
@@ -254,10 +259,13 @@ export function openStore(root: string = defaultStoreRoot()): Store {
       try {
         autoencoder = buildAutoencoder(config)
       } catch (error) {
+        // Our own refusals name what is wrong ("Unknown architecture …"); anything else is tfjs or JavaScript
+        // failing on impossible numbers (a RangeError for a huge input shape): for the log, not for the sentence.
+        const reason = error instanceof BottleneckError ? `: ${error.message}` : '.'
         throw new BottleneckError(
           'MODEL_CORRUPT',
           `The model in ${record.folder} cannot be loaded: its configuration (bottleneck.json) does not describe a ` +
-            `model Bottleneck can build: ${(error as Error).message}`,
+            `model Bottleneck can build${reason}`,
           error,
         )
       }
@@ -314,9 +322,11 @@ export function openStore(root: string = defaultStoreRoot()): Store {
       throw error
     }
     await onStep?.('pointer-written')
-    // Leftovers of earlier versions and of interrupted saves (stray temp files) are safe to drop now.
+    // Leftovers of earlier versions and of interrupted saves (stray temp files) are safe to drop now. Anything else
+    // in the folder was put there by someone else (notes, a copy of a figure) and is not the store's to delete.
     for (const name of entries) {
-      if (name !== POINTER && name !== next) await rm(join(folder, name), { recursive: true, force: true })
+      if (name === next || !(VERSION_PATTERN.test(name) || TEMP_FILE_PATTERN.test(name))) continue
+      await rm(join(folder, name), { recursive: true, force: true })
     }
     await onStep?.('old-versions-removed')
   }
@@ -575,8 +585,13 @@ async function fileSystemReason(error: unknown, folder: string): Promise<string>
   if (aboutFolder) return aboutFolder
   const { code, path, syscall } = error as NodeJS.ErrnoException
   switch (code) {
-    case 'ENOENT':
+    case 'ENOENT': {
+      // A folder that exists yet takes no new entries answers ENOENT too (/proc, some virtual file systems):
+      // only a folder that is really missing is called missing.
+      const parent = path && (syscall === 'mkdir' || syscall === 'open') ? dirname(path) : undefined
+      if (parent && (await isDirectory(parent))) return `${parent} does not accept new files; choose another folder`
       return `${folder} does not exist`
+    }
     case 'ENOTDIR':
     case 'EEXIST': {
       // A file where a folder must be (the store given as a file's path). An existing file that open() refuses to

@@ -9,7 +9,7 @@ import { hasSsim } from '../../ml/metrics'
 import { NO_SSIM_NOTE } from '../../ml/test-metrics'
 import { integerOption, stringOption, UsageError, type OptionSpec, type Parsed } from '../args'
 import type { CommandContext } from '../context'
-import { fixed, table } from '../format'
+import { fixed, table, testImages } from '../format'
 
 export const denoiseEvalOptions: Record<string, OptionSpec> = {
   noise: { type: 'string', help: 'Score denoising: corrupt the test inputs with this noise, e.g. gaussian:0.5', placeholder: 'SPEC' },
@@ -59,7 +59,7 @@ export function denoiseEvalReport(
   ]
   context.result(
     { id: model.id, name: model.name, dataset: dataset.name, images: evaluation.count, noise: formatNoiseSpec(spec), noiseSeed: seed, backend: context.backend.name, ...evaluation },
-    `${model.name} (${model.id}) denoising ${formatNoiseSpec(spec)} on ${evaluation.count} ${dataset.name} test images (${seconds.toFixed(1)} s)\n${table(rows)}` +
+    `${model.name} (${model.id}) denoising ${formatNoiseSpec(spec)} on ${testImages(evaluation.count, dataset.name, seconds)}\n${table(rows)}` +
       (hasSsim(shape) ? '' : `\n${NO_SSIM_NOTE}`),
   )
   return 0

@@ -10,7 +10,7 @@ import { hasSsim } from '../../ml/metrics'
 import { metricNamesFor, NO_SSIM_NOTE } from '../../ml/test-metrics'
 import { integerOption, stringOption, UsageError, type CommandSpec, type Parsed } from '../args'
 import { createContext } from '../context'
-import { fixed, table } from '../format'
+import { fixed, table, testImages } from '../format'
 import { assertSameShape } from './train'
 import { checkOutputPath } from './images'
 import { denoiseEvalOptions, denoiseEvalReport, parseBaselines } from './denoise-eval'
@@ -58,7 +58,7 @@ export async function evalCommand(parsed: Parsed): Promise<number> {
     }
     context.result(
       result,
-      `${meta.name} (${record.id}) on ${dataset.test.count} ${dataset.name} test images (${seconds.toFixed(1)} s)\n` +
+      `${meta.name} (${record.id}) on ${testImages(dataset.test.count, dataset.name, seconds)}\n` +
         table([
           [...METRIC_NAMES.map((m) => m.toUpperCase())],
           [fixed(scores.bce), fixed(scores.mse), `${fixed(scores.psnr, 2)} dB`, fixed(scores.ssim)],

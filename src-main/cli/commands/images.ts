@@ -107,6 +107,15 @@ export async function reconstructCommand(parsed: Parsed): Promise<number> {
   const outPath = await checkOutputPath(output)
   const inputOption = stringOption(parsed.values, 'input')
   const inputPath = inputOption ? await checkOutputPath(inputOption) : undefined
+  // The image is the user's, and a 28×28 reconstruction written over it would replace it for good.
+  for (const [flag, path] of [['-o', outPath], ['--input', inputPath]] as const) {
+    if (path === resolve(imagePath)) {
+      throw new UsageError(`${flag} names the image being reconstructed (${path}); give it another file name so the image is kept.`)
+    }
+  }
+  if (inputPath === outPath) {
+    throw new UsageError(`-o and --input both name ${outPath}; give the fitted input a file of its own.`)
+  }
   const context = await createContext(parsed)
   const { record, autoencoder } = await context.store.load(ref)
   try {

@@ -5,7 +5,7 @@ import { BottleneckError } from '../../ml/errors'
 import type { ImageData } from '../../ml/image-io'
 import { writePng } from '../../ml/image-io'
 import { interpolate, latentMap, tileImages, vaeManifold } from '../../ml/latent'
-import { integerOption, stringOption, UsageError, type CommandSpec, type Parsed } from '../args'
+import { integerOption, parseDecimal, stringOption, UsageError, type CommandSpec, type Parsed } from '../args'
 import { createContext } from '../context'
 import { checkOutputPath } from './images'
 import { assertSameShape } from './train'
@@ -49,7 +49,7 @@ export async function latentCommand(parsed: Parsed): Promise<number> {
   const steps = integerOption(values, 'steps', 2, 100) ?? 10
   const scale = integerOption(values, 'scale', 1, 16) ?? 2
   const pairText = stringOption(values, 'interpolate')
-  const pair = pairText?.split(',').map((part) => Number(part.trim()))
+  const pair = pairText?.split(',').map((part) => parseDecimal(part.trim()))
   if (pair && (pair.length !== 2 || !pair.every((index) => Number.isInteger(index) && index >= 0))) {
     throw new UsageError(`--interpolate needs two test image indices such as 0,1 (got "${pairText}").`)
   }

@@ -282,7 +282,9 @@ export async function trainCommand(parsed: Parsed): Promise<number> {
     plan.autoencoder.dispose()
     throw error
   }
-  return runTraining(context, plan)
+  // The resume command a stopped run suggests must look in the store this run saves to, not the default one.
+  const storeOption = values.store === undefined ? '' : ` --store "${store.root}"`
+  return runTraining(context, plan, storeOption)
 }
 
 /** The --name given, trimmed; checked now because the store would refuse it only at the first checkpoint. */
@@ -418,7 +420,11 @@ function folderMode(training: FolderTraining, noise: NoiseSpec | undefined): Bat
   return { kind: 'clean' }
 }
 
-async function runTraining(context: Awaited<ReturnType<typeof createContext>>, plan: Plan): Promise<number> {
+async function runTraining(
+  context: Awaited<ReturnType<typeof createContext>>,
+  plan: Plan,
+  storeOption: string,
+): Promise<number> {
   const { store, say, backend } = context
   const { autoencoder, dataset, datasetInfo } = plan
   const config = autoencoder.config
@@ -539,7 +545,7 @@ async function runTraining(context: Awaited<ReturnType<typeof createContext>>, p
     if (result.cancelled) {
       say(
         record
-          ? `\nCancelled. Kept epoch ${record.metadata.epochs}; continue with: bottleneck train --resume ${record.id}`
+          ? `\nCancelled. Kept epoch ${record.metadata.epochs}; continue with: bottleneck train --resume ${record.id}${storeOption}`
           : '\nCancelled before the first epoch finished; nothing was saved.',
       )
     }

@@ -4,7 +4,7 @@ import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { afterAll, describe, expect, it } from 'vitest'
-import { parseCommand, type CommandSpec } from '../../../src-main/cli/args'
+import { integerOption, numberOption, parseCommand, type CommandSpec, type Parsed } from '../../../src-main/cli/args'
 import { runCli, type CliResult } from '../support/cli'
 
 const scratch = mkdtempSync(join(tmpdir(), 'bottleneck-args-'))
@@ -68,6 +68,78 @@ describe('a negative number after an option', () => {
     )
     expect(errorLine(atTheEnd)).toBe('bottleneck: --count needs a value: --count N (see `bottleneck generate --help`).')
     expect([beforeAnOption.code, atTheEnd.code]).toEqual([2, 2])
+  })
+})
+
+describe('an empty value, as an unset shell variable gives', () => {
+  it('is refused as a usage error, not read as "not given" or as the current folder', async () => {
+    const [resume, storeFolder, model, input] = await Promise.all([
+      // Read as not given, --resume "" trained a new model from scratch.
+      run(['train', '--resume', '', '--limit', '50', '--test-limit', '10', '--epochs', '1']),
+      // Read as a path, --store "" was the current folder.
+      run(['models', '--store', '']),
+      run(['eval', '']),
+      // Read as a path, "" denoised every image of the current folder.
+      run(['denoise', 'some-model', '', '-o', join(scratch, 'denoised')]),
+    ])
+    expect(errorLine(resume)).toBe(
+      'bottleneck: --resume is empty (an unset shell variable?); give it a value or leave it out (see `bottleneck train --help`).',
+    )
+    expect(errorLine(storeFolder)).toMatch(/^bottleneck: --store is empty \(an unset shell variable\?\)/)
+    expect(errorLine(model)).toBe(
+      'bottleneck: The MODEL argument is empty (an unset shell variable?); give one (see `bottleneck eval --help`).',
+    )
+    expect(errorLine(input)).toMatch(/^bottleneck: The INPUT argument is empty/)
+    for (const result of [resume, storeFolder, model, input]) expect(result.code).toBe(2)
+    expect(existsSync(join(store, 'models'))).toBe(false)
+  })
+})
+
+describe('numbers', () => {
+  it('are read in decimal notation only: hexadecimal, blanks and a missing index are refused', async () => {
+    const [hex, spaced, missingIndex, hexIndex] = await Promise.all([
+      run(['train', '--epochs', '0x10']),
+      run(['train', '--epochs', ' 5']),
+      run(['latent', 'some-model', '-o', join(scratch, 'map.png'), '--interpolate', ',1']),
+      run(['latent', 'some-model', '-o', join(scratch, 'map.png'), '--interpolate', '0x1,2']),
+    ])
+    expect(errorLine(hex)).toBe('bottleneck: --epochs must be a whole number from 1 to 100000 (got "0x10").')
+    expect(errorLine(spaced)).toBe('bottleneck: --epochs must be a whole number from 1 to 100000 (got " 5").')
+    expect(errorLine(missingIndex)).toBe('bottleneck: --interpolate needs two test image indices such as 0,1 (got ",1").')
+    expect(errorLine(hexIndex)).toBe('bottleneck: --interpolate needs two test image indices such as 0,1 (got "0x1,2").')
+    for (const result of [hex, spaced, missingIndex, hexIndex]) expect(result.code).toBe(2)
+  })
+
+  it('are still taken in the ways people write them', () => {
+    const spec: CommandSpec = {
+      name: 'demo',
+      usage: 'bottleneck demo',
+      summary: 'A demo.',
+      options: { limit: { type: 'string', help: 'Limit' }, rate: { type: 'string', help: 'Rate' } },
+    }
+    const values = (args: string[]) => (parseCommand(spec, args) as Parsed).values
+    expect(integerOption(values(['--limit', '6e4']), 'limit', 1, 100_000)).toBe(60_000)
+    expect(integerOption(values(['--limit', '+12']), 'limit', 1, 100)).toBe(12)
+    expect(numberOption(values(['--rate', '.5']), 'rate', 0, 1)).toBe(0.5)
+    expect(numberOption(values(['--rate', '1e-3']), 'rate', 0, 1)).toBe(0.001)
+  })
+})
+
+describe('a short option joined to its value by "="', () => {
+  it('takes what follows the "=" as the value, as --output=FILE does, not a file named "=FILE"', () => {
+    const spec: CommandSpec = {
+      name: 'demo',
+      usage: 'bottleneck demo',
+      summary: 'A demo.',
+      options: {
+        output: { type: 'string', short: 'o', help: 'File' },
+        count: { type: 'string', short: 'n', help: 'Count' },
+      },
+    }
+    expect(parseCommand(spec, ['-o=figure.png', '-n=3'])).toEqual({
+      values: { output: 'figure.png', count: '3' },
+      positionals: [],
+    })
   })
 })
 

@@ -34,6 +34,10 @@ describe('eval --noise on 10×10 images', () => {
   it('prints PSNR for the model, each baseline and the noisy input, SSIM as — and says why', () => {
     const result = bottleneck(['eval', 'tiny', '--noise', 'gaussian:0.3', '--baselines', 'median,gaussian'])
     expect(result.code, result.stderr).toBe(0)
+    // The dataset's name is a phrase ("IDX images in DIR"): it goes beside the count, not before "test images".
+    expect(result.stdout).toMatch(
+      /^tiny \(\w+\) denoising gaussian:0\.3 on 8 test images \(IDX images in .*idx 10x10, \d+\.\d s\)$/m,
+    )
     for (const name of ['tiny', 'median', 'gaussian', 'noisy input']) {
       expect(result.stdout).toMatch(new RegExp(`^${name} +\\d+\\.\\d\\d dB +—$`, 'm'))
     }

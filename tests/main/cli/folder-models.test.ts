@@ -74,6 +74,14 @@ describe('a model trained on a folder of photos', () => {
     expect(mapped.code, mapped.stderr).toBe(0)
   })
 
+  it('eval names the dataset beside the image count, where its name reads as a phrase', () => {
+    const scored = bottleneck('eval', 'photo model')
+    expect(scored.code, scored.stderr).toBe(0)
+    expect(scored.stdout).toMatch(
+      /^photo model \(\w+\) on \d+ test images? \(Patches of the images in .*f photos ñ, \d+\.\d s\)$/m,
+    )
+  })
+
   it('announces a U-Net without a code size, since it has no code layer', () => {
     // Only the announcement matters here: on WASM the U-Net then refuses to train, which is tested elsewhere.
     const run = bottleneck('train', '--dataset', `folder:${photos}`, ...tinyFolderRun)

@@ -1,7 +1,7 @@
 // `encode`, `reconstruct` and the commands that write one PNG (figure, latent, generate), run as a user runs them:
 // what they say about output names, folders, sizes and the images each kind of model takes.
 import { existsSync } from 'node:fs'
-import { mkdir, mkdtemp, readdir, rm } from 'node:fs/promises'
+import { mkdir, mkdtemp, readdir, readFile, rm } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { join, resolve } from 'node:path'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
@@ -65,6 +65,30 @@ describe('output names', () => {
     )
     for (const result of [onFolder, underFile]) expect(result.code).toBe(1)
     expect(await readdir(folder)).toEqual([])
+  })
+})
+
+describe('reconstruct never writes over the image it reads', () => {
+  it('refuses -o or --input naming that image, and -o and --input naming one file, before any work', async () => {
+    const before = await readFile(photo)
+    const other = join(scratch, 'reconstruction.png')
+    const [outputOverImage, inputOverImage, sameFile] = await Promise.all([
+      run(['reconstruct', digitsId, photo, '-o', photo]),
+      run(['reconstruct', digitsId, photo, '-o', other, '--input', photo]),
+      run(['reconstruct', digitsId, photo, '-o', other, '--input', other]),
+    ])
+    expect(onlyErrorLine(outputOverImage)).toBe(
+      `bottleneck: -o names the image being reconstructed (${photo}); give it another file name so the image is kept.`,
+    )
+    expect(onlyErrorLine(inputOverImage)).toBe(
+      `bottleneck: --input names the image being reconstructed (${photo}); give it another file name so the image is kept.`,
+    )
+    expect(onlyErrorLine(sameFile)).toBe(
+      `bottleneck: -o and --input both name ${other}; give the fitted input a file of its own.`,
+    )
+    for (const result of [outputOverImage, inputOverImage, sameFile]) expect(result.code).toBe(2)
+    expect((await readFile(photo)).equals(before)).toBe(true)
+    expect(existsSync(other)).toBe(false)
   })
 })
 

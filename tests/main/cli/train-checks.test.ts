@@ -6,7 +6,7 @@ import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { openStore } from '../../../src-main/store/index'
-import { onlyErrorLine, runCliSync } from '../support/cli'
+import { onlyErrorLine, runCli, runCliSync } from '../support/cli'
 import { idxImages } from '../support/untrained-models'
 
 const scratch = mkdtempSync(join(tmpdir(), 'bottleneck-train-checks-'))
@@ -61,12 +61,15 @@ beforeAll(() => {
 })
 
 describe('train checks the name before it trains', () => {
-  const badNames: [string, string][] = [
-    ['an empty name', ''],
-    ['a 300-character name', 'x'.repeat(300)],
-    ['a name with a control character', 'digits\u0007'],
+  const lengthRule = /--name must be 1–200 characters long, without control characters/
+  const badNames: [string, string, RegExp][] = [
+    // Empty as an unset shell variable leaves it, which every option is refused for.
+    ['an empty name', '', /--name is empty \(an unset shell variable\?\); give it a value or leave it out/],
+    ['a name of blanks', '   ', /--name is empty/],
+    ['a 300-character name', 'x'.repeat(300), lengthRule],
+    ['a name with a control character', 'digits\u0007', lengthRule],
   ]
-  for (const [label, name] of badNames) {
+  for (const [label, name, refusal] of badNames) {
     it(`refuses ${label} at once, saving nothing`, () => {
       const fresh = join(scratch, `store-${label.replace(/\W+/g, '-')}`)
       const result = bottleneck(
@@ -74,9 +77,7 @@ describe('train checks the name before it trains', () => {
         fresh,
       )
       expect(result.code).toBe(2)
-      expect(onlyErrorLine(result)).toMatch(
-        /--name must be 1–200 characters long, without control characters/,
-      )
+      expect(onlyErrorLine(result)).toMatch(refusal)
       expect(result.stdout).not.toMatch(/Epoch 1/)
       expect(existsSync(join(fresh, 'models'))).toBe(false)
     })
@@ -168,6 +169,54 @@ describe('train --resume with a damaged optimizer state', () => {
     )
     expect(resumed.stdout).not.toContain('No optimizer state was saved')
     expect((await openStore(store).get(id)).metadata.epochs).toBe(2)
+  })
+})
+
+describe('train stopped with Ctrl-C', () => {
+  it('suggests a resume command that finds the model in the --store it was saved to', async () => {
+    // Another default store, so a suggestion without --store would look in the wrong one.
+    const env = { BOTTLENECK_HOME: join(scratch, 'default store') }
+    let interrupted = false
+    const stopped = await runCli(
+      [
+        'train',
+        '--dataset',
+        `idx:${largerImages}`,
+        '--epochs',
+        '100000',
+        '--batch-size',
+        '8',
+        '--name',
+        'stopped',
+        '--store',
+        store,
+      ],
+      {
+        env,
+        onOutput: ({ stdout }, child) => {
+          if (!interrupted && /Epoch 1\//.test(stdout)) {
+            interrupted = true
+            child.kill('SIGINT')
+          }
+        },
+      },
+    )
+    expect(stopped.code, stopped.stderr).toBe(130)
+    const suggestion = /continue with: bottleneck train --resume (\S+) --store "([^"]+)"$/m.exec(
+      stopped.stdout,
+    )
+    expect(suggestion, stopped.stdout).not.toBeNull()
+    const [, id, suggestedStore] = suggestion!
+    expect(suggestedStore).toBe(store)
+    const kept = (await openStore(store).get(id!)).metadata.epochs
+    const resumed = await runCli(
+      ['train', '--resume', id!, '--store', suggestedStore!, '--epochs', String(kept + 1)],
+      {
+        env,
+      },
+    )
+    expect(resumed.code, resumed.stderr).toBe(0)
+    expect(resumed.stdout).toContain(`Resuming stopped (${id}) at epoch ${kept + 1}`)
   })
 })
 

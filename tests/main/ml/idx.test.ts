@@ -116,4 +116,15 @@ describe('loadDataset', () => {
     await expect(loadDataset(`idx:${partial}`)).rejects.toMatchObject({ code: 'IDX_TRUNCATED' })
     await expect(loadDataset('cifar')).rejects.toMatchObject({ code: 'INVALID_INPUT' })
   })
+
+  it('says why a dataset folder cannot be read: missing, or a file given for the folder', async () => {
+    const missing = join(scratch, 'moved-away')
+    await expect(loadDataset(`idx:${missing}`)).rejects.toThrow(
+      `Cannot read the dataset folder ${missing}: there is no such folder.`,
+    )
+    const file = join(tiny, 'train-images-idx3-ubyte')
+    await expect(loadDataset(`idx:${file}`)).rejects.toThrow(
+      `Cannot read the dataset folder ${file}: it is a file; give the folder that holds the IDX files.`,
+    )
+  })
 })

@@ -1,7 +1,7 @@
 // Damaged files a user may meet in the store, told in plain words: bottleneck.json failing its schema names the
 // field (never the schema library's wording), a damaged optimizer state does not stop a resume, a folder that cannot
 // be read can still be removed, and a model whose weights are damaged is not exported.
-import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
+import { cpSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import * as tf from '@tensorflow/tfjs'
@@ -188,6 +188,38 @@ describe('model folders that cannot be read, and exports of damaged models', () 
     await store.remove(broken.id)
     expect(existsSync(broken.folder)).toBe(false)
     expect((await store.list()).map((model) => model.id)).toEqual([kept.id])
+  })
+
+  it('a configuration no model can be built from is told in a sentence, without JavaScript’s wording', async () => {
+    const store = freshStore()
+    const record = await savedModel(store)
+    const file = join(record.versionFolder, 'bottleneck.json')
+    const json = JSON.parse(readFileSync(file, 'utf8'))
+    // Valid to the schema, but a dense layer over 10¹⁰ inputs cannot exist.
+    writeFileSync(file, JSON.stringify({ ...json, config: { ...json.config, inputShape: [100_000, 100_000, 1] } }))
+    await expect(store.load(record.id)).rejects.toMatchObject({
+      code: 'MODEL_CORRUPT',
+      message: `The model in ${record.folder} cannot be loaded: its configuration (bottleneck.json) does not describe a model Bottleneck can build.`,
+    })
+    // Our own refusal still says what is wrong.
+    writeFileSync(file, JSON.stringify({ ...json, config: { ...json.config, architecture: 'transformer' } }))
+    await expect(store.load(record.id)).rejects.toThrow(/can build: Unknown architecture "transformer"/)
+  })
+
+  it('a model folder copied in the store under another id is that id: found by it, and checkpoints stay in it', async () => {
+    const store = freshStore()
+    const original = await savedModel(store, 'original')
+    // A copy made by hand (a backup put back, a duplicate): its bottleneck.json still names the original's id.
+    const copyId = 'c0ffee000000'
+    cpSync(original.folder, join(store.root, 'models', copyId), { recursive: true })
+    const copy = await store.get(copyId)
+    expect(copy.id).toBe(copyId)
+    expect(copy.metadata.id).toBe(copyId)
+    const autoencoder = smallModel()
+    const saved = await store.save({ id: copyId, metadata: { ...copy.metadata, epochs: 2 }, model: autoencoder.model })
+    autoencoder.dispose()
+    expect(saved.folder).toBe(join(store.root, 'models', copyId))
+    expect((await store.get(original.id)).metadata.epochs).toBe(1)
   })
 
   it('refuses to export a model whose weights are cut short, says why, and writes nothing', async () => {

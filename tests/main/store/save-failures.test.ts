@@ -140,6 +140,23 @@ describe('a store folder that cannot be written', () => {
     )
   })
 
+  it('a folder that exists but takes no new entries (ENOENT, as /proc answers): not called missing', async () => {
+    const root = freshRoot()
+    mkdirSync(root)
+    faults.folder = root
+    faults.code = 'ENOENT'
+    expect((await saveError(openStore(root))).message).toBe(
+      `Could not save the model "${NAME}": ${root} does not accept new files; choose another folder. Nothing was saved.`,
+    )
+    // A folder that is really missing is still called missing (an export's destination must exist).
+    const store = openStore(freshRoot())
+    const record = await savedModel(store)
+    const missing = join(scratch, `missing-${++counter}`)
+    await expect(store.export(record.id, join(missing, 'digits'))).rejects.toMatchObject({
+      message: `Could not export "${NAME}" into ${missing}: ${missing} does not exist.`,
+    })
+  })
+
   it('a store path that is a file, or a file where its models folder goes: names the file', async () => {
     const file = join(scratch, `a-file-${++counter}`)
     writeFileSync(file, 'not a store')

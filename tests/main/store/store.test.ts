@@ -108,6 +108,23 @@ describe('store', () => {
     reloaded.dispose()
   })
 
+  it('a checkpoint drops the versions and temp files saves leave, and keeps files someone else put in the folder', async () => {
+    const store = freshStore()
+    const record = await savedModel(store, 1)
+    writeFileSync(join(record.folder, 'notes.txt'), 'trained on the scans of 3 May')
+    mkdirSync(join(record.folder, 'figures'))
+    writeFileSync(join(record.folder, 'figures', 'epoch-1.png'), 'a figure')
+    // What interrupted saves leave: the pointer's half-written replacement and a write probe.
+    writeFileSync(join(record.folder, '.4242-0a1b2c3d.tmp'), 'v0000')
+    writeFileSync(join(record.folder, '.probe-4242-0a1b2c3d.tmp'), 'probe')
+    const { autoencoder } = await store.load(record.id)
+    await store.save({ id: record.id, metadata: { ...record.metadata, epochs: 2 }, model: autoencoder.model })
+    autoencoder.dispose()
+    expect(readdirSync(record.folder).sort()).toEqual(['current', 'figures', 'notes.txt', 'v000002'])
+    expect(readFileSync(join(record.folder, 'notes.txt'), 'utf8')).toBe('trained on the scans of 3 May')
+    expect(readdirSync(join(record.folder, 'figures'))).toEqual(['epoch-1.png'])
+  })
+
   it('names the live version cheaply, so a process keeping a model loaded can tell a newer save', async () => {
     const store = freshStore()
     const record = await savedModel(store, 1)
