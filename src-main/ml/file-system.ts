@@ -3,7 +3,7 @@
 // (write-then-fsync, atomic replacement) that the store and the CLI's outputs share, so "a crash leaves the old file"
 // holds in one place. The wording matches the store's, so the CLI says the same thing whichever part was writing.
 import { randomBytes } from 'node:crypto'
-import type { Stats } from 'node:fs'
+import { existsSync, type Stats } from 'node:fs'
 import { mkdir, open, rename, rm, stat } from 'node:fs/promises'
 import { dirname, join } from 'node:path'
 import { BottleneckError } from './errors'
@@ -57,7 +57,11 @@ export function writeFailureReason(error: unknown, path: string): string {
     case 'EEXIST':
       return `${path} already exists and is not a folder`
     case 'ENOENT':
-      return `the folder ${folder} does not exist`
+      // A folder that exists yet takes no new files answers ENOENT too (/proc, some virtual file systems): only a
+      // folder that is really missing is called missing. The store says the same (store/index.ts).
+      return existsSync(folder)
+        ? `${folder} does not accept new files; choose another folder`
+        : `the folder ${folder} does not exist`
     case 'ENOTDIR':
       return `part of ${folder} is a file, not a folder`
     case 'ENAMETOOLONG':

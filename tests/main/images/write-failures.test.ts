@@ -102,6 +102,7 @@ describe('writeFileAtomic when the system refuses', () => {
     ['the disk is read-only', { call: 'open', code: 'EROFS' }, 'WRITE_FAILED', /is on a read-only disk/],
     ['writing is not permitted', { call: 'open', code: 'EACCES' }, 'WRITE_FAILED', /permission denied/],
     ['fsync fails', { call: 'sync', code: 'EIO' }, 'WRITE_FAILED', /the file system refused \(EIO\)/],
+    ['the folder takes no new files', { call: 'open', code: 'ENOENT' }, 'WRITE_FAILED', /does not accept new files/],
     ['the rename fails', { call: 'rename', code: 'ENOSPC' }, 'DISK_FULL', /the disk is full/],
   ]
   for (const [what, fault, code, reason] of cases) {
