@@ -12,7 +12,7 @@
 //   6. place in a 28×28 black field so the centre of mass lands on pixel (14, 14) (row, column index; shift rounded
 //      to whole pixels, and clamped so the 20 px box never leaves the field).
 
-import { readFile } from 'node:fs/promises'
+import { readFile, stat } from 'node:fs/promises'
 import { basename } from 'node:path'
 import sharp from 'sharp'
 import { BottleneckError } from './errors'
@@ -86,6 +86,11 @@ async function sourceBytesAndName(
 ): Promise<{ input: Buffer; name: string }> {
   if (typeof source === 'string') {
     const name = options.name ?? basename(source)
+    // A device or a pipe never ends or blocks: reading /dev/zero as a photo would fill the memory.
+    const kind = await stat(source).catch(() => undefined)
+    if (kind && !kind.isFile() && !kind.isDirectory()) {
+      throw unreadable(name, 'it is not a regular file (a device or a pipe), and an image file is expected here.')
+    }
     let input: Buffer
     try {
       input = await readFile(source)

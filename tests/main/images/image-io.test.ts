@@ -248,6 +248,14 @@ describe('file problems in words', () => {
     )
   })
 
+  it('refuses a device or a pipe instead of reading it forever', async () => {
+    await expectError(
+      decodeImage('/dev/zero'),
+      'IMAGE_UNREADABLE',
+      /^Cannot read zero: it is not a regular file \(a device or a pipe\), and an image file is expected here\.$/,
+    )
+  })
+
   it('names the option that raises the size limit only when the caller has one', async () => {
     const small = await encodePng(gradient(20, 20, 1))
     await expectError(
