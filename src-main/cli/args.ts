@@ -2,6 +2,7 @@
 // number parsing, and usage errors that print one line and exit with status 2.
 import { parseArgs, type ParseArgsConfig } from 'node:util'
 import { BottleneckError } from '../ml/errors'
+import { parseDecimal } from '../ml/decimal'
 
 export type OptionSpec = Omit<NonNullable<ParseArgsConfig['options']>[string], 'default'> & {
   help: string
@@ -144,16 +145,7 @@ function parseErrorSentence(all: Record<string, OptionSpec>, message: string): s
   return `--${name} needs a value: --${name} ${placeholder}${dashHint}`
 }
 
-/** Decimal notation, as people write numbers: 12, -3, 0.5, .5, 1e-3. */
-const DECIMAL = /^[+-]?(\d+\.?\d*|\.\d+)(e[+-]?\d+)?$/i
-
-/**
- * The number `text` writes in decimal notation, else NaN. Number() alone also takes "0x10" (16), "0b11", "" and
- * " " (0): as a count of epochs or an image index those are typos, not numbers.
- */
-export function parseDecimal(text: string): number {
-  return DECIMAL.test(text) ? Number(text) : Number.NaN
-}
+export { parseDecimal }
 
 export function integerOption(values: Parsed['values'], name: string, min: number, max: number): number | undefined {
   const raw = values[name]

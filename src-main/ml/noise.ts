@@ -4,6 +4,7 @@
 
 import * as tf from '@tensorflow/tfjs'
 import type { ImageSplit } from './datasets'
+import { parseDecimal } from './decimal'
 import { BottleneckError } from './errors'
 import type { ImageData } from './image-io'
 import { deriveSeed, tfjsSeed } from './random'
@@ -60,7 +61,7 @@ function parseNoiseKind(text: string, trimmed: string): NoiseKind {
   if (!match) throw invalid(text, 'expected KIND:AMOUNT.')
   const kind = match[1]!
   const valueText = match[2]!.trim()
-  const value = Number(valueText)
+  const value = parseDecimal(valueText)
   if (valueText === '' || !Number.isFinite(value)) throw invalid(text, `"${valueText}" is not a number.`)
   const fraction = (name: string) => {
     if (value < 0 || value > 1) throw invalid(text, `the ${name} must be between 0 and 1.`)

@@ -59,6 +59,9 @@ describe('parseNoiseSpec', () => {
       'salt-pepper:1.5',
       'blur:0.3',
       'mask:',
+      // Not typos Number() would read as numbers: hexadecimal 1, binary 1.
+      'gaussian:0x1',
+      'mask:0b1',
     ]) {
       let error: unknown
       try {
