@@ -1,6 +1,7 @@
 // `bottleneck denoise MODEL INPUT… -o OUTDIR`: runs photos of any size through a fully convolutional denoiser in
 // overlapping tiles (memory bounded by the tile, not the photo) and writes each result as OUTDIR/<name>.png.
-// An INPUT that is a folder stands for the images directly inside it.
+// An INPUT that is a folder stands for the images directly inside it. As in the app's Denoise view, a photo's
+// transparency is put back on what is written, and what is not denoised (frames, pages, bits) is said on stderr.
 import { readdir, stat } from 'node:fs/promises'
 import { basename, extname, join, resolve } from 'node:path'
 import { denoiseImage, greyscaleResult, isGreyscale, modelGeometry } from '../../ml/denoise-image'
@@ -9,8 +10,10 @@ import { createFolder, readPermissionReason } from '../../ml/file-system'
 import {
   DECODABLE_EXTENSIONS,
   decodeImage,
+  decodePhotoExtras,
   DEFAULT_MAX_PIXELS,
-  writePng,
+  encodePng,
+  writeFileAtomic,
   type ImageData,
 } from '../../ml/image-io'
 import { applyNoiseToImage, parseNoiseSpec, type NoiseSpec } from '../../ml/noise'
@@ -124,6 +127,11 @@ async function expandInputs(inputs: string[]): Promise<ExpandedInputs> {
   return expanded
 }
 
+/** Writes `image` as a PNG with the photo's `alpha` (the model saw the photo composited on white), if it has one. */
+async function writePhotoPng(path: string, image: ImageData, alpha: Uint8Array | null): Promise<void> {
+  await writeFileAtomic(path, await encodePng(image, alpha))
+}
+
 function count(n: number, noun: string): string {
   return `${n} ${noun}${n === 1 ? '' : 's'}`
 }
@@ -213,12 +221,14 @@ export async function denoiseCommand(parsed: Parsed): Promise<number> {
               `${image.height}×${image.width}; use a unet model for photos of any size.`,
           )
         }
+        const extras = await decodePhotoExtras(plan.input, { maxPixels, limitOption: '--max-megapixels' })
+        for (const note of extras.notes) process.stderr.write(`bottleneck: ${note}\n`)
         // Judged before any synthetic noise, which is drawn per channel and would make a grey photo look coloured.
         const greyscale = channels === 3 && isGreyscale(image)
         if (noise) {
           // Seeded by position so a rerun corrupts each file the same way.
           image = applyNoiseToImage(image, noise, 1000 + results.length)
-          await writePng(plan.noisy, image)
+          await writePhotoPng(plan.noisy, image, extras.alpha)
         }
         let lastPrint = 0
         const denoised = anySize
@@ -240,7 +250,7 @@ export async function denoiseCommand(parsed: Parsed): Promise<number> {
               },
             })
           : await denoiseImage(autoencoder, image)
-        await writePng(plan.output, greyscale ? greyscaleResult(denoised) : denoised)
+        await writePhotoPng(plan.output, greyscale ? greyscaleResult(denoised) : denoised, extras.alpha)
         const seconds = (performance.now() - started) / 1000
         const megapixels = (image.height * image.width) / 1e6
         results.push({ input: plan.input, output: plan.output, megapixels, seconds })

@@ -1,5 +1,6 @@
 // `bottleneck latent` and `bottleneck generate`: the latent space as pictures — the test set's codes as a 2-D map
-// coloured by label (or an interpolation strip between two test images), and a VAE's generated manifold grid.
+// coloured by label when the test set has labels (or an interpolation strip between two test images), and a VAE's
+// generated manifold grid.
 import { loadDataset, modelInputOptions } from '../../ml/datasets'
 import { BottleneckError } from '../../ml/errors'
 import type { ImageData } from '../../ml/image-io'
@@ -28,7 +29,7 @@ export const latentSpec: CommandSpec = {
   name: 'latent',
   usage: 'bottleneck latent MODEL -o map.png [--limit N] [--size PX] | --interpolate I,J [--steps N]',
   summary:
-    "Draws the test set's codes as a 2-D map coloured by digit label (the code itself when it is 2-D, else its first two principal components). With --interpolate I,J it instead decodes a straight line between the codes of test images I and J.",
+    "Draws the test set's codes as a 2-D map coloured by label, or in grey when the dataset has no labels (the code itself when it is 2-D, else its first two principal components). With --interpolate I,J it instead decodes a straight line between the codes of test images I and J.",
   options: {
     output: { type: 'string', short: 'o', help: 'PNG file to write', placeholder: 'FILE' },
     limit: { type: 'string', help: 'Encode only the first N test images', defaultText: 'all', placeholder: 'N' },
@@ -88,9 +89,13 @@ export async function latentCommand(parsed: Parsed): Promise<number> {
       projection.method === 'code'
         ? 'axes are the two code dimensions'
         : `axes are the first two principal components (${(100 * projection.explainedRatio![0]).toFixed(1)}% and ${(100 * projection.explainedRatio![1]).toFixed(1)}% of the code variance)`
+    // Image folders (and IDX folders without label files) have no labels: latentMap then draws grey dots, no legend.
+    const colours = dataset.test.labels
+      ? 'colours by label, legend 0–9 underneath'
+      : 'grey dots: the dataset has no labels to colour them by'
     context.result(
       { id: record.id, output: path, images: projection.count, method: projection.method, explainedRatio: projection.explainedRatio },
-      `Wrote ${path}: ${projection.count} test images, ${axes}; colours by label, legend 0–9 underneath (${((performance.now() - started) / 1000).toFixed(1)} s).`,
+      `Wrote ${path}: ${projection.count} test images, ${axes}; ${colours} (${((performance.now() - started) / 1000).toFixed(1)} s).`,
     )
     return 0
   } finally {

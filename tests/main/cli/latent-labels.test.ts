@@ -1,0 +1,71 @@
+// `bottleneck latent` says how its map is coloured, and that is what it draws: colours by label with a legend of
+// digits underneath when the test set has labels; grey dots and no legend for a model trained on a folder of photos.
+import { mkdirSync, writeFileSync } from 'node:fs'
+import { join } from 'node:path'
+import sharp from 'sharp'
+import { beforeAll, describe, expect, it } from 'vitest'
+import { writeTestPhotos } from '../../../scripts/make-test-photos'
+import { runCliSync } from '../support/cli'
+import { scratchDir } from '../support/scratch'
+import { idxImages, saveUntrainedModel } from '../support/untrained-models'
+
+const scratch = scratchDir('latent-labels')
+const store = join(scratch, 'store')
+const MAP_SIZE = 64
+/** The strip `renderLatentMap` adds under the plot for the legend of digits. */
+const LEGEND_HEIGHT = 24
+
+const bottleneck = (...args: string[]) => runCliSync(args, { store })
+
+/** An idx1 file of labels 0, 1, …, 9, 0, 1, … */
+function idxLabels(count: number): Buffer {
+  const header = Buffer.alloc(8)
+  header.writeUInt32BE(0x0801, 0)
+  header.writeUInt32BE(count, 4)
+  return Buffer.concat([header, Buffer.from(Array.from({ length: count }, (_, i) => i % 10))])
+}
+
+beforeAll(async () => {
+  const photos = join(scratch, 'photos')
+  await writeTestPhotos(photos, 4, 40, 30)
+  await saveUntrainedModel(store, {
+    architecture: 'dense',
+    shape: [16, 16, 3],
+    name: 'photo model',
+    options: { seed: 3, codeSize: 4 },
+    dataset: { spec: `folder:${photos}`, name: 'photos', trainCount: 0, testCount: 0 },
+  })
+  const digits = join(scratch, 'digits')
+  mkdirSync(digits)
+  writeFileSync(join(digits, 'train-images-idx3-ubyte'), idxImages(4, 8))
+  writeFileSync(join(digits, 't10k-images-idx3-ubyte'), idxImages(20, 8))
+  writeFileSync(join(digits, 't10k-labels-idx1-ubyte'), idxLabels(20))
+  await saveUntrainedModel(store, {
+    architecture: 'dense',
+    shape: [8, 8, 1],
+    name: 'digit model',
+    options: { seed: 3, codeSize: 4 },
+    dataset: { spec: `idx:${digits}`, name: 'digits', trainCount: 4, testCount: 20 },
+  })
+})
+
+describe('bottleneck latent', () => {
+  it('on a model trained on a folder of photos: grey dots, no legend of digits, and says so', async () => {
+    const map = join(scratch, 'photos-map.png')
+    const result = bottleneck('latent', 'photo model', '-o', map, '--limit', '8', '--size', String(MAP_SIZE))
+    expect(result.code, result.stderr).toBe(0)
+    expect(result.stdout).toMatch(/8 test images, .*; grey dots: the dataset has no labels/)
+    expect(result.stdout).not.toMatch(/label,|legend/)
+    const { width, height } = await sharp(map).metadata()
+    expect([width, height]).toEqual([MAP_SIZE, MAP_SIZE])
+  })
+
+  it('on a model trained on labelled images: colours by label, with the legend 0–9 under the map', async () => {
+    const map = join(scratch, 'digits-map.png')
+    const result = bottleneck('latent', 'digit model', '-o', map, '--size', String(MAP_SIZE))
+    expect(result.code, result.stderr).toBe(0)
+    expect(result.stdout).toMatch(/20 test images, .*; colours by label, legend 0–9 underneath/)
+    const { width, height } = await sharp(map).metadata()
+    expect([width, height]).toEqual([MAP_SIZE, MAP_SIZE + LEGEND_HEIGHT])
+  })
+})
