@@ -107,7 +107,7 @@ export const generateSpec: CommandSpec = {
   name: 'generate',
   usage: 'bottleneck generate MODEL -o grid.png [-n 15] [--scale K]',
   summary:
-    "Generates digits from a VAE: decodes an n×n grid of codes placed at the prior's quantiles (5%–95%), the Keras blog's manifold figure.",
+    "Generates images from a VAE (digits, for one trained on MNIST): decodes an n×n grid of codes placed at the prior's quantiles (5%–95%), the Keras blog's manifold figure.",
   options: {
     output: { type: 'string', short: 'o', help: 'PNG file to write', placeholder: 'FILE' },
     count: { type: 'string', short: 'n', help: 'Images per side of the grid', defaultText: '15', placeholder: 'N' },
@@ -126,7 +126,7 @@ export async function generateCommand(parsed: Parsed): Promise<number> {
   const { record, autoencoder } = await context.store.load(parsed.positionals[0]!)
   try {
     await writePng(path, enlarge(vaeManifold(autoencoder, { n }), scale))
-    context.result({ id: record.id, output: path, grid: n }, `Wrote ${path}: ${n}×${n} digits decoded from the VAE's prior.`)
+    context.result({ id: record.id, output: path, grid: n }, `Wrote ${path}: ${n}×${n} images decoded from the VAE's prior.`)
     return 0
   } finally {
     autoencoder.dispose()

@@ -47,6 +47,13 @@ beforeAll(async () => {
     options: { seed: 3, codeSize: 4 },
     dataset: { spec: `idx:${digits}`, name: 'digits', trainCount: 4, testCount: 20 },
   })
+  await saveUntrainedModel(store, {
+    architecture: 'vae',
+    shape: [16, 16, 3],
+    name: 'photo vae',
+    options: { seed: 3 },
+    dataset: { spec: `folder:${photos}`, name: 'photos', trainCount: 0, testCount: 0 },
+  })
 })
 
 describe('bottleneck latent', () => {
@@ -67,5 +74,16 @@ describe('bottleneck latent', () => {
     expect(result.stdout).toMatch(/20 test images, .*; colours by label, legend 0–9 underneath/)
     const { width, height } = await sharp(map).metadata()
     expect([width, height]).toEqual([MAP_SIZE, MAP_SIZE + LEGEND_HEIGHT])
+  })
+})
+
+describe('bottleneck generate', () => {
+  it('on a VAE of photos: says it decoded images, not digits', async () => {
+    const grid = join(scratch, 'grid.png')
+    const result = bottleneck('generate', 'photo vae', '-o', grid, '-n', '3')
+    expect(result.code, result.stderr).toBe(0)
+    expect(result.stdout).toContain(`Wrote ${grid}: 3×3 images decoded from the VAE's prior.`)
+    const { width, height } = await sharp(grid).metadata()
+    expect([width, height]).toEqual([48, 48])
   })
 })
