@@ -16,6 +16,14 @@ const unet = makeModel({
   inputShape: [64, 64, 3],
   codeSize: 0,
 })
+/** The model the picker moves to when `unet` goes. */
+const secondUnet = makeModel({
+  id: 'unet000000002',
+  name: 'second unet',
+  architecture: 'unet',
+  inputShape: [64, 64, 3],
+  codeSize: 0,
+})
 
 let objectUrls = 0
 beforeEach(() => {
@@ -622,14 +630,7 @@ describe('DenoiseView with bad files, long runs and a deleted model', () => {
   })
 
   it('names a model whose folder went from the store, and the picker moves to another model', async () => {
-    const other = makeModel({
-      id: 'unet000000002',
-      name: 'second unet',
-      architecture: 'unet',
-      inputShape: [64, 64, 3],
-      codeSize: 0,
-    })
-    const { api, fake, wrapper } = await mountDenoise([unet, other])
+    const { api, fake, wrapper } = await mountDenoise([unet, secondUnet])
     await wrapper.get('select[aria-label="Denoiser"]').setValue(unet.id)
     // Its folder removed by hand: no event says so; the next denoising through it finds it gone.
     api.state.models = api.state.models.filter((model) => model.id !== unet.id)
@@ -640,18 +641,11 @@ describe('DenoiseView with bad files, long runs and a deleted model', () => {
       '"photos unet" is no longer in the store; it may have been deleted in another window or on disk.',
     )
     expect(wrapper.text()).not.toContain('/tmp/store')
-    expect((wrapper.get('select[aria-label="Denoiser"]').element as HTMLSelectElement).value).toBe(other.id)
+    expect((wrapper.get('select[aria-label="Denoiser"]').element as HTMLSelectElement).value).toBe(secondUnet.id)
   })
 
   it('says whose result is on screen when its model was deleted and the picker moved to another', async () => {
-    const other = makeModel({
-      id: 'unet000000002',
-      name: 'second unet',
-      architecture: 'unet',
-      inputShape: [64, 64, 3],
-      codeSize: 0,
-    })
-    const { api, fake, wrapper } = await mountDenoise([unet, other])
+    const { api, fake, wrapper } = await mountDenoise([unet, secondUnet])
     await wrapper.get('select[aria-label="Denoiser"]').setValue(unet.id)
     await denoised(wrapper, fake, png('garden.png'))
     expect(wrapper.find('.note').exists()).toBe(false)

@@ -8,22 +8,11 @@ import {
   toggleModelSort,
   type ModelSort,
 } from '@renderer/lib/model-sort'
+import { makeModel } from '../support/fake-api'
 
+/** A listed model whose name is its id unless given. */
 function model(overrides: Partial<ModelSummary> & Pick<ModelSummary, 'id'>): ModelSummary {
-  return {
-    name: overrides.id,
-    architecture: 'dense',
-    inputShape: [28, 28, 1],
-    codeSize: 32,
-    dataset: 'mnist',
-    epochs: 3,
-    targetEpochs: 3,
-    loss: 0.1,
-    valLoss: 0.11,
-    createdAt: '2026-11-01T09:00:00.000Z',
-    updatedAt: '2026-11-01T09:00:00.000Z',
-    ...overrides,
-  }
+  return makeModel({ name: overrides.id, ...overrides })
 }
 
 const ids = (models: ModelSummary[]) => models.map((m) => m.id)
