@@ -20,7 +20,14 @@ import {
   syncDirectory,
   writeDurable,
 } from '../ml/file-system'
-import { cleanName, FORMAT_VERSION, MAX_NAME_LENGTH, ModelMetadataSchema, type ModelMetadata } from './metadata'
+import {
+  cleanName,
+  FORMAT_VERSION,
+  MAX_NAME_LENGTH,
+  ModelMetadataSchema,
+  withStreamedTestCount,
+  type ModelMetadata,
+} from './metadata'
 import { loadWeightsInto, readModelArtifacts, restoreOptimizerState, serializeModel, serializeOptimizer } from './tfjs-io'
 
 export type { ModelMetadata, EpochRecord } from './metadata'
@@ -191,7 +198,7 @@ export function openStore(root: string = defaultStoreRoot()): Store {
     // In the store a model is its folder. A folder copied from another model's still names that model's id inside;
     // taken from there, the model's checkpoints would be refused as "outside the store" and its id would find no model.
     const id = dirname(folder) === modelsFolder && ID_PATTERN.test(basename(folder)) ? basename(folder) : result.data.id
-    return { id, folder, versionFolder, metadata: { ...result.data, id } }
+    return { id, folder, versionFolder, metadata: withStreamedTestCount({ ...result.data, id }) }
   }
 
   async function ids(): Promise<string[]> {
@@ -252,8 +259,9 @@ export function openStore(root: string = defaultStoreRoot()): Store {
   }
 
   /** The architecture bottleneck.json names, rebuilt by our code, with the folder's weights (checked against it). */
-  function loadChecked(record: ModelRecord): Promise<Autoencoder> {
+  async function loadChecked(record: ModelRecord): Promise<Autoencoder> {
     const config = record.metadata.config as ModelConfig
+    await assertInputMatchesModelJson(record)
     return loadWeightsInto(record.versionFolder, () => {
       let autoencoder: Autoencoder
       try {
@@ -602,6 +610,53 @@ async function fileSystemReason(error: unknown, folder: string): Promise<string>
     }
   }
   return `the file system refused (${code ?? (error as Error).message})`
+}
+
+/**
+ * Building a model costs what its config asks for: a damaged inputShape of 3000×3000 makes a dense layer of 9 million
+ * inputs (seconds and gigabytes) before its weights could refuse it. model.json records the input the weights were
+ * saved for; read as JSON only, it refuses a mismatch first. Where it is unreadable, loading says so in its own words.
+ */
+async function assertInputMatchesModelJson(record: ModelRecord): Promise<void> {
+  let saved: SavedInputShape | undefined
+  try {
+    saved = savedInputShape(JSON.parse(await readFile(join(record.versionFolder, 'model.json'), 'utf8')))
+  } catch {
+    return
+  }
+  const wanted = record.metadata.config.inputShape
+  if (!saved || saved.every((size, axis) => size === null || size === wanted[axis])) return
+  const [height, width, channels] = saved
+  const savedText =
+    height === null || width === null
+      ? `images of any size with ${channels} channel${channels === 1 ? '' : 's'}`
+      : `${height}×${width}×${channels} images`
+  throw new BottleneckError(
+    'MODEL_CORRUPT',
+    `The model in ${record.folder} cannot be loaded: model.json does not match its own configuration (bottleneck.json): ` +
+      `its input layer takes ${savedText} where the configuration asks for ${wanted.join('×')} images.`,
+  )
+}
+
+/** Height, width and channels; null where the layer takes any size (a U-Net's height and width). */
+type SavedInputShape = [number | null, number | null, number | null]
+
+/** The input layer's shape in a layers-model model.json, or undefined when it records none that can be read. */
+function savedInputShape(modelJson: unknown): SavedInputShape | undefined {
+  type Layer = { name?: unknown; class_name?: unknown; config?: { batch_input_shape?: unknown } } | null
+  type Graph = { layers?: unknown; input_layers?: unknown } | undefined
+  const topology = (modelJson as { modelTopology?: { model_config?: { config?: Graph }; config?: Graph } } | null)
+    ?.modelTopology
+  const graph = topology?.model_config?.config ?? topology?.config
+  if (!Array.isArray(graph?.layers)) return undefined
+  const inputName = Array.isArray(graph.input_layers) ? (graph.input_layers[0] as unknown[] | undefined)?.[0] : undefined
+  const input = (graph.layers as Layer[]).find(
+    (layer) => layer?.class_name === 'InputLayer' && (inputName === undefined || layer.name === inputName),
+  )
+  const shape = input?.config?.batch_input_shape
+  if (!Array.isArray(shape) || shape.length !== 4) return undefined
+  const size = (value: unknown) => (typeof value === 'number' ? value : null)
+  return [size(shape[1]), size(shape[2]), size(shape[3])]
 }
 
 /** Where bottleneck.json fails its schema, as a sentence naming the field a person would look for. */

@@ -48,6 +48,24 @@ export const ModelMetadataSchema = z.object({
 export type ModelMetadata = z.infer<typeof ModelMetadataSchema>
 export type EpochRecord = z.infer<typeof EpochRecordSchema>
 
+/**
+ * The validation patches `bottleneck train` scores a model streamed from an image folder on after every epoch. For a
+ * folder dataset, dataset.testCount counts patches, what training validated on (the app records its resident ones),
+ * so `eval` and the Latent view score and map the same patches.
+ */
+export const STREAMED_VALIDATION_PATCHES = 64
+
+/**
+ * Models streamed from a folder (those with config.training) saved before testCount counted patches recorded their
+ * validation photos there, often one or two; every such run validated on STREAMED_VALIDATION_PATCHES patches. Read as
+ * that, so the old file is left as it is and its readers still get the patches.
+ */
+export function withStreamedTestCount(metadata: ModelMetadata): ModelMetadata {
+  const streamed = typeof metadata.config.training === 'object' && metadata.config.training !== null
+  if (!streamed || !metadata.dataset.spec.startsWith('folder:')) return metadata
+  return { ...metadata, dataset: { ...metadata.dataset, testCount: STREAMED_VALIDATION_PATCHES } }
+}
+
 /** Free-text names: trimmed, 1–200 characters, no control characters (they end up in terminals and dialogs). */
 export function cleanName(name: string): string | undefined {
   const trimmed = name.trim()

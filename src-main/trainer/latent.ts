@@ -17,7 +17,7 @@ import type { DatasetRef, TrainerMethod, TrainerMethods } from './protocol'
 export const LATENT_TEST_IMAGES = 10_000
 /**
  * The fewest validation patches an image folder's map shows: the `bottleneck latent` map's count. A model trained with
- * the CLI records its validation photos in testCount (often one or two), not the patches it validated on.
+ * the CLI validated on only STREAMED_VALIDATION_PATCHES (its testCount), a sparse map beside the command's.
  */
 export const LATENT_FOLDER_PATCHES = 256
 

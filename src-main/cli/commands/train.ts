@@ -18,7 +18,7 @@ import { finalTestMetrics, NO_SSIM_NOTE } from '../../ml/test-metrics'
 import { createTrainingNoise, formatNoiseKind, formatNoiseSpec, NOISE_MODES, parseNoiseSpec, withNoiseMode, type NoiseMode, type NoiseSpec } from '../../ml/noise'
 import { createAdam, fit, type BatchProgress, type EpochLogs } from '../../ml/train'
 import type { EpochRecord, ModelMetadata, ModelRecord, Store } from '../../store/index'
-import { cleanName, MAX_NAME_LENGTH } from '../../store/metadata'
+import { cleanName, MAX_NAME_LENGTH, STREAMED_VALIDATION_PATCHES } from '../../store/metadata'
 import { integerOption, numberOption, stringOption, UsageError, type CommandSpec, type Parsed } from '../args'
 import { createContext } from '../context'
 import { fixed, formatDuration, progressBar } from '../format'
@@ -395,7 +395,7 @@ async function planFolderTraining(
     datasetInfo: {
       name: `${source.folder} (${modeLabel[mode.kind]})`,
       trainCount: source.train.length,
-      testCount: source.validation.length,
+      testCount: STREAMED_VALIDATION_PATCHES,
     },
     datasetSpec,
     name: requestedName ?? defaultName(`${config.architecture} ${modeLabel[mode.kind]} on ${source.folder}`),
@@ -418,6 +418,17 @@ function folderMode(training: FolderTraining, noise: NoiseSpec | undefined): Bat
     return { kind: 'supervised', noise }
   }
   return { kind: 'clean' }
+}
+
+/** What a run trains and validates on, for the line that opens it. */
+function trainingDataText(plan: Plan): string {
+  const { trainCount, testCount } = plan.datasetInfo
+  if (!plan.folder) return `${trainCount} train / ${testCount} test images`
+  const { train, validation, patchSize } = plan.folder.source
+  const counted = (count: number, noun: string) => `${count} ${noun}${count === 1 ? '' : 's'}`
+  // A folder of one image holds none out: its validation patches come from that image.
+  const validatedOn = validation.length > 0 ? counted(validation.length, 'held-out image') : 'the same image'
+  return `random ${patchSize}×${patchSize} patches of ${counted(train.length, 'image')}, validated on ${testCount} patches of ${validatedOn}`
 }
 
 async function runTraining(
@@ -465,7 +476,7 @@ async function runTraining(
   let record = plan.record
   let lastMetrics: Record<string, number> | undefined
   say(
-    `Training ${config.architecture}${hasCodeLayer(config.architecture) ? ` (code ${config.codeSize})` : ''} on ${datasetInfo.name}: ${datasetInfo.trainCount} train / ${datasetInfo.testCount} ${plan.folder ? 'validation files, random patches' : 'test images'}, ` +
+    `Training ${config.architecture}${hasCodeLayer(config.architecture) ? ` (code ${config.codeSize})` : ''} on ${datasetInfo.name}: ${trainingDataText(plan)}, ` +
       `batch ${plan.batchSize}, epochs ${plan.initialEpoch + 1}–${plan.epochs}${plan.noise ? `, noise ${formatNoiseSpec(plan.noise)}` : ''}.`,
   )
   const shape = config.inputShape
@@ -522,6 +533,7 @@ async function runTraining(
           ...common,
           mode: folderMode(plan.folder.training, noise),
           stepsPerEpoch: plan.folder.training.stepsPerEpoch,
+          validationPatches: datasetInfo.testCount,
         })
       : await fit(
           autoencoder,

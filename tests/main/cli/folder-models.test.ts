@@ -7,6 +7,7 @@ import sharp from 'sharp'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { splitFiles } from '../../../src-main/ml/folder-dataset'
 import { openStore } from '../../../src-main/store/index'
+import { STREAMED_VALIDATION_PATCHES } from '../../../src-main/store/metadata'
 import { runCliSync } from '../support/cli'
 
 const scratch = mkdtempSync(join(tmpdir(), 'bottleneck-folder-models-'))
@@ -74,11 +75,52 @@ describe('a model trained on a folder of photos', () => {
     expect(mapped.code, mapped.stderr).toBe(0)
   })
 
+  it('eval scores the patches training validated on, so its BCE is the val_loss train printed', async () => {
+    const { id, history } = JSON.parse(trained.stdout) as { id: string; history: { val_loss: number }[] }
+    const scored = bottleneck('eval', 'photo model', '--json')
+    expect(scored.code, scored.stderr).toBe(0)
+    const { images, bce } = JSON.parse(scored.stdout) as { images: number; bce: number }
+    expect(images).toBe(STREAMED_VALIDATION_PATCHES)
+    expect(bce).toBeCloseTo(history[0]!.val_loss, 5)
+    // The file says so too, for whatever reads it without this store (the app, an older version): patches, as the
+    // app records for a folder, not the one validation photo.
+    const file = join((await openStore(store).get(id)).versionFolder, 'bottleneck.json')
+    const saved = JSON.parse(readFileSync(file, 'utf8')) as { dataset: { testCount: number } }
+    expect(saved.dataset.testCount).toBe(STREAMED_VALIDATION_PATCHES)
+  })
+
+  it('a model saved when the CLI counted validation photos is still scored on its validation patches', async () => {
+    const { id, history } = JSON.parse(trained.stdout) as { id: string; history: { val_loss: number }[] }
+    const file = join((await openStore(store).get(id)).versionFolder, 'bottleneck.json')
+    const saved = readFileSync(file, 'utf8')
+    // What `bottleneck train` recorded for this folder before: its one validation photo.
+    const old = JSON.parse(saved) as { dataset: { testCount: number } }
+    old.dataset.testCount = 1
+    writeFileSync(file, JSON.stringify(old))
+    try {
+      const scored = bottleneck('eval', 'photo model', '--json')
+      expect(scored.code, scored.stderr).toBe(0)
+      const { images, bce } = JSON.parse(scored.stdout) as { images: number; bce: number }
+      expect(images).toBe(STREAMED_VALIDATION_PATCHES)
+      expect(bce).toBeCloseTo(history[0]!.val_loss, 5)
+      // Read, not rewritten.
+      expect((JSON.parse(readFileSync(file, 'utf8')) as typeof old).dataset.testCount).toBe(1)
+    } finally {
+      writeFileSync(file, saved)
+    }
+  })
+
   it('eval names the dataset beside the image count, where its name reads as a phrase', () => {
     const scored = bottleneck('eval', 'photo model')
     expect(scored.code, scored.stderr).toBe(0)
     expect(scored.stdout).toMatch(
       /^photo model \(\w+\) on \d+ test images? \(Patches of the images in .*f photos ñ, \d+\.\d s\)$/m,
+    )
+  })
+
+  it('opens a run saying what it trains and validates on: patches of its images', () => {
+    expect(trained.stderr).toContain(
+      `random 16×16 patches of 2 images, validated on ${STREAMED_VALIDATION_PATCHES} patches of 1 held-out image,`,
     )
   })
 

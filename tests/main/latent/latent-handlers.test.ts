@@ -4,6 +4,7 @@ import { describe, expect, it } from 'vitest'
 import { buildAutoencoder, createModelConfig } from '../../../src-main/ml/architectures/index'
 import type { ImageDataset, LoadDatasetOptions } from '../../../src-main/ml/datasets'
 import type { ModelMetadata } from '../../../src-main/store/index'
+import { STREAMED_VALIDATION_PATCHES } from '../../../src-main/store/metadata'
 import {
   createLatentHandlers,
   LATENT_FOLDER_PATCHES,
@@ -43,9 +44,8 @@ describe('the latent map of a model trained on an image folder', () => {
     expect(map.count).toBe(512)
   })
 
-  it('maps as many patches as `bottleneck latent` for a CLI-trained model, whose testCount counts photos', async () => {
-    // The CLI records the one validation photo of a three-photo folder; one patch could not be placed on a plane.
-    const { map, asked } = await mapOf('folder:/photos', [16, 16, 3], 1)
+  it('maps as many patches as `bottleneck latent` for a CLI-trained model, which validated on fewer', async () => {
+    const { map, asked } = await mapOf('folder:/photos', [16, 16, 3], STREAMED_VALIDATION_PATCHES)
     expect(asked[0]!.testLimit).toBe(LATENT_FOLDER_PATCHES)
     expect(map.count).toBe(LATENT_FOLDER_PATCHES)
     expect(map.method).toBe('pca')

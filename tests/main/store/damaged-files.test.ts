@@ -1,6 +1,7 @@
 // Damaged files a user may meet in the store, told in plain words: bottleneck.json failing its schema names the
 // field (never the schema library's wording), a damaged optimizer state does not stop a resume, a folder that cannot
-// be read can still be removed, and a model whose weights are damaged is not exported.
+// be read can still be removed, a model whose weights are damaged is not exported, and a configuration asking for
+// another input than model.json was saved with is refused before a model of that size is built.
 import { cpSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
@@ -195,13 +196,15 @@ describe('model folders that cannot be read, and exports of damaged models', () 
     const record = await savedModel(store)
     const file = join(record.versionFolder, 'bottleneck.json')
     const json = JSON.parse(readFileSync(file, 'utf8'))
-    // Valid to the schema, but a dense layer over 10¹⁰ inputs cannot exist.
+    // Valid to the schema, but a dense layer over 10¹⁰ inputs cannot exist; model.json damaged alike, so the two agree.
     writeFileSync(file, JSON.stringify({ ...json, config: { ...json.config, inputShape: [100_000, 100_000, 1] } }))
+    setSavedInputShape(record, [null, 100_000, 100_000, 1])
     await expect(store.load(record.id)).rejects.toMatchObject({
       code: 'MODEL_CORRUPT',
       message: `The model in ${record.folder} cannot be loaded: its configuration (bottleneck.json) does not describe a model Bottleneck can build.`,
     })
     // Our own refusal still says what is wrong.
+    setSavedInputShape(record, [null, 12, 12, 1])
     writeFileSync(file, JSON.stringify({ ...json, config: { ...json.config, architecture: 'transformer' } }))
     await expect(store.load(record.id)).rejects.toThrow(/can build: Unknown architecture "transformer"/)
   })
@@ -241,5 +244,62 @@ describe('model folders that cannot be read, and exports of damaged models', () 
     const copy = await store.export(intact.id, join(exports, 'intact'))
     const imported = await store.import(copy)
     expect(imported.metadata.name).toBe('intact (2)')
+  })
+})
+
+/** Overwrites the input layer's shape model.json records (`[null, height, width, channels]`). */
+function setSavedInputShape(record: ModelRecord, shape: (number | null)[]): void {
+  const file = join(record.versionFolder, 'model.json')
+  const json = JSON.parse(readFileSync(file, 'utf8'))
+  const input = json.modelTopology.config.layers.find((layer: { class_name: string }) => layer.class_name === 'InputLayer')
+  input.config.batch_input_shape = shape
+  writeFileSync(file, JSON.stringify(json))
+}
+
+describe('a bottleneck.json asking for another input than model.json was saved with', () => {
+  async function saved(autoencoder: Autoencoder): Promise<{ store: Store; record: ModelRecord }> {
+    const store = freshStore()
+    const record = await store.save({ metadata: metadata(autoencoder), model: autoencoder.model })
+    autoencoder.dispose()
+    return { store, record }
+  }
+
+  function askFor(record: ModelRecord, inputShape: number[]): void {
+    const file = join(record.versionFolder, 'bottleneck.json')
+    const json = JSON.parse(readFileSync(file, 'utf8'))
+    writeFileSync(file, JSON.stringify({ ...json, config: { ...json.config, inputShape } }))
+  }
+
+  it('is refused at once, as damage, before a model of that size is built (load and import alike)', async () => {
+    const { store, record } = await saved(smallModel())
+    // Built, a dense model on 3000×3000 images takes seconds and gigabytes before its weights could refuse it.
+    askFor(record, [3000, 3000, 1])
+    const tensorsAtStart = tf.memory().numTensors
+    const started = performance.now()
+    await expect(store.load(record.id)).rejects.toMatchObject({
+      code: 'MODEL_CORRUPT',
+      message:
+        `The model in ${record.folder} cannot be loaded: model.json does not match its own configuration (bottleneck.json): ` +
+        'its input layer takes 12×12×1 images where the configuration asks for 3000×3000×1 images.',
+    })
+    await expect(freshStore().import(record.folder)).rejects.toMatchObject({ code: 'MODEL_CORRUPT' })
+    expect(performance.now() - started).toBeLessThan(2000)
+    expect(tf.memory().numTensors).toBe(tensorsAtStart)
+  })
+
+  it('compares only the channels of a U-Net, whose input takes images of any size', async () => {
+    const { store, record } = await saved(buildAutoencoder(createModelConfig('unet', [16, 16, 3], { seed: 1, filters: 2 })))
+    askFor(record, [16, 16, 1])
+    await expect(store.load(record.id)).rejects.toMatchObject({
+      code: 'MODEL_CORRUPT',
+      message:
+        `The model in ${record.folder} cannot be loaded: model.json does not match its own configuration (bottleneck.json): ` +
+        'its input layer takes images of any size with 3 channels where the configuration asks for 16×16×1 images.',
+    })
+    // Another size with the same channels fits the same weights: it loads.
+    askFor(record, [32, 32, 3])
+    const { autoencoder } = await store.load(record.id)
+    expect(autoencoder.config.inputShape).toEqual([32, 32, 3])
+    autoencoder.dispose()
   })
 })
