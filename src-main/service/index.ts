@@ -36,6 +36,7 @@ import { createFolder, readPermissionReason, replaceFileAtomic, writeFailure } f
 import { parseNoiseSpec } from '../ml/noise'
 import { isBuiltInDataPreset, listPresets, presetSettings } from '../ml/presets'
 import { openStore, type ModelMetadata } from '../store/index'
+import { isStreamedFromFolder } from '../store/metadata'
 import { TrainerHost, type Logger } from '../trainer/host'
 import { fromNoiseSpec } from '../trainer/images'
 import type { DatasetRef, DenoiseImageSource, TrainerEvent } from '../trainer/protocol'
@@ -584,6 +585,15 @@ export function createService(options: ServiceOptions): Service & {
         throw new BottleneckError(
           'INVALID_INPUT',
           `"${metadata.name}" already has ${metadata.epochs} epochs; ask for more than that to continue.`,
+        )
+      }
+      if (isStreamedFromFolder(metadata)) {
+        // The trainer resumes on patches held in memory with the plain or noisy objective; a streamed run may be
+        // self-supervised (Noise2Void), which it would silently train as a plain autoencoder.
+        throw new BottleneckError(
+          'NOT_SUPPORTED',
+          `"${metadata.name}" was trained by \`bottleneck train\` on patches streamed from ${metadata.dataset.name}; ` +
+            `resume it there: npx bottleneck train --resume ${metadata.id} --epochs ${target}`,
         )
       }
       claimed.epochs = target

@@ -61,9 +61,17 @@ export const STREAMED_VALIDATION_PATCHES = 64
  * that, so the old file is left as it is and its readers still get the patches.
  */
 export function withStreamedTestCount(metadata: ModelMetadata): ModelMetadata {
-  const streamed = typeof metadata.config.training === 'object' && metadata.config.training !== null
-  if (!streamed || !metadata.dataset.spec.startsWith('folder:')) return metadata
+  if (!isStreamedFromFolder(metadata)) return metadata
   return { ...metadata, dataset: { ...metadata.dataset, testCount: STREAMED_VALIDATION_PATCHES } }
+}
+
+/**
+ * A model `bottleneck train` trained on patches streamed from an image folder (its config records how: patch size,
+ * steps per epoch, and whether it was self-supervised); only the CLI can continue such a run.
+ */
+export function isStreamedFromFolder(metadata: ModelMetadata): boolean {
+  const training = metadata.config.training
+  return typeof training === 'object' && training !== null && metadata.dataset.spec.startsWith('folder:')
 }
 
 /** Free-text names: trimmed, 1–200 characters, no control characters (they end up in terminals and dialogs). */
