@@ -459,6 +459,27 @@ describe('ModelsView', () => {
     expect(trainedOn()).toBe('all 60,000 images · batch 128')
   })
 
+  it('says a model the CLI trained on patches streamed from a folder drew new ones every batch', async () => {
+    const { wrapper } = await mountModels([
+      makeModel({
+        architecture: 'unet',
+        dataset: 'folder-1',
+        trainCount: 4,
+        batchSize: 16,
+        config: { learningRate: 0.001, training: { mode: 'noise2void', patchSize: 64, stepsPerEpoch: 200 } },
+      }),
+    ])
+    await wrapper.get('a.name').trigger('click')
+    await flushPromises()
+    const trainedOn = wrapper
+      .get('.meta dl')
+      .findAll('dt')
+      .find((term) => term.text() === 'Trained on')?.element.nextElementSibling?.textContent
+    expect(trainedOn?.trim()).toBe(
+      'new random 64×64 patches of 4 images every batch, self-supervised (Noise2Void) · 200 batches of 16 an epoch',
+    )
+  })
+
   it('offers no Rename or Delete for the model being trained, and says why', async () => {
     const { wrapper } = await mountModels()
     await useTrainingStore().resume('conv-1')
