@@ -1,5 +1,6 @@
-// Resuming, in the app, a model trained on an image folder with other patches than the app cuts by default (the CLI's
-// --patch-size, greyscale from colour photos): the folder is cut to the model's own input again, so the run goes on.
+// Resuming, in the app, a model of an image folder whose input is not the patches the app cuts by default (16×16
+// greyscale from colour photos): the folder is cut to the model's own input again, so the run goes on. (A model the
+// CLI streamed from a folder is continued by the CLI only: tests/main/service/streamed-resume.test.ts.)
 import { mkdirSync } from 'node:fs'
 import { join } from 'node:path'
 import sharp from 'sharp'
