@@ -327,6 +327,17 @@ describe('the status panel', () => {
   })
 })
 
+/** Adds an image folder as the web shell does: the Add button, then the path typed in its dialog. */
+async function addImageFolder(wrapper: Wrapper, path: string): Promise<void> {
+  await wrapper
+    .findAll('button')
+    .find((b) => b.text() === 'Add image folder…')!
+    .trigger('click')
+  await wrapper.get<HTMLInputElement>('[role="dialog"] input').setValue(path)
+  await wrapper.get('[role="dialog"] button.primary').trigger('click')
+  await flushPromises()
+}
+
 describe('the form', () => {
   it('says on the dataset line when only the first N training images are used', async () => {
     const { pinia } = setup()
@@ -368,13 +379,7 @@ describe('the form', () => {
   it('says how many images an added image folder has and what training draws from them', async () => {
     const { pinia } = setup()
     const { wrapper } = await mountTrain(pinia)
-    await wrapper
-      .findAll('button')
-      .find((b) => b.text() === 'Add image folder…')!
-      .trigger('click')
-    await wrapper.get<HTMLInputElement>('[role="dialog"] input').setValue('/photos/holiday')
-    await wrapper.get('[role="dialog"] button.primary').trigger('click')
-    await flushPromises()
+    await addImageFolder(wrapper, '/photos/holiday')
     expect(useNotificationsStore().notices.map((notice) => notice.message)).toContain(
       'Added dataset "holiday": 12 images found. Training uses 2,048 random 64×64 patches of them, and tests on 256 more.',
     )
@@ -387,13 +392,7 @@ describe('the form', () => {
     const datasetNames = () =>
       (input(wrapper, 'Dataset') as unknown as HTMLSelectElement).querySelectorAll('option').length
     expect(wrapper.findAll('button').some((b) => b.text() === 'Remove from list')).toBe(false)
-    await wrapper
-      .findAll('button')
-      .find((b) => b.text() === 'Add image folder…')!
-      .trigger('click')
-    await wrapper.get<HTMLInputElement>('[role="dialog"] input').setValue('/photos/holiday')
-    await wrapper.get('[role="dialog"] button.primary').trigger('click')
-    await flushPromises()
+    await addImageFolder(wrapper, '/photos/holiday')
     expect(datasetNames()).toBe(2)
 
     await removeButton().trigger('click')
