@@ -26,7 +26,7 @@ describe('resuming a model trained on patches streamed from a folder', () => {
           epochs: 1,
           targetEpochs: 1,
           batchSize: 4,
-          history: [{ epoch: 1, loss: 0.3, valLoss: 0.31 }],
+          history: [{ epoch: 0, loss: 0.3, val_loss: 0.31 }],
         },
         model: autoencoder.model,
       })
