@@ -492,7 +492,7 @@ export const LatentMapSchema = z.object({
   count: z.number().int().min(0),
   /** x0, y0, x1, y1, …: point i is test image i. */
   points: z.array(z.number()),
-  /** Digit label of each point, when the dataset has labels. */
+  /** The label of each point (MNIST's digit, an EMNIST letter's number…), when the dataset has labels. */
   labels: z.array(z.number().int()).optional(),
   /** For PCA: the share of the codes' variance each axis explains. */
   explainedRatio: z.tuple([z.number(), z.number()]).optional(),

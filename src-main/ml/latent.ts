@@ -1,5 +1,5 @@
 // The latent space as a user sees it: every test image's code projected to 2-D (the code itself when it is 2-D,
-// else its first two principal components, computed here), drawn as a map coloured by digit label; interpolation
+// else its first two principal components, computed here), drawn as a map coloured by label; interpolation
 // between two images through the code; and the VAE's manifold, decoded from a grid over the prior's quantiles
 // (the Keras blog's figure). Pure functions on plain arrays and models: the service, CLI and UI call them alike.
 import * as tf from '@tensorflow/tfjs'
@@ -315,7 +315,11 @@ export function projectTo2d(encoded: EncodedSplit): Projection {
   return { points, count, method: 'pca', explainedRatio: [pca.explainedRatio[0]!, pca.explainedRatio[1]!] }
 }
 
-/** Matplotlib's tab10, the colours the Keras blog's latent scatter uses; label n gets colour n mod 10. */
+/**
+ * Label colours: matplotlib's tab10 (the Keras blog's latent scatter) for the first ten, then tab20's lighter partners
+ * of the same ten. Twenty is about as many as an eye tells apart among dense dots; more labels than that share colours
+ * (see `labelLegend`). The app's scatter uses the same colours and the same rule (src-renderer/src/lib/latent-labels.ts).
+ */
 export const LABEL_COLOURS: readonly (readonly [number, number, number])[] = [
   [31, 119, 180],
   [255, 127, 14],
@@ -327,11 +331,70 @@ export const LABEL_COLOURS: readonly (readonly [number, number, number])[] = [
   [127, 127, 127],
   [188, 189, 34],
   [23, 190, 207],
+  [174, 199, 232],
+  [255, 187, 120],
+  [152, 223, 138],
+  [255, 152, 150],
+  [197, 176, 213],
+  [196, 156, 148],
+  [247, 182, 210],
+  [199, 199, 199],
+  [219, 219, 141],
+  [158, 218, 229],
 ]
 
-// 3×5 pixel digits for the legend (rows top to bottom, 3 bits each), so the map needs no font.
+export interface LabelLegend {
+  /** The distinct labels of the map, ascending. */
+  labels: number[]
+  /** For each of `labels`, its index in LABEL_COLOURS. */
+  colours: number[]
+  /** There are more labels than colours, so some labels share a colour (the legend shows which). */
+  coloursRepeat: boolean
+}
+
+/**
+ * The labels a map has and the colour of each. By value while every label fits the palette (0–19), so MNIST's digits
+ * keep tab10's colours even on a small map that happens to miss a digit; otherwise by rank among the map's labels
+ * (EMNIST letters 1–26: label 1 gets the first colour), cycling through the palette when labels outnumber it, rather
+ * than grouping labels, so every label still has its own legend entry and can be told apart by its place on the map.
+ */
+export function labelLegend(labels: ArrayLike<number>): LabelLegend {
+  const distinct = [...new Set(Array.from(labels))].sort((a, b) => a - b)
+  const byValue = distinct.every((label) => label >= 0 && label < LABEL_COLOURS.length)
+  return {
+    labels: distinct,
+    colours: distinct.map((label, rank) => (byValue ? label : rank % LABEL_COLOURS.length)),
+    coloursRepeat: distinct.length > LABEL_COLOURS.length,
+  }
+}
+
+// 3×5 pixel digits for the legend (rows top to bottom, 3 bits each), so the map needs no font. Each font pixel is
+// drawn 2×2; a label of several digits is its glyphs side by side, 2 px apart.
 const DIGIT_GLYPHS = ['111101101101111', '010110010010111', '111001111100111', '111001111001111', '101101111001001',
   '111100111001111', '111100111101111', '111001010010010', '111101111101111', '111101111001111']
+const GLYPH_WIDTH = 6
+const GLYPH_GAP = 2
+const SWATCH = 10
+const SWATCH_GAP = 3
+/** Above the first row of the legend, below the last, and between rows. */
+const LEGEND_PADDING = 7
+/** Least room between two legend entries, so a swatch never touches the next label. */
+const LEGEND_MIN_AIR = 6
+
+const textWidth = (text: string) => text.length * (GLYPH_WIDTH + GLYPH_GAP) - GLYPH_GAP
+
+/** Legend entries in rows of equal slots across the map's width: as many per row as fit, the rows under each other. */
+function legendLayout(legend: LabelLegend, size: number) {
+  const entryWidth = Math.max(...legend.labels.map((label) => textWidth(String(label)))) + SWATCH_GAP + SWATCH
+  const columns = Math.max(1, Math.min(legend.labels.length, Math.floor(size / (entryWidth + LEGEND_MIN_AIR))))
+  const rows = Math.max(1, Math.ceil(legend.labels.length / columns))
+  return {
+    columns,
+    entryWidth,
+    slot: Math.floor(size / columns),
+    height: LEGEND_PADDING + rows * (SWATCH + LEGEND_PADDING),
+  }
+}
 
 export interface LatentMapOptions {
   /** Side of the square plot area in pixels (default 512); a legend strip is added below when labels are given. */
@@ -342,7 +405,8 @@ export interface LatentMapOptions {
 
 /**
  * An RGB image of the projected points on white, each dot coloured by its label (grey without labels), with a legend
- * strip "0 ■ 1 ■ … 9 ■" underneath. Axes are scaled to the 1st–99th percentile so a few outliers do not squash the map.
+ * underneath listing the labels the map has, each as its number and a swatch of its colour ("0 ■ 1 ■ … 9 ■" for MNIST).
+ * Axes are scaled to the 1st–99th percentile so a few outliers do not squash the map.
  */
 export function renderLatentMap(projection: Projection, labels?: Uint8Array, options: LatentMapOptions = {}): ImageData {
   const size = options.size ?? 512
@@ -351,8 +415,9 @@ export function renderLatentMap(projection: Projection, labels?: Uint8Array, opt
     throw new BottleneckError('INVALID_INPUT', `The map size must be a whole number from 32 to 4096 pixels (got ${size}).`)
   }
   const { points, count } = projection
-  const legendHeight = labels ? 24 : 0
-  const height = size + legendHeight
+  const legend = labels ? labelLegend(labels) : null
+  const layout = legend ? legendLayout(legend, size) : null
+  const height = size + (layout?.height ?? 0)
   const data = new Float32Array(height * size * 3).fill(1)
   const paint = (row: number, column: number, colour: readonly [number, number, number]) => {
     if (row < 0 || row >= height || column < 0 || column >= size) return
@@ -370,27 +435,36 @@ export function renderLatentMap(projection: Projection, labels?: Uint8Array, opt
   }
   const [xLow, xHigh] = range(0)
   const [yLow, yHigh] = range(1)
+  // Labels are bytes: a table of 256 colours is one lookup per dot.
+  const colourOfLabel = new Array<readonly [number, number, number]>(256)
+  legend?.labels.forEach((label, i) => (colourOfLabel[label] = LABEL_COLOURS[legend.colours[i]!]!))
   for (let i = 0; i < count; i++) {
     const column = Math.round(((points[2 * i]! - xLow) / (xHigh - xLow)) * (size - 1))
     // Image rows grow downwards; plots grow upwards.
     const row = Math.round((1 - (points[2 * i + 1]! - yLow) / (yHigh - yLow)) * (size - 1))
-    const colour = labels ? LABEL_COLOURS[labels[i]! % 10]! : ([80, 80, 80] as const)
+    const colour = labels ? colourOfLabel[labels[i]!]! : ([80, 80, 80] as const)
     for (let dy = -radius; dy <= radius; dy++) for (let dx = -radius; dx <= radius; dx++) paint(row + dy, column + dx, colour)
   }
-  if (labels) {
-    const slot = Math.floor(size / 10)
-    for (let digit = 0; digit < 10; digit++) {
-      const left = digit * slot + Math.floor((slot - 20) / 2)
-      const top = size + 7
-      const glyph = DIGIT_GLYPHS[digit]!
-      for (let gy = 0; gy < 5; gy++) {
-        for (let gx = 0; gx < 3; gx++) {
-          if (glyph[gy * 3 + gx] !== '1') continue
-          for (let s = 0; s < 4; s++) paint(top + gy * 2 + (s >> 1), left + gx * 2 + (s & 1), [0, 0, 0])
+  if (legend && layout) {
+    legend.labels.forEach((label, index) => {
+      const text = String(label)
+      // Half a pixel left of centre in its slot, where the first (digits only) legend put it.
+      const left = (index % layout.columns) * layout.slot + Math.floor((layout.slot - layout.entryWidth - 1) / 2)
+      const top = size + LEGEND_PADDING + Math.floor(index / layout.columns) * (SWATCH + LEGEND_PADDING)
+      for (let c = 0; c < text.length; c++) {
+        const glyph = DIGIT_GLYPHS[Number(text[c])]!
+        const glyphLeft = left + c * (GLYPH_WIDTH + GLYPH_GAP)
+        for (let gy = 0; gy < 5; gy++) {
+          for (let gx = 0; gx < 3; gx++) {
+            if (glyph[gy * 3 + gx] !== '1') continue
+            for (let s = 0; s < 4; s++) paint(top + gy * 2 + (s >> 1), glyphLeft + gx * 2 + (s & 1), [0, 0, 0])
+          }
         }
       }
-      for (let y = 0; y < 10; y++) for (let x = 0; x < 10; x++) paint(top + y, left + 9 + x, LABEL_COLOURS[digit]!)
-    }
+      const swatchLeft = left + textWidth(text) + SWATCH_GAP
+      const colour = LABEL_COLOURS[legend.colours[index]!]!
+      for (let y = 0; y < SWATCH; y++) for (let x = 0; x < SWATCH; x++) paint(top + y, swatchLeft + x, colour)
+    })
   }
   return { data, height, width: size, channels: 3 }
 }
@@ -400,11 +474,12 @@ export function latentMap(
   autoencoder: Autoencoder,
   split: ImageSplit,
   options: LatentMapOptions & { limit?: number } = {},
-): { projection: Projection; image: ImageData } {
+): { projection: Projection; image: ImageData; legend?: LabelLegend } {
   const encoded = encodeSplit(autoencoder, split, { limit: options.limit })
   const projection = projectTo2d(encoded)
   const labels = split.labels?.subarray(0, projection.count)
-  return { projection, image: renderLatentMap(projection, labels, options) }
+  const image = renderLatentMap(projection, labels, options)
+  return labels ? { projection, image, legend: labelLegend(labels) } : { projection, image }
 }
 
 function checkModelImage(autoencoder: Autoencoder, image: ImageData, which: string): void {

@@ -1,5 +1,6 @@
 // The latent map's hit testing and keyboard: a click selects the nearest visible point (within a few pixels, never a
-// far one), arrow keys move to the nearest point in that direction, A and B mark ends, the legend hides digits. And its
+// far one), arrow keys move to the nearest point in that direction, A and B mark ends, the legend hides labels (any
+// labels, not only the digits 0–9), each drawn in its own colour. And its
 // size: as large as the card's width and the window's height allow, sharp at any pixel ratio, clickable at any size.
 import { afterEach, describe, expect, it, vi } from 'vitest'
 import { mount } from '@vue/test-utils'
@@ -102,7 +103,8 @@ describe('LatentScatter', () => {
   it('hides a digit from the legend: its points can no longer be picked, and its button says so', async () => {
     const wrapper = mountScatter()
     const legend = wrapper.findAll('.legend-item')
-    expect(legend).toHaveLength(10)
+    // The labels the map has, not always ten digits.
+    expect(legend.map((item) => item.text())).toEqual(['0', '1', '2', '3', '4'])
     await legend[1]!.trigger('click')
     expect(legend[1]!.attributes('aria-pressed')).toBe('false')
     const [x, y] = (wrapper.vm as unknown as Exposed).pixelOf(1)
@@ -200,5 +202,132 @@ describe('LatentScatter', () => {
       clientY: DRAWN_AT.top + exposed.pixelOf(1)[1],
     })
     expect(wrapper.emitted('select')).toHaveLength(4)
+  })
+})
+
+/** Records the colour each dot is drawn in, by its centre (happy-dom has no 2-D context of its own). */
+function recordDots(): Map<string, string> {
+  const dots = new Map<string, string>()
+  vi.spyOn(HTMLCanvasElement.prototype, 'getContext').mockImplementation(function () {
+    const state: Record<string | symbol, unknown> = {}
+    const context = new Proxy(state, {
+      get: (target, key) =>
+        key in target
+          ? target[key]
+          : key === 'rect'
+            ? (x: number, y: number, width: number, height: number) =>
+                dots.set(
+                  `${Math.round(x + width / 2)},${Math.round(y + height / 2)}`,
+                  String(state.fillStyle),
+                )
+            : () => undefined,
+      set: (target, key, value) => {
+        target[key] = value
+        return true
+      },
+    })
+    return context as unknown as CanvasRenderingContext2D
+  } as unknown as typeof HTMLCanvasElement.prototype.getContext)
+  return dots
+}
+
+describe('LatentScatter with labels other than the digits 0–9', () => {
+  // EMNIST letters: labels 1–26, one point each, on a 6-wide grid.
+  const letters = Array.from({ length: 26 }, (_, i) => i + 1)
+  const grid = letters.flatMap((_, i) => [i % 6, Math.floor(i / 6)])
+  const pointOf = (label: number) => label - 1
+
+  function mountLetters() {
+    const dots = recordDots()
+    const wrapper = mountScatter({ points: grid, labels: letters })
+    const exposed = wrapper.vm as unknown as Exposed
+    const colourOf = (label: number) => {
+      const [x, y] = exposed.pixelOf(pointOf(label))
+      return dots.get(`${Math.round(x)},${Math.round(y)}`)
+    }
+    return { wrapper, dots, exposed, colourOf }
+  }
+
+  it('draws label 11 in a colour of its own, not in label 1’s, and its legend swatch in the same colour', () => {
+    const { wrapper, colourOf } = mountLetters()
+    expect(colourOf(1)).toBeDefined()
+    expect(colourOf(11)).toBeDefined()
+    expect(colourOf(11)).not.toBe(colourOf(1))
+    const swatch = (label: number) =>
+      wrapper
+        .findAll('.legend-item')
+        .find((item) => item.text() === String(label))!
+        .get('.swatch')
+        .attributes('style')
+    expect(swatch(11)).toContain(colourOf(11))
+    expect(swatch(1)).toContain(colourOf(1))
+  })
+
+  it('lists the labels the map has, 1 to 26, and says that colours repeat past twenty', () => {
+    const { wrapper, colourOf } = mountLetters()
+    expect(wrapper.findAll('.legend-item').map((item) => item.text())).toEqual(letters.map(String))
+    expect(new Set(letters.slice(0, 20).map(colourOf)).size).toBe(20)
+    expect(colourOf(21)).toBe(colourOf(1))
+    expect(wrapper.get('[data-testid="legend-note"]').text()).toBe(
+      '26 labels share 20 colours, so colours repeat: hide labels to tell them apart.',
+    )
+    expect(wrapper.get('.legend').attributes('aria-label')).toBe(
+      'Label colours; press a label to hide or show its points',
+    )
+  })
+
+  it('hides one label at a time: hiding label 1 leaves label 11’s point on the map and pickable', async () => {
+    const { wrapper, exposed, dots, colourOf } = mountLetters()
+    const one = wrapper.findAll('.legend-item').find((item) => item.text() === '1')!
+    dots.clear()
+    await one.trigger('click')
+    expect(one.attributes('aria-pressed')).toBe('false')
+    expect(wrapper.findAll('.legend-item[aria-pressed="false"]')).toHaveLength(1)
+    // The map is drawn again without label 1's point, and with label 11's.
+    expect(colourOf(1)).toBeUndefined()
+    expect(colourOf(11)).toBeDefined()
+    const map = wrapper.get('[data-testid="latent-map"]')
+    for (const label of [1, 11]) {
+      const [x, y] = exposed.pixelOf(pointOf(label))
+      await map.trigger('click', { clientX: x, clientY: y })
+    }
+    expect(wrapper.emitted('select')).toEqual([[pointOf(11)]])
+  })
+
+  it('names a hovered point’s label as a label, not a digit', async () => {
+    const { wrapper, exposed } = mountLetters()
+    const [x, y] = exposed.pixelOf(pointOf(11))
+    await wrapper.get('[data-testid="latent-map"]').trigger('pointermove', { clientX: x, clientY: y })
+    expect(wrapper.get('.tooltip').text()).toBe('Test image 10 · label 11')
+  })
+
+  it('keeps MNIST’s digits in their tab10 colours, with no note about repeating colours', () => {
+    const dots = recordDots()
+    const digits = Array.from({ length: 10 }, (_, i) => i)
+    const wrapper = mountScatter({
+      points: digits.flatMap((i) => [i % 5, Math.floor(i / 5)]),
+      labels: digits,
+    })
+    const exposed = wrapper.vm as unknown as Exposed
+    const colours = digits.map((i) => {
+      const [x, y] = exposed.pixelOf(i)
+      return dots.get(`${Math.round(x)},${Math.round(y)}`)
+    })
+    expect(colours).toEqual([
+      '#1f77b4',
+      '#ff7f0e',
+      '#2ca02c',
+      '#d62728',
+      '#9467bd',
+      '#8c564b',
+      '#e377c2',
+      '#7f7f7f',
+      '#bcbd22',
+      '#17becf',
+    ])
+    expect(wrapper.find('[data-testid="legend-note"]').exists()).toBe(false)
+    expect(wrapper.get('.legend').attributes('aria-label')).toBe(
+      'Digit colours; press a digit to hide or show its points',
+    )
   })
 })

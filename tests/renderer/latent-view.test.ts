@@ -10,7 +10,7 @@ import { useNavigationStore } from '@renderer/stores/navigation'
 import { useNotificationsStore } from '@renderer/stores/notifications'
 import type { ModelDetail as Detail } from '@contract'
 import { makeModel } from './support/fake-api'
-import { installLatentFake } from './support/fake-latent'
+import { installLatentFake, type LatentDataset } from './support/fake-latent'
 import { flushPromises, mountWith, setup } from './support/mount'
 import { trackPaintedCanvases } from './support/painted-canvases'
 
@@ -24,9 +24,9 @@ const dense32 = makeModel({ id: 'dense-32', name: 'wide', codeSize: 32 })
 const vae = makeModel({ id: 'vae-1', name: 'variational', architecture: 'vae', codeSize: 2 })
 const unet = makeModel({ id: 'unet-1', name: 'skips', architecture: 'unet', codeSize: 8 })
 
-async function mountLatent(models: Detail[], before?: () => void) {
+async function mountLatent(models: Detail[], before?: () => void, dataset?: LatentDataset) {
   const { api, pinia } = setup({ models })
-  const fake = installLatentFake(api)
+  const fake = installLatentFake(api, dataset)
   await useModelsStore().refresh()
   before?.()
   const wrapper = await mountWith(LatentView, pinia)
@@ -73,7 +73,7 @@ describe('LatentView', { timeout: 30_000 }, () => {
     expect(scatter.props('points')).toHaveLength(4000)
     expect(scatter.props('labels')).toHaveLength(2000)
     expect(scatter.props('xTitle')).toBe('code 1')
-    expect(wrapper.findAll('.legend-item')).toHaveLength(10)
+    expect(wrapper.findAll('.legend-item').map((item) => item.text())).toEqual(['0', '1', '2', '3', '4', '5', '6', '7', '8', '9'])
     // No grid for a model that is not variational.
     expect(callsOf(api, 'latent.generate')).toEqual([])
     expect(wrapper.text()).not.toContain('Generated from the prior')
@@ -109,6 +109,22 @@ describe('LatentView', { timeout: 30_000 }, () => {
     await flushPromises()
     expect(callsOf(api, 'latent.samples').at(-1)).toEqual({ id: 'dense-2', indices: [42] })
     expect(wrapper.get('[data-testid="sample-summary"]').text()).toContain('Test image 42 · digit 2')
+  })
+
+  it('maps EMNIST’s letters with a legend of their labels 1–26, and calls them labels, not digits', async () => {
+    const letters: LatentDataset = { name: 'EMNIST letters', labelOf: (index) => (index % 26) + 1 }
+    const { wrapper } = await mountLatent([vae], undefined, letters)
+    expect(wrapper.text()).toContain('2,000 of the 10,000 test images of EMNIST letters')
+    const legend = wrapper.findAll('.legend-item').map((item) => item.text())
+    expect(legend).toEqual(Array.from({ length: 26 }, (_, i) => String(i + 1)))
+    expect(wrapper.get('[data-testid="legend-note"]').text()).toContain('26 labels share 20 colours, so colours repeat')
+    expect(wrapper.text()).toContain('to see its label and how the model rebuilds it')
+    expect(wrapper.text()).not.toMatch(/digit/i)
+    expect(wrapper.find('canvas[aria-label^="Images the VAE generates"]').exists()).toBe(true)
+    wrapper.getComponent(LatentScatter).vm.$emit('select', 10)
+    await flushPromises()
+    expect(wrapper.get('[data-testid="sample-summary"]').text()).toBe('Test image 10 · label 11 · PSNR 23.0 dB')
+    expect(wrapper.find('canvas[aria-label="Test image 10 · label 11"]').exists()).toBe(true)
   })
 
   it('shows the first point selected of a model whose images are not 28×28, not a blank square', async () => {

@@ -5,11 +5,20 @@ import { loadDataset, modelInputOptions } from '../../ml/datasets'
 import { BottleneckError } from '../../ml/errors'
 import type { ImageData } from '../../ml/image-io'
 import { writePng } from '../../ml/image-io'
-import { interpolate, latentMap, tileImages, vaeManifold } from '../../ml/latent'
+import { interpolate, LABEL_COLOURS, latentMap, tileImages, vaeManifold } from '../../ml/latent'
 import { integerOption, parseDecimal, stringOption, UsageError, type CommandSpec, type Parsed } from '../args'
 import { createContext } from '../context'
 import { checkOutputPath } from './images'
 import { assertSameShape } from './train'
+
+/** The legend's labels (ascending) in a few words: "0–9", "1, 3, 7", or "of 40 labels from 0 to 200". */
+function legendRange(labels: readonly number[]): string {
+  const first = labels[0]!
+  const last = labels[labels.length - 1]!
+  if (labels.length === 1) return String(first)
+  if (last - first === labels.length - 1) return `${first}–${last}`
+  return labels.length <= 6 ? labels.join(', ') : `of ${labels.length} labels from ${first} to ${last}`
+}
 
 /** Nearest-neighbour enlargement, so 28-pixel digits are visible in a viewer. */
 function enlarge(image: ImageData, scale: number): ImageData {
@@ -83,15 +92,19 @@ export async function latentCommand(parsed: Parsed): Promise<number> {
       return 0
     }
     const started = performance.now()
-    const { projection, image } = latentMap(autoencoder, dataset.test, { size, limit })
+    const { projection, image, legend } = latentMap(autoencoder, dataset.test, { size, limit })
     await writePng(path, image)
     const axes =
       projection.method === 'code'
         ? 'axes are the two code dimensions'
         : `axes are the first two principal components (${(100 * projection.explainedRatio![0]).toFixed(1)}% and ${(100 * projection.explainedRatio![1]).toFixed(1)}% of the code variance)`
     // Image folders (and IDX folders without label files) have no labels: latentMap then draws grey dots, no legend.
-    const colours = dataset.test.labels
-      ? 'colours by label, legend 0–9 underneath'
+    const colours = legend
+      ? `colours by label, legend ${legendRange(legend.labels)} underneath${
+          legend.coloursRepeat
+            ? `; its ${legend.labels.length} labels share ${LABEL_COLOURS.length} colours, so colours repeat (the legend shows which label has which)`
+            : ''
+        }`
       : 'grey dots: the dataset has no labels to colour them by'
     context.result(
       { id: record.id, output: path, images: projection.count, method: projection.method, explainedRatio: projection.explainedRatio },

@@ -184,7 +184,7 @@ export const useLatentStore = defineStore('latent', () => {
     await loadMap()
   }
 
-  /** Selects test image `index` (a point on the map) and fetches its digit, code and reconstruction. */
+  /** Selects test image `index` (a point on the map) and fetches the image, its code and its reconstruction. */
   async function select(index: number): Promise<void> {
     const current = model.value
     if (!current) return

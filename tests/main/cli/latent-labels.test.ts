@@ -1,5 +1,6 @@
-// `bottleneck latent` says how its map is coloured, and that is what it draws: colours by label with a legend of
-// digits underneath when the test set has labels; grey dots and no legend for a model trained on a folder of photos.
+// `bottleneck latent` says how its map is coloured, and that is what it draws: colours by label with a legend of the
+// labels underneath when the test set has labels (0–9 for digits, 1–26 for EMNIST's letters, whose colours repeat past
+// twenty); grey dots and no legend for a model trained on a folder of photos.
 import { mkdirSync, writeFileSync } from 'node:fs'
 import { join } from 'node:path'
 import sharp from 'sharp'
@@ -12,17 +13,19 @@ import { idxImages, saveUntrainedModel } from '../support/untrained-models'
 const scratch = scratchDir('latent-labels')
 const store = join(scratch, 'store')
 const MAP_SIZE = 64
-/** The strip `renderLatentMap` adds under the plot for the legend of digits. */
+/** Wide enough for a legend of ten digits in one row. */
+const LABELLED_MAP_SIZE = 256
+/** The strip `renderLatentMap` adds under the plot for a legend of one row. */
 const LEGEND_HEIGHT = 24
 
 const bottleneck = (...args: string[]) => runCliSync(args, { store })
 
-/** An idx1 file of labels 0, 1, …, 9, 0, 1, … */
-function idxLabels(count: number): Buffer {
+/** An idx1 file of the given labels. */
+function idxLabels(labels: number[]): Buffer {
   const header = Buffer.alloc(8)
   header.writeUInt32BE(0x0801, 0)
-  header.writeUInt32BE(count, 4)
-  return Buffer.concat([header, Buffer.from(Array.from({ length: count }, (_, i) => i % 10))])
+  header.writeUInt32BE(labels.length, 4)
+  return Buffer.concat([header, Buffer.from(labels)])
 }
 
 beforeAll(async () => {
@@ -39,13 +42,31 @@ beforeAll(async () => {
   mkdirSync(digits)
   writeFileSync(join(digits, 'train-images-idx3-ubyte'), idxImages(4, 8))
   writeFileSync(join(digits, 't10k-images-idx3-ubyte'), idxImages(20, 8))
-  writeFileSync(join(digits, 't10k-labels-idx1-ubyte'), idxLabels(20))
+  writeFileSync(
+    join(digits, 't10k-labels-idx1-ubyte'),
+    idxLabels(Array.from({ length: 20 }, (_, i) => i % 10)),
+  )
   await saveUntrainedModel(store, {
     architecture: 'dense',
     shape: [8, 8, 1],
     name: 'digit model',
     options: { seed: 3, codeSize: 4 },
     dataset: { spec: `idx:${digits}`, name: 'digits', trainCount: 4, testCount: 20 },
+  })
+  const letters = join(scratch, 'letters')
+  mkdirSync(letters)
+  writeFileSync(join(letters, 'train-images-idx3-ubyte'), idxImages(4, 8))
+  writeFileSync(join(letters, 't10k-images-idx3-ubyte'), idxImages(26, 8))
+  writeFileSync(
+    join(letters, 't10k-labels-idx1-ubyte'),
+    idxLabels(Array.from({ length: 26 }, (_, i) => i + 1)),
+  )
+  await saveUntrainedModel(store, {
+    architecture: 'dense',
+    shape: [8, 8, 1],
+    name: 'letter model',
+    options: { seed: 3, codeSize: 4 },
+    dataset: { spec: `idx:${letters}`, name: 'letters', trainCount: 4, testCount: 26 },
   })
   await saveUntrainedModel(store, {
     architecture: 'vae',
@@ -69,11 +90,23 @@ describe('bottleneck latent', () => {
 
   it('on a model trained on labelled images: colours by label, with the legend 0–9 under the map', async () => {
     const map = join(scratch, 'digits-map.png')
-    const result = bottleneck('latent', 'digit model', '-o', map, '--size', String(MAP_SIZE))
+    const result = bottleneck('latent', 'digit model', '-o', map, '--size', String(LABELLED_MAP_SIZE))
     expect(result.code, result.stderr).toBe(0)
-    expect(result.stdout).toMatch(/20 test images, .*; colours by label, legend 0–9 underneath/)
+    expect(result.stdout).toMatch(/20 test images, .*; colours by label, legend 0–9 underneath \(/)
     const { width, height } = await sharp(map).metadata()
-    expect([width, height]).toEqual([MAP_SIZE, MAP_SIZE + LEGEND_HEIGHT])
+    expect([width, height]).toEqual([LABELLED_MAP_SIZE, LABELLED_MAP_SIZE + LEGEND_HEIGHT])
+  })
+
+  it('on a model trained on EMNIST-like letters: legend 1–26, and says that colours repeat past twenty', async () => {
+    const map = join(scratch, 'letters-map.png')
+    const result = bottleneck('latent', 'letter model', '-o', map, '--size', String(LABELLED_MAP_SIZE))
+    expect(result.code, result.stderr).toBe(0)
+    expect(result.stdout).toMatch(
+      /26 test images, .*; colours by label, legend 1–26 underneath; its 26 labels share 20 colours, so colours repeat/,
+    )
+    // 26 entries do not fit one row of a 256-pixel map: the legend takes more rows.
+    const { height } = await sharp(map).metadata()
+    expect(height).toBeGreaterThan(LABELLED_MAP_SIZE + LEGEND_HEIGHT)
   })
 })
 

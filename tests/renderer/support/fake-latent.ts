@@ -1,5 +1,6 @@
 // The Latent view's calls on the in-memory fake API: a map whose points and labels follow the test index (so tests
 // know where point i is and what digit it is), samples, interpolations and a VAE grid built from the fake's digits.
+// Labels are MNIST's digits (i mod 10) unless a test gives its own dataset, e.g. EMNIST's letters 1–26.
 // Each call is recorded like the fake's others; `hold` keeps answers of a call back until the test releases them.
 import { ApiError, type Image, type LatentGrid, type LatentInterpolation, type LatentMap } from '@contract'
 import { digitImage, type FakeApi } from './fake-api'
@@ -22,7 +23,16 @@ function shade(image: Image, factor: number): Image {
   return { ...image, data: image.data.map((v) => Math.round(v * factor)) }
 }
 
-export function installLatentFake(api: FakeApi): LatentFake {
+export interface LatentDataset {
+  /** The dataset's name, as the map's caption shows it. */
+  name: string
+  /** The label of test image i. */
+  labelOf(index: number): number
+}
+
+const MNIST: LatentDataset = { name: 'MNIST', labelOf: (index) => index % 10 }
+
+export function installLatentFake(api: FakeApi, dataset: LatentDataset = MNIST): LatentFake {
   const held = new Map<string, (() => void)[]>()
   const holding = new Set<string>()
   const failures = new Map<string, { code: string; message: string }>()
@@ -66,9 +76,9 @@ export function installLatentFake(api: FakeApi): LatentFake {
         dimensions: found.codeSize,
         count,
         points,
-        labels: Array.from({ length: count }, (_, i) => i % 10),
+        labels: Array.from({ length: count }, (_, i) => dataset.labelOf(i)),
         ...(found.codeSize === 2 ? {} : { explainedRatio: [0.4, 0.2] as [number, number] }),
-        dataset: 'MNIST',
+        dataset: dataset.name,
         testCount: 10000,
       }
     }),
@@ -79,7 +89,7 @@ export function installLatentFake(api: FakeApi): LatentFake {
       return {
         samples: indices.map((index) => ({
           index,
-          label: index % 10,
+          label: dataset.labelOf(index),
           original: digitImage(index, side),
           reconstruction: shade(digitImage(index, side), 0.8),
           code: Array.from({ length: found.codeSize }, (_, k) => index / 100 + k),
@@ -93,8 +103,8 @@ export function installLatentFake(api: FakeApi): LatentFake {
         model(id)
         return {
           images: Array.from({ length: steps }, (_, i) => shade(digitImage(i), 0.5 + (0.5 * i) / steps)),
-          from: { index: from, label: from % 10, original: digitImage(from) },
-          to: { index: to, label: to % 10, original: digitImage(to) },
+          from: { index: from, label: dataset.labelOf(from), original: digitImage(from) },
+          to: { index: to, label: dataset.labelOf(to), original: digitImage(to) },
         }
       },
     ),
