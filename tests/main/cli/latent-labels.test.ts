@@ -28,6 +28,22 @@ function idxLabels(labels: number[]): Buffer {
   return Buffer.concat([header, Buffer.from(labels)])
 }
 
+/** An IDX set of 8×8 images in the folder `${kind}s` whose test images carry `labels`, and a model "`${kind}` model" of it. */
+async function saveIdxModel(kind: string, labels: number[]): Promise<void> {
+  const folder = join(scratch, `${kind}s`)
+  mkdirSync(folder)
+  writeFileSync(join(folder, 'train-images-idx3-ubyte'), idxImages(4, 8))
+  writeFileSync(join(folder, 't10k-images-idx3-ubyte'), idxImages(labels.length, 8))
+  writeFileSync(join(folder, 't10k-labels-idx1-ubyte'), idxLabels(labels))
+  await saveUntrainedModel(store, {
+    architecture: 'dense',
+    shape: [8, 8, 1],
+    name: `${kind} model`,
+    options: { seed: 3, codeSize: 4 },
+    dataset: { spec: `idx:${folder}`, name: `${kind}s`, trainCount: 4, testCount: labels.length },
+  })
+}
+
 beforeAll(async () => {
   const photos = join(scratch, 'photos')
   await writeTestPhotos(photos, 4, 40, 30)
@@ -38,36 +54,8 @@ beforeAll(async () => {
     options: { seed: 3, codeSize: 4 },
     dataset: { spec: `folder:${photos}`, name: 'photos', trainCount: 0, testCount: 0 },
   })
-  const digits = join(scratch, 'digits')
-  mkdirSync(digits)
-  writeFileSync(join(digits, 'train-images-idx3-ubyte'), idxImages(4, 8))
-  writeFileSync(join(digits, 't10k-images-idx3-ubyte'), idxImages(20, 8))
-  writeFileSync(
-    join(digits, 't10k-labels-idx1-ubyte'),
-    idxLabels(Array.from({ length: 20 }, (_, i) => i % 10)),
-  )
-  await saveUntrainedModel(store, {
-    architecture: 'dense',
-    shape: [8, 8, 1],
-    name: 'digit model',
-    options: { seed: 3, codeSize: 4 },
-    dataset: { spec: `idx:${digits}`, name: 'digits', trainCount: 4, testCount: 20 },
-  })
-  const letters = join(scratch, 'letters')
-  mkdirSync(letters)
-  writeFileSync(join(letters, 'train-images-idx3-ubyte'), idxImages(4, 8))
-  writeFileSync(join(letters, 't10k-images-idx3-ubyte'), idxImages(26, 8))
-  writeFileSync(
-    join(letters, 't10k-labels-idx1-ubyte'),
-    idxLabels(Array.from({ length: 26 }, (_, i) => i + 1)),
-  )
-  await saveUntrainedModel(store, {
-    architecture: 'dense',
-    shape: [8, 8, 1],
-    name: 'letter model',
-    options: { seed: 3, codeSize: 4 },
-    dataset: { spec: `idx:${letters}`, name: 'letters', trainCount: 4, testCount: 26 },
-  })
+  await saveIdxModel('digit', Array.from({ length: 20 }, (_, i) => i % 10))
+  await saveIdxModel('letter', Array.from({ length: 26 }, (_, i) => i + 1))
   await saveUntrainedModel(store, {
     architecture: 'vae',
     shape: [16, 16, 3],
