@@ -172,6 +172,17 @@ export async function decodeImage(
   const maxPixels = options.maxPixels ?? DEFAULT_MAX_PIXELS
   const { input, name } = await sourceBytesAndName(source, options)
   const header = await readHeader(input, name, maxPixels, options.limitOption)
+  return decodePixels(input, name, header, maxPixels, options)
+}
+
+/** `decodeImage`'s decoding, once the file is read and its header checked. */
+async function decodePixels(
+  input: Buffer,
+  name: string,
+  header: ImageHeader,
+  maxPixels: number,
+  options: DecodeOptions,
+): Promise<ImageData> {
   const channels = options.channels ?? header.channels
   const background = options.background === 'black' ? '#000000' : '#ffffff'
   let raw: { data: Buffer; info: sharp.OutputInfo }
@@ -219,19 +230,20 @@ export function decodingNotes(header: ImageHeader, name: string): string[] {
 }
 
 /**
- * What a photo has besides the pixels `decodeImage` gives: its alpha channel (8-bit, oriented as the pixels), or null
- * when it has none or every pixel is opaque — the Denoise view puts it back on the denoised photo, so a cut-out stays
- * a cut-out — and the notes `decodingNotes` makes.
+ * A photo to denoise, from one read of the file: its pixels as `decodeImage` gives them; its alpha channel (8-bit,
+ * oriented as the pixels), or null when it has none or every pixel is opaque — the app and the CLI put it back on the
+ * denoised photo, so a cut-out stays a cut-out; and the notes `decodingNotes` makes.
  */
-export async function decodePhotoExtras(
+export async function decodePhoto(
   source: string | Uint8Array,
   options: DecodeOptions = {},
-): Promise<{ alpha: Uint8Array | null; notes: string[] }> {
+): Promise<{ image: ImageData; alpha: Uint8Array | null; notes: string[] }> {
   const maxPixels = options.maxPixels ?? DEFAULT_MAX_PIXELS
   const { input, name } = await sourceBytesAndName(source, options)
   const header = await readHeader(input, name, maxPixels, options.limitOption)
+  const image = await decodePixels(input, name, header, maxPixels, options)
   const notes = decodingNotes(header, name)
-  if (!header.hasAlpha) return { alpha: null, notes }
+  if (!header.hasAlpha) return { image, alpha: null, notes }
   let alpha: Buffer
   try {
     alpha = await sharp(input, { limitInputPixels: maxPixels, failOn: 'truncated' })
@@ -242,7 +254,7 @@ export async function decodePhotoExtras(
   } catch (error) {
     throw damagedImageError(name, error)
   }
-  return { alpha: alpha.every((value) => value === 255) ? null : new Uint8Array(alpha), notes }
+  return { image, alpha: alpha.every((value) => value === 255) ? null : new Uint8Array(alpha), notes }
 }
 
 function checkImage(image: ImageData): void {
@@ -266,7 +278,7 @@ export function toBytes(image: ImageData): Uint8Array {
   return bytes
 }
 
-/** Encodes an image as PNG (lossless, 8-bit), with `alpha` (one byte a pixel, see decodeAlpha) as its transparency. */
+/** Encodes an image as PNG (lossless, 8-bit), with `alpha` (one byte a pixel, see decodePhoto) as its transparency. */
 export async function encodePng(image: ImageData, alpha?: Uint8Array | null): Promise<Buffer> {
   checkImage(image)
   const { height, width, channels } = image
@@ -298,9 +310,9 @@ export async function writeFileAtomic(path: string, bytes: Uint8Array): Promise<
   }
 }
 
-/** Encodes as PNG and writes atomically. */
-export async function writePng(path: string, image: ImageData): Promise<void> {
-  await writeFileAtomic(path, await encodePng(image))
+/** Encodes as PNG (with `alpha` as its transparency, when given) and writes atomically. */
+export async function writePng(path: string, image: ImageData, alpha?: Uint8Array | null): Promise<void> {
+  await writeFileAtomic(path, await encodePng(image, alpha))
 }
 
 /** Rec. 601 luma of an RGB(A) image, or a copy of a greyscale one. */

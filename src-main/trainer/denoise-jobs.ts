@@ -16,7 +16,7 @@ import {
   type ImageMetrics,
 } from '../ml/denoise-image'
 import { BottleneckError, isBottleneckError } from '../ml/errors'
-import { decodeImage, decodePhotoExtras, encodePng, type ImageData } from '../ml/image-io'
+import { decodeImage, decodePhoto, encodePng, type ImageData } from '../ml/image-io'
 import { planTiles } from '../ml/tiling'
 import { toNoiseSpec } from './images'
 import type {
@@ -57,23 +57,12 @@ function sourceName(source: DenoiseImageSource): string {
   return 'path' in source ? (source.path.split(/[\\/]/).pop() ?? 'the photo') : source.name
 }
 
-async function decodeSource(
-  source: DenoiseImageSource,
-  channels: 1 | 3,
-  maxPixels: number,
-): Promise<ImageData> {
-  const options = { channels, maxPixels, name: `"${sourceName(source)}"` }
-  return decodeImage('path' in source ? source.path : source.bytes, options)
-}
-
-async function decodeSourceExtras(
-  source: DenoiseImageSource,
-  maxPixels: number,
-): Promise<{ alpha: Uint8Array | null; notes: string[] }> {
-  return decodePhotoExtras('path' in source ? source.path : source.bytes, {
-    maxPixels,
-    name: `"${sourceName(source)}"`,
-  })
+/** What image-io's decoders take for a photo sent by path or as bytes, named as the view names it. */
+function decodeArguments(source: DenoiseImageSource, channels: 1 | 3, maxPixels: number) {
+  return [
+    'path' in source ? source.path : source.bytes,
+    { channels, maxPixels, name: `"${sourceName(source)}"` },
+  ] as const
 }
 
 export function createDenoiseJobs(deps: DenoiseJobsDeps) {
@@ -160,11 +149,15 @@ export function createDenoiseJobs(deps: DenoiseJobsDeps) {
       throw new BottleneckError('INVALID_INPUT', 'This denoising job already exists.')
     const { autoencoder } = await deps.loadModel(params.storeRoot, params.modelId)
     const geometry = modelGeometry(autoencoder)
-    const clean = await decodeSource(params.source, geometry.channels, params.maxPixels)
-    const { alpha, notes } = await decodeSourceExtras(params.source, params.maxPixels)
+    // Read once: the pixels, the transparency put back on the pictures and what of the photo is not denoised.
+    const {
+      image: clean,
+      alpha,
+      notes,
+    } = await decodePhoto(...decodeArguments(params.source, geometry.channels, params.maxPixels))
     let reference: ImageData | undefined
     if (params.reference) {
-      reference = await decodeSource(params.reference, geometry.channels, params.maxPixels)
+      reference = await decodeImage(...decodeArguments(params.reference, geometry.channels, params.maxPixels))
       compareSizes(reference, clean, sourceName(params.reference), sourceName(params.source))
     }
     if (!geometry.anySize && (clean.height !== geometry.height || clean.width !== geometry.width)) {

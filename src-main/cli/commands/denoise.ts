@@ -9,11 +9,9 @@ import { BottleneckError, isBottleneckError } from '../../ml/errors'
 import { createFolder, readPermissionReason } from '../../ml/file-system'
 import {
   DECODABLE_EXTENSIONS,
-  decodeImage,
-  decodePhotoExtras,
+  decodePhoto,
   DEFAULT_MAX_PIXELS,
-  encodePng,
-  writeFileAtomic,
+  writePng,
   type ImageData,
 } from '../../ml/image-io'
 import { applyNoiseToImage, parseNoiseSpec, type NoiseSpec } from '../../ml/noise'
@@ -127,11 +125,6 @@ async function expandInputs(inputs: string[]): Promise<ExpandedInputs> {
   return expanded
 }
 
-/** Writes `image` as a PNG with the photo's `alpha` (the model saw the photo composited on white), if it has one. */
-async function writePhotoPng(path: string, image: ImageData, alpha: Uint8Array | null): Promise<void> {
-  await writeFileAtomic(path, await encodePng(image, alpha))
-}
-
 function count(n: number, noun: string): string {
   return `${n} ${noun}${n === 1 ? '' : 's'}`
 }
@@ -209,11 +202,9 @@ export async function denoiseCommand(parsed: Parsed): Promise<number> {
       if (controller.signal.aborted) break
       const started = performance.now()
       try {
-        let image: ImageData = await decodeImage(plan.input, {
-          channels,
-          maxPixels,
-          limitOption: '--max-megapixels',
-        })
+        // The photo's transparency goes back on what is written (the model sees it composited on white).
+        const photo = await decodePhoto(plan.input, { channels, maxPixels, limitOption: '--max-megapixels' })
+        let image: ImageData = photo.image
         if (!anySize && (image.height !== modelHeight || image.width !== modelWidth)) {
           throw new BottleneckError(
             'INVALID_INPUT',
@@ -221,14 +212,13 @@ export async function denoiseCommand(parsed: Parsed): Promise<number> {
               `${image.height}×${image.width}; use a unet model for photos of any size.`,
           )
         }
-        const extras = await decodePhotoExtras(plan.input, { maxPixels, limitOption: '--max-megapixels' })
-        for (const note of extras.notes) process.stderr.write(`bottleneck: ${note}\n`)
+        for (const note of photo.notes) process.stderr.write(`bottleneck: ${note}\n`)
         // Judged before any synthetic noise, which is drawn per channel and would make a grey photo look coloured.
         const greyscale = channels === 3 && isGreyscale(image)
         if (noise) {
           // Seeded by position so a rerun corrupts each file the same way.
           image = applyNoiseToImage(image, noise, 1000 + results.length)
-          await writePhotoPng(plan.noisy, image, extras.alpha)
+          await writePng(plan.noisy, image, photo.alpha)
         }
         let lastPrint = 0
         const denoised = anySize
@@ -250,7 +240,7 @@ export async function denoiseCommand(parsed: Parsed): Promise<number> {
               },
             })
           : await denoiseImage(autoencoder, image)
-        await writePhotoPng(plan.output, greyscale ? greyscaleResult(denoised) : denoised, extras.alpha)
+        await writePng(plan.output, greyscale ? greyscaleResult(denoised) : denoised, photo.alpha)
         const seconds = (performance.now() - started) / 1000
         const megapixels = (image.height * image.width) / 1e6
         results.push({ input: plan.input, output: plan.output, megapixels, seconds })
