@@ -3,7 +3,7 @@
 // (write-then-fsync, atomic replacement) that the store and the CLI's outputs share, so "a crash leaves the old file"
 // holds in one place. The wording matches the store's, so the CLI says the same thing whichever part was writing.
 import { randomBytes } from 'node:crypto'
-import { existsSync, type Stats } from 'node:fs'
+import { statSync, type Stats } from 'node:fs'
 import { mkdir, open, rename, rm, stat } from 'node:fs/promises'
 import { dirname, join } from 'node:path'
 import { BottleneckError } from './errors'
@@ -45,6 +45,21 @@ export function readPermissionReason(error: unknown): string | undefined {
     : undefined
 }
 
+/**
+ * For a write that failed with ENOENT in `folder`: a folder that exists yet takes no new files answers so too (/proc,
+ * some virtual file systems), and only a folder that is really missing may be called missing. The reason when
+ * `folder` exists, else undefined. The store words its own failures with it too.
+ */
+export function noNewFilesReason(folder: string): string | undefined {
+  let isFolder = false
+  try {
+    isFolder = statSync(folder, { throwIfNoEntry: false })?.isDirectory() ?? false
+  } catch {
+    // It cannot even be looked at: not known to exist, so nothing is claimed about it here.
+  }
+  return isFolder ? `${folder} does not accept new files; choose another folder` : undefined
+}
+
 /** Why creating or writing `path` failed, as the end of a sentence that names `path` already. */
 export function writeFailureReason(error: unknown, path: string): string {
   const folder = dirname(path)
@@ -57,11 +72,7 @@ export function writeFailureReason(error: unknown, path: string): string {
     case 'EEXIST':
       return `${path} already exists and is not a folder`
     case 'ENOENT':
-      // A folder that exists yet takes no new files answers ENOENT too (/proc, some virtual file systems): only a
-      // folder that is really missing is called missing. The store says the same (store/index.ts).
-      return existsSync(folder)
-        ? `${folder} does not accept new files; choose another folder`
-        : `the folder ${folder} does not exist`
+      return noNewFilesReason(folder) ?? `the folder ${folder} does not exist`
     case 'ENOTDIR':
       return `part of ${folder} is a file, not a folder`
     case 'ENAMETOOLONG':

@@ -15,6 +15,7 @@ import {
   fileInTheWay,
   folderFailureReason,
   isDirectory,
+  noNewFilesReason,
   randomSuffix,
   replaceFileAtomic,
   syncDirectory,
@@ -594,11 +595,8 @@ async function fileSystemReason(error: unknown, folder: string): Promise<string>
   const { code, path, syscall } = error as NodeJS.ErrnoException
   switch (code) {
     case 'ENOENT': {
-      // A folder that exists yet takes no new entries answers ENOENT too (/proc, some virtual file systems):
-      // only a folder that is really missing is called missing.
       const parent = path && (syscall === 'mkdir' || syscall === 'open') ? dirname(path) : undefined
-      if (parent && (await isDirectory(parent))) return `${parent} does not accept new files; choose another folder`
-      return `${folder} does not exist`
+      return (parent && noNewFilesReason(parent)) || `${folder} does not exist`
     }
     case 'ENOTDIR':
     case 'EEXIST': {
