@@ -7,6 +7,7 @@ import { CALL_NAMES, EVENT_NAMES } from './runtime'
 // The zod-free half (names, ApiError, createApi, channels) lives in ./runtime so the sandboxed preload can bundle
 // it without zod; everything is re-exported here, so other code imports only '@contract' / './index'.
 export * from './runtime'
+export * from './latent-labels'
 
 // ---------------------------------------------------------------------------------------------------------------
 // Limits. Checked before any per-element work so a hostile 10^8-element array costs one length comparison.

@@ -3,12 +3,15 @@
 // between two images through the code; and the VAE's manifold, decoded from a grid over the prior's quantiles
 // (the Keras blog's figure). Pure functions on plain arrays and models: the service, CLI and UI call them alike.
 import * as tf from '@tensorflow/tfjs'
+import { LABEL_PALETTE, labelLegend, type LabelLegend } from '../contract/latent-labels'
 import type { Autoencoder } from './architectures/index'
 import { isVariational } from './architectures/vae'
 import type { ImageSplit } from './datasets'
 import { BottleneckError } from './errors'
 import type { ImageData } from './image-io'
 import { createRandom } from './random'
+
+export { labelLegend, type LabelLegend }
 
 export interface EncodedSplit {
   /** count × dimensions, row-major (a conv model's 4×4×8 code is flattened to 128). */
@@ -315,58 +318,12 @@ export function projectTo2d(encoded: EncodedSplit): Projection {
   return { points, count, method: 'pca', explainedRatio: [pca.explainedRatio[0]!, pca.explainedRatio[1]!] }
 }
 
-/**
- * Label colours: matplotlib's tab10 (the Keras blog's latent scatter) for the first ten, then tab20's lighter partners
- * of the same ten. Twenty is about as many as an eye tells apart among dense dots; more labels than that share colours
- * (see `labelLegend`). The app's scatter uses the same colours and the same rule (src-renderer/src/lib/latent-labels.ts).
- */
-export const LABEL_COLOURS: readonly (readonly [number, number, number])[] = [
-  [31, 119, 180],
-  [255, 127, 14],
-  [44, 160, 44],
-  [214, 39, 40],
-  [148, 103, 189],
-  [140, 86, 75],
-  [227, 119, 194],
-  [127, 127, 127],
-  [188, 189, 34],
-  [23, 190, 207],
-  [174, 199, 232],
-  [255, 187, 120],
-  [152, 223, 138],
-  [255, 152, 150],
-  [197, 176, 213],
-  [196, 156, 148],
-  [247, 182, 210],
-  [199, 199, 199],
-  [219, 219, 141],
-  [158, 218, 229],
-]
-
-export interface LabelLegend {
-  /** The distinct labels of the map, ascending. */
-  labels: number[]
-  /** For each of `labels`, its index in LABEL_COLOURS. */
-  colours: number[]
-  /** There are more labels than colours, so some labels share a colour (the legend shows which). */
-  coloursRepeat: boolean
-}
-
-/**
- * The labels a map has and the colour of each. By value while every label fits the palette (0–19), so MNIST's digits
- * keep tab10's colours even on a small map that happens to miss a digit; otherwise by rank among the map's labels
- * (EMNIST letters 1–26: label 1 gets the first colour), cycling through the palette when labels outnumber it, rather
- * than grouping labels, so every label still has its own legend entry and can be told apart by its place on the map.
- */
-export function labelLegend(labels: ArrayLike<number>): LabelLegend {
-  const distinct = [...new Set(Array.from(labels))].sort((a, b) => a - b)
-  const byValue = distinct.every((label) => label >= 0 && label < LABEL_COLOURS.length)
-  return {
-    labels: distinct,
-    colours: distinct.map((label, rank) => (byValue ? label : rank % LABEL_COLOURS.length)),
-    coloursRepeat: distinct.length > LABEL_COLOURS.length,
-  }
-}
+/** LABEL_PALETTE as RGB triples, for painting the PNG. */
+export const LABEL_COLOURS: readonly (readonly [number, number, number])[] = LABEL_PALETTE.map((hex) => [
+  parseInt(hex.slice(1, 3), 16),
+  parseInt(hex.slice(3, 5), 16),
+  parseInt(hex.slice(5, 7), 16),
+])
 
 // 3×5 pixel digits for the legend (rows top to bottom, 3 bits each), so the map needs no font. Each font pixel is
 // drawn 2×2; a label of several digits is its glyphs side by side, 2 px apart.
