@@ -94,6 +94,11 @@ export function parseCommand(spec: CommandSpec, argv: string[]): Parsed | 'help'
 /** A number below zero, which parseArgs would otherwise read as an option: `--epochs -1`, `-n -2`. */
 const NEGATIVE_NUMBER = /^-\.?\d/
 
+/** The long name of the option whose short form is `-letter`, if any. */
+function longNameOf(all: Record<string, OptionSpec>, letter: string): string | undefined {
+  return Object.keys(all).find((name) => all[name]!.short === letter)
+}
+
 /** A short option joined to its value by "=": `-o=out.png`, which parseArgs would read as the value "=out.png". */
 const SHORT_WITH_EQUALS = /^-([^-])=(.*)$/s
 
@@ -104,19 +109,19 @@ const SHORT_WITH_EQUALS = /^-([^-])=(.*)$/s
  * (parseArgs has no optional values: `--baselines` alone becomes `--baselines=all`).
  */
 function attachOptionValues(all: Record<string, OptionSpec>, argv: string[]): string[] {
-  const longNameOf = (letter: string) => Object.keys(all).find((name) => all[name]!.short === letter)
   const args: string[] = []
   for (let index = 0; index < argv.length; index++) {
     const token = argv[index]!
     const next = argv[index + 1]
     const shortWithEquals = SHORT_WITH_EQUALS.exec(token)
-    const shortName = shortWithEquals ? longNameOf(shortWithEquals[1]!) : undefined
+    const shortName = shortWithEquals ? longNameOf(all, shortWithEquals[1]!) : undefined
     if (shortName !== undefined && all[shortName]!.type === 'string') {
       args.push(`--${shortName}=${shortWithEquals![2]}`)
       continue
     }
     const long = token.startsWith('--') ? all[token.slice(2)] : undefined
-    const short = /^-[^-]$/.test(token) ? Object.values(all).find((option) => option.short === token[1]) : undefined
+    const shortOf = /^-[^-]$/.test(token) ? longNameOf(all, token[1]!) : undefined
+    const short = shortOf === undefined ? undefined : all[shortOf]
     const option = long ?? short
     if (option?.type === 'string' && next !== undefined && NEGATIVE_NUMBER.test(next)) {
       // `-n-2` is parseArgs' own spelling of a short option's value; `-n=-2` would read as "=-2".
@@ -138,14 +143,12 @@ function parseErrorSentence(all: Record<string, OptionSpec>, message: string): s
   const valueless = /^Option '(-[^' ,]+)[^']*' argument (is ambiguous|missing)/.exec(message)
   if (!valueless) return message.split('\n')[0]!.split('. ')[0]!.replace(/\.$/, '')
   const flag = valueless[1]!
-  const name = flag.startsWith('--') ? flag.slice(2) : Object.keys(all).find((key) => all[key]!.short === flag.slice(1))
+  const name = flag.startsWith('--') ? flag.slice(2) : longNameOf(all, flag.slice(1))
   if (name === undefined) return `${flag} needs a value`
   const placeholder = all[name]!.placeholder ?? 'VALUE'
   const dashHint = valueless[2] === 'missing' ? '' : `, or --${name}=${placeholder} if it starts with a dash`
   return `--${name} needs a value: --${name} ${placeholder}${dashHint}`
 }
-
-export { parseDecimal }
 
 export function integerOption(values: Parsed['values'], name: string, min: number, max: number): number | undefined {
   const raw = values[name]
