@@ -63,7 +63,7 @@ export interface ImageHeader {
   height: number
   channels: 1 | 3
   format: string
-  /** The file has an alpha channel (which `decodeImage` composites away; `decodePhotoExtras` reads it). */
+  /** The file has an alpha channel (which `decodeImage` composites away; `decodePhoto` reads it). */
   hasAlpha: boolean
   /** Frames of an animated GIF or WebP, pages of a TIFF: `decodeImage` reads the first. */
   frames: number
