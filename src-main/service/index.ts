@@ -21,6 +21,7 @@ import {
   type ModelDetail,
   type ModelList,
   type ModelSummary,
+  type ModelsChanged,
   type Noise,
   type NoiseMode,
   type ParsedInput,
@@ -41,6 +42,7 @@ import { TrainerHost, type Logger } from '../trainer/host'
 import { fromNoiseSpec } from '../trainer/images'
 import type { DatasetRef, DenoiseImageSource, TrainerEvent } from '../trainer/protocol'
 import type { SpawnTrainer } from '../trainer/transport'
+import { watchModels, type ModelsWatch } from './models-watch'
 import type { Dialogs, Service } from './types'
 
 export type { Dialogs, Service } from './types'
@@ -56,6 +58,12 @@ export interface ServiceOptions {
   /** Resume a run automatically after the training process crashed (at most this many times per run). */
   autoResumeLimit?: number
   logsDir?: string
+  /**
+   * Poll the store's models folder this often for changes made outside the service (the CLI training into the same
+   * store, a folder deleted by hand) and report them as models.onChanged. The app's shells turn it on; tests that
+   * count the service's own events leave it off.
+   */
+  watchModelsEveryMs?: number
 }
 
 type StoredDataset = DatasetSummary & { spec: string }
@@ -169,9 +177,11 @@ export function createService(options: ServiceOptions): Service & {
   let run: ActiveRun | undefined
   let lastError: ContractErrorShape | undefined
   let closed = false
+  let modelsWatch: ModelsWatch | undefined
 
   function emit<E extends EventName>(name: E, payload: EventPayload<E>): void {
     const message = { name, payload } as EventMessage
+    if (name === 'models.onChanged') modelsWatch?.absorb((payload as ModelsChanged).id)
     for (const listener of listeners) {
       try {
         listener(message)
@@ -179,6 +189,31 @@ export function createService(options: ServiceOptions): Service & {
         log('error', `event listener for ${name} failed: ${(error as Error).message}`)
       }
     }
+  }
+
+  /**
+   * A change the service makes to the store and reports itself: the watch waits until `work` is done, so `work` must
+   * emit its models.onChanged itself (the emit marks the change as known) rather than after it returns.
+   */
+  function ownStoreChange<T>(work: () => Promise<T>): Promise<T> {
+    return modelsWatch ? modelsWatch.during(work) : work()
+  }
+
+  if (options.watchModelsEveryMs !== undefined) {
+    modelsWatch = watchModels({
+      readState: () => store.modelsState(),
+      readModelState: (id) => store.modelState(id),
+      intervalMs: options.watchModelsEveryMs,
+      ownedNow: () => ({
+        ids: new Set(run?.modelId ? [run.modelId] : []),
+        creating: run !== undefined && run.modelId === undefined,
+      }),
+      onChange: (change) => {
+        // The inference process may hold the removed model's weights; a save elsewhere it notices by itself.
+        if (change.reason === 'deleted') void inference.request('forgetModel', { modelId: change.id }).catch(() => undefined)
+        emit('models.onChanged', change)
+      },
+    })
   }
 
   // ------------------------------------------------------------------------------------------------------------
@@ -234,13 +269,16 @@ export function createService(options: ServiceOptions): Service & {
    * lists and the inference process's cache forget it, as after a delete. A model still in the store is left alone.
    */
   async function forgetRemovedModel(modelId: string): Promise<void> {
-    const removed = await store.get(modelId).then(
-      () => false,
-      (error: unknown) => isBottleneckError(error) && error.code === 'MODEL_NOT_FOUND',
-    )
-    if (!removed) return
-    await inference.request('forgetModel', { modelId }).catch(() => undefined)
-    emit('models.onChanged', { reason: 'deleted', id: modelId })
+    // The run has ended, so its model is no longer the run's: the watch must not report the removal as well.
+    await ownStoreChange(async () => {
+      const removed = await store.get(modelId).then(
+        () => false,
+        (error: unknown) => isBottleneckError(error) && error.code === 'MODEL_NOT_FOUND',
+      )
+      if (!removed) return
+      await inference.request('forgetModel', { modelId }).catch(() => undefined)
+      emit('models.onChanged', { reason: 'deleted', id: modelId })
+    })
   }
 
   training.onCrash((crash) => {
@@ -642,16 +680,21 @@ export function createService(options: ServiceOptions): Service & {
           'TRAINING_BUSY',
           'This model is training; rename it when the training ends.',
         )
-      const record = await store.rename(checkModelId(id), name)
-      emit('models.onChanged', { reason: 'renamed', id })
+      const record = await ownStoreChange(async () => {
+        const renamed = await store.rename(checkModelId(id), name)
+        emit('models.onChanged', { reason: 'renamed', id })
+        return renamed
+      })
       return toSummary(record.metadata)
     },
     'models.delete': async ({ id }) => {
       if (run?.modelId === id)
         throw new BottleneckError('TRAINING_BUSY', 'This model is training; cancel the training first.')
-      await store.remove(checkModelId(id))
-      await inference.request('forgetModel', { modelId: id }).catch(() => undefined)
-      emit('models.onChanged', { reason: 'deleted', id })
+      await ownStoreChange(async () => {
+        await store.remove(checkModelId(id))
+        await inference.request('forgetModel', { modelId: id }).catch(() => undefined)
+        emit('models.onChanged', { reason: 'deleted', id })
+      })
       return { deleted: true }
     },
     'models.import': async ({ path }) => {
@@ -660,8 +703,11 @@ export function createService(options: ServiceOptions): Service & {
       )
       if (folder === undefined) return null
       // Through the inference process: importing loads the weights once to prove they are complete.
-      const { id } = await inference.request('importModel', { storeRoot, source: folder })
-      emit('models.onChanged', { reason: 'imported', id })
+      const { id } = await ownStoreChange(async () => {
+        const imported = await inference.request('importModel', { storeRoot, source: folder })
+        emit('models.onChanged', { reason: 'imported', id: imported.id })
+        return imported
+      })
       return toSummary((await store.get(id)).metadata)
     },
     'models.export': async ({ id, path }) => {
@@ -838,6 +884,7 @@ export function createService(options: ServiceOptions): Service & {
     async close() {
       if (closed) return
       closed = true
+      modelsWatch?.stop()
       await Promise.all([training.shutdown(), inference.shutdown()])
       listeners.clear()
     },

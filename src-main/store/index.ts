@@ -3,7 +3,7 @@
 // moment leaves either the old or the new version loadable, never a mix. Folder names are ids we generate;
 // user-given names live only inside bottleneck.json.
 import { randomBytes } from 'node:crypto'
-import { readFileSync } from 'node:fs'
+import { readdirSync, readFileSync, statSync } from 'node:fs'
 import { link, copyFile, lstat, mkdir, readdir, readFile, rename, rm, stat } from 'node:fs/promises'
 import { homedir } from 'node:os'
 import { basename, dirname, join, resolve } from 'node:path'
@@ -79,6 +79,15 @@ export interface Store {
    */
   currentVersion(id: string): string
   /**
+   * What each model folder holds now, as one short string per id (its live version's name; a flat folder's
+   * bottleneck.json time): two of these differ exactly where a model was added, saved, renamed or removed. Folders
+   * without a readable pointer are left out, so a model another process is still creating is not reported half made.
+   * Synchronous on purpose: a watcher can then compare it with its own changes without another save slipping between.
+   */
+  modelsState(): Map<string, string>
+  /** The one entry of `modelsState` for this id (undefined when the model is gone or not readable yet). */
+  modelState(id: string): string | undefined
+  /**
    * Restores the optimizer state saved with the model's live version; false when there is none or it is damaged.
    * A damaged one is skipped (Adam restarts its moments, the weights are untouched) and `onDamaged` gets a sentence
    * saying so: losing the moments costs a few noisier steps, refusing to resume would cost the whole run.
@@ -151,6 +160,34 @@ export function openStore(root: string = defaultStoreRoot()): Store {
       throw new BottleneckError('MODEL_NOT_FOUND', `No model "${id}" in ${storeRoot} (it may have been deleted).`)
     }
     return pointedVersion(pointer, folder)
+  }
+
+  function modelState(id: string): string | undefined {
+    const folder = join(modelsFolder, id)
+    try {
+      return readFileSync(join(folder, POINTER), 'utf8').trim()
+    } catch {
+      try {
+        return `flat ${statSync(join(folder, 'bottleneck.json')).mtimeMs}`
+      } catch {
+        return undefined
+      }
+    }
+  }
+
+  function modelsState(): Map<string, string> {
+    const state = new Map<string, string>()
+    let names: string[]
+    try {
+      names = readdirSync(modelsFolder)
+    } catch {
+      return state
+    }
+    for (const id of names.filter((name) => ID_PATTERN.test(name))) {
+      const current = modelState(id)
+      if (current !== undefined) state.set(id, current)
+    }
+    return state
   }
 
   async function readRecord(folder: string): Promise<ModelRecord> {
@@ -567,6 +604,8 @@ export function openStore(root: string = defaultStoreRoot()): Store {
     list,
     get,
     currentVersion,
+    modelsState,
+    modelState: (id) => (ID_PATTERN.test(id) ? modelState(id) : undefined),
     load,
     restoreOptimizer: async (record, optimizer, onDamaged) => {
       const outcome = await restoreOptimizerState(record.versionFolder, optimizer)

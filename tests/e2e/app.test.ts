@@ -3,9 +3,10 @@
 // Screenshots of every view go to tests/e2e/screenshots/; any console error fails the run.
 /// <reference lib="dom" />
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs'
+import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
 import { join } from 'node:path'
 import sharp from 'sharp'
+import { runCli } from '../main/support/cli'
 import { buildRenderer } from './support/build'
 import { startServer, type RunningServer } from './support/server'
 import { CHROMIUM, openBrowser, type BrowserSession } from './support/browser'
@@ -13,6 +14,7 @@ import { AppPage, ComparePage, DrawPage, ModelsPage, TrainPage } from './pages/a
 
 const MODEL = 'e2e dense'
 const RENAMED = 'e2e dense (renamed)'
+const CLI_MODEL = 'e2e trained by the CLI'
 const hasChromium = existsSync(CHROMIUM)
 
 function percentile(values: number[], p: number): number {
@@ -284,6 +286,22 @@ describe.skipIf(!hasChromium)('Bottleneck in the browser', () => {
     await app.switchTo('models')
     await new ModelsPage(page).row(MODEL).waitFor({ timeout: 60_000 })
     await app.screenshot('11-models-after-restart')
+  })
+
+  it('shows a model the CLI trains into the same store while the page is open, and drops one deleted by hand', async () => {
+    const page = session.page
+    await app.switchTo('models')
+    const models = new ModelsPage(page)
+    const trained = await runCli(
+      ['train', '--limit', '256', '--test-limit', '256', '--epochs', '1', '--name', CLI_MODEL, '--json'],
+      { store: server.store },
+    )
+    expect(trained.code, trained.stderr).toBe(0)
+    // No reload and no click: the service's watch of the models folder tells the page.
+    await models.row(CLI_MODEL).waitFor({ timeout: 15_000 })
+    const { id } = JSON.parse(trained.stdout) as { id: string }
+    rmSync(join(server.store, 'models', id), { recursive: true, force: true })
+    await models.row(CLI_MODEL).waitFor({ state: 'detached', timeout: 15_000 })
   })
 
   it('logged no console errors', () => {

@@ -4,6 +4,7 @@ import { join, normalize, sep } from 'node:path'
 import { fileURLToPath, pathToFileURL } from 'node:url'
 import { BrowserWindow, Menu, app, dialog, ipcMain, net, protocol, screen } from 'electron'
 import { createService } from '../../service/index'
+import { APP_MODELS_WATCH_MS } from '../../service/models-watch'
 import type { Dialogs } from '../../service/types'
 import { loadWindowState, saveWindowState, windowStatePath, type WindowState } from './bounds'
 import { registerIpc } from './ipc'
@@ -91,6 +92,7 @@ async function start(): Promise<void> {
     storeRoot,
     spawn: utilityTrainer(trainerEntry, (line) => process.stderr.write(`${line}\n`)),
     shell: 'electron',
+    watchModelsEveryMs: APP_MODELS_WATCH_MS,
     dialogs,
     appVersion: app.getVersion(),
     logsDir: app.getPath('logs'),

@@ -6,6 +6,7 @@ import { homedir } from 'node:os'
 import { dirname, join, resolve } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { createService } from '../../service/index'
+import { APP_MODELS_WATCH_MS } from '../../service/models-watch'
 import { forkTrainer } from '../../trainer/transport'
 import { startWebServer } from './server'
 
@@ -79,6 +80,7 @@ async function main(): Promise<void> {
     storeRoot: args.store,
     spawn: forkTrainer({ log }),
     shell: 'web',
+    watchModelsEveryMs: APP_MODELS_WATCH_MS,
     log: (level, message) => log(`[service pid=${process.pid}] ${level}: ${message}`),
   })
   const server = await startWebServer({ service, rendererDir, port: args.port, log })

@@ -8,11 +8,16 @@ export type TestService = ReturnType<typeof createService>
 
 /**
  * A service on `storeRoot` with a forked trainer, quiet: its logs are not the tests' output. `trainerEnv` is added to
- * the trainer's environment (BOTTLENECK_BACKEND=wasm, say); `autoResumeLimit` as the service takes it.
+ * the trainer's environment (BOTTLENECK_BACKEND=wasm, say); `autoResumeLimit` and `watchModelsEveryMs` as the service
+ * takes them.
  */
 export function createTestService(
   storeRoot: string,
-  options: { trainerEnv?: Record<string, string>; autoResumeLimit?: number } = {},
+  options: {
+    trainerEnv?: Record<string, string>
+    autoResumeLimit?: number
+    watchModelsEveryMs?: number
+  } = {},
 ): TestService {
   return createService({
     storeRoot,
@@ -20,6 +25,7 @@ export function createTestService(
     shell: 'test',
     log: () => undefined,
     ...(options.autoResumeLimit === undefined ? {} : { autoResumeLimit: options.autoResumeLimit }),
+    ...(options.watchModelsEveryMs === undefined ? {} : { watchModelsEveryMs: options.watchModelsEveryMs }),
   })
 }
 
