@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest'
-import { mount } from '@vue/test-utils'
+import { mount, type DOMWrapper } from '@vue/test-utils'
 import CodeView from '@renderer/components/CodeView.vue'
 import Sparkline from '@renderer/components/Sparkline.vue'
 
@@ -18,8 +18,9 @@ describe('CodeView', () => {
     // A VAE code the Latent view shows at y ≈ −3.6: on a fixed ±3 plane it used to sit pinned to the edge.
     const wrapper = mount(CodeView, { props: { code: [-2.04, -3.57] } })
     const point = wrapper.get('svg.plane circle')
-    expect(Number(point.attributes('cx'))).toBeCloseTo(50 - (2.04 / 4) * 45, 5)
-    expect(Number(point.attributes('cy'))).toBeCloseTo(50 + (3.57 / 4) * 45, 5) // inside the edge (95), not on it
+    // ±4 spans the plotting area, 28 units either side of the centre (the band around it holds the axis numbers).
+    expect(Number(point.attributes('cx'))).toBeCloseTo(50 - (2.04 / 4) * 28, 5)
+    expect(Number(point.attributes('cy'))).toBeCloseTo(50 + (3.57 / 4) * 28, 5) // inside the reach (78), not on it
     expect(wrapper.findAll('svg.plane text').map((text) => text.text())).toEqual(['−4', '4', '4', '−4'])
     expect(wrapper.get('svg.plane').attributes('aria-label')).toBe(
       'Code point at (-2.04, -3.57) on a ±4 plane',
@@ -27,8 +28,48 @@ describe('CodeView', () => {
 
     // Codes inside ±3 share one plane, so rows side by side compare at a glance.
     const near = mount(CodeView, { props: { code: [1.5, -0.5] } })
-    expect(Number(near.get('svg.plane circle').attributes('cx'))).toBeCloseTo(72.5, 5)
+    expect(Number(near.get('svg.plane circle').attributes('cx'))).toBeCloseTo(50 + (1.5 / 3) * 28, 5)
     expect(near.get('svg.plane').attributes('aria-label')).toContain('on a ±3 plane')
+  })
+
+  it('keeps the point clear of the axis numbers, wherever on the plane it lies', () => {
+    // A number's box in viewBox units at the 10-unit font size of .axis-values, as Chromium's getBBox gives it with
+    // the default sans-serif: 0.75 em per character on average (the minus sign is 0.84 em), or its squeezed length;
+    // from 1 em above its baseline to 0.25 em below.
+    const numberBox = (text: DOMWrapper<Element>) => {
+      const x = Number(text.attributes('x'))
+      const y = Number(text.attributes('y'))
+      const width = Number(text.attributes('textLength') ?? text.text().length * 7.5)
+      const left = text.attributes('text-anchor') === 'end' ? x - width : x
+      return { left, right: left + width, top: y - 10, bottom: y + 2.5 }
+    }
+    // Points at the plane's reach and just inside it, next to each number, and far out where the numbers grow wide.
+    const codes = [
+      [-3, 0.3],
+      [3, 0.3],
+      [-2.99, 0],
+      [0.2, 3],
+      [0.3, -3],
+      [-3, 3],
+      [3, -3],
+      [-12.6, 0.5],
+      [12.6, 0.5],
+      [0.4, -12.6],
+    ]
+    for (const code of codes) {
+      const plane = mount(CodeView, { props: { code } }).get('svg.plane')
+      const circle = plane.get('circle')
+      const [cx, cy, r] = ['cx', 'cy', 'r'].map((name) => Number(circle.attributes(name)))
+      const dot = { left: cx! - r!, right: cx! + r!, top: cy! - r!, bottom: cy! + r! }
+      expect(dot.left, `dot of ${code} inside the plane`).toBeGreaterThanOrEqual(0)
+      expect(dot.right, `dot of ${code} inside the plane`).toBeLessThanOrEqual(100)
+      for (const text of plane.findAll('text')) {
+        const box = numberBox(text)
+        const overlaps =
+          dot.left < box.right && box.left < dot.right && dot.top < box.bottom && box.top < dot.bottom
+        expect(overlaps, `dot of ${code} over the axis number ${text.text()}`).toBe(false)
+      }
+    }
   })
 
   it('shows a 2-D code on the plane only: a strip of two cells would always be the same two colours', () => {
