@@ -942,6 +942,18 @@ export const ModelsChangedSchema = z.object({
 })
 export type ModelsChanged = z.infer<typeof ModelsChangedSchema>
 
+/** The file's name as saved (the one the user chose in the save dialog, if they renamed it). */
+const SavedFileName = z.string().max(LIMITS.maxPathLength)
+export const FileSavedSchema = z.discriminatedUnion('outcome', [
+  /** `path`: where the file now is, as a full path. */
+  z.object({ outcome: z.literal('saved'), fileName: SavedFileName, path: z.string().max(LIMITS.maxPathLength) }),
+  /** The user's own doing (they closed the save dialog): nothing to tell them. */
+  z.object({ outcome: z.literal('cancelled'), fileName: SavedFileName }),
+  /** `reason`: why it was not saved, a sentence to show as it is. */
+  z.object({ outcome: z.literal('failed'), fileName: SavedFileName, reason: z.string().max(2000) }),
+])
+export type FileSaved = z.infer<typeof FileSavedSchema>
+
 export const events = {
   /** A model was created, saved (each epoch), renamed, deleted or imported: lists should refresh. */
   'models.onChanged': ModelsChangedSchema,
@@ -953,6 +965,11 @@ export const events = {
   /** Photo denoising (the Denoise view): tiles done, and the job's end. */
   'inference.onDenoiseProgress': DenoiseProgressSchema,
   'inference.onDenoiseDone': DenoiseDoneSchema,
+  /**
+   * How a file the user exported (PNG, CSV…) ended: saved where, cancelled, or failed and why. Only the desktop app
+   * sends it, for the save dialog its own window opened; a browser keeps its downloads to itself.
+   */
+  'files.onSaved': FileSavedSchema,
 } as const
 
 export type Events = typeof events
@@ -1023,6 +1040,9 @@ export interface BottleneckApi {
     backend: Fn<'system.backend'>
     versions: Fn<'system.versions'>
     paths: Fn<'system.paths'>
+  }
+  files: {
+    onSaved: (listener: Listener<'files.onSaved'>) => Unsubscribe
   }
 }
 

@@ -50,6 +50,7 @@ export const EVENT_NAMES = [
   'training.onWarning',
   'inference.onDenoiseProgress',
   'inference.onDenoiseDone',
+  'files.onSaved',
 ] as const satisfies readonly EventName[]
 
 const callNameSet: ReadonlySet<string> = new Set(CALL_NAMES)

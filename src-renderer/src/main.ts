@@ -7,6 +7,7 @@ import { useSystemStore } from './stores/system'
 import { useTrainingStore } from './stores/training'
 import { useModelsStore } from './stores/models'
 import { useNotificationsStore } from './stores/notifications'
+import { useFilesStore } from './stores/files'
 import './styles.css'
 
 const app = createApp(App)
@@ -26,6 +27,7 @@ async function start(): Promise<void> {
   system.connection = 'connected'
   const models = useModelsStore()
   models.watchChanges((error) => notifications.error(error))
+  useFilesStore().watchSaves()
   await Promise.all([system.load(), useTrainingStore().attach(), models.refresh()]).catch((error) =>
     notifications.error(error),
   )

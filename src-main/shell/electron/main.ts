@@ -2,11 +2,12 @@
 // strict CSP, dialogs, menu, and registerIpc(). It runs no TensorFlow: the service drives two utility processes.
 import { join, normalize, sep } from 'node:path'
 import { fileURLToPath, pathToFileURL } from 'node:url'
-import { BrowserWindow, Menu, app, dialog, ipcMain, net, protocol, screen } from 'electron'
+import { BrowserWindow, Menu, app, dialog, ipcMain, net, protocol, screen, session } from 'electron'
 import { createService } from '../../service/index'
 import { APP_MODELS_WATCH_MS } from '../../service/models-watch'
 import type { Dialogs } from '../../service/types'
 import { loadWindowState, saveWindowState, windowStatePath, type WindowState } from './bounds'
+import { reportDownloads } from './downloads'
 import { registerIpc } from './ipc'
 import { buildMenu } from './menu'
 import { utilityTrainer } from './utility-transport'
@@ -99,16 +100,13 @@ async function start(): Promise<void> {
     log: (level, message) => log(`${level}: ${message}`),
   })
 
-  registerIpc({
-    ipcMain,
-    service,
-    isAppUrl,
-    trustedContents: () => {
-      const current = shellState.window
-      return current && !current.isDestroyed() ? [current.webContents] : []
-    },
-    log,
-  })
+  const trustedContents = () => {
+    const current = shellState.window
+    return current && !current.isDestroyed() ? [current.webContents] : []
+  }
+  registerIpc({ ipcMain, service, isAppUrl, trustedContents, log })
+  // Exports go through the system's save dialog; this tells the page where each file went, or why it did not.
+  reportDownloads({ session: session.defaultSession, isAppUrl, trustedContents })
 
   const displays = screen.getAllDisplays().map((display) => display.workArea)
   const saved: WindowState | undefined = await loadWindowState(stateFile, displays)

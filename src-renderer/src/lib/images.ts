@@ -229,15 +229,18 @@ export function codesToCsv(rows: readonly { name: string; code: ArrayLike<number
 }
 
 /**
- * What to say once a download has started, or null. In the desktop app the anchor opens the system's save dialog,
- * which speaks for itself, and whether the user then cancels cannot be seen from here; a browser keeps the file with
- * its downloads.
+ * What to say once a download has started, or null. In the desktop app the anchor opens the system's save dialog, and
+ * once the save ends the shell says where the file went or why it was not saved (files.onSaved, shown by the files
+ * store); a browser keeps the file with its downloads and tells the page nothing more.
  */
 export function downloadNotice(fileName: string, nativeDialogs: boolean): string | null {
   return nativeDialogs ? null : `Your browser is saving ${fileName} with its downloads.`
 }
 
-/** Starts a browser download; in Electron the same anchor triggers the native save dialog. */
+/**
+ * Starts a browser download; in Electron the same anchor opens the native save dialog, and the save's end arrives
+ * later as files.onSaved (src-main/shell/electron/downloads.ts), not from here.
+ */
 export function downloadBlob(blob: Blob, fileName: string): void {
   const url = URL.createObjectURL(blob)
   const anchor = document.createElement('a')

@@ -297,4 +297,25 @@ describe('createApi', () => {
     expect(failure).not.toBeInstanceOf(Error)
     expect(isApiErrorLike(failure)).toBe(true)
   })
+
+  it("offers the desktop shell's save reports as api.files.onSaved, with a schema for each outcome", () => {
+    const subscribed: string[] = []
+    const api = createApi({
+      invoke: async () => ({ ok: true, value: null }),
+      subscribe(name) {
+        subscribed.push(name)
+        return () => undefined
+      },
+    })
+    api.files.onSaved(() => undefined)
+    expect(subscribed).toEqual(['files.onSaved'])
+    const schema = events['files.onSaved']
+    expect(schema.safeParse({ fileName: 'a.png', outcome: 'saved', path: '/home/ada/a.png' }).success).toBe(
+      true,
+    )
+    expect(
+      schema.safeParse({ fileName: 'a.png', outcome: 'failed', reason: 'The disk is full.' }).success,
+    ).toBe(true)
+    expect(schema.safeParse({ fileName: 'a.png', outcome: 'lost' }).success).toBe(false)
+  })
 })

@@ -1,6 +1,6 @@
 // The Electron shell with `electron` mocked: the window's webPreferences are the secure ones, every contract call
 // is bound exactly once, a frame that is not our own top-level page is refused, navigation/new windows/permissions
-// are denied, and window bounds survive as an atomic JSON file.
+// are denied, window bounds survive as an atomic JSON file, and our window hears how each of its saves ended.
 import { readdirSync, readFileSync, writeFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { beforeEach, describe, expect, it, vi } from 'vitest'
@@ -52,6 +52,7 @@ const { createMainWindow, createAppUrlCheck, hardenWebContents, installHardening
   await import('../../../src-main/shell/electron/window')
 const { registerIpc, isTrustedSender } = await import('../../../src-main/shell/electron/ipc')
 const { loadWindowState, saveWindowState } = await import('../../../src-main/shell/electron/bounds')
+const { reportDownloads } = await import('../../../src-main/shell/electron/downloads')
 const { CALL_NAMES, ipcChannel, IPC_EVENT_CHANNEL } = await import('../../../src-main/contract/index')
 type Service = import('../../../src-main/service/types').Service
 type EventMessage = import('../../../src-main/contract/index').EventMessage
@@ -226,6 +227,91 @@ describe('registerIpc', () => {
       true,
     )
     expect(isTrustedSender({ sender: ours, senderFrame: frame } as never, [], isAppUrl)).toBe(false)
+  })
+})
+
+describe('reportDownloads', () => {
+  type DoneState = 'completed' | 'cancelled' | 'interrupted'
+
+  function fakeSession() {
+    let listener: ((event: unknown, item: unknown, contents: unknown) => void) | undefined
+    const session = {
+      on: vi.fn((_event: string, added: typeof listener) => (listener = added)),
+      removeListener: vi.fn(() => (listener = undefined)),
+    }
+    /** Starts a download the way Electron does for an <a download> click; `end` is the save's outcome. */
+    function download(contents: unknown, fileName: string, savePath = '') {
+      let done: ((event: unknown, state: DoneState) => void) | undefined
+      const item = {
+        getFilename: () => fileName,
+        getSavePath: () => savePath,
+        once: vi.fn((_event: string, listener: typeof done) => (done = listener)),
+      }
+      listener?.({}, item, contents)
+      return { end: (state: DoneState) => done?.({}, state) }
+    }
+    return { session, download }
+  }
+
+  function ourPage(url = 'app://bottleneck/index.html') {
+    return { ...fakeContents(), getURL: () => url }
+  }
+
+  function report(trusted: unknown[]) {
+    const { session, download } = fakeSession()
+    const stop = reportDownloads({
+      session: session as never,
+      isAppUrl,
+      trustedContents: () => trusted as never,
+    })
+    return { session, download, stop }
+  }
+
+  it('tells our window where a completed save went, under the name the user chose', () => {
+    const ours = ourPage()
+    const { download } = report([ours])
+    download(ours, 'codes.csv', '/home/ada/Documents/mnist-codes.csv').end('completed')
+    expect(ours.send).toHaveBeenCalledWith(IPC_EVENT_CHANNEL, {
+      name: 'files.onSaved',
+      payload: { fileName: 'mnist-codes.csv', outcome: 'saved', path: '/home/ada/Documents/mnist-codes.csv' },
+    })
+  })
+
+  it('reports a closed save dialog as cancelled, and an interrupted save as failed with a reason', () => {
+    const ours = ourPage()
+    const { download } = report([ours])
+    download(ours, 'comparison.png').end('cancelled')
+    expect(ours.send).toHaveBeenLastCalledWith(IPC_EVENT_CHANNEL, {
+      name: 'files.onSaved',
+      payload: { fileName: 'comparison.png', outcome: 'cancelled' },
+    })
+    download(ours, 'denoised.png', '/mnt/full-disk/denoised.png').end('interrupted')
+    const failed = ours.send.mock.lastCall![1] as { name: string; payload: Record<string, unknown> }
+    expect(failed.name).toBe('files.onSaved')
+    expect(failed.payload).toMatchObject({ fileName: 'denoised.png', outcome: 'failed' })
+    expect(failed.payload.path).toBeUndefined()
+    expect(failed.payload.reason).toMatch(/disk may be full/)
+  })
+
+  it('ignores downloads of web contents we did not create or that left our page', () => {
+    const ours = ourPage()
+    const stranger = ourPage()
+    const { download } = report([ours])
+    download(stranger, 'secret.png', '/home/ada/secret.png').end('completed')
+    expect(stranger.send).not.toHaveBeenCalled()
+    expect(ours.send).not.toHaveBeenCalled()
+
+    const navigatedAway = ourPage('https://evil.example/')
+    const second = report([navigatedAway])
+    second.download(navigatedAway, 'secret.png', '/home/ada/secret.png').end('completed')
+    expect(navigatedAway.send).not.toHaveBeenCalled()
+  })
+
+  it('stops listening when asked', () => {
+    const ours = ourPage()
+    const { session, stop } = report([ours])
+    stop()
+    expect(session.removeListener).toHaveBeenCalledWith('will-download', session.on.mock.calls[0]![1])
   })
 })
 

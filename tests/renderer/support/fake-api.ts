@@ -534,6 +534,10 @@ export function createFakeApi(
       })),
       paths: handler('system.paths', () => ({ store: '/tmp/store', models: '/tmp/store/models' })),
     },
+    // Only the desktop app reports saves; a test emits files.onSaved as its shell would.
+    files: {
+      onSaved: on('files.onSaved'),
+    },
     progress(epoch: number, batch: number, batches = 10, loss = 0.3 / epoch) {
       const run = state.training!
       const event: BatchProgress = {
