@@ -24,7 +24,7 @@ export interface CommandSpec {
 
 export const COMMON_OPTIONS: Record<string, OptionSpec> = {
   store: { type: 'string', help: 'Model store folder (default: $BOTTLENECK_HOME or ~/.bottleneck)', placeholder: 'DIR' },
-  json: { type: 'boolean', help: 'Print the result as JSON on stdout (the backend line goes to stderr)' },
+  json: { type: 'boolean', help: 'Print the result, or the error, as one JSON document on stdout (messages go to stderr)' },
   help: { type: 'boolean', short: 'h', help: 'Show this help' },
 }
 

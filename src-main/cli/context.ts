@@ -1,5 +1,5 @@
 // What every command starts with: the backend (initialised and announced), the store, and output helpers that
-// respect --json (results on stdout as JSON, everything for people on stderr).
+// respect --json (results on stdout as JSON, everything for people on stderr; the rule is written out in main.ts).
 import { statSync } from 'node:fs'
 import { initBackend, type BackendInfo } from '../ml/backend'
 import { BottleneckError } from '../ml/errors'
@@ -20,6 +20,16 @@ export function describeBackend(backend: BackendInfo): string {
   const threads = backend.threads ? `, ${backend.threads} thread${backend.threads === 1 ? '' : 's'}` : ''
   const fallback = backend.fallbackReason ? ` — fallback: ${backend.fallbackReason}` : ''
   return `backend: ${backend.name} (tfjs ${backend.tfjsVersion}${threads})${fallback}`
+}
+
+/**
+ * The backend as --json results give it: the name (as `models --json` stores it) and, when a better backend did not
+ * load, why — what the backend line on stderr says.
+ */
+export function backendFields(backend: BackendInfo): { backend: string; backendFallbackReason?: string } {
+  return backend.fallbackReason
+    ? { backend: backend.name, backendFallbackReason: backend.fallbackReason }
+    : { backend: backend.name }
 }
 
 export async function createContext(parsed: Parsed): Promise<CommandContext> {

@@ -104,10 +104,33 @@ function oneLine(error: unknown): string {
   return `Unexpected error${code ? ` (${code})` : ''}: ${message.split('\n')[0]}`
 }
 
+/**
+ * Whether the command line asks for --json, read from the words themselves so that it holds for a line that failed
+ * to parse too (an unknown option, a bad value). Words after "--" are positional arguments.
+ */
+function wantsJson(argv: string[]): boolean {
+  const end = argv.indexOf('--')
+  return (end === -1 ? argv : argv.slice(0, end)).includes('--json')
+}
+
+/*
+ * What --json promises: stdout holds exactly one JSON document, whatever the outcome.
+ * - A command that has a result prints it through context.result, also when it exits non-zero for part of the work
+ *   (denoise with a file it could not read or write; a train stopped with Ctrl-C).
+ * - A command that fails (a usage error, a missing model, a damaged file, a cancel) prints
+ *   {"error": {"code": "MODEL_NOT_FOUND", "message": "…"}}: the code is BottleneckError's (USAGE for a usage error,
+ *   UNEXPECTED for a bug), the message the sentence stderr gets.
+ * - Everything meant for a person goes to stderr: the backend line, progress, warnings, the error's sentence.
+ * Two exceptions print no JSON: --help (text asked for by name) and a second Ctrl-C during training (quits at once).
+ */
 try {
   process.exitCode = await main(process.argv.slice(2))
 } catch (error) {
   process.stderr.write(`bottleneck: ${oneLine(error)}\n`)
+  if (wantsJson(process.argv.slice(2))) {
+    const code = isBottleneckError(error) ? error.code : 'UNEXPECTED'
+    process.stdout.write(`${JSON.stringify({ error: { code, message: oneLine(error) } }, null, 2)}\n`)
+  }
   if (process.env.BOTTLENECK_DEBUG) console.error(error)
   // 130 is what a shell reports for Ctrl-C (128 + SIGINT): a command stopped by it says so, whichever command it was.
   process.exitCode = error instanceof UsageError ? 2 : isBottleneckError(error) && error.code === 'CANCELLED' ? 130 : 1

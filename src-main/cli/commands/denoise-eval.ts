@@ -8,7 +8,7 @@ import { formatNoiseSpec, parseNoiseSpec } from '../../ml/noise'
 import { hasSsim } from '../../ml/metrics'
 import { NO_SSIM_NOTE } from '../../ml/test-metrics'
 import { integerOption, stringOption, UsageError, type OptionSpec, type Parsed } from '../args'
-import type { CommandContext } from '../context'
+import { backendFields, type CommandContext } from '../context'
 import { fixed, table, testImages } from '../format'
 
 export const denoiseEvalOptions: Record<string, OptionSpec> = {
@@ -57,10 +57,12 @@ export function denoiseEvalReport(
     ...Object.entries(evaluation.baselines).map(([name, score]) => [name, `${fixed(score.psnr, 2)} dB`, fixed(score.ssim)]),
     ['noisy input', `${fixed(evaluation.noisy.psnr, 2)} dB`, fixed(evaluation.noisy.ssim)],
   ]
+  // The sentence under the table; --json gives it too.
+  const notes = hasSsim(shape) ? [] : [NO_SSIM_NOTE]
   context.result(
-    { id: model.id, name: model.name, dataset: dataset.name, images: evaluation.count, noise: formatNoiseSpec(spec), noiseSeed: seed, backend: context.backend.name, ...evaluation },
+    { id: model.id, name: model.name, dataset: dataset.name, images: evaluation.count, noise: formatNoiseSpec(spec), noiseSeed: seed, ...backendFields(context.backend), ...evaluation, seconds, notes },
     `${model.name} (${model.id}) denoising ${formatNoiseSpec(spec)} on ${testImages(evaluation.count, dataset.name, seconds)}\n${table(rows)}` +
-      (hasSsim(shape) ? '' : `\n${NO_SSIM_NOTE}`),
+      notes.map((note) => `\n${note}`).join(''),
   )
   return 0
 }

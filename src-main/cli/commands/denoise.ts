@@ -1,7 +1,8 @@
 // `bottleneck denoise MODEL INPUT… -o OUTDIR`: runs photos of any size through a fully convolutional denoiser in
 // overlapping tiles (memory bounded by the tile, not the photo) and writes each result as OUTDIR/<name>.png.
 // An INPUT that is a folder stands for the images directly inside it. As in the app's Denoise view, a photo's
-// transparency is put back on what is written, and what is not denoised (frames, pages, bits) is said on stderr.
+// transparency is put back on what is written, and what is not denoised (frames, pages, bits) is said on stderr
+// (and, with --json, in each result's notes).
 import { readdir, stat } from 'node:fs/promises'
 import { basename, extname, join, resolve } from 'node:path'
 import { denoiseImage, greyscaleResult, isGreyscale, modelGeometry } from '../../ml/denoise-image'
@@ -17,7 +18,7 @@ import {
 import { applyNoiseToImage, parseNoiseSpec, type NoiseSpec } from '../../ml/noise'
 import { applyTiled, minimumTileSize } from '../../ml/tiling'
 import { integerOption, stringOption, UsageError, type CommandSpec, type Parsed } from '../args'
-import { createContext } from '../context'
+import { backendFields, createContext } from '../context'
 import { formatDuration, progressBar } from '../format'
 
 const MAX_INPUTS = 1000
@@ -72,16 +73,25 @@ export const denoiseSpec: CommandSpec = {
   ],
 }
 
-/** What the INPUT arguments stand for: the image files, and a line for each folder saying what was taken from it. */
+/** A folder among the INPUT arguments and what was taken from it. */
+interface InputFolder {
+  /** As written on the command line, for the sentences. */
+  given: string
+  folder: string
+  images: number
+  skippedFiles: number
+  skippedSubfolders: number
+}
+
+/** What the INPUT arguments stand for: the image files, and the folders they were taken from. */
 interface ExpandedInputs {
   files: string[]
-  notes: string[]
-  emptyFolders: string[]
+  folders: InputFolder[]
 }
 
 /** Replaces each folder among `inputs` by the images directly inside it, sorted; files stay as they are. */
 async function expandInputs(inputs: string[]): Promise<ExpandedInputs> {
-  const expanded: ExpandedInputs = { files: [], notes: [], emptyFolders: [] }
+  const expanded: ExpandedInputs = { files: [], folders: [] }
   for (const input of inputs) {
     const path = resolve(input)
     // A path that cannot be examined is left to the decoder, which says why it cannot be read.
@@ -108,21 +118,28 @@ async function expandInputs(inputs: string[]): Promise<ExpandedInputs> {
       .map((entry) => entry.name)
       .sort()
     const subfolders = visible.filter((entry) => entry.isDirectory()).length
-    const otherFiles = visible.length - images.length - subfolders
-    const skipped = [
-      ...(otherFiles > 0 ? [count(otherFiles, 'other file')] : []),
-      ...(subfolders > 0 ? [`${count(subfolders, 'subfolder')} (subfolders are not searched)`] : []),
-    ].join(' and ')
-    if (images.length === 0) {
-      expanded.emptyFolders.push(
-        `${input} has no images (${FORMATS})${skipped ? `; skipped ${skipped}` : ''}.`,
-      )
-      continue
-    }
     expanded.files.push(...images.map((name) => join(path, name)))
-    expanded.notes.push(`${input}: ${count(images.length, 'image')}${skipped ? `; skipped ${skipped}` : ''}.`)
+    expanded.folders.push({
+      given: input,
+      folder: path,
+      images: images.length,
+      skippedFiles: visible.length - images.length - subfolders,
+      skippedSubfolders: subfolders,
+    })
   }
   return expanded
+}
+
+/** The line a folder gets: how many images it gave, or that it gave none, and what was skipped. */
+function folderSentence({ given, images, skippedFiles, skippedSubfolders }: InputFolder): string {
+  const skipped = [
+    ...(skippedFiles > 0 ? [count(skippedFiles, 'other file')] : []),
+    ...(skippedSubfolders > 0
+      ? [`${count(skippedSubfolders, 'subfolder')} (subfolders are not searched)`]
+      : []),
+  ].join(' and ')
+  const taken = images === 0 ? ` has no images (${FORMATS})` : `: ${count(images, 'image')}`
+  return `${given}${taken}${skipped ? `; skipped ${skipped}` : ''}.`
 }
 
 function count(n: number, noun: string): string {
@@ -141,9 +158,13 @@ export async function denoiseCommand(parsed: Parsed): Promise<number> {
   const noiseText = stringOption(parsed.values, 'add-noise')
   const noise: NoiseSpec | undefined = noiseText ? parseNoiseSpec(noiseText) : undefined
 
-  const { files, notes, emptyFolders } = await expandInputs(inputs)
+  const { files, folders } = await expandInputs(inputs)
+  const emptyFolders = folders.filter((folder) => folder.images === 0)
   if (files.length === 0) {
-    throw new BottleneckError('INVALID_INPUT', `Nothing to denoise: ${emptyFolders.join(' ')}`)
+    throw new BottleneckError(
+      'INVALID_INPUT',
+      `Nothing to denoise: ${emptyFolders.map(folderSentence).join(' ')}`,
+    )
   }
 
   // Plan every output name before any work, so no result overwrites an input or another result.
@@ -168,8 +189,10 @@ export async function denoiseCommand(parsed: Parsed): Promise<number> {
   }
 
   const context = await createContext(parsed)
-  for (const note of notes) context.say(note)
-  for (const warning of emptyFolders) process.stderr.write(`bottleneck: ${warning}\n`)
+  for (const folder of folders) {
+    if (folder.images > 0) context.say(folderSentence(folder))
+    else process.stderr.write(`bottleneck: ${folderSentence(folder)}\n`)
+  }
   const { record, autoencoder } = await context.store.load(ref)
   const controller = new AbortController()
   const onInterrupt = () => controller.abort()
@@ -177,8 +200,14 @@ export async function denoiseCommand(parsed: Parsed): Promise<number> {
   const results: Array<{
     input: string
     output?: string
+    /** With --add-noise: the corrupted input, as the model was given it. */
+    noisyOutput?: string
     megapixels?: number
     seconds?: number
+    /** The written PNG carries the photo's transparency (it had some). */
+    transparencyKept?: boolean
+    /** What was not denoised (frames, pages, bits), the warnings stderr gets. */
+    notes: string[]
     error?: string
   }> = []
   try {
@@ -201,6 +230,7 @@ export async function denoiseCommand(parsed: Parsed): Promise<number> {
     for (const plan of plans) {
       if (controller.signal.aborted) break
       const started = performance.now()
+      let notes: string[] = []
       try {
         // The photo's transparency goes back on what is written (the model sees it composited on white).
         const photo = await decodePhoto(plan.input, { channels, maxPixels, limitOption: '--max-megapixels' })
@@ -212,7 +242,8 @@ export async function denoiseCommand(parsed: Parsed): Promise<number> {
               `${image.height}×${image.width}; use a unet model for photos of any size.`,
           )
         }
-        for (const note of photo.notes) process.stderr.write(`bottleneck: ${note}\n`)
+        notes = photo.notes
+        for (const note of notes) process.stderr.write(`bottleneck: ${note}\n`)
         // Judged before any synthetic noise, which is drawn per channel and would make a grey photo look coloured.
         const greyscale = channels === 3 && isGreyscale(image)
         if (noise) {
@@ -243,13 +274,21 @@ export async function denoiseCommand(parsed: Parsed): Promise<number> {
         await writePng(plan.output, greyscale ? greyscaleResult(denoised) : denoised, photo.alpha)
         const seconds = (performance.now() - started) / 1000
         const megapixels = (image.height * image.width) / 1e6
-        results.push({ input: plan.input, output: plan.output, megapixels, seconds })
+        results.push({
+          input: plan.input,
+          output: plan.output,
+          ...(noise ? { noisyOutput: plan.noisy } : {}),
+          megapixels,
+          seconds,
+          transparencyKept: photo.alpha !== null,
+          notes,
+        })
         context.say(`Wrote ${plan.output} (${megapixels.toFixed(1)} MP in ${formatDuration(seconds)})`)
       } catch (error) {
         if (!isBottleneckError(error) || error.code === 'CANCELLED') throw error
         // One bad file or one failed write in a batch of photos should not lose the others: report it and go on,
         // unless the disk is full, when every later write would fail the same way.
-        results.push({ input: plan.input, error: error.message })
+        results.push({ input: plan.input, error: error.message, notes })
         process.stderr.write(`bottleneck: ${error.message}\n`)
         if (error.code === 'DISK_FULL') {
           diskFull = true
@@ -262,7 +301,14 @@ export async function denoiseCommand(parsed: Parsed): Promise<number> {
     const untried = plans.length - results.length
     const stopped = diskFull ? ` Stopped because the disk is full; ${count(untried, 'image')} not tried.` : ''
     context.result(
-      { id: record.id, results, ...(diskFull ? { stopped: 'DISK_FULL', untried } : {}) },
+      {
+        id: record.id,
+        results,
+        ...(diskFull ? { stopped: 'DISK_FULL', untried } : {}),
+        outputFolder: outDir,
+        folders: folders.map(({ given: _given, ...folder }) => folder),
+        ...backendFields(context.backend),
+      },
       `Denoised ${results.length - failed} of ${count(plans.length, 'image')} into ${outDir}.${stopped}`,
     )
     return failed > 0 ? 1 : 0

@@ -9,7 +9,7 @@ import { formatNoiseKind, parseNoiseSpec } from '../../ml/noise'
 import { hasSsim } from '../../ml/metrics'
 import { metricNamesFor, NO_SSIM_NOTE } from '../../ml/test-metrics'
 import { integerOption, stringOption, UsageError, type CommandSpec, type Parsed } from '../args'
-import { createContext } from '../context'
+import { backendFields, createContext } from '../context'
 import { fixed, table, testImages } from '../format'
 import { assertSameShape } from './train'
 import { checkOutputPath } from './images'
@@ -46,15 +46,23 @@ export async function evalCommand(parsed: Parsed): Promise<number> {
     // Mean over the test images of all code values, as the Keras blog's `encoded_imgs.mean()` (sparse 3.33, dense 7.30).
     const codeActivation = autoencoder.encoder && dataset.test.count > 0 ? meanCodeActivation(autoencoder, dataset.test) : undefined
     const seconds = (performance.now() - started) / 1000
-    const denoiserHint = trainedNoiseHint(meta.noise)
+    const trainedNoise = noiseTrainedOn(meta.noise)
+    // The sentences under the table, in its order; --json gives them too.
+    const notes = [
+      ...(hasSsim(shape) ? [] : [NO_SSIM_NOTE]),
+      ...(trainedNoise ? [trainedNoiseHint(trainedNoise)] : []),
+    ]
     const result = {
       id: record.id,
       name: meta.name,
       dataset: dataset.name,
       images: dataset.test.count,
-      backend: context.backend.name,
+      ...backendFields(context.backend),
       ...scores,
       ...(codeActivation !== undefined ? { meanCodeActivation: codeActivation } : {}),
+      seconds,
+      ...(trainedNoise ? { trainedNoise } : {}),
+      notes,
     }
     context.result(
       result,
@@ -65,7 +73,7 @@ export async function evalCommand(parsed: Parsed): Promise<number> {
         ]) +
         (hasSsim(shape) ? '' : `\n${NO_SSIM_NOTE}`) +
         (codeActivation !== undefined ? `\nMean code activation: ${fixed(codeActivation, 2)} (over ${dataset.test.count} images × ${autoencoder.config.codeSize} code values)` : '') +
-        (denoiserHint ? `\n${denoiserHint}` : ''),
+        (trainedNoise ? `\n${trainedNoiseHint(trainedNoise)}` : ''),
     )
     return 0
   } finally {
@@ -73,15 +81,18 @@ export async function evalCommand(parsed: Parsed): Promise<number> {
   }
 }
 
+/** The noise a denoising autoencoder was trained to remove, as `--noise` takes it; undefined for a plain autoencoder. */
+function noiseTrainedOn(stored: unknown): string | undefined {
+  if (typeof stored !== 'string') return undefined
+  const spec = parseNoiseSpec(stored)
+  return spec.kind === 'none' ? undefined : formatNoiseKind(spec)
+}
+
 /**
  * A denoising autoencoder scored on clean inputs is not scored as it is used: name the noise it was trained on, so
  * `eval --noise` is one copy away (its val_loss was measured noisy → clean).
  */
-function trainedNoiseHint(stored: unknown): string | undefined {
-  if (typeof stored !== 'string') return undefined
-  const spec = parseNoiseSpec(stored)
-  if (spec.kind === 'none') return undefined
-  const noise = formatNoiseKind(spec)
+function trainedNoiseHint(noise: string): string {
   return `These are clean inputs; the model was trained to remove ${noise}: add --noise ${noise} to score it as a denoiser, as its val_loss was.`
 }
 
@@ -133,7 +144,7 @@ export async function figureCommand(parsed: Parsed): Promise<number> {
       }
     }
     await writePng(path, { data, height: figureHeight, width: figureWidth, channels })
-    context.result({ id: record.id, output: path, images: n }, `Wrote ${path}: ${n} test images (top) and their reconstructions (bottom).`)
+    context.result({ id: record.id, output: path, images: n, ...backendFields(context.backend) }, `Wrote ${path}: ${n} test images (top) and their reconstructions (bottom).`)
     return 0
   } finally {
     autoencoder.dispose()

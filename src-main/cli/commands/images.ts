@@ -9,7 +9,7 @@ import { BottleneckError } from '../../ml/errors'
 import { writeFailure } from '../../ml/file-system'
 import { decodeImage, fitToMnist, MNIST_SIZE, writePng, type ImageData } from '../../ml/image-io'
 import { stringOption, UsageError, type CommandSpec, type Parsed } from '../args'
-import { createContext } from '../context'
+import { backendFields, createContext } from '../context'
 
 export const encodeSpec: CommandSpec = {
   name: 'encode',
@@ -93,7 +93,7 @@ export async function encodeCommand(parsed: Parsed): Promise<number> {
     const code = tf.tidy(() =>
       Array.from((encoder.predict(tf.tensor4d(input.data, [1, input.height, input.width, input.channels])) as tf.Tensor).dataSync()),
     )
-    context.result({ id: record.id, image: resolve(imagePath), code }, code.map((v) => v.toFixed(4)).join(' '))
+    context.result({ id: record.id, image: resolve(imagePath), code, ...backendFields(context.backend) }, code.map((v) => v.toFixed(4)).join(' '))
     return 0
   } finally {
     autoencoder.dispose()
@@ -126,7 +126,16 @@ export async function reconstructCommand(parsed: Parsed): Promise<number> {
     )
     await writePng(outPath, { data, height: input.height, width: input.width, channels: input.channels })
     if (inputPath) await writePng(inputPath, input)
-    context.result({ id: record.id, image: resolve(imagePath), output: outPath }, `Wrote ${outPath}`)
+    context.result(
+      {
+        id: record.id,
+        image: resolve(imagePath),
+        output: outPath,
+        ...(inputPath ? { fittedInput: inputPath } : {}),
+        ...backendFields(context.backend),
+      },
+      `Wrote ${outPath}`,
+    )
     return 0
   } finally {
     autoencoder.dispose()

@@ -1,6 +1,7 @@
 // `bottleneck latent` and `bottleneck generate`: the latent space as pictures — the test set's codes as a 2-D map
 // coloured by label when the test set has labels (or an interpolation strip between two test images), and a VAE's
 // generated manifold grid.
+import { LABEL_PALETTE, type LabelLegend } from '../../contract/latent-labels'
 import { loadDataset, modelInputOptions } from '../../ml/datasets'
 import { BottleneckError } from '../../ml/errors'
 import type { ImageData } from '../../ml/image-io'
@@ -8,7 +9,7 @@ import { writePng } from '../../ml/image-io'
 import { interpolate, LABEL_COLOURS, latentMap, tileImages, vaeManifold } from '../../ml/latent'
 import { parseDecimal } from '../../ml/decimal'
 import { integerOption, stringOption, UsageError, type CommandSpec, type Parsed } from '../args'
-import { createContext } from '../context'
+import { backendFields, createContext } from '../context'
 import { checkOutputPath } from './images'
 import { assertSameShape } from './train'
 
@@ -19,6 +20,15 @@ function legendRange(labels: readonly number[]): string {
   if (labels.length === 1) return String(first)
   if (last - first === labels.length - 1) return `${first}–${last}`
   return labels.length <= 6 ? labels.join(', ') : `of ${labels.length} labels from ${first} to ${last}`
+}
+
+/** The legend as --json gives it: the labels, each one's colour (as #rrggbb) and whether colours repeat. */
+function legendJson(legend: LabelLegend): { labels: number[]; colours: string[]; coloursRepeat: boolean } {
+  return {
+    labels: legend.labels,
+    colours: legend.colours.map((index) => LABEL_PALETTE[index]!),
+    coloursRepeat: legend.coloursRepeat,
+  }
 }
 
 /** Nearest-neighbour enlargement, so 28-pixel digits are visible in a viewer. */
@@ -87,7 +97,7 @@ export async function latentCommand(parsed: Parsed): Promise<number> {
       const strip = tileImages(interpolate(autoencoder, pick(pair[0]!), pick(pair[1]!), steps), steps)
       await writePng(path, enlarge(strip, scale))
       context.result(
-        { id: record.id, output: path, from: pair[0], to: pair[1], steps },
+        { id: record.id, output: path, from: pair[0], to: pair[1], steps, ...backendFields(context.backend) },
         `Wrote ${path}: ${steps} images decoded along the line from the code of test image ${pair[0]} to that of ${pair[1]}.`,
       )
       return 0
@@ -107,9 +117,21 @@ export async function latentCommand(parsed: Parsed): Promise<number> {
             : ''
         }`
       : 'grey dots: the dataset has no labels to colour them by'
+    const seconds = (performance.now() - started) / 1000
     context.result(
-      { id: record.id, output: path, images: projection.count, method: projection.method, explainedRatio: projection.explainedRatio },
-      `Wrote ${path}: ${projection.count} test images, ${axes}; ${colours} (${((performance.now() - started) / 1000).toFixed(1)} s).`,
+      {
+        id: record.id,
+        output: path,
+        images: projection.count,
+        method: projection.method,
+        explainedRatio: projection.explainedRatio,
+        // Grey dots and a null legend when the dataset has no labels.
+        colouredByLabel: legend !== undefined,
+        legend: legend ? legendJson(legend) : null,
+        seconds,
+        ...backendFields(context.backend),
+      },
+      `Wrote ${path}: ${projection.count} test images, ${axes}; ${colours} (${seconds.toFixed(1)} s).`,
     )
     return 0
   } finally {
@@ -140,7 +162,7 @@ export async function generateCommand(parsed: Parsed): Promise<number> {
   const { record, autoencoder } = await context.store.load(parsed.positionals[0]!)
   try {
     await writePng(path, enlarge(vaeManifold(autoencoder, { n }), scale))
-    context.result({ id: record.id, output: path, grid: n }, `Wrote ${path}: ${n}×${n} images decoded from the VAE's prior.`)
+    context.result({ id: record.id, output: path, grid: n, ...backendFields(context.backend) }, `Wrote ${path}: ${n}×${n} images decoded from the VAE's prior.`)
     return 0
   } finally {
     autoencoder.dispose()

@@ -20,7 +20,7 @@ import { createAdam, fit, type BatchProgress, type EpochLogs } from '../../ml/tr
 import type { EpochRecord, ModelMetadata, ModelRecord, Store } from '../../store/index'
 import { cleanName, MAX_NAME_LENGTH, STREAMED_VALIDATION_PATCHES } from '../../store/metadata'
 import { integerOption, numberOption, stringOption, UsageError, type CommandSpec, type Parsed } from '../args'
-import { createContext } from '../context'
+import { backendFields, createContext, type CommandContext } from '../context'
 import { fixed, formatDuration, progressBar } from '../format'
 import { applyPreset, presetOptions } from './preset'
 
@@ -238,8 +238,10 @@ export async function trainCommand(parsed: Parsed): Promise<number> {
     }
     if (plan.initialEpoch >= plan.epochs) {
       autoencoder.dispose()
-      say(
-        `${meta.name} (${record.id}) already has ${plan.initialEpoch} epochs; pass --epochs N with N > ${plan.initialEpoch} to train further.`,
+      const sentence = `${meta.name} (${record.id}) already has ${plan.initialEpoch} epochs; pass --epochs N with N > ${plan.initialEpoch} to train further.`
+      context.result(
+        trainingSummary(context, plan, { record, epochs: [], cancelled: false, metrics: meta.metrics, notes: [sentence] }),
+        sentence,
       )
       return 0
     }
@@ -431,22 +433,68 @@ function trainingDataText(plan: Plan): string {
   return `random ${patchSize}×${patchSize} patches of ${counted(train.length, 'image')}, validated on ${testCount} patches of ${validatedOn}`
 }
 
-async function runTraining(
-  context: Awaited<ReturnType<typeof createContext>>,
-  plan: Plan,
-  storeOption: string,
-): Promise<number> {
+/** How a run ended, for its --json summary. */
+interface RunOutcome {
+  record?: ModelRecord
+  /** The epochs this run trained. */
+  epochs: EpochLogs[]
+  cancelled: boolean
+  metrics?: Record<string, number>
+  /** Whether a resumed run got Adam's saved moments back; undefined for a new model. */
+  optimizerRestored?: boolean
+  resumeCommand?: string
+  /** The sentences the text output adds for the person (a restarted optimizer, a cancel, no SSIM), in its order. */
+  notes: string[]
+}
+
+/**
+ * The --json summary of a run: the model and how far it got, then what the opening line says it trains (architecture
+ * and code in `config`, dataset, batch size, first epoch, noise), the images it skipped and the notes.
+ */
+function trainingSummary(context: CommandContext, plan: Plan, outcome: RunOutcome) {
+  const { record } = outcome
+  const validationImages = plan.folder ? { validationImages: plan.folder.source.validation.length } : {}
+  return {
+    id: record?.id,
+    // The store may have made the name unique ("digits (2)"): report the name the model has.
+    name: record?.metadata.name ?? plan.name,
+    folder: record?.folder,
+    ...backendFields(context.backend),
+    epochs: record?.metadata.epochs ?? plan.initialEpoch,
+    targetEpochs: plan.epochs,
+    cancelled: outcome.cancelled,
+    history: outcome.epochs,
+    metrics: outcome.metrics,
+    config: plan.autoencoder.config,
+    dataset: { spec: plan.datasetSpec, ...plan.datasetInfo, ...validationImages },
+    batchSize: plan.batchSize,
+    initialEpoch: plan.initialEpoch,
+    noise: plan.noise ? formatNoiseSpec(plan.noise) : undefined,
+    ...(outcome.optimizerRestored === undefined ? {} : { optimizerRestored: outcome.optimizerRestored }),
+    skippedImages: plan.folder?.source.skipped ?? [],
+    ...(outcome.resumeCommand ? { resumeCommand: outcome.resumeCommand } : {}),
+    notes: outcome.notes,
+  }
+}
+
+async function runTraining(context: CommandContext, plan: Plan, storeOption: string): Promise<number> {
   const { store, say, backend } = context
   const { autoencoder, dataset, datasetInfo } = plan
   const config = autoencoder.config
   const adam = createAdam(config.learningRate)
+  const notes: string[] = []
+  let optimizerRestored: boolean | undefined
   if (plan.record) {
     let damaged = false
-    const restored = await store.restoreOptimizer(plan.record, adam, (warning) => {
+    optimizerRestored = await store.restoreOptimizer(plan.record, adam, (warning) => {
       damaged = true
+      notes.push(warning)
       process.stderr.write(`${warning}\n`)
     })
-    if (!restored && !damaged) say('(No optimizer state was saved with this model; Adam restarts its moment estimates.)')
+    if (!optimizerRestored && !damaged) {
+      notes.push('(No optimizer state was saved with this model; Adam restarts its moment estimates.)')
+      say(notes.at(-1)!)
+    }
   }
   const controller = new AbortController()
   let interrupts = 0
@@ -542,25 +590,26 @@ async function runTraining(
         ).finally(() => trainingNoise?.dispose())
     if (tty) process.stderr.write('\x1b[K')
     warnAboutSkippedImages()
-    const summary = {
-      id: record?.id,
-      // The store may have made the name unique ("digits (2)"): report the name the model has.
-      name: record?.metadata.name ?? plan.name,
-      folder: record?.folder,
-      backend: backend.name,
-      epochs: record?.metadata.epochs ?? plan.initialEpoch,
-      targetEpochs: plan.epochs,
-      cancelled: result.cancelled,
-      history: result.epochs,
-      metrics: lastMetrics,
-    }
+    const resumeCommand = result.cancelled && record ? `bottleneck train --resume ${record.id}${storeOption}` : undefined
     if (result.cancelled) {
-      say(
+      notes.push(
         record
-          ? `\nCancelled. Kept epoch ${record.metadata.epochs}; continue with: bottleneck train --resume ${record.id}${storeOption}`
-          : '\nCancelled before the first epoch finished; nothing was saved.',
+          ? `Cancelled. Kept epoch ${record.metadata.epochs}; continue with: ${resumeCommand}`
+          : 'Cancelled before the first epoch finished; nothing was saved.',
       )
+      say(`\n${notes.at(-1)!}`)
     }
+    // The text output says this after the summary; the summary's notes carry it with the others.
+    const noSsim = lastMetrics !== undefined && !hasSsim(shape)
+    const summary = trainingSummary(context, plan, {
+      record,
+      epochs: result.epochs,
+      cancelled: result.cancelled,
+      metrics: lastMetrics,
+      optimizerRestored,
+      resumeCommand,
+      notes: noSsim ? [...notes, NO_SSIM_NOTE] : notes,
+    })
     if (record) {
       const final = history.at(-1)
       context.result(
@@ -579,7 +628,7 @@ async function runTraining(
     } else {
       context.result(summary)
     }
-    if (lastMetrics && !hasSsim(shape)) say(NO_SSIM_NOTE)
+    if (noSsim) say(NO_SSIM_NOTE)
     return result.cancelled ? 130 : 0
   } finally {
     process.off('SIGINT', onSigint)
