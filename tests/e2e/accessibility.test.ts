@@ -15,7 +15,7 @@ import type { AxeResults } from 'axe-core'
 import { buildRenderer } from './support/build'
 import { startServer, type RunningServer } from './support/server'
 import { CHROMIUM, openBrowser, type BrowserSession } from './support/browser'
-import { AppPage, DrawPage, ModelsPage } from './pages/app-page'
+import { AppPage, DrawPage, ModelsPage, openApp } from './pages/app-page'
 
 const run = promisify(execFile)
 const hasChromium = existsSync(CHROMIUM)
@@ -223,9 +223,7 @@ describe.skipIf(!hasChromium)('accessibility of every view in the browser', () =
   beforeAll(async () => {
     await buildRenderer()
     server = await startServer()
-    session = await openBrowser({ width: 1280, height: 800 })
-    app = new AppPage(session.page)
-    await app.open(server.url)
+    ;({ session, app } = await openApp(server.url, { width: 1280, height: 800 }))
   })
 
   afterAll(async () => {

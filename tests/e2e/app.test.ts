@@ -10,7 +10,7 @@ import { runCli } from '../main/support/cli'
 import { buildRenderer } from './support/build'
 import { startServer, type RunningServer } from './support/server'
 import { CHROMIUM, openBrowser, type BrowserSession } from './support/browser'
-import { AppPage, ComparePage, DrawPage, ModelsPage, TrainPage } from './pages/app-page'
+import { AppPage, ComparePage, DrawPage, ModelsPage, TrainPage, openApp } from './pages/app-page'
 
 const MODEL = 'e2e dense'
 const RENAMED = 'e2e dense (renamed)'
@@ -40,9 +40,7 @@ describe.skipIf(!hasChromium)('Bottleneck in the browser', () => {
     mkdirSync('tests/e2e/screenshots', { recursive: true })
     await buildRenderer()
     server = await startServer()
-    session = await openBrowser({ width: 1280, height: 800 })
-    app = new AppPage(session.page)
-    await app.open(server.url)
+    ;({ session, app } = await openApp(server.url, { width: 1280, height: 800 }))
   })
 
   afterAll(async () => {

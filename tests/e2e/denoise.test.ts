@@ -20,8 +20,8 @@ import { openStore } from '../../src-main/store/index'
 import { syntheticPhoto, writeTestPhotos } from '../../scripts/make-test-photos'
 import { buildRenderer } from './support/build'
 import { startServer, type RunningServer } from './support/server'
-import { CHROMIUM, openBrowser, type BrowserSession } from './support/browser'
-import { AppPage } from './pages/app-page'
+import { CHROMIUM, type BrowserSession } from './support/browser'
+import { AppPage, openApp } from './pages/app-page'
 
 const hasChromium = existsSync(CHROMIUM)
 const SIGMA = 25 / 255
@@ -77,9 +77,7 @@ describe.skipIf(!hasChromium)('the Denoise view in the browser', () => {
     await buildRenderer()
     server = await startServer()
     await trainSmallUnet(server.store, scratch)
-    session = await openBrowser({ width: 1280, height: 800 })
-    app = new AppPage(session.page)
-    await app.open(server.url)
+    ;({ session, app } = await openApp(server.url, { width: 1280, height: 800 }))
   })
 
   afterAll(async () => {

@@ -11,7 +11,7 @@ import type { Page } from 'playwright-core'
 import { buildRenderer } from './support/build'
 import { startServer, type RunningServer } from './support/server'
 import { CHROMIUM, openBrowser, type BrowserSession } from './support/browser'
-import { AppPage } from './pages/app-page'
+import { AppPage, openApp } from './pages/app-page'
 
 const run = promisify(execFile)
 const hasChromium = existsSync(CHROMIUM)
@@ -95,9 +95,7 @@ describe.skipIf(!hasChromium)('the Latent view in the browser', () => {
     server = await startServer()
     await trainWithCli(server.store, VAE, ['--arch', 'vae', '--epochs', '2', '--learning-rate', '0.005'])
     await trainWithCli(server.store, DENSE, ['--arch', 'dense', '--code-size', '16', '--epochs', '1', '--learning-rate', '0.01'])
-    session = await openBrowser({ width: 1280, height: 800 })
-    app = new AppPage(session.page)
-    await app.open(server.url)
+    ;({ session, app } = await openApp(server.url, { width: 1280, height: 800 }))
   })
 
   afterAll(async () => {

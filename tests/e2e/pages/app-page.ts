@@ -1,6 +1,18 @@
 // Page objects: what a user does in each view, in words, so tests read as a session rather than selectors.
 /// <reference lib="dom" />
 import type { Locator, Page } from 'playwright-core'
+import { openBrowser, type BrowserSession } from '../support/browser'
+
+/** A new browser with the app at `url` loaded, as a user opens it: the session (to close) and its app page. */
+export async function openApp(
+  url: string,
+  options: Parameters<typeof openBrowser>[0] = {},
+): Promise<{ session: BrowserSession; app: AppPage }> {
+  const session = await openBrowser(options)
+  const app = new AppPage(session.page)
+  await app.open(url)
+  return { session, app }
+}
 
 export class AppPage {
   constructor(readonly page: Page) {}
