@@ -10,7 +10,7 @@
 //           include up to one frame (16.7 ms) of waiting that the pen's do not; the answer is on screen in the
 //           same frame either way.
 // Never run as a test: the figures depend on the machine.
-//   npx tsx bench/draw-latency.ts [--samples 300] [--gap 40]
+//   npm run bench:draw -- [--samples 300] [--gap 40]   (vite-node, as the e2e helpers it shares run under vitest)
 import { mkdirSync, writeFileSync } from 'node:fs'
 import { loadavg } from 'node:os'
 import { join } from 'node:path'
