@@ -28,8 +28,11 @@ import type {
   TrainerMethods,
 } from './protocol'
 
-/** Finished jobs whose pictures stay fetchable; older ones are dropped (their PNGs can be tens of megabytes). */
-const KEPT_JOBS = 2
+/**
+ * Finished jobs whose pictures stay fetchable; older ones are dropped (their PNGs can be tens of megabytes). Two: the
+ * view puts the previous result back when the next photo is refused, and may then fetch more of its pictures.
+ */
+export const KEPT_JOBS = 2
 /** Progress events at most this often: a 24 MP photo has hundreds of tiles. */
 const PROGRESS_INTERVAL_MS = 150
 
@@ -45,8 +48,14 @@ interface Job {
   finished: boolean
 }
 
+/** A model lent to a job until `release` (when given), which the job calls when it ends: it runs for seconds. */
+export interface LentModel {
+  autoencoder: Autoencoder
+  release?(): void
+}
+
 export interface DenoiseJobsDeps {
-  loadModel(storeRoot: string, modelId: string): Promise<{ autoencoder: Autoencoder }>
+  loadModel(storeRoot: string, modelId: string): Promise<LentModel>
   emit(
     event: Extract<TrainerEvent, { name: 'inference.onDenoiseProgress' | 'inference.onDenoiseDone' }>,
   ): void
@@ -75,7 +84,7 @@ export function createDenoiseJobs(deps: DenoiseJobsDeps) {
 
   async function run(
     job: Job,
-    autoencoder: Autoencoder,
+    { autoencoder, release }: LentModel,
     input: ImageData,
     reference: ImageData | undefined,
     tileSize: number | undefined,
@@ -139,6 +148,8 @@ export function createDenoiseJobs(deps: DenoiseJobsDeps) {
             }),
       }
     }
+    // Before the done event: by then the model may be evicted or replaced (and is disposed once returned).
+    release?.()
     job.finished = true
     forgetOldJobs()
     deps.emit({ name: 'inference.onDenoiseDone', payload })
@@ -147,7 +158,21 @@ export function createDenoiseJobs(deps: DenoiseJobsDeps) {
   const start = async (params: DenoiseImageParams): Promise<TrainerMethods['denoiseImage']['result']> => {
     if (jobs.has(params.jobId))
       throw new BottleneckError('INVALID_INPUT', 'This denoising job already exists.')
-    const { autoencoder } = await deps.loadModel(params.storeRoot, params.modelId)
+    const model = await deps.loadModel(params.storeRoot, params.modelId)
+    try {
+      return await startJob(params, model)
+    } catch (error) {
+      model.release?.()
+      throw error
+    }
+  }
+
+  /** Reads the photo, answers with its size and starts denoising it; the job returns the model when it ends. */
+  async function startJob(
+    params: DenoiseImageParams,
+    model: LentModel,
+  ): Promise<TrainerMethods['denoiseImage']['result']> {
+    const { autoencoder } = model
     const geometry = modelGeometry(autoencoder)
     // Read once: the pixels, the transparency put back on the pictures and what of the photo is not denoised.
     const {
@@ -193,7 +218,7 @@ export function createDenoiseJobs(deps: DenoiseJobsDeps) {
       : 1
     // Judged on the photo before any synthetic noise, which is drawn per channel and would make it look coloured.
     const greyscale = geometry.channels === 3 && isGreyscale(clean)
-    void run(job, autoencoder, input, reference, params.tileSize, greyscale)
+    void run(job, model, input, reference, params.tileSize, greyscale)
     return { width: clean.width, height: clean.height, channels: geometry.channels, tiles, notes }
   }
 

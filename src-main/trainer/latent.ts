@@ -22,7 +22,8 @@ export const LATENT_TEST_IMAGES = 10_000
 export const LATENT_FOLDER_PATCHES = 256
 
 export interface LatentDependencies {
-  loadModel(storeRoot: string, modelId: string): Promise<{ autoencoder: Autoencoder }>
+  /** The model, lent until `release` (when given): the process's cache must not dispose it while a call awaits. */
+  loadModel(storeRoot: string, modelId: string): Promise<{ autoencoder: Autoencoder; release?(): void }>
   readMetadata(storeRoot: string, modelId: string): Promise<ModelMetadata>
   loadDataset(
     ref: DatasetRef,
@@ -43,9 +44,21 @@ function compact(value: number): number {
 }
 
 export function createLatentHandlers(dependencies: LatentDependencies): Handlers {
-  /** The model, its metadata and its test split, checked to fit each other. */
-  async function open(storeRoot: string, modelId: string) {
-    const { autoencoder } = await dependencies.loadModel(storeRoot, modelId)
+  /** Runs `work` with the model, its metadata and its test split, checked to fit each other. */
+  async function withOpened<R>(
+    storeRoot: string,
+    modelId: string,
+    work: (opened: { autoencoder: Autoencoder; metadata: ModelMetadata; dataset: ImageDataset }) => R,
+  ): Promise<R> {
+    const { autoencoder, release } = await dependencies.loadModel(storeRoot, modelId)
+    try {
+      return work(await open(storeRoot, modelId, autoencoder))
+    } finally {
+      release?.()
+    }
+  }
+
+  async function open(storeRoot: string, modelId: string, autoencoder: Autoencoder) {
     const metadata = await dependencies.readMetadata(storeRoot, modelId)
     const ref: DatasetRef = { id: 'latent', spec: metadata.dataset.spec, name: metadata.dataset.name }
     // An image folder's test split is patches cut at the model's own size, as many as training validated on: asked
@@ -89,8 +102,7 @@ export function createLatentHandlers(dependencies: LatentDependencies): Handlers
     dataset.test.labels ? { label: dataset.test.labels[index]! } : {}
 
   return {
-    latentMap: async ({ storeRoot, modelId, limit }) => {
-      const { autoencoder, metadata, dataset } = await open(storeRoot, modelId)
+    latentMap: ({ storeRoot, modelId, limit }) => withOpened(storeRoot, modelId, ({ autoencoder, metadata, dataset }) => {
       const encoded = encodeSplit(autoencoder, dataset.test, { limit })
       const projection = projectTo2d(encoded)
       const map: LatentMap = {
@@ -105,10 +117,9 @@ export function createLatentHandlers(dependencies: LatentDependencies): Handlers
       if (dataset.test.labels) map.labels = Array.from(dataset.test.labels.subarray(0, projection.count))
       if (projection.explainedRatio) map.explainedRatio = projection.explainedRatio
       return map
-    },
+    }),
 
-    latentSamples: async ({ storeRoot, modelId, indices }) => {
-      const { autoencoder, dataset } = await open(storeRoot, modelId)
+    latentSamples: ({ storeRoot, modelId, indices }) => withOpened(storeRoot, modelId, ({ autoencoder, dataset }) => {
       const encoder = autoencoder.encoder
       if (!encoder) {
         throw new BottleneckError(
@@ -143,10 +154,9 @@ export function createLatentHandlers(dependencies: LatentDependencies): Handlers
           metrics: { mse: mse[i]!, psnr: psnr[i]!, ...(ssim ? { ssim: ssim[i]! } : {}) },
         })),
       }
-    },
+    }),
 
-    latentInterpolate: async ({ storeRoot, modelId, from, to, steps }) => {
-      const { autoencoder, dataset } = await open(storeRoot, modelId)
+    latentInterpolate: ({ storeRoot, modelId, from, to, steps }) => withOpened(storeRoot, modelId, ({ autoencoder, dataset }) => {
       const first = testImage(dataset, from)
       const last = testImage(dataset, to)
       return {
@@ -154,13 +164,17 @@ export function createLatentHandlers(dependencies: LatentDependencies): Handlers
         from: { index: from, ...labelOf(dataset, from), original: toImage(first) },
         to: { index: to, ...labelOf(dataset, to), original: toImage(last) },
       }
-    },
+    }),
 
     latentGenerate: async ({ storeRoot, modelId, n, from, to }) => {
       // No dataset needed: the grid comes from the prior alone.
-      const { autoencoder } = await dependencies.loadModel(storeRoot, modelId)
-      const grid = vaeManifold(autoencoder, { n, from, to })
-      return { image: toImage(grid), n, from, to, zFrom: normalQuantile(from), zTo: normalQuantile(to) }
+      const { autoencoder, release } = await dependencies.loadModel(storeRoot, modelId)
+      try {
+        const grid = vaeManifold(autoencoder, { n, from, to })
+        return { image: toImage(grid), n, from, to, zFrom: normalQuantile(from), zTo: normalQuantile(to) }
+      } finally {
+        release?.()
+      }
     },
   }
 }

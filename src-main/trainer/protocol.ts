@@ -105,8 +105,15 @@ export interface TrainerMethods {
   }
   /** Drops cached models (after a rename, delete or import the service tells the trainer to forget them). */
   forgetModel: { params: { modelId: string }; result: { forgotten: boolean } }
-  /** Live tensors in this process (tests check inference leaves none behind). */
-  memory: { params: Record<string, never>; result: { numTensors: number; cachedModels: number } }
+  /**
+   * Test and debug only (the service never forwards it to the UI): live tensors and their bytes in this process, the
+   * models kept loaded and the finished denoising jobs whose pictures are kept, so tests can check a long session
+   * leaves nothing behind.
+   */
+  memory: {
+    params: Record<string, never>
+    result: { numTensors: number; numBytes: number; cachedModels: number; keptDenoiseJobs: number }
+  }
   /** Test hook: burns CPU synchronously (simulates a long batch) — only honoured when BOTTLENECK_TEST_HOOKS=1. */
   busyWait: { params: { ms: number }; result: { waited: number } }
 }

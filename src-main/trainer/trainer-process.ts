@@ -33,6 +33,7 @@ import { openStore, type ModelMetadata, type Store } from '../store/index'
 import { floatToImage, stackImages, toNoiseSpec } from './images'
 import { createDenoiseJobs } from './denoise-jobs'
 import { createLatentHandlers } from './latent'
+import { createModelCache, type ModelSource } from './model-cache'
 import {
   isParentMessage,
   type ChildMessage,
@@ -79,7 +80,7 @@ function toErrorShape(error: unknown): { code: string; message: string } {
 }
 
 // ---------------------------------------------------------------------------------------------------------------
-// Caches: a model loaded for inference is kept until its checkpoint changes; datasets are kept one at a time.
+// Caches: a few models loaded for inference (./model-cache), each until its checkpoint changes; datasets one at a time.
 // ---------------------------------------------------------------------------------------------------------------
 
 const stores = new Map<string, Store>()
@@ -97,36 +98,48 @@ function checkId(modelId: string): void {
 }
 
 interface LoadedForInference {
-  /** The store version these weights came from (its `current` pointer): a later save makes the entry stale. */
-  version: string
   autoencoder: Autoencoder
   reconstructor: Reconstructor
 }
 
-const loadedModels = new Map<string, LoadedForInference>()
+const loadedModels = createModelCache<LoadedForInference>({
+  dispose(entry) {
+    entry.reconstructor.dispose()
+    entry.autoencoder.dispose()
+  },
+})
 
 /**
- * The model, kept loaded between calls. Each call checks the store's version pointer (one tiny synchronous read)
- * instead of reading and validating bottleneck.json: the Draw view calls this for every stroke, and the async read
- * was its slowest step (p95 5–6 ms on a busy machine).
+ * A model of the store as the cache loads it. Each call checks the store's version pointer (one tiny synchronous
+ * read) instead of reading and validating bottleneck.json: the Draw view calls this for every stroke, and the async
+ * read was its slowest step (p95 5–6 ms on a busy machine).
  */
-async function loadForInference(storeRoot: string, modelId: string): Promise<LoadedForInference> {
+function inferenceSource(storeRoot: string, modelId: string): ModelSource<LoadedForInference> {
   checkId(modelId)
   const store = storeAt(storeRoot)
-  const version = store.currentVersion(modelId)
-  const cached = loadedModels.get(modelId)
-  if (cached && cached.version === version) return cached
-  const { record, autoencoder } = await store.load(modelId)
-  const reconstructor = await createReconstructor(autoencoder)
-  if (cached) disposeLoaded(cached)
-  const entry = { version: basename(record.versionFolder), autoencoder, reconstructor }
-  loadedModels.set(modelId, entry)
-  return entry
+  return {
+    currentVersion: () => store.currentVersion(modelId),
+    async load() {
+      const { record, autoencoder } = await store.load(modelId)
+      const reconstructor = await createReconstructor(autoencoder)
+      return { version: basename(record.versionFolder), value: { autoencoder, reconstructor } }
+    },
+  }
 }
 
-function disposeLoaded(entry: LoadedForInference): void {
-  entry.reconstructor.dispose()
-  entry.autoencoder.dispose()
+/** Runs `work` with the model, which no eviction or newer checkpoint can dispose until `work` is done. */
+async function withModel<R>(
+  storeRoot: string,
+  modelId: string,
+  work: (loaded: LoadedForInference) => R | Promise<R>,
+): Promise<R> {
+  return loadedModels.use(modelId, inferenceSource(storeRoot, modelId), work)
+}
+
+/** The model lent to work that outlives one call (a photo's denoising, a latent call's dataset load): see `release`. */
+async function lendModel(storeRoot: string, modelId: string): Promise<LoadedForInference & { release(): void }> {
+  const lease = await loadedModels.acquire(modelId, inferenceSource(storeRoot, modelId))
+  return { ...lease.value, release: lease.release }
 }
 
 let cachedDataset: { key: string; dataset: ImageDataset } | undefined
@@ -220,20 +233,22 @@ type Handler<M extends TrainerMethod> = (
 ) => Promise<TrainerMethods[M]['result']>
 
 const prepare: Handler<'prepare'> = async ({ storeRoot, modelId }) => {
-  await loadForInference(storeRoot, modelId)
+  await withModel(storeRoot, modelId, () => undefined)
   return { ready: true }
 }
 
-const encode: Handler<'encode'> = async ({ storeRoot, modelId, images }) => {
-  const { autoencoder } = await loadForInference(storeRoot, modelId)
-  checkShapes(images, autoencoder.config)
-  if (!autoencoder.encoder) throw new BottleneckError('NOT_SUPPORTED', 'This model has no separate encoder.')
-  const encoder = autoencoder.encoder
-  return { codes: tf.tidy(() => encodeRows(encoder, batchTensor(images, autoencoder.config)).arraySync()) }
-}
+const encode: Handler<'encode'> = ({ storeRoot, modelId, images }) =>
+  withModel(storeRoot, modelId, ({ autoencoder }) => {
+    checkShapes(images, autoencoder.config)
+    if (!autoencoder.encoder) throw new BottleneckError('NOT_SUPPORTED', 'This model has no separate encoder.')
+    const encoder = autoencoder.encoder
+    return { codes: tf.tidy(() => encodeRows(encoder, batchTensor(images, autoencoder.config)).arraySync()) }
+  })
 
-const decode: Handler<'decode'> = async ({ storeRoot, modelId, codes }) => {
-  const { autoencoder } = await loadForInference(storeRoot, modelId)
+const decode: Handler<'decode'> = ({ storeRoot, modelId, codes }) =>
+  withModel(storeRoot, modelId, ({ autoencoder }) => decodeCodes(autoencoder, codes))
+
+function decodeCodes(autoencoder: Autoencoder, codes: number[][]): { images: Image[] } {
   if (!autoencoder.decoder) throw new BottleneckError('NOT_SUPPORTED', 'This model has no separate decoder.')
   const decoder = autoencoder.decoder
   const codeShape = (decoder.inputs[0]!.shape as (number | null)[]).slice(1) as number[]
@@ -253,20 +268,25 @@ const decode: Handler<'decode'> = async ({ storeRoot, modelId, codes }) => {
   return { images }
 }
 
-const reconstruct: Handler<'reconstruct'> = async ({ storeRoot, modelId, images, withCodes }) => {
-  const { autoencoder, reconstructor } = await loadForInference(storeRoot, modelId)
-  checkShapes(images, autoencoder.config)
-  return tf.tidy(() => {
-    const clean = batchTensor(images, autoencoder.config)
-    const { reconstruction, code } = reconstructor.run(clean, withCodes === true)
-    const output = reconstruction as tf.Tensor4D
-    const result = { images: tensorToImages(output), metrics: metricsOf(clean, output) }
-    return code ? { ...result, codes: code.arraySync() } : result
+const reconstruct: Handler<'reconstruct'> = ({ storeRoot, modelId, images, withCodes }) =>
+  withModel(storeRoot, modelId, ({ autoencoder, reconstructor }) => {
+    checkShapes(images, autoencoder.config)
+    return tf.tidy(() => {
+      const clean = batchTensor(images, autoencoder.config)
+      const { reconstruction, code } = reconstructor.run(clean, withCodes === true)
+      const output = reconstruction as tf.Tensor4D
+      const result = { images: tensorToImages(output), metrics: metricsOf(clean, output) }
+      return code ? { ...result, codes: code.arraySync() } : result
+    })
   })
-}
 
-const denoise: Handler<'denoise'> = async ({ storeRoot, modelId, images, noise, seed, baselines }) => {
-  const { autoencoder, reconstructor } = await loadForInference(storeRoot, modelId)
+const denoise: Handler<'denoise'> = ({ storeRoot, modelId, ...request }) =>
+  withModel(storeRoot, modelId, (loaded) => denoiseBatch(loaded, request))
+
+function denoiseBatch(
+  { autoencoder, reconstructor }: LoadedForInference,
+  { images, noise, seed, baselines }: Omit<TrainerMethods['denoise']['params'], 'storeRoot' | 'modelId'>,
+): TrainerMethods['denoise']['result'] {
   checkShapes(images, autoencoder.config)
   const spec = toNoiseSpec(noise)
   if (baselines?.length && spec.kind === 'none') {
@@ -670,7 +690,7 @@ const cancelTraining: Handler<'cancelTraining'> = async () => {
 // ---------------------------------------------------------------------------------------------------------------
 
 const denoiseJobs = createDenoiseJobs({
-  loadModel: loadForInference,
+  loadModel: lendModel,
   emit: (event) => post({ type: 'event', ...event }),
   log,
 })
@@ -695,7 +715,7 @@ const handlers: { [M in TrainerMethod]: Handler<M> } = {
   },
   // Latent view: the model cache and the one-slot dataset cache above, lent to ./latent.
   ...createLatentHandlers({
-    loadModel: loadForInference,
+    loadModel: lendModel,
     readMetadata: async (storeRoot, modelId) => (await storeAt(storeRoot).get(modelId)).metadata,
     loadDataset: datasetFor,
   }),
@@ -703,12 +723,11 @@ const handlers: { [M in TrainerMethod]: Handler<M> } = {
   denoiseImage: (params) => denoiseJobs.start(params),
   cancelDenoise: (params) => denoiseJobs.cancel(params),
   denoiseResult: (params) => denoiseJobs.result(params),
-  forgetModel: async ({ modelId }) => {
-    const cached = loadedModels.get(modelId)
-    if (cached) disposeLoaded(cached)
-    return { forgotten: loadedModels.delete(modelId) }
+  forgetModel: async ({ modelId }) => ({ forgotten: loadedModels.forget(modelId) }),
+  memory: async () => {
+    const { numTensors, numBytes } = tf.memory()
+    return { numTensors, numBytes, cachedModels: loadedModels.size, keptDenoiseJobs: denoiseJobs.jobs.size }
   },
-  memory: async () => ({ numTensors: tf.memory().numTensors, cachedModels: loadedModels.size }),
   busyWait: async ({ ms }) => {
     if (process.env.BOTTLENECK_TEST_HOOKS !== '1')
       throw new BottleneckError('NOT_SUPPORTED', 'Test hooks are off.')
@@ -741,7 +760,6 @@ async function handle(message: Extract<ParentMessage, { type: 'request' }>): Pro
 
 async function shutdown(): Promise<void> {
   activeRun?.controller.abort()
-  for (const entry of loadedModels.values()) disposeLoaded(entry)
   loadedModels.clear()
   process.exit(0)
 }
