@@ -734,9 +734,12 @@ export function createService(options: ServiceOptions): Service & {
       return startRun(claimRun(newRunId(), { epochs: config.epochs, isNew: true }, 0), { config, dataset })
     },
     'training.cancel': async () => {
-      if (state !== 'running' && state !== 'starting') return { cancelled: false }
+      const cancelled = run
+      if (!cancelled || (state !== 'running' && state !== 'starting')) return { cancelled: false }
       const answer = await training.request('cancelTraining', {})
-      if (answer.cancelled) state = 'cancelling'
+      // The run can end while the answer is on its way (its last epoch finished first): 'cancelling' would then stay
+      // with no run left to end it, and every later start would be refused as busy.
+      if (answer.cancelled && run === cancelled) state = 'cancelling'
       return answer
     },
     'training.resume': async ({ id, epochs }) =>
