@@ -2,7 +2,7 @@
 // files are counted apart and the ones training skips are named.
 import { describe, expect, it } from 'vitest'
 import type { DatasetSummary } from '@contract'
-import { describeAddedDataset } from '@renderer/stores/datasets'
+import { describeAddedDataset, describeDatasetContents } from '@renderer/stores/datasets'
 
 /** An image folder as the service reports it: patches counted, its image files apart. */
 function imageFolder(imageFiles: NonNullable<DatasetSummary['imageFiles']>): DatasetSummary {
@@ -67,5 +67,46 @@ describe('the notice for an added dataset', () => {
     expect(describeAddedDataset(idx)).toBe(
       'Added dataset "EMNIST" (112,800 training and 18,800 test images).',
     )
+  })
+})
+
+describe('the line under the chosen dataset', () => {
+  const mnist: DatasetSummary = {
+    id: 'mnist',
+    name: 'MNIST (built in)',
+    kind: 'builtin',
+    width: 28,
+    height: 28,
+    channels: 1,
+    trainCount: 60000,
+    testCount: 10000,
+  }
+
+  it('calls an image folder’s counts patches, cut from the images that can be read', () => {
+    const folder = imageFolder({ found: 12, unreadableCount: 3, unreadable: [unreadable('bad.png')] })
+    expect(describeDatasetContents(folder, null)).toBe(
+      '64×64×1 patches cut from 9 images: 2,048 training / 256 test',
+    )
+    expect(describeDatasetContents(folder, 160)).toBe(
+      '64×64×1 patches cut from 9 images: 160 of 2,048 training / 256 test',
+    )
+    expect(
+      describeDatasetContents(imageFolder({ found: 2, unreadableCount: 1, unreadable: [] }), null),
+    ).toContain('cut from 1 image:')
+  })
+
+  it('still says patches for a folder listed without its image files counted', () => {
+    const { imageFiles: _imageFiles, ...listedEarlier } = imageFolder({
+      found: 1,
+      unreadableCount: 0,
+      unreadable: [],
+    })
+    expect(describeDatasetContents(listedEarlier, null)).toBe('64×64×1 patches: 2,048 training / 256 test')
+  })
+
+  it('counts images for MNIST and IDX folders, and the first N when a limit is set', () => {
+    expect(describeDatasetContents(mnist, null)).toBe('28×28×1, 60,000 training / 10,000 test images')
+    expect(describeDatasetContents(mnist, 512)).toBe('28×28×1, 512 of 60,000 training / 10,000 test images')
+    expect(describeDatasetContents(mnist, 90000)).toBe('28×28×1, 60,000 training / 10,000 test images')
   })
 })

@@ -644,6 +644,17 @@ describe('DenoiseView with bad files, long runs and a deleted model', () => {
     expect((wrapper.get('select[aria-label="Denoiser"]').element as HTMLSelectElement).value).toBe(secondUnet.id)
   })
 
+  it('shows the refusal of a photo a one-size model cannot take as it is, with no advice about a reference', async () => {
+    const conv = makeModel({ id: 'conv-photos', name: 'conv on mixed', architecture: 'conv', inputShape: [64, 64, 3] })
+    const { fake, wrapper } = await mountDenoise([conv])
+    const message =
+      'This conv model only takes 64×64 images and "rocket.jpg" is 640×427. Pick a unet model: it denoises photos of any size.'
+    fake.failStart = { code: 'INVALID_INPUT', message }
+    await open(wrapper, png('rocket.jpg'))
+    // No reference was given: "check the reference" would send the user looking for a problem that is not there.
+    expect(wrapper.get('[role="alert"]').text()).toBe(message)
+  })
+
   it('says whose result is on screen when its model was deleted and the picker moved to another', async () => {
     const { api, fake, wrapper } = await mountDenoise([unet, secondUnet])
     await wrapper.get('select[aria-label="Denoiser"]').setValue(unet.id)

@@ -345,6 +345,71 @@ describe('the form follows the chosen dataset', () => {
   })
 })
 
+describe('an image folder on the form', () => {
+  const brokenFiles = ['corrupt.jpg', 'empty.png', 'cut.jpg']
+  /** A folder of photos of mixed sizes, three files of which cannot be read, as the service lists it. */
+  const PHOTOS_WITH_BROKEN_FILES = {
+    ...PHOTO_FOLDER,
+    imageFiles: {
+      found: 12,
+      unreadableCount: 8,
+      unreadable: brokenFiles.map((file) => ({ file, reason: `Cannot read ${file}: the file is damaged.` })),
+    },
+  }
+
+  async function mountWithFolder() {
+    const { api, pinia } = setup()
+    api.state.datasets.push(PHOTOS_WITH_BROKEN_FILES)
+    const wrapper = await mountWith(TrainView, pinia)
+    await field(wrapper, 'Dataset').setValue('folder-photos')
+    return wrapper
+  }
+
+  it('counts patches, not images, and the limit in patches too', async () => {
+    const wrapper = await mountWithFolder()
+    expect(wrapper.get('[data-testid="dataset-contents"]').text()).toBe(
+      '64×64×3 patches cut from 4 images: 2,048 training / 256 test',
+    )
+    expect(wrapper.text()).toContain('Train on only N of the patches for a quick try.')
+    await field(wrapper, 'Limit training images').setValue('160')
+    await field(wrapper, 'Limit training images').trigger('change')
+    expect(wrapper.get('[data-testid="dataset-contents"]').text()).toBe(
+      '64×64×3 patches cut from 4 images: 160 of 2,048 training / 256 test',
+    )
+  })
+
+  it('keeps saying which files training skips and why, long after the notice of adding it', async () => {
+    const wrapper = await mountWithFolder()
+    const skipped = wrapper.get('details.skipped-files')
+    expect(skipped.get('summary').text()).toBe('8 files cannot be read and are skipped')
+    expect(skipped.findAll('li').map((item) => item.text())).toEqual([
+      'Cannot read corrupt.jpg: the file is damaged.',
+      'Cannot read empty.png: the file is damaged.',
+      'Cannot read cut.jpg: the file is damaged.',
+      'and 5 more',
+    ])
+    await field(wrapper, 'Dataset').setValue('mnist')
+    expect(wrapper.find('details.skipped-files').exists()).toBe(false)
+  })
+
+  it('says before training that only a U-Net trained on patches denoises photos of any size', async () => {
+    const wrapper = await mountWithFolder()
+    const note = () => wrapper.find('[data-testid="patch-size-note"]')
+    expect(note().text()).toBe(
+      'Trained on 64×64 patches, this model takes 64×64 pictures only, and Denoise does not use it. ' +
+        'Pick U-Net to denoise photos of any size.',
+    )
+    await field(wrapper, 'Architecture').setValue('conv')
+    expect(note().text()).toContain('so Denoise can use it on pictures of that size alone.')
+    await field(wrapper, 'Architecture').setValue('unet')
+    expect(note().exists()).toBe(false)
+    // MNIST is all 28×28: nothing to warn of.
+    await field(wrapper, 'Architecture').setValue('dense')
+    await field(wrapper, 'Dataset').setValue('mnist')
+    expect(note().exists()).toBe(false)
+  })
+})
+
 describe('a refused Start', () => {
   it('moves the focus from Start to the first field to fix, and marks every field to fix', async () => {
     const { wrapper } = await mountTrain()

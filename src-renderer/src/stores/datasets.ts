@@ -40,6 +40,23 @@ export function describeAddedDataset(dataset: DatasetSummary): string {
   )
 }
 
+/**
+ * The line under the Train view's dataset: the size training sees and how many of them, the first `trainLimit` when
+ * that is fewer. An image folder's are patches cut from its readable images, which it counts apart.
+ */
+export function describeDatasetContents(dataset: DatasetSummary, trainLimit: number | null): string {
+  const { width, height, channels, trainCount, testCount, imageFiles } = dataset
+  const training =
+    trainLimit !== null && trainLimit < trainCount
+      ? `${count(trainLimit)} of ${count(trainCount)}`
+      : count(trainCount)
+  const size = `${width}×${height}×${channels}`
+  if (dataset.kind !== 'folder') return `${size}, ${training} training / ${count(testCount)} test images`
+  // A folder listed before its image files were counted says only that its counts are patches.
+  const source = imageFiles ? ` cut from ${images(imageFiles.found - imageFiles.unreadableCount)}` : ''
+  return `${size} patches${source}: ${training} training / ${count(testCount)} test`
+}
+
 export const useDatasetsStore = defineStore('datasets', () => {
   const datasets = ref<DatasetSummary[]>([])
   const loaded = ref(false)

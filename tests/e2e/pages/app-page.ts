@@ -60,6 +60,15 @@ export class TrainPage {
     await page.getByRole('button', { name: 'Start training' }).click()
   }
 
+  /** Adds a folder of images by typing its path in the dialog (the web shell has no native folder picker). */
+  async addImageFolder(path: string): Promise<void> {
+    await this.page.getByRole('button', { name: 'Add image folder…' }).click()
+    const dialog = this.page.getByRole('dialog')
+    await dialog.getByLabel('Folder path').fill(path)
+    await dialog.getByRole('button', { name: 'Add dataset' }).click()
+    await dialog.waitFor({ state: 'detached', timeout: 120_000 })
+  }
+
   async waitForFirstBatch(): Promise<void> {
     await this.page.getByText(/Batch \d+ \/ \d+/).waitFor({ timeout: 120_000 })
   }
