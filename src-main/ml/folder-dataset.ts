@@ -399,8 +399,14 @@ export async function openImageFolder(
     samplePatches(count, split = 'train') {
       return fill(count, split === 'train' ? train : validation, random, augment && split === 'train')
     },
-    validationPatches(count) {
-      return fill(count, validation.length > 0 ? validation : train, createRandom(0x5eed), false)
+    async validationPatches(count) {
+      const patches = await fill(
+        count,
+        validation.length > 0 ? validation : train,
+        createRandom(0x5eed),
+        false,
+      )
+      return interleaveDraws(patches, patchSize * patchSize * channels, patchesPerImage)
     },
     async nextBatch(batchSize, mode = { kind: 'clean' }) {
       const clean = await fill(batchSize, train, random, augment)
@@ -434,4 +440,26 @@ export async function loadFolderDataset(
     train: trainSplit,
     test: testSplit,
   }
+}
+
+/**
+ * The same patches, reordered so that neighbours come from different draws of an image: `fill` cuts `perDraw` patches
+ * from each image it picks, so the first few validation patches (the live samples training shows) were all one photo.
+ * Only the order changes, so a loss averaged over them does not.
+ */
+export function interleaveDraws(patches: Float32Array, patchLength: number, perDraw: number): Float32Array {
+  const count = patches.length / patchLength
+  const draws = Math.ceil(count / perDraw)
+  if (draws <= 1 || perDraw <= 1) return patches
+  const out = new Float32Array(patches.length)
+  let target = 0
+  for (let within = 0; within < perDraw; within++) {
+    for (let draw = 0; draw < draws; draw++) {
+      const source = draw * perDraw + within
+      if (source >= count) continue
+      out.set(patches.subarray(source * patchLength, (source + 1) * patchLength), target * patchLength)
+      target++
+    }
+  }
+  return out
 }

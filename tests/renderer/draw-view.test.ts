@@ -1,4 +1,5 @@
 import { afterEach, describe, expect, it, vi } from 'vitest'
+import { enableAutoUnmount } from '@vue/test-utils'
 import DrawView from '@renderer/views/DrawView.vue'
 import DrawingPad from '@renderer/components/DrawingPad.vue'
 import { useModelsStore } from '@renderer/stores/models'
@@ -10,6 +11,10 @@ import { psnr } from '@renderer/lib/metrics'
 import { useDrawingStore } from '@renderer/stores/drawing'
 import { visibleStrokes } from '@renderer/lib/drawing-history'
 import type { Image } from '@contract'
+
+// A view left mounted keeps its window key listener and its timers, which then act during later tests (a Ctrl+Z
+// taken back twice failed a run under load).
+enableAutoUnmount(afterEach)
 
 afterEach(() => {
   document.body.innerHTML = ''

@@ -5,7 +5,13 @@ import { join } from 'node:path'
 import sharp from 'sharp'
 import * as tf from '@tensorflow/tfjs'
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest'
-import { cutPatch, loadFolderDataset, openImageFolder, splitFiles } from '../../../src-main/ml/folder-dataset'
+import {
+  cutPatch,
+  interleaveDraws,
+  loadFolderDataset,
+  openImageFolder,
+  splitFiles,
+} from '../../../src-main/ml/folder-dataset'
 import { parseNoiseSpec } from '../../../src-main/ml/noise'
 import { BottleneckError } from '../../../src-main/ml/errors'
 import { seededRandom } from './helpers'
@@ -213,5 +219,38 @@ describe('a split whose files are all unreadable', () => {
     } finally {
       await rm(folderPath, { recursive: true, force: true })
     }
+  })
+})
+
+describe('validation patches', () => {
+  let flat: string
+  beforeAll(async () => {
+    flat = await mkdtemp(join(tmpdir(), 'bottleneck-folder-flat-'))
+    // Four images of one grey level each, so a patch tells which image it was cut from.
+    for (const [index, level] of [20, 80, 150, 230].entries()) {
+      await sharp({
+        create: { width: 32, height: 32, channels: 3, background: { r: level, g: level, b: level } },
+      })
+        .toColourspace('b-w')
+        .png()
+        .toFile(join(flat, `flat-${index}.png`))
+    }
+  })
+  afterAll(() => rm(flat, { recursive: true, force: true }))
+
+  it('start with patches of different images, since the first ones are the live samples training shows', async () => {
+    const folder = await openImageFolder(flat, { patchSize: 16, validationFraction: 1 })
+    const patchLength = 16 * 16
+    const patches = await folder.validationPatches(64)
+    const firstEight = Array.from({ length: 8 }, (_, i) => patches[i * patchLength]!.toFixed(3))
+    expect(new Set(firstEight).size).toBeGreaterThan(1)
+  })
+
+  it('are only reordered: the same patches as the draws cut them, each once', () => {
+    const patchLength = 2
+    // Three draws of four patches (the last one short): patch k holds k.
+    const drawn = Float32Array.from({ length: 11 * patchLength }, (_, i) => Math.floor(i / patchLength))
+    const order = Array.from(interleaveDraws(drawn, patchLength, 4)).filter((_, i) => i % patchLength === 0)
+    expect(order).toEqual([0, 4, 8, 1, 5, 9, 2, 6, 10, 3, 7])
   })
 })
