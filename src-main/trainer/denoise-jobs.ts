@@ -48,7 +48,7 @@ interface Job {
   finished: boolean
 }
 
-/** A model lent to a job until `release` (when given), which the job calls when it ends: it runs for seconds. */
+/** A model lent until `release` (when given): a photo job holds it for seconds, a latent call while data loads. */
 export interface LentModel {
   autoencoder: Autoencoder
   release?(): void

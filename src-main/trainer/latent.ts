@@ -11,6 +11,7 @@ import { encodeSplit, interpolate, normalQuantile, projectTo2d, vaeManifold } fr
 import { meanSquaredError, peakSignalToNoiseRatio, ssimOrUndefined } from '../ml/metrics'
 import type { ModelMetadata } from '../store/index'
 import { floatToImage } from './images'
+import type { LentModel } from './denoise-jobs'
 import type { DatasetRef, TrainerMethod, TrainerMethods } from './protocol'
 
 /** Every test split is loaded up to this many images once, whatever a call asks for, so one cache entry serves all. */
@@ -23,7 +24,7 @@ export const LATENT_FOLDER_PATCHES = 256
 
 export interface LatentDependencies {
   /** The model, lent until `release` (when given): the process's cache must not dispose it while a call awaits. */
-  loadModel(storeRoot: string, modelId: string): Promise<{ autoencoder: Autoencoder; release?(): void }>
+  loadModel(storeRoot: string, modelId: string): Promise<LentModel>
   readMetadata(storeRoot: string, modelId: string): Promise<ModelMetadata>
   loadDataset(
     ref: DatasetRef,
@@ -44,18 +45,27 @@ function compact(value: number): number {
 }
 
 export function createLatentHandlers(dependencies: LatentDependencies): Handlers {
+  /** Runs `work` with the model and gives it back afterwards, even when `work` throws. */
+  async function withModel<R>(
+    storeRoot: string,
+    modelId: string,
+    work: (autoencoder: Autoencoder) => R | Promise<R>,
+  ): Promise<R> {
+    const { autoencoder, release } = await dependencies.loadModel(storeRoot, modelId)
+    try {
+      return await work(autoencoder)
+    } finally {
+      release?.()
+    }
+  }
+
   /** Runs `work` with the model, its metadata and its test split, checked to fit each other. */
-  async function withOpened<R>(
+  function withOpened<R>(
     storeRoot: string,
     modelId: string,
     work: (opened: { autoencoder: Autoencoder; metadata: ModelMetadata; dataset: ImageDataset }) => R,
   ): Promise<R> {
-    const { autoencoder, release } = await dependencies.loadModel(storeRoot, modelId)
-    try {
-      return work(await open(storeRoot, modelId, autoencoder))
-    } finally {
-      release?.()
-    }
+    return withModel(storeRoot, modelId, async (autoencoder) => work(await open(storeRoot, modelId, autoencoder)))
   }
 
   async function open(storeRoot: string, modelId: string, autoencoder: Autoencoder) {
@@ -168,13 +178,10 @@ export function createLatentHandlers(dependencies: LatentDependencies): Handlers
 
     latentGenerate: async ({ storeRoot, modelId, n, from, to }) => {
       // No dataset needed: the grid comes from the prior alone.
-      const { autoencoder, release } = await dependencies.loadModel(storeRoot, modelId)
-      try {
+      return withModel(storeRoot, modelId, (autoencoder) => {
         const grid = vaeManifold(autoencoder, { n, from, to })
         return { image: toImage(grid), n, from, to, zFrom: normalQuantile(from), zTo: normalQuantile(to) }
-      } finally {
-        release?.()
-      }
+      })
     },
   }
 }
