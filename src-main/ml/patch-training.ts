@@ -26,8 +26,11 @@ export interface PatchFitOptions {
   batchSize?: number
   initialEpoch?: number
   mode: BatchMode
-  /** Validation patches scored after each epoch (fixed, from the validation files), default 64; 0 to skip. */
-  validationPatches?: number
+  /**
+   * Validation patches scored after each epoch (fixed, from the validation files); 0 to skip. No default: the count
+   * is recorded as the model's testCount, so the caller that records it chooses it.
+   */
+  validationPatches: number
   /** Seeds the validation noise and masks, so val_loss is comparable between epochs and runs. */
   seed?: number
   signal?: AbortSignal
@@ -107,7 +110,7 @@ export async function fitPatches(
   }
   const optimizer = options.optimizer ?? createAdam(autoencoder.config.learningRate)
   const variables = autoencoder.model.trainableWeights.map((weight) => weight.read() as tf.Variable)
-  const validationCount = options.validationPatches ?? 64
+  const validationCount = options.validationPatches
   const validation =
     validationCount > 0
       ? await validationBatch(source, validationCount, options.mode, options.seed ?? 1234)
