@@ -299,8 +299,8 @@ export function openStore(root: string = defaultStoreRoot()): Store {
   /** The architecture bottleneck.json names, rebuilt by our code, with the folder's weights (checked against it). */
   async function loadChecked(record: ModelRecord): Promise<Autoencoder> {
     const config = record.metadata.config as ModelConfig
-    await assertInputMatchesModelJson(record)
-    return loadWeightsInto(record.versionFolder, () => {
+    return loadWeightsInto(record.versionFolder, (modelTopology) => {
+      assertInputMatchesModelJson(record, modelTopology)
       let autoencoder: Autoencoder
       try {
         autoencoder = buildAutoencoder(config)
@@ -652,15 +652,10 @@ async function fileSystemReason(error: unknown, folder: string): Promise<string>
 /**
  * Building a model costs what its config asks for: a damaged inputShape of 3000×3000 makes a dense layer of 9 million
  * inputs (seconds and gigabytes) before its weights could refuse it. model.json records the input the weights were
- * saved for; read as JSON only, it refuses a mismatch first. Where it is unreadable, loading says so in its own words.
+ * saved for; read as data only, it refuses a mismatch before anything is built.
  */
-async function assertInputMatchesModelJson(record: ModelRecord): Promise<void> {
-  let saved: SavedInputShape | undefined
-  try {
-    saved = savedInputShape(JSON.parse(await readFile(join(record.versionFolder, 'model.json'), 'utf8')))
-  } catch {
-    return
-  }
+function assertInputMatchesModelJson(record: ModelRecord, modelTopology: unknown): void {
+  const saved = savedInputShape(modelTopology)
   const wanted = record.metadata.config.inputShape
   if (!saved || saved.every((size, axis) => size === null || size === wanted[axis])) return
   const [height, width, channels] = saved
@@ -678,12 +673,11 @@ async function assertInputMatchesModelJson(record: ModelRecord): Promise<void> {
 /** Height, width and channels; null where the layer takes any size (a U-Net's height and width). */
 type SavedInputShape = [number | null, number | null, number | null]
 
-/** The input layer's shape in a layers-model model.json, or undefined when it records none that can be read. */
-function savedInputShape(modelJson: unknown): SavedInputShape | undefined {
+/** The input layer's shape in model.json's modelTopology, or undefined when it records none that can be read. */
+function savedInputShape(modelTopology: unknown): SavedInputShape | undefined {
   type Layer = { name?: unknown; class_name?: unknown; config?: { batch_input_shape?: unknown } } | null
   type Graph = { layers?: unknown; input_layers?: unknown } | undefined
-  const topology = (modelJson as { modelTopology?: { model_config?: { config?: Graph }; config?: Graph } } | null)
-    ?.modelTopology
+  const topology = modelTopology as { model_config?: { config?: Graph }; config?: Graph } | null | undefined
   const graph = topology?.model_config?.config ?? topology?.config
   if (!Array.isArray(graph?.layers)) return undefined
   const inputName = Array.isArray(graph.input_layers) ? (graph.input_layers[0] as unknown[] | undefined)?.[0] : undefined

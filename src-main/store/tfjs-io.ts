@@ -134,13 +134,14 @@ function layerClasses(topology: object): string[] | null {
  * Loads a model without deserialising its topology: the architecture is rebuilt from bottleneck.json's config by
  * our own code, and only the weights come from the folder. tfjs' fromConfig trusts the graph it reads (it can loop
  * forever on a damaged one, or allocate whatever a config names); here model.json is data we compare, never run.
+ * `build` gets model.json's topology, read once with the weights, to refuse a mismatch before it builds anything.
  */
 export async function loadWeightsInto<T>(
   folder: string,
-  build: () => { model: tf.LayersModel; result: T; dispose(): void },
+  build: (modelTopology: unknown) => { model: tf.LayersModel; result: T; dispose(): void },
 ): Promise<T> {
   const artifacts = await readModelArtifacts(folder)
-  const built = build()
+  const built = build(artifacts.modelTopology)
   try {
     const { model } = built
     const expected = layerClasses(model.toJSON(null, false) as object)
