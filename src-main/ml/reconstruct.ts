@@ -81,23 +81,32 @@ async function compiledSession(autoencoder: Autoencoder): Promise<CompiledChainS
  * of the weights: build a new reconstructor after the weights change, and dispose the old one.
  */
 export async function createReconstructor(autoencoder: Autoencoder): Promise<Reconstructor> {
-  const session = await compiledSession(autoencoder)
+  let session: CompiledChainSession<tf.Tensor> | undefined
+  try {
+    session = await compiledSession(autoencoder)
+    session?.setState({ params: autoencoder.model.trainableWeights.map((weight) => weight.read()) })
+  } catch {
+    // The session only answers faster than the eager pass, with the same numbers: one that cannot be built or given
+    // these weights must not cost the user the model. `compiled: false` says which path answers.
+    session?.dispose()
+    session = undefined
+  }
   if (!session) return eagerReconstructor(autoencoder)
-  session.setState({ params: autoencoder.model.trainableWeights.map((weight) => weight.read()) })
+  const compiled = session
   const inputSize = autoencoder.config.inputShape.reduce((a, b) => a * b, 1)
-  const flat = session instanceof CompiledDenseChain
+  const flat = compiled instanceof CompiledDenseChain
   return {
     compiled: true,
     run(batch, withCode) {
       const count = batch.shape[0]
-      const { reconstruction, code } = session.predictWithCode(flat ? batch.reshape([count, inputSize]) : batch)
+      const { reconstruction, code } = compiled.predictWithCode(flat ? batch.reshape([count, inputSize]) : batch)
       return {
         reconstruction: reconstruction.reshape(batch.shape),
         code: withCode && code ? codeRows(code, count) : null,
       }
     },
     dispose() {
-      session.dispose()
+      compiled.dispose()
     },
   }
 }

@@ -121,8 +121,13 @@ function inferenceSource(storeRoot: string, modelId: string): ModelSource<Loaded
     currentVersion: () => store.currentVersion(modelId),
     async load() {
       const { record, autoencoder } = await store.load(modelId)
-      const reconstructor = await createReconstructor(autoencoder)
-      return { version: basename(record.versionFolder), value: { autoencoder, reconstructor } }
+      try {
+        const reconstructor = await createReconstructor(autoencoder)
+        return { version: basename(record.versionFolder), value: { autoencoder, reconstructor } }
+      } catch (error) {
+        autoencoder.dispose()
+        throw error
+      }
     },
   }
 }

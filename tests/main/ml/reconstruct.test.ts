@@ -1,8 +1,9 @@
 import * as tf from '@tensorflow/tfjs'
-import { beforeAll, describe, expect, it } from 'vitest'
+import { afterEach, beforeAll, describe, expect, it, vi } from 'vitest'
 import { buildAutoencoder, createModelConfig, listArchitectures } from '../../../src-main/ml/architectures/index'
 import { initBackend } from '../../../src-main/ml/backend'
-import { compiledStepsAvailable } from '../../../src-main/ml/compiled/session'
+import { CompiledDenseChain } from '../../../src-main/ml/compiled/dense-chain'
+import { CompiledChainSession, compiledStepsAvailable } from '../../../src-main/ml/compiled/session'
 import { createReconstructor } from '../../../src-main/ml/reconstruct'
 import { maxDifference, randomImages } from '../architectures/helpers'
 
@@ -49,6 +50,43 @@ describe('createReconstructor', () => {
         images.dispose()
         autoencoder.dispose()
       }
+    })
+  }
+})
+
+describe('createReconstructor when the compiled session fails', () => {
+  afterEach(() => {
+    vi.restoreAllMocks()
+  })
+
+  // The session is only a faster path: a model whose session cannot be built, or refuses the weights, still answers
+  // (eagerly, the same numbers), and a session built before the failure is disposed, not leaked.
+  for (const failure of ['build', 'weights'] as const) {
+    it(`a session that fails at its ${failure} leaves the eager pass answering, and leaks nothing`, async (context) => {
+      if (!compiledStepsAvailable()) context.skip() // only native TensorFlow builds sessions
+      const autoencoder = buildAutoencoder(createModelConfig('dense', [28, 28, 1], { seed: 5 }))
+      const images = randomImages(2, [28, 28, 1])
+      const disposed = vi.spyOn(CompiledChainSession.prototype, 'dispose')
+      if (failure === 'build') vi.spyOn(CompiledDenseChain, 'create').mockRejectedValue(new Error('graph refused'))
+      else
+        vi.spyOn(CompiledChainSession.prototype, 'setState').mockImplementation(() => {
+          throw new Error('state refused')
+        })
+      const before = tf.memory().numTensors
+      const reconstructor = await createReconstructor(autoencoder)
+      try {
+        expect(reconstructor.compiled).toBe(false)
+        tf.tidy(() => {
+          const { reconstruction } = reconstructor.run(images, false)
+          expect(maxDifference(reconstruction, autoencoder.model.predict(images) as tf.Tensor)).toBeLessThan(1e-6)
+        })
+        expect(disposed).toHaveBeenCalledTimes(failure === 'weights' ? 1 : 0)
+      } finally {
+        reconstructor.dispose()
+      }
+      expect(tf.memory().numTensors).toBe(before)
+      images.dispose()
+      autoencoder.dispose()
     })
   }
 })
