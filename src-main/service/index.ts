@@ -181,7 +181,7 @@ export function createService(options: ServiceOptions): Service & {
 
   function emit<E extends EventName>(name: E, payload: EventPayload<E>): void {
     const message = { name, payload } as EventMessage
-    if (name === 'models.onChanged') modelsWatch?.absorb((payload as ModelsChanged).id)
+    if (name === 'models.onChanged') void modelsWatch?.absorb((payload as ModelsChanged).id)
     for (const listener of listeners) {
       try {
         listener(message)

@@ -4,7 +4,8 @@
 //
 // Polling rather than fs.watch: a save changes files two levels down (<id>/current), which a watch of the models
 // folder does not see, and recursive watching is uneven across platforms. One tick reads a directory and one tiny
-// file per model.
+// file per model, asynchronously (the app's main process must not stall on a big store). A look that overlaps one of
+// the service's own changes is thrown away and taken again next tick: it may have read the store from before it.
 import type { ModelsChanged } from '../contract/index'
 
 /**
@@ -15,9 +16,9 @@ export const APP_MODELS_WATCH_MS = 1500
 
 export interface ModelsWatchOptions {
   /** The store's view of its models folder (Store.modelsState). */
-  readState: () => Map<string, string>
+  readState: () => Promise<Map<string, string>>
   /** The same for one model (Store.modelState). */
-  readModelState: (id: string) => string | undefined
+  readModelState: (id: string) => Promise<string | undefined>
   intervalMs: number
   onChange: (change: ModelsChanged) => void
   /**
@@ -29,27 +30,65 @@ export interface ModelsWatchOptions {
 
 export interface ModelsWatch {
   /** The service changed this model itself and said so: take the store's state for it as known. */
-  absorb(id: string): void
+  absorb(id: string): Promise<void>
   /** While `work` runs the service is changing the store itself; ticks wait until it is done. */
   during<T>(work: () => Promise<T>): Promise<T>
-  /** One comparison now (the timer calls this; tests call it to avoid waiting). */
-  check(): void
+  /**
+   * One comparison now (the timer calls this; tests call it to avoid waiting). The first look, which the watch starts
+   * itself, only learns what is there. Does nothing while the service changes the store; while a look is under way,
+   * waits for that one.
+   */
+  check(): Promise<void>
   stop(): void
 }
 
 export function watchModels(options: ModelsWatchOptions): ModelsWatch {
-  let known = options.readState()
+  /** What the last look saw; undefined until the first look. */
+  let known: Map<string, string> | undefined
   let ownOperations = 0
+  /** Moves on whenever the service starts or ends a change of its own: a look that saw it move is out of date. */
+  let generation = 0
+  /** The look under way: a check asked for meanwhile waits for it rather than read the store twice at once. */
+  let lookUnderWay: Promise<void> | undefined
+  /** A look that ends after stop() (the service closing) reports nothing. */
+  let stopped = false
 
-  function absorb(id: string): void {
-    const state = options.readModelState(id)
-    if (state === undefined) known.delete(id)
-    else known.set(id, state)
+  async function during<T>(work: () => Promise<T>): Promise<T> {
+    ownOperations++
+    generation++
+    try {
+      return await work()
+    } finally {
+      ownOperations--
+      generation++
+    }
   }
 
-  function check(): void {
-    if (ownOperations > 0) return
-    const now = options.readState()
+  function absorb(id: string): Promise<void> {
+    return during(async () => {
+      const state = await options.readModelState(id)
+      if (!known) return
+      if (state === undefined) known.delete(id)
+      else known.set(id, state)
+    })
+  }
+
+  function check(): Promise<void> {
+    if (ownOperations > 0) return Promise.resolve()
+    lookUnderWay ??= look().finally(() => {
+      lookUnderWay = undefined
+    })
+    return lookUnderWay
+  }
+
+  async function look(): Promise<void> {
+    const lookedAt = generation
+    const now = await options.readState()
+    if (generation !== lookedAt || ownOperations > 0) return
+    if (!known) {
+      known = now
+      return
+    }
     const owned = options.ownedNow()
     const next = new Map(now)
     const changes: ModelsChanged[] = []
@@ -75,24 +114,24 @@ export function watchModels(options: ModelsWatchOptions): ModelsWatch {
       changes.push({ reason: 'deleted', id })
     }
     known = next
+    if (stopped) return
     for (const change of changes) options.onChange(change)
   }
 
-  const timer = setInterval(check, options.intervalMs)
+  // A look whose read fails (the models folder unreadable for a moment) is simply taken again next tick.
+  const tick = () => void check().catch(() => undefined)
+  tick()
+  const timer = setInterval(tick, options.intervalMs)
   // A watch must not keep a process alive that has nothing else to do (the CLI's service, a test).
   timer.unref()
 
   return {
     absorb,
-    async during(work) {
-      ownOperations++
-      try {
-        return await work()
-      } finally {
-        ownOperations--
-      }
-    },
+    during,
     check,
-    stop: () => clearInterval(timer),
+    stop() {
+      stopped = true
+      clearInterval(timer)
+    },
   }
 }

@@ -3,7 +3,7 @@
 // moment leaves either the old or the new version loadable, never a mix. Folder names are ids we generate;
 // user-given names live only inside bottleneck.json.
 import { randomBytes } from 'node:crypto'
-import { readdirSync, readFileSync, statSync } from 'node:fs'
+import { readFileSync } from 'node:fs'
 import { link, copyFile, lstat, mkdir, readdir, readFile, rename, rm, stat } from 'node:fs/promises'
 import { homedir } from 'node:os'
 import { basename, dirname, join, resolve } from 'node:path'
@@ -82,11 +82,11 @@ export interface Store {
    * What each model folder holds now, as one short string per id (its live version's name; a flat folder's
    * bottleneck.json time): two of these differ exactly where a model was added, saved, renamed or removed. Folders
    * without a readable pointer are left out, so a model another process is still creating is not reported half made.
-   * Synchronous on purpose: a watcher can then compare it with its own changes without another save slipping between.
+   * Asynchronous, as the app's main process polls it: a store of a thousand models takes tens of milliseconds.
    */
-  modelsState(): Map<string, string>
+  modelsState(): Promise<Map<string, string>>
   /** The one entry of `modelsState` for this id (undefined when the model is gone or not readable yet). */
-  modelState(id: string): string | undefined
+  modelState(id: string): Promise<string | undefined>
   /**
    * Restores the optimizer state saved with the model's live version; false when there is none or it is damaged.
    * A damaged one is skipped (Adam restarts its moments, the weights are untouched) and `onDamaged` gets a sentence
@@ -162,30 +162,36 @@ export function openStore(root: string = defaultStoreRoot()): Store {
     return pointedVersion(pointer, folder)
   }
 
-  function modelState(id: string): string | undefined {
+  async function modelState(id: string): Promise<string | undefined> {
     const folder = join(modelsFolder, id)
     try {
-      return readFileSync(join(folder, POINTER), 'utf8').trim()
+      return (await readFile(join(folder, POINTER), 'utf8')).trim()
     } catch {
       try {
-        return `flat ${statSync(join(folder, 'bottleneck.json')).mtimeMs}`
+        return `flat ${(await stat(join(folder, 'bottleneck.json'))).mtimeMs}`
       } catch {
         return undefined
       }
     }
   }
 
-  function modelsState(): Map<string, string> {
+  async function modelsState(): Promise<Map<string, string>> {
     const state = new Map<string, string>()
     let names: string[]
     try {
-      names = readdirSync(modelsFolder)
+      names = await readdir(modelsFolder)
     } catch {
       return state
     }
-    for (const id of names.filter((name) => ID_PATTERN.test(name))) {
-      const current = modelState(id)
-      if (current !== undefined) state.set(id, current)
+    const ids = names.filter((name) => ID_PATTERN.test(name))
+    // A few dozen reads at a time: enough to hide each one's latency, few enough not to exhaust file handles.
+    for (let start = 0; start < ids.length; start += 32) {
+      const batch = ids.slice(start, start + 32)
+      const states = await Promise.all(batch.map(modelState))
+      batch.forEach((id, index) => {
+        const current = states[index]
+        if (current !== undefined) state.set(id, current)
+      })
     }
     return state
   }
@@ -605,7 +611,7 @@ export function openStore(root: string = defaultStoreRoot()): Store {
     get,
     currentVersion,
     modelsState,
-    modelState: (id) => (ID_PATTERN.test(id) ? modelState(id) : undefined),
+    modelState: async (id) => (ID_PATTERN.test(id) ? modelState(id) : undefined),
     load,
     restoreOptimizer: async (record, optimizer, onDamaged) => {
       const outcome = await restoreOptimizerState(record.versionFolder, optimizer)
