@@ -10,7 +10,7 @@ describe('CodeView', () => {
     expect(wrapper.findAll('.strip span')).toHaveLength(32)
     expect(wrapper.findAll('.bar')).toHaveLength(32)
     expect(wrapper.findAll('.bar.negative')).toHaveLength(16)
-    expect(wrapper.attributes('aria-label')).toBe('Latent code: 32 values from -2.00 to 1.88')
+    expect(wrapper.attributes('aria-label')).toBe('Latent code: 32 values from −2.00 to 1.88')
     expect(wrapper.find('svg.plane').exists()).toBe(false)
   })
 
@@ -23,7 +23,7 @@ describe('CodeView', () => {
     expect(Number(point.attributes('cy'))).toBeCloseTo(50 + (3.57 / 4) * 28, 5) // inside the reach (78), not on it
     expect(wrapper.findAll('svg.plane text').map((text) => text.text())).toEqual(['−4', '4', '4', '−4'])
     expect(wrapper.get('svg.plane').attributes('aria-label')).toBe(
-      'Code point at (-2.04, -3.57) on a ±4 plane',
+      'Code point at (−2.04, −3.57) on a ±4 plane',
     )
 
     // Codes inside ±3 share one plane, so rows side by side compare at a glance.

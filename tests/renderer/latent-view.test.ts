@@ -226,12 +226,12 @@ describe('LatentView', { timeout: 30_000 }, () => {
     expect(wrapper.text()).toContain('Generated from the prior')
     const grid = wrapper.get('canvas[aria-label^="Digits the VAE generates"]')
     expect(grid.attributes('aria-label')).toContain(
-      "15 × 15 codes at the prior's 5%–95% quantiles: z from -1.65 to 1.65 on both axes",
+      "15 × 15 codes at the prior's 5%–95% quantiles: z from −1.65 to 1.65 on both axes",
     )
     await wrapper.get('select[aria-label="Probability range of the prior the grid spans"]').setValue('0.99')
     await flushPromises()
     expect(callsOf(api, 'latent.generate').at(-1)).toEqual({ id: 'vae-1', n: 15, from: 0.01, to: 0.99 })
-    expect(wrapper.text()).toContain('1%–99% quantiles: z from -2.33 to 2.33')
+    expect(wrapper.text()).toContain('1%–99% quantiles: z from −2.33 to 2.33')
     await wrapper.get('select[aria-label="Images per side of the generated grid"]').setValue('20')
     await flushPromises()
     expect(callsOf(api, 'latent.generate').at(-1)).toEqual({ id: 'vae-1', n: 20, from: 0.01, to: 0.99 })

@@ -22,6 +22,16 @@ export function formatLoss(value: number | undefined | null): string {
   return value === undefined || value === null || !Number.isFinite(value) ? '—' : value.toFixed(4)
 }
 
+/**
+ * A number with a typographic minus sign ("−1.64"), as the Compare table writes its gains; toFixed's hyphen reads as a
+ * dash on screen and to a screen reader. A value that rounds to zero has no sign.
+ */
+export function formatNumber(value: number, digits: number): string {
+  const text = value.toFixed(digits)
+  if (!text.startsWith('-')) return text
+  return Number(text) === 0 ? text.slice(1) : `−${text.slice(1)}`
+}
+
 export function formatDb(value: number): string {
   return value === Infinity ? '∞ dB' : `${value.toFixed(2)} dB`
 }

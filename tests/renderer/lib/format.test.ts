@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest'
-import { formatDuration } from '@renderer/lib/format'
+import { formatDuration, formatNumber } from '@renderer/lib/format'
 
 describe('formatDuration', () => {
   it('keeps a tenth of a second below ten seconds, so a fast job never reads "0 s"', () => {
@@ -17,5 +17,17 @@ describe('formatDuration', () => {
   it('shows a dash for a duration it cannot know', () => {
     expect(formatDuration(Number.NaN)).toBe('—')
     expect(formatDuration(-1)).toBe('—')
+  })
+})
+
+describe('formatNumber', () => {
+  it('writes a negative value with a minus sign, as the Compare table does, not a hyphen', () => {
+    expect(formatNumber(-1.644, 2)).toBe('−1.64')
+    expect(formatNumber(1.646, 2)).toBe('1.65')
+  })
+
+  it('gives no sign to a value that rounds to zero', () => {
+    expect(formatNumber(-0.001, 2)).toBe('0.00')
+    expect(formatNumber(0, 3)).toBe('0.000')
   })
 })
