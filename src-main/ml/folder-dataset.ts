@@ -27,6 +27,17 @@ import { createRandom, type RandomSource } from './random'
  */
 export const TRAINING_IMAGE_EXTENSIONS = DECODABLE_EXTENSIONS.filter((extension) => extension !== '.gif')
 
+/** Why a training folder's GIF files are left out, for the sentences that count them. */
+export const GIF_LEFT_OUT_REASON =
+  "GIF's 256-colour palette dithers a photo, and a denoiser trained on it would learn the dither as picture; save them as PNG to use them"
+
+/** "3 GIF files are left out: …", or '' for none. */
+export function gifsLeftOutSentence(gifs: readonly string[]): string {
+  if (gifs.length === 0) return ''
+  const counted = gifs.length === 1 ? '1 GIF file is' : `${gifs.length} GIF files are`
+  return `${counted} left out: ${GIF_LEFT_OUT_REASON}.`
+}
+
 export interface ImageFolderOptions {
   /** Side of the square training patches, default 64. */
   patchSize?: number
@@ -75,6 +86,8 @@ export interface ImageFolder {
    * files of the other split instead.
    */
   skipped: ReadonlyArray<{ file: string; message: string }>
+  /** GIF files of the folder, which training leaves out (see TRAINING_IMAGE_EXTENSIONS); relative paths, sorted. */
+  gifs: readonly string[]
   /** Random clean patches [count, patchSize, patchSize, channels] as a Float32Array. */
   samplePatches(count: number, split?: 'train' | 'validation'): Promise<Float32Array>
   /** A batch of tensors ready for a training step; the caller disposes them. */
@@ -159,7 +172,8 @@ function listFailureReason(error: unknown): string {
   return readPermissionReason(error) ?? `the file system refused (${code ?? String(error)})`
 }
 
-async function listImages(folder: string): Promise<string[]> {
+/** The folder's training images and its GIF files (left out), relative paths, sorted; hidden files are not looked at. */
+async function listImages(folder: string): Promise<{ images: string[]; gifs: string[] }> {
   let entries: string[]
   try {
     entries = await readdir(folder, { recursive: true })
@@ -170,10 +184,11 @@ async function listImages(folder: string): Promise<string[]> {
       error,
     )
   }
-  return entries
-    .filter((entry) => TRAINING_IMAGE_EXTENSIONS.includes(extname(entry).toLowerCase()))
-    .filter((entry) => !entry.split(/[\\/]/).some((part) => part.startsWith('.')))
-    .sort()
+  const visible = entries.filter((entry) => !entry.split(/[\\/]/).some((part) => part.startsWith('.'))).sort()
+  return {
+    images: visible.filter((entry) => TRAINING_IMAGE_EXTENSIONS.includes(extname(entry).toLowerCase())),
+    gifs: visible.filter((entry) => extname(entry).toLowerCase() === '.gif'),
+  }
 }
 
 /** Files whose pixels the survey decodes; beyond them it reads headers only (see surveyImageFolder). */
@@ -189,9 +204,9 @@ const SURVEY_DECODED_FILES = 200
 export async function surveyImageFolder(
   folderPath: string,
   options: Pick<ImageFolderOptions, 'maxPixels'> = {},
-): Promise<{ files: string[]; unreadable: Array<{ file: string; message: string }> }> {
+): Promise<{ files: string[]; unreadable: Array<{ file: string; message: string }>; gifs: string[] }> {
   const folder = resolve(folderPath)
-  const files = await listImages(folder)
+  const { images: files, gifs } = await listImages(folder)
   const maxPixels = options.maxPixels ?? DEFAULT_MAX_PIXELS
   const problems = new Map<string, string>()
   let next = 0
@@ -226,7 +241,7 @@ export async function surveyImageFolder(
     const message = problems.get(file)
     return message === undefined ? [] : [{ file, message }]
   })
-  return { files, unreadable }
+  return { files, unreadable, gifs }
 }
 
 /** Least-recently-used cache of decoded images, bounded by bytes (Map keeps insertion order: first = oldest). */
@@ -306,11 +321,12 @@ export async function openImageFolder(
       `The patch size must be a whole number from 8 to 1024 (got ${patchSize}).`,
     )
   }
-  const files = await listImages(folder)
+  const { images: files, gifs } = await listImages(folder)
   if (files.length === 0) {
+    const gifsNote = gifs.length > 0 ? ` ${gifsLeftOutSentence(gifs)}` : ''
     throw new BottleneckError(
       'DATASET_NOT_FOUND',
-      `No images in ${folder}. Put PNG, JPEG, WebP or TIFF files there (subfolders are included).`,
+      `No images training can use in ${folder}. Put PNG, JPEG, WebP or TIFF files there (subfolders are included).${gifsNote}`,
     )
   }
   const { train, validation } = splitFiles(files, options.validationFraction ?? 0.1)
@@ -396,6 +412,7 @@ export async function openImageFolder(
     channels,
     patchSize,
     skipped,
+    gifs,
     samplePatches(count, split = 'train') {
       return fill(count, split === 'train' ? train : validation, random, augment && split === 'train')
     },

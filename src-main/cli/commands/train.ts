@@ -10,7 +10,7 @@ import {
   type Autoencoder,
 } from '../../ml/architectures/index'
 import { loadDataset, type ImageDataset } from '../../ml/datasets'
-import { openImageFolder, type BatchMode, type ImageFolder } from '../../ml/folder-dataset'
+import { gifsLeftOutSentence, openImageFolder, type BatchMode, type ImageFolder } from '../../ml/folder-dataset'
 import { fitPatches } from '../../ml/patch-training'
 import { BottleneckError } from '../../ml/errors'
 import { hasSsim } from '../../ml/metrics'
@@ -527,6 +527,11 @@ async function runTraining(context: CommandContext, plan: Plan, storeOption: str
     `Training ${config.architecture}${hasCodeLayer(config.architecture) ? ` (code ${config.codeSize})` : ''} on ${datasetInfo.name}: ${trainingDataText(plan)}, ` +
       `batch ${plan.batchSize}, epochs ${plan.initialEpoch + 1}–${plan.epochs}${plan.noise ? `, noise ${formatNoiseSpec(plan.noise)}` : ''}.`,
   )
+  const gifsLeftOut = gifsLeftOutSentence(plan.folder?.source.gifs ?? [])
+  if (gifsLeftOut) {
+    notes.push(gifsLeftOut)
+    say(gifsLeftOut)
+  }
   const shape = config.inputShape
   const noise = plan.noise
   try {

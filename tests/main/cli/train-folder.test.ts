@@ -43,6 +43,10 @@ beforeAll(async () => {
       .png()
       .toFile(join(photos, `scene-${k}.png`))
   }
+  // A GIF among the photos: training leaves it out, and says so rather than in silence.
+  await sharp({ create: { width: 40, height: 40, channels: 3, background: '#808080' } })
+    .gif()
+    .toFile(join(photos, 'poster.gif'))
 })
 
 describe('bottleneck train --dataset folder:DIR', () => {
@@ -67,6 +71,9 @@ describe('bottleneck train --dataset folder:DIR', () => {
     expect(metadata.name).toBe('photo-denoise')
     expect(metadata.config).toMatchObject({ architecture: 'unet', learningRate: 0.002 })
     expect(metadata.noise).toBe('gaussian255:25')
+    expect((JSON.parse(run.stdout) as { notes: string[] }).notes).toContainEqual(
+      expect.stringMatching(/^1 GIF file is left out: .*save them as PNG/),
+    )
     // A U-Net has no single code layer, so the listing shows no code size for it.
     expect(bottleneck('models').stdout).toMatch(/photo-denoise\s+unet\s+none\s+1\/1/)
   })

@@ -11,6 +11,7 @@ import {
   loadFolderDataset,
   openImageFolder,
   splitFiles,
+  surveyImageFolder,
 } from '../../../src-main/ml/folder-dataset'
 import { parseNoiseSpec } from '../../../src-main/ml/noise'
 import { BottleneckError } from '../../../src-main/ml/errors'
@@ -148,6 +149,29 @@ describe('openImageFolder', () => {
       await rm(empty, { recursive: true })
     } finally {
       await rm(broken, { recursive: true, force: true })
+    }
+  })
+
+  it('leaves GIF files out of training and counts them, and says so when a folder has nothing else', async () => {
+    const mixed = await mkdtemp(join(tmpdir(), 'bottleneck-gifs-'))
+    try {
+      await writeImage(join(mixed, 'photo.png'), 40, 40, 3, 'png')
+      await sharp({ create: { width: 40, height: 40, channels: 3, background: '#808080' } }).gif().toFile(join(mixed, 'anim.gif'))
+      await sharp({ create: { width: 40, height: 40, channels: 3, background: '#404040' } }).gif().toFile(join(mixed, 'b.GIF'))
+      const folder = await openImageFolder(mixed, { patchSize: 16, validationFraction: 0 })
+      expect([...folder.train, ...folder.validation]).toEqual(['photo.png'])
+      expect(folder.gifs).toEqual(['anim.gif', 'b.GIF'])
+      const survey = await surveyImageFolder(mixed)
+      expect(survey.files).toEqual(['photo.png'])
+      expect(survey.gifs).toEqual(['anim.gif', 'b.GIF'])
+
+      await rm(join(mixed, 'photo.png'))
+      const error = (await openImageFolder(mixed).catch((e: unknown) => e)) as BottleneckError
+      expect(error.code).toBe('DATASET_NOT_FOUND')
+      expect(error.message).toContain('2 GIF files are left out')
+      expect(error.message).toContain('save them as PNG')
+    } finally {
+      await rm(mixed, { recursive: true, force: true })
     }
   })
 
