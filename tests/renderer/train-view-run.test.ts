@@ -223,7 +223,7 @@ describe('a resumed model whose saved optimizer state is damaged', () => {
     api.endEpoch(4, 0.1, 0.1)
     api.finish('completed')
     await flushPromises()
-    expect(statusText(wrapper)).toContain('Finished after 4 epoch(s).')
+    expect(statusText(wrapper)).toContain('Finished after 4 epochs; saved as "deep 4ep".')
     expect(statusText(wrapper)).toContain(WARNING)
 
     // Another model, whose saved state is sound: its run is not shown with the first one's warning.
@@ -294,7 +294,7 @@ describe('the status panel', () => {
     api.finish('cancelled')
     await flushPromises()
     const text = statusText(wrapper)
-    expect(text).toContain('Stopped after 2 epoch(s)')
+    expect(text).toContain('Stopped after 2 epochs;')
     expect(text).not.toContain('Batch 304')
     expect(text).not.toContain('ETA')
     expect(text).not.toContain('samples/s')

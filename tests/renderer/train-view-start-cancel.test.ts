@@ -140,7 +140,7 @@ describe('a run that ends before its first epoch', () => {
     await button(wrapper, 'Cancel')!.trigger('click')
     api.finish('cancelled')
     await flushPromises()
-    expect(statusText(wrapper)).toContain('Stopped after 1 epoch(s).')
+    expect(statusText(wrapper)).toContain('Stopped after 1 epoch;')
     expect(button(wrapper, 'Resume')).toBeDefined()
     expect(button(wrapper, 'Try it in Draw')).toBeDefined()
   })

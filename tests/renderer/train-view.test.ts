@@ -563,7 +563,7 @@ describe('training errors', () => {
     api.failNext('training.resume', 'DATASET_NOT_FOUND', 'Cannot read the image folder /data/photos.')
     await resumeButton()!.trigger('click')
     await flushPromises()
-    expect(wrapper.get('[aria-label="Training progress"]').text()).toContain('Stopped after 1 epoch(s)')
+    expect(wrapper.get('[aria-label="Training progress"]').text()).toContain('Stopped after 1 epoch;')
     expect(resumeButton()).toBeDefined()
   })
 

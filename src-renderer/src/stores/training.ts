@@ -33,6 +33,11 @@ export interface Recipe {
   learningRate: number
 }
 
+/** "1 epoch", "6 epochs". */
+export function formatEpochs(count: number): string {
+  return `${count} epoch${count === 1 ? '' : 's'}`
+}
+
 /** An image's values (width × height × channels) as a layer width; "pixels" while the dataset is not known. */
 function pixelsText(pixels: number | null): string {
   return pixels === null ? 'pixels' : pixels.toLocaleString('en')
@@ -186,6 +191,31 @@ export const useTrainingStore = defineStore('training', () => {
   const samples = ref<EpochEnd['samples']>([])
   const lastDone = ref<TrainingDone | null>(null)
   const lastError = ref<TrainingErrorEvent | null>(null)
+  /**
+   * The name of the run's model as the store holds it: a name belongs to one model, so the back end numbers a taken
+   * one ("digits" becomes "digits (2)"). Null until the model has been read.
+   */
+  const modelName = ref<string | null>(null)
+  /** The name typed for the run when the back end had to number it, so the page can say why the name differs. */
+  const takenName = ref<string | null>(null)
+  /**
+   * The run's model was deleted after it saved an epoch (in the Models view, another window, or on disk): the page
+   * says so instead of offering to open, try or resume it. A model the back end removes because no epoch of it was
+   * saved is not this: nothing trained was lost.
+   */
+  const modelDeleted = ref(false)
+  /** The dataset the run on screen trains on, which its samples show; the form may have moved on to another. */
+  const runDatasetId = ref<string | null>(null)
+  /**
+   * What a sentence calls the run's model: its name, and why it is not the one typed (`"digits (2)", because
+   * "digits" is taken`). Null while the name is not known.
+   */
+  const modelNameText = computed(() => {
+    if (modelName.value === null) return null
+    return takenName.value === null
+      ? `"${modelName.value}"`
+      : `"${modelName.value}", because "${takenName.value}" is taken`
+  })
   /**
    * What the back end said about the last run it warned of (a resumed model's optimizer state was damaged). Kept
    * apart from the run on screen: the warning comes as the run starts, before the resume call answers with its id.
@@ -355,6 +385,7 @@ export const useTrainingStore = defineStore('training', () => {
     const datasetId = await useDatasetsStore()
       .resolveId(model.dataset)
       .catch(() => form.datasetId)
+    runDatasetId.value = datasetId
     const noise = fromContractNoise(model.noise)
     const learningRate = model.config.learningRate
     customChosen.value = false
@@ -394,12 +425,14 @@ export const useTrainingStore = defineStore('training', () => {
       return
     }
     if (modelId.value !== null && modelId.value !== id) return
+    modelName.value = model.name
     const saved = toEpochPoints(model.history)
     const live = epochs.value.filter((entry) => !saved.some((s) => s.epoch === entry.epoch))
     epochs.value = [...saved, ...live].sort((a, b) => a.epoch - b.epoch)
     await showSettingsOf(model, targetEpochs ?? model.targetEpochs)
   }
 
+  /** Forgets the run on screen: its series, its end, and what the page knew of its model. */
   function resetSeries(): void {
     progress.value = null
     batchLoss.value = []
@@ -407,6 +440,23 @@ export const useTrainingStore = defineStore('training', () => {
     samples.value = []
     lastDone.value = null
     lastError.value = null
+    modelName.value = null
+    takenName.value = null
+    modelDeleted.value = false
+    runDatasetId.value = null
+  }
+
+  /**
+   * Reads the name the run's model got, and keeps the typed name it could not take. The back end saves a new model
+   * before the start call answers, so the name is there to read at once.
+   */
+  async function learnModelName(id: string, requestedName?: string): Promise<void> {
+    const model = await useApi()
+      .models.get({ id })
+      .catch(() => null)
+    if (!model || modelId.value !== id) return
+    modelName.value = model.name
+    takenName.value = requestedName !== undefined && model.name !== requestedName ? requestedName : null
   }
 
   /**
@@ -430,6 +480,7 @@ export const useTrainingStore = defineStore('training', () => {
     }
     formError.value = null
     resetSeries()
+    runDatasetId.value = parsed.data.datasetId
     unknownRunSettings.value = []
     state.value = 'starting'
     requestPending = true
@@ -439,6 +490,7 @@ export const useTrainingStore = defineStore('training', () => {
       modelId.value = run.modelId
       modelOnScreen = run.modelId
       if (state.value === 'starting') state.value = 'running'
+      void learnModelName(run.modelId, parsed.data.name)
       return true
     } catch (error) {
       state.value = 'idle'
@@ -557,10 +609,17 @@ export const useTrainingStore = defineStore('training', () => {
    * The back end removes the model of a run that ended before its first epoch was saved (nothing in it is trained),
    * or it would be the newest model every view preselects, and says so as after a delete (models.onChanged
    * 'deleted'), which also drops it from the model list. The page then forgets it too; a trainer that crashed could
-   * not remove it, sends no such event, and the model stays on screen to resume.
+   * not remove it, sends no such event, and the model stays on screen to resume. The same event for a model with
+   * saved epochs is the user's delete: the page says the model is gone. A rename elsewhere changes the name shown.
    */
   function onModelsChanged(change: ModelsChanged): void {
-    if (change.reason === 'deleted' && change.id === modelId.value) modelId.value = null
+    if (change.id !== modelId.value) return
+    if (change.reason === 'deleted') {
+      modelDeleted.value = lastSavedEpoch() > 0
+      modelId.value = null
+    } else if (change.reason === 'renamed') {
+      void learnModelName(change.id)
+    }
   }
 
   function onDone(event: TrainingDone): void {
@@ -570,16 +629,17 @@ export const useTrainingStore = defineStore('training', () => {
     // The run's events only cover the epochs it trained; the model's whole history comes with its end.
     epochs.value = toEpochPoints(event.history)
     const notes = useNotificationsStore()
+    const savedAs = modelNameText.value === null ? 'saved' : `saved as ${modelNameText.value}`
     if (event.status === 'completed')
-      notes.success(
-        `Training finished after ${event.epochs} epoch${event.epochs === 1 ? '' : 's'}; the model is saved.`,
-      )
+      notes.success(`Training finished after ${formatEpochs(event.epochs)}; the model is ${savedAs}.`)
     else if (event.epochs === 0)
       notes.info('Training stopped before its first epoch finished, so there is no model to keep.')
-    else
+    else if (modelNameText.value === null)
       notes.info(
         `Training stopped after epoch ${event.epochs}. The last finished epoch is saved; you can resume it.`,
       )
+    else
+      notes.info(`Training stopped after epoch ${event.epochs}; the model is ${savedAs}. You can resume it.`)
   }
 
   /** Counts the error events seen, so an answer about an older one cannot undo what a newer one showed. */
@@ -664,6 +724,10 @@ export const useTrainingStore = defineStore('training', () => {
     samples,
     lastDone,
     lastError,
+    modelName,
+    modelNameText,
+    modelDeleted,
+    runDatasetId,
     runWarnings,
     formError,
     fieldErrors,
