@@ -482,7 +482,7 @@ describe('denoise store', () => {
     await wrapper.get('select[aria-label="Denoiser"]').setValue('denoiser-1')
     await flushPromises()
     expect(wrapper.get('.note').text()).toBe(
-      'digits only takes 28×28 pictures; pick a unet model for photos of any size.',
+      'digits only takes 28×28 pictures; pick a U-Net model for photos of any size.',
     )
   })
 })
@@ -664,7 +664,209 @@ describe('DenoiseView with bad files, long runs and a deleted model', () => {
     await useModelsStore().refresh()
     await flushPromises()
     expect(wrapper.get('.note').text()).toBe(
-      'This result came from a model that has since been deleted; “Denoise again” uses second unet.',
+      'This result was made with a model that has since been deleted; “Denoise again” uses second unet.',
     )
+  })
+})
+
+describe('DenoiseView re-runs, one-size models, pan limits and gains', () => {
+  /** The MNIST denoiser of the mnist-denoise preset: 28×28 only, trained on Gaussian noise σ 0.5. */
+  const digits = makeModel({
+    id: 'denoiser-1',
+    name: 'digits',
+    architecture: 'denoiser',
+    noise: { type: 'gaussian', stddev: 0.5 },
+  })
+  const sizeRefusal = {
+    code: 'INVALID_INPUT',
+    message:
+      'This denoiser model only takes 28×28 images and "odd-clean.png" is 301×177. Pick a unet model: it denoises photos of any size.',
+  }
+
+  async function denoised(wrapper: Wrapper, fake: ReturnType<typeof addFakeDenoise>, file = png()) {
+    await open(wrapper, file)
+    fake.done()
+    await flushPromises()
+    await paint(wrapper)
+  }
+
+  const sources = (wrapper: Wrapper) => wrapper.findAll('img').map((img) => img.attributes('src'))
+
+  it('keeps the photo and its previous result on screen when a re-run for new settings is cancelled', async () => {
+    const { fake, wrapper } = await mountDenoise()
+    await denoised(wrapper, fake, png('big.png'))
+    const pictures = sources(wrapper)
+    await wrapper.get('select[aria-label="Synthetic noise type"]').setValue('gaussian')
+    await flushPromises()
+    expect(fake.started).toHaveLength(2)
+    await button(wrapper, 'Cancel').trigger('click')
+    await flushPromises()
+    fake.done({ status: 'cancelled', images: [] })
+    await flushPromises()
+    await paint(wrapper)
+    expect(sources(wrapper)).toEqual(pictures)
+    expect(wrapper.findAll('img').map((img) => img.attributes('alt'))).toEqual([
+      'Before',
+      'Denoised',
+      'Absolute difference',
+    ])
+    expect(URL.revokeObjectURL).not.toHaveBeenCalled()
+    expect(wrapper.get('.photo-name').text()).toContain('big.png')
+    expect(wrapper.get('.photo-name').text()).toContain('640×480')
+    expect(wrapper.text()).toContain('Cancelled; the result below is the previous one.')
+    expect(wrapper.get('.note').text()).toBe(
+      'This result was made with no added noise; “Denoise again” uses Gaussian noise σ 0.10 (26/255).',
+    )
+    expect(button(wrapper, 'Export denoised PNG').attributes('disabled')).toBeUndefined()
+    // Run again, it completes: the previous pictures go, and the note with them.
+    await button(wrapper, 'Denoise again').trigger('click')
+    await flushPromises()
+    fake.done()
+    await flushPromises()
+    await paint(wrapper)
+    expect(URL.revokeObjectURL).toHaveBeenCalledWith(pictures[0])
+    expect(wrapper.find('.note').exists()).toBe(false)
+    expect(wrapper.text()).toContain('Denoised in 2.5 s')
+  })
+
+  it('keeps the previous result through several replaced runs, and puts it back when the last is cancelled early', async () => {
+    const { fake, wrapper } = await mountDenoise()
+    await denoised(wrapper, fake)
+    const pictures = sources(wrapper)
+    await wrapper.get('select[aria-label="Synthetic noise type"]').setValue('gaussian')
+    await flushPromises()
+    // A second change while the first re-run works, and Cancel before the photo is even read.
+    const answer = fake.holdNextAnswer()
+    await wrapper.get('select[aria-label="Synthetic noise type"]').setValue('speckle')
+    await flushPromises()
+    await button(wrapper, 'Cancel').trigger('click')
+    answer()
+    await flushPromises()
+    fake.done({ status: 'cancelled', images: [] })
+    await flushPromises()
+    await paint(wrapper)
+    expect(sources(wrapper)).toEqual(pictures)
+    expect(wrapper.get('.note').text()).toBe(
+      'This result was made with no added noise; “Denoise again” uses Speckle noise 0.10.',
+    )
+  })
+
+  it('does not bring back the previous photo when the run of a new one is cancelled, and says how to start again', async () => {
+    const { fake, wrapper } = await mountDenoise()
+    await denoised(wrapper, fake, png('garden.png'))
+    await open(wrapper, png('street.png'))
+    await button(wrapper, 'Cancel').trigger('click')
+    fake.done({ status: 'cancelled', images: [] })
+    await flushPromises()
+    expect(wrapper.get('.photo-name').text()).toContain('street.png')
+    expect(wrapper.findAll('img')).toHaveLength(0)
+    expect(wrapper.text()).toContain('Cancelled. “Denoise again” starts it over.')
+    expect(button(wrapper, 'Denoise again').exists()).toBe(true)
+  })
+
+  it('says once, in the Train view’s words, that a 28×28 model cannot take the photo, and keeps the photo’s size', async () => {
+    const { fake, wrapper } = await mountDenoise([unet, digits])
+    fake.size = { width: 301, height: 177 }
+    // Read once with the U-Net (then cancelled): the photo's size is known from then on.
+    await open(wrapper, png('odd-clean.png'))
+    await button(wrapper, 'Cancel').trigger('click')
+    fake.done({ status: 'cancelled', images: [] })
+    await flushPromises()
+    fake.failStart = sizeRefusal
+    await wrapper.get('select[aria-label="Denoiser"]').setValue(digits.id)
+    await flushPromises()
+    expect(wrapper.get('[role="alert"]').text()).toBe(
+      'digits only takes 28×28 pictures and “odd-clean.png” is 301×177; pick a U-Net model for photos of any size.',
+    )
+    expect(wrapper.text().split('only takes')).toHaveLength(2)
+    expect(wrapper.text()).not.toContain('unet model')
+    expect(wrapper.get('.photo-name').text()).toContain('11 bytes · 301×177')
+  })
+
+  it('leaves the U-Net’s result on screen when a 28×28 model refuses the photo, naming whose it is', async () => {
+    const { fake, wrapper } = await mountDenoise([unet, digits])
+    fake.size = { width: 301, height: 177 }
+    await denoised(wrapper, fake, png('odd-clean.png'))
+    const pictures = sources(wrapper)
+    fake.failStart = sizeRefusal
+    await wrapper.get('select[aria-label="Denoiser"]').setValue(digits.id)
+    await flushPromises()
+    await paint(wrapper)
+    expect(wrapper.get('[role="alert"]').text()).toContain('“odd-clean.png” is 301×177')
+    expect(wrapper.text().split('only takes')).toHaveLength(2)
+    expect(sources(wrapper)).toEqual(pictures)
+    expect(wrapper.get('.photo-name').text()).toContain('301×177')
+    expect(wrapper.text()).toContain('Not denoised; the result below is the previous one.')
+    expect(wrapper.get('.note').text()).toBe(
+      'This result was made with “photos unet”; “Denoise again” uses digits.',
+    )
+  })
+
+  it('says so when choosing a model moves the noise level to the one it was trained on', async () => {
+    const { wrapper } = await mountDenoise([unet, digits])
+    await wrapper.get('select[aria-label="Synthetic noise type"]').setValue('gaussian')
+    expect(wrapper.text()).not.toContain('was trained on')
+    await wrapper.get('select[aria-label="Denoiser"]').setValue(digits.id)
+    await flushPromises()
+    const slider = wrapper.get('input[aria-label="Synthetic noise level"]')
+    expect((slider.element as HTMLInputElement).value).toBe('0.5')
+    const toolbar = wrapper.get('[role="toolbar"]').text()
+    expect(toolbar).toContain('σ 0.50 (128/255)')
+    expect(toolbar).toContain('the level digits was trained on')
+    ;(slider.element as HTMLInputElement).value = '0.3'
+    await slider.trigger('change')
+    expect(wrapper.text()).not.toContain('was trained on')
+  })
+
+  it('keeps the photo in view however far it is panned: centred at fit, covering the pane when zoomed in', async () => {
+    const { fake, wrapper } = await mountDenoise()
+    // 640×480 in the 640×420 pane (happy-dom's stand-in size): fitted to 560×420.
+    await denoised(wrapper, fake)
+    const pane = () => wrapper.findAll('[role="group"]')[1]!
+    const box = () => {
+      const style = wrapper.findAll('img')[2]!.attributes('style') ?? ''
+      const [left, top, width, height] = ['left', 'top', 'width', 'height'].map((side) =>
+        Number(style.match(new RegExp(`(?:^|;\\s*)${side}: (-?[\\d.]+)px`))![1]),
+      )
+      return { left: left!, top: top!, width: width!, height: height! }
+    }
+    const press = async (key: string, times: number) => {
+      for (let i = 0; i < times; i++) await pane().trigger('keydown', { key })
+    }
+    const fitted = box()
+    expect(fitted).toEqual({ left: 40, top: 0, width: 560, height: 420 })
+    await press('ArrowLeft', 20)
+    await press('ArrowUp', 20)
+    expect(box()).toEqual(fitted)
+    await press('+', 4)
+    await press('ArrowLeft', 40)
+    await press('ArrowUp', 40)
+    expect(box()).toMatchObject({ left: 0, top: 0 })
+    await press('ArrowRight', 80)
+    await press('ArrowDown', 80)
+    const far = box()
+    expect(far.left + far.width).toBeCloseTo(640)
+    expect(far.top + far.height).toBeCloseTo(420)
+    // Zoomed out below fit, the photo stays centred.
+    await press('-', 10)
+    const small = box()
+    expect(small.left + small.width / 2).toBeCloseTo(320)
+    expect(small.top + small.height / 2).toBeCloseTo(210)
+  })
+
+  it('writes a PSNR loss with a minus sign, as the Compare view does', async () => {
+    const { fake, wrapper } = await mountDenoise()
+    await drop(wrapper, png('noisy.png'), png('clean.png'))
+    fake.done({
+      images: ['input', 'denoised', 'difference', 'reference', 'error'],
+      metrics: {
+        input: { mse: 0.01, psnr: 20.31, ssim: 0.232 },
+        denoised: { mse: 0.02, psnr: 16.48, ssim: 0.204 },
+      },
+    })
+    await flushPromises()
+    const metrics = wrapper.get('dl[aria-label="Quality against the clean reference"]').text()
+    expect(metrics).toContain('(−3.83 dB)')
+    expect(metrics).not.toContain('-3.83')
   })
 })

@@ -45,6 +45,8 @@ interface PhotoFile {
   source: PhotoSource
   /** Bytes on disk, for the "12.3 MB" label. */
   size: number
+  /** Its size in pixels once the back end has read it: still known when a later run of it fails. */
+  pixels?: { width: number; height: number }
 }
 
 interface DenoiseJob {
@@ -56,9 +58,14 @@ interface DenoiseJob {
   tiles: number
   /** What of the photo is not denoised (an animation's later frames, a 16-bit PNG's lower bits), in sentences. */
   notes: string[]
+  /** The synthetic noise added first (undefined: none) and the clean reference measured against: the settings
+   * that made the result, which the view compares with the current ones. */
+  noise: Noise | undefined
+  referenceName: string | null
 }
 
-/** A finished result as the view shows it, kept while the next photo is being read so a refused file loses nothing. */
+/** A finished result as the view shows it, kept while the next run is on its way: a refused file loses nothing,
+ * and a cancelled or failed run of the same photo leaves it on screen. */
 interface ShownResult {
   photo: PhotoFile | null
   reference: PhotoFile | null
@@ -93,6 +100,10 @@ export const useDenoiseStore = defineStore('denoise', () => {
   const viewport = reactive({ zoom: 1, centerX: 0.5, centerY: 0.5 })
   /** Where the before/after divider sits, 0 (all after) … 1 (all before). */
   const split = ref(0.5)
+  /** The panes' inner size in screen pixels (they are laid out alike), for clamping the pan; null until measured. */
+  let paneSize: { width: number; height: number } | null = null
+  /** How the last run ended when it put the previous result back on screen instead of its own. */
+  const interruptedRun = ref<'cancelled' | 'failed' | null>(null)
 
   const busy = computed(
     () => state.value === 'starting' || state.value === 'running' || state.value === 'cancelling',
@@ -122,6 +133,9 @@ export const useDenoiseStore = defineStore('denoise', () => {
   let latestRun = 0
   /** The run whose Cancel was pressed before its start call answered with a job id to cancel. */
   let cancelWantedForRun: number | null = null
+  /** The last finished result while a newer run works: released when that run completes, put back if it fails or
+   * is cancelled. Passed on from run to run until one of them ends. */
+  let previousResult: ShownResult | null = null
 
   function listen(): void {
     if (listening) return
@@ -157,12 +171,13 @@ export const useDenoiseStore = defineStore('denoise', () => {
     blobs.clear()
   }
 
-  function noise(): Noise | undefined {
+  /** The synthetic noise the controls ask for, as the contract sends it; undefined for none. */
+  const chosenNoise = computed<Noise | undefined>(() => {
     if (noiseType.value === 'none' || noiseLevel.value <= 0) return undefined
     return noiseType.value === 'gaussian' || noiseType.value === 'speckle'
       ? { type: noiseType.value, stddev: noiseLevel.value }
       : { type: noiseType.value, amount: noiseLevel.value }
-  }
+  })
 
   /** A file as the contract sends it. An empty one is refused here: the contract would answer with a schema message. */
   async function readPhoto(file: File): Promise<PhotoFile> {
@@ -215,43 +230,48 @@ export const useDenoiseStore = defineStore('denoise', () => {
   }
 
   /** Forgets the current job and its pictures. A job still working is cancelled, and a start call still on its way
-   * will find itself outdated (see run). With `keep`, a finished result's pictures are handed back instead of
-   * revoked, to be shown again if the next photo is refused. */
-  function dropJob(keep = false): ShownResult | null {
-    const previous = job.value
-    if (previous && busy.value)
+   * will find itself outdated (see run). With `keep`, a finished result (or the one kept from before a run still
+   * working) stays as the previous result instead of being revoked; without it, that one goes too. */
+  function dropJob(keep = false): void {
+    const current = job.value
+    if (current && busy.value)
       void useApi()
-        .inference.cancelDenoise({ jobId: previous.jobId })
+        .inference.cancelDenoise({ jobId: current.jobId })
         .catch(() => undefined)
-    const shown =
-      keep && previous && state.value === 'completed'
-        ? {
-            photo: photo.value,
-            reference: reference.value,
-            job: previous,
-            result: result.value,
-            progress: progress.value,
-            urls: urls.value,
-            blobs: new Map(blobs),
-          }
-        : null
-    latestRun++
-    if (shown) {
+    if (keep && current && state.value === 'completed') {
+      releasePrevious()
+      previousResult = {
+        photo: photo.value,
+        reference: reference.value,
+        job: current,
+        result: result.value,
+        progress: progress.value,
+        urls: urls.value,
+        blobs: new Map(blobs),
+      }
       urls.value = {}
       blobs.clear()
-    } else clearPictures()
+    } else {
+      if (!keep) releasePrevious()
+      clearPictures()
+    }
+    latestRun++
     job.value = null
     result.value = null
     progress.value = { done: 0, total: 0 }
     paceFrom.value = null
-    return shown
   }
 
-  /** Puts a kept result back on screen, as it was before the refused photo or reference. */
-  function restoreShown(shown: ShownResult): void {
+  /** Puts the previous result back on screen. With `files`, the photo and reference it was made from come back too
+   * (the newer ones were refused); without, the current ones stay, and the view says if the settings differ. */
+  function restorePrevious(files: 'with files' | 'keep current files'): void {
+    const shown = previousResult!
+    previousResult = null
     clearPictures()
-    photo.value = shown.photo
-    reference.value = shown.reference
+    if (files === 'with files') {
+      photo.value = shown.photo
+      reference.value = shown.reference
+    }
     job.value = shown.job
     result.value = shown.result
     progress.value = shown.progress
@@ -260,8 +280,17 @@ export const useDenoiseStore = defineStore('denoise', () => {
     state.value = 'completed'
   }
 
-  function releaseShown(shown: ShownResult | null): void {
-    if (shown) for (const url of Object.values(shown.urls)) URL.revokeObjectURL(url)
+  /** After a run of the current photo is cancelled or fails: its previous result, if any, is shown again. */
+  function putBackPreviousResult(ended: 'cancelled' | 'failed'): boolean {
+    if (!previousResult || previousResult.photo?.source !== photo.value?.source) return false
+    restorePrevious('keep current files')
+    interruptedRun.value = ended
+    return true
+  }
+
+  function releasePrevious(): void {
+    if (previousResult) for (const url of Object.values(previousResult.urls)) URL.revokeObjectURL(url)
+    previousResult = null
   }
 
   /** Starts denoising the photo with the chosen model; a running job is replaced (the back end cancels it). `next`
@@ -273,14 +302,15 @@ export const useDenoiseStore = defineStore('denoise', () => {
     const current = next?.photo ?? photo.value
     if (!current || !chosenModel) return
     const currentReference = next ? next.reference : reference.value
-    const shown = dropJob(true)
+    dropJob(true)
     photo.value = current
     reference.value = currentReference
     const thisRun = latestRun
     error.value = null
+    interruptedRun.value = null
     state.value = 'starting'
+    const extra = chosenNoise.value
     try {
-      const extra = noise()
       const started = await useApi().inference.denoiseImage({
         id: chosenModel,
         source: current.source,
@@ -288,15 +318,21 @@ export const useDenoiseStore = defineStore('denoise', () => {
         ...(extra ? { noise: extra } : {}),
         tileSize: TILE_SIZE,
       })
-      releaseShown(shown)
-      // Another photo or setting came while this one was being decoded: the newest wins.
+      // Another photo or setting came while this one was being decoded: the newest wins (and keeps the previous
+      // result).
       if (thisRun !== latestRun) {
         void useApi()
           .inference.cancelDenoise({ jobId: started.jobId })
           .catch(() => undefined)
         return
       }
-      job.value = { ...started, modelId: chosenModel }
+      photo.value = { ...current, pixels: { width: started.width, height: started.height } }
+      job.value = {
+        ...started,
+        modelId: chosenModel,
+        noise: extra,
+        referenceName: currentReference?.name ?? null,
+      }
       progress.value = { done: 0, total: started.tiles }
       const cancelWanted = cancelWantedForRun === thisRun
       if (!cancelWanted) state.value = 'running'
@@ -307,14 +343,11 @@ export const useDenoiseStore = defineStore('denoise', () => {
       // Cancel was pressed while the photo was being read, before the job had an id to cancel.
       else if (cancelWanted) await requestCancel(started.jobId)
     } catch (cause) {
-      if (thisRun !== latestRun) {
-        releaseShown(shown)
-        return
-      }
+      if (thisRun !== latestRun) return
       const problem = isModelGone(cause) ? modelGone(chosenModel) : toUserError(cause)
-      if (shown && isRefusedFile(problem)) restoreShown(shown)
-      else {
-        releaseShown(shown)
+      if (previousResult && isRefusedFile(problem)) restorePrevious('with files')
+      else if (!putBackPreviousResult('failed')) {
+        releasePrevious()
         state.value = 'failed'
         forgetRefusedFile(problem)
       }
@@ -364,12 +397,17 @@ export const useDenoiseStore = defineStore('denoise', () => {
   }
 
   async function finish(done: DenoiseDone): Promise<void> {
-    result.value = done
+    if (done.error) error.value = toUserError(done.error)
     if (done.status !== 'completed') {
-      state.value = done.status
-      if (done.error) error.value = toUserError(done.error)
+      if (!putBackPreviousResult(done.status)) {
+        releasePrevious()
+        result.value = done
+        state.value = done.status
+      }
       return
     }
+    releasePrevious()
+    result.value = done
     progress.value = { done: progress.value.total, total: progress.value.total }
     state.value = 'completed'
     viewport.zoom = 1
@@ -468,9 +506,34 @@ export const useDenoiseStore = defineStore('denoise', () => {
     viewport.centerY = 0.5
   }
 
+  /** Each pane reports its size as it is laid out, so the pan can be clamped to what it shows. */
+  function setPaneSize(size: { width: number; height: number }): void {
+    paneSize = size
+    clampCenter()
+  }
+
+  /**
+   * Keeps the photo in view however it is panned or zoomed: larger than the panes, it covers them (no empty margin
+   * can open on a side); smaller, it stays centred. Before the panes are measured, the centre stays on the photo.
+   */
   function clampCenter(): void {
-    viewport.centerX = Math.min(1, Math.max(0, viewport.centerX))
-    viewport.centerY = Math.min(1, Math.max(0, viewport.centerY))
+    const photoSize = job.value
+    if (!paneSize || !photoSize) {
+      viewport.centerX = Math.min(1, Math.max(0, viewport.centerX))
+      viewport.centerY = Math.min(1, Math.max(0, viewport.centerY))
+      return
+    }
+    // Zoom 1 fits the photo in the pane, as the panes draw it.
+    const scale =
+      Math.min(paneSize.width / photoSize.width, paneSize.height / photoSize.height) * viewport.zoom
+    viewport.centerX = clampAxis(viewport.centerX, paneSize.width / (photoSize.width * scale))
+    viewport.centerY = clampAxis(viewport.centerY, paneSize.height / (photoSize.height * scale))
+  }
+
+  /** A centre (0–1) along one axis, where `visible` is the fraction of the photo the pane spans on that axis. */
+  function clampAxis(center: number, visible: number): number {
+    if (visible >= 1) return 0.5
+    return Math.min(1 - visible / 2, Math.max(visible / 2, center))
   }
 
   function setSplit(value: number): void {
@@ -482,6 +545,7 @@ export const useDenoiseStore = defineStore('denoise', () => {
     photo.value = null
     reference.value = null
     error.value = null
+    interruptedRun.value = null
     state.value = 'idle'
   }
 
@@ -492,6 +556,7 @@ export const useDenoiseStore = defineStore('denoise', () => {
     noiseType,
     noiseLevel,
     noiseModelId,
+    chosenNoise,
     state,
     job,
     progress,
@@ -503,6 +568,7 @@ export const useDenoiseStore = defineStore('denoise', () => {
     differenceKind,
     viewport,
     split,
+    interruptedRun,
     busy,
     fraction,
     secondsLeft,
@@ -519,6 +585,7 @@ export const useDenoiseStore = defineStore('denoise', () => {
     setDifferenceKind,
     setZoom,
     panBy,
+    setPaneSize,
     resetView,
     setSplit,
     clear,
