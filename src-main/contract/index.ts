@@ -294,6 +294,11 @@ export const ModelDetailSchema = ModelSummarySchema.extend({
   history: z.array(HistoryEntrySchema),
   /** Test-set metrics after the last epoch, when computed: mse, psnr, ssim… */
   metrics: z.record(z.string(), z.number()).optional(),
+  /**
+   * The built-in or added dataset the model was trained on (MNIST, or the same kind of dataset in the same folder);
+   * absent when none is on the list here, such as a folder the CLI trained on that was never added in the app.
+   */
+  datasetId: DatasetIdSchema.optional(),
 })
 export type ModelDetail = z.infer<typeof ModelDetailSchema>
 

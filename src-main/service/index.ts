@@ -124,7 +124,8 @@ export function toSummary(metadata: ModelMetadata): ModelSummary {
   }
 }
 
-function toDetail(metadata: ModelMetadata): ModelDetail {
+/** `datasetId`: the listed dataset the model was trained on, when there is one (see listedDatasetForSpec). */
+function toDetail(metadata: ModelMetadata, datasetId: string | undefined): ModelDetail {
   return {
     ...toSummary(metadata),
     config: { ...metadata.config },
@@ -139,7 +140,20 @@ function toDetail(metadata: ModelMetadata): ModelDetail {
       ...(entry.seconds !== undefined ? { durationMs: Math.round(entry.seconds * 1000) } : {}),
     })),
     ...(metadata.metrics ? { metrics: metadata.metrics } : {}),
+    ...(datasetId !== undefined ? { datasetId } : {}),
   }
+}
+
+/**
+ * A dataset spec as the app stores an added one: a folder's absolute path without a trailing slash or "..", so a
+ * folder the CLI was given as "folder:/photos/" is the one added as /photos. A relative path is left as it is: it was
+ * taken from the CLI's working folder, which is not known here.
+ */
+function canonicalDatasetSpec(spec: string): string {
+  const separator = spec.indexOf(':')
+  if (separator < 0) return spec
+  const path = spec.slice(separator + 1)
+  return isAbsolute(path) ? `${spec.slice(0, separator)}:${resolve(path)}` : spec
 }
 
 interface ActiveRun {
@@ -607,11 +621,17 @@ export function createService(options: ServiceOptions): Service & {
     }
   }
 
-  async function datasetRefForSpec(spec: string, name: string): Promise<DatasetRef> {
-    const builtIn = BUILT_INS.find((ref) => ref.spec === spec)
+  /** The built-in or added dataset that `spec` (a model's) names, if it is on the list. */
+  async function listedDatasetForSpec(spec: string): Promise<DatasetRef | undefined> {
+    const wanted = canonicalDatasetSpec(spec)
+    const builtIn = BUILT_INS.find((ref) => ref.spec === wanted)
     if (builtIn) return builtIn
-    const stored = (await readStoredDatasets()).find((dataset) => dataset.spec === spec)
-    return stored ? { id: stored.id, spec, name: stored.name } : { id: 'external', spec, name }
+    const stored = (await readStoredDatasets()).find((dataset) => canonicalDatasetSpec(dataset.spec) === wanted)
+    return stored ? { id: stored.id, spec, name: stored.name } : undefined
+  }
+
+  async function datasetRefForSpec(spec: string, name: string): Promise<DatasetRef> {
+    return (await listedDatasetForSpec(spec)) ?? { id: 'external', spec, name }
   }
 
   /** Continues the claimed run's model up to `epochs` in all (its saved target when undefined). */
@@ -673,7 +693,10 @@ export function createService(options: ServiceOptions): Service & {
         ),
       }
     },
-    'models.get': async ({ id }) => toDetail((await store.get(checkModelId(id))).metadata),
+    'models.get': async ({ id }) => {
+      const { metadata } = await store.get(checkModelId(id))
+      return toDetail(metadata, (await listedDatasetForSpec(metadata.dataset.spec))?.id)
+    },
     'models.rename': async ({ id, name }) => {
       if (run?.modelId === id)
         throw new BottleneckError(

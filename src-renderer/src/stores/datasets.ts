@@ -2,7 +2,7 @@
 // sentence that says what an added one holds.
 import { defineStore } from 'pinia'
 import { ref } from 'vue'
-import type { DatasetSummary } from '@contract'
+import type { DatasetSummary, ModelDetail } from '@contract'
 import { useApi } from '@renderer/api'
 
 /** Image files named in the notice before the rest are only counted. */
@@ -81,18 +81,39 @@ export const useDatasetsStore = defineStore('datasets', () => {
     await refresh()
   }
 
+  /** The listed dataset whose id, else whose display name, is `reference` (case-insensitively). */
+  function findByReference(reference: string): DatasetSummary | undefined {
+    const wanted = reference.toLowerCase()
+    return (
+      datasets.value.find((d) => d.id.toLowerCase() === wanted) ??
+      datasets.value.find((d) => d.name.toLowerCase() === wanted)
+    )
+  }
+
   /**
    * The dataset id for a model's `dataset` field, which holds the dataset's id or its display name depending on
    * who saved the model (CLI or app); matched case-insensitively, falling back to the value itself.
    */
   async function resolveId(reference: string): Promise<string> {
     if (!loaded.value) await refresh()
-    const wanted = reference.toLowerCase()
-    const match =
-      datasets.value.find((d) => d.id.toLowerCase() === wanted) ??
-      datasets.value.find((d) => d.name.toLowerCase() === wanted)
-    return match?.id ?? reference
+    return findByReference(reference)?.id ?? reference
   }
 
-  return { datasets, loaded, refresh, addFolder, remove, resolveId }
+  /**
+   * The listed dataset a model was trained on, null when there is none (a folder the CLI trained on that was never
+   * added here). The service names it by `datasetId` when it matched it by folder; the list is read again when it
+   * does not hold that one yet (added in another window). Without it, the model's `dataset` is matched as an id or
+   * name: the CLI's name for a folder, "/photos (supervised denoising)", is neither, and is never sent as an id.
+   */
+  async function trainedOn(
+    model: Pick<ModelDetail, 'dataset' | 'datasetId'>,
+  ): Promise<DatasetSummary | null> {
+    const { datasetId } = model
+    const listed = () =>
+      datasetId ? datasets.value.find((d) => d.id === datasetId) : findByReference(model.dataset)
+    if (!loaded.value || (datasetId && !listed())) await refresh()
+    return listed() ?? null
+  }
+
+  return { datasets, loaded, refresh, addFolder, remove, resolveId, trainedOn }
 })
