@@ -2,6 +2,7 @@
 // in a folder (`idx:DIR`). Images come out as Float32Array in [0, 1], row-major HWC, one split after another.
 import { readdir } from 'node:fs/promises'
 import { createRequire } from 'node:module'
+import { homedir } from 'node:os'
 import { dirname, join, resolve } from 'node:path'
 import { BottleneckError } from './errors'
 import { readPermissionReason } from './file-system'
@@ -63,6 +64,21 @@ export async function loadDataset(spec: string, options: LoadDatasetOptions = {}
   // Loaded on demand: image folders need sharp, which MNIST and IDX users never pay for.
   const { loadFolderDataset } = await import('./folder-dataset')
   return loadFolderDataset(resolve(spec.slice(7)), options)
+}
+
+/**
+ * `idx:DIR` and `folder:DIR` with DIR made absolute (and without a trailing slash), as a model records its dataset:
+ * a resume from another working folder, and the app matching the folder to one added there, need the full path.
+ * A leading `~` is the home folder: a shell does not expand it after "folder:".
+ */
+export function absoluteDatasetSpec(spec: string): string {
+  for (const kind of ['idx:', 'folder:']) {
+    if (!spec.startsWith(kind) || spec.length === kind.length) continue
+    const path = spec.slice(kind.length)
+    const expanded = path === '~' || path.startsWith('~/') ? join(homedir(), path.slice(1)) : path
+    return `${kind}${resolve(expanded)}`
+  }
+  return spec
 }
 
 /** Refuses a spec that names no kind of dataset, before anything is read: the CLI checks options with it up front. */

@@ -9,7 +9,7 @@ import {
   listArchitectures,
   type Autoencoder,
 } from '../../ml/architectures/index'
-import { loadDataset, type ImageDataset } from '../../ml/datasets'
+import { absoluteDatasetSpec, loadDataset, type ImageDataset } from '../../ml/datasets'
 import { gifsLeftOutSentence, openImageFolder, type BatchMode, type ImageFolder } from '../../ml/folder-dataset'
 import { fitPatches } from '../../ml/patch-training'
 import { BottleneckError } from '../../ml/errors'
@@ -254,7 +254,7 @@ export async function trainCommand(parsed: Parsed): Promise<number> {
         '--self-supervised learns from a folder of noisy photos: use it with --dataset folder:DIR.',
       )
     }
-    const datasetSpec = stringOption(values, 'dataset') ?? 'mnist'
+    const datasetSpec = absoluteDatasetSpec(stringOption(values, 'dataset') ?? 'mnist')
     const dataset = await loadDataset(datasetSpec, { limit, testLimit })
     const arch = stringOption(values, 'arch') ?? DEFAULTS.inMemory.architecture
     const config = createModelConfig(arch, [dataset.height, dataset.width, dataset.channels], {
@@ -361,7 +361,7 @@ async function planFolderTraining(
   noise: NoiseSpec | undefined,
   requestedName: string | undefined,
 ): Promise<Plan> {
-  const datasetSpec = stringOption(values, 'dataset')!
+  const datasetSpec = absoluteDatasetSpec(stringOption(values, 'dataset')!)
   const selfSupervised = values['self-supervised'] === true
   const realNoise = noise?.kind === 'none' ? undefined : noise
   if (realNoise?.mode === 'fixed') {

@@ -293,3 +293,18 @@ describe('train options that depend on the dataset', () => {
     expect(onlyErrorLine(result)).toMatch(/--patch-size is for folder: datasets/)
   })
 })
+
+describe('a dataset given by a relative path', () => {
+  it('is recorded by its full path, so the model resumes from any folder', async () => {
+    const run = runCliSync(
+      ['train', '--dataset', 'idx:idx 12x12/', '--epochs', '1', '--batch-size', '8', '--name', 'relative', '--json'],
+      { store, cwd: scratch },
+    )
+    expect(run.code, run.stderr).toBe(0)
+    const { metadata } = await openStore(store).get('relative')
+    expect(metadata.dataset.spec).toBe(`idx:${largerImages}`)
+    // Elsewhere, the relative path would name a folder that is not there.
+    const resumed = runCliSync(['train', '--resume', 'relative', '--epochs', '2', '--json'], { store, cwd: tmpdir() })
+    expect(resumed.code, resumed.stderr).toBe(0)
+  })
+})
