@@ -382,9 +382,11 @@ export const useTrainingStore = defineStore('training', () => {
 
   /** Puts a saved model's settings in the form (what the contract reports of them) for the run on screen. */
   async function showSettingsOf(model: ModelDetail, targetEpochs: number): Promise<void> {
-    const datasetId = await useDatasetsStore()
-      .resolveId(model.dataset)
-      .catch(() => form.datasetId)
+    // A folder the CLI trained on that was never added here has no id: the form keeps the dataset it has.
+    const trainedOn = await useDatasetsStore()
+      .trainedOn(model)
+      .catch(() => null)
+    const datasetId = trainedOn?.id ?? form.datasetId
     runDatasetId.value = datasetId
     const noise = fromContractNoise(model.noise)
     const learningRate = model.config.learningRate
