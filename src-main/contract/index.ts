@@ -343,6 +343,8 @@ export const DatasetSummarySchema = z.object({
       unreadableCount: z.number().int().min(0),
       /** The first few of those, with why. */
       unreadable: z.array(z.object({ file: z.string(), reason: z.string() })),
+      /** GIF files of the folder, which training leaves out (their palette dithers photos); absent on older lists. */
+      gifsLeftOut: z.number().int().min(0).optional(),
     })
     .optional(),
 })

@@ -345,9 +345,10 @@ const UNREADABLE_FILES_LISTED = 5
 async function describeImageFiles(folder: string): Promise<NonNullable<DatasetSummary['imageFiles']>> {
   // Loaded on demand, as ml/datasets does: image folders need sharp, which MNIST and IDX users never pay for.
   const { surveyImageFolder } = await import('../ml/folder-dataset')
-  const { files, unreadable } = await surveyImageFolder(folder)
+  const { files, unreadable, gifs } = await surveyImageFolder(folder)
   return {
     found: files.length,
+    ...(gifs.length > 0 ? { gifsLeftOut: gifs.length } : {}),
     unreadableCount: unreadable.length,
     unreadable: unreadable
       .slice(0, UNREADABLE_FILES_LISTED)

@@ -53,6 +53,14 @@ describe('the notice for an added dataset', () => {
     )
   })
 
+  it('says GIF files are left out and why, so they do not vanish from the count in silence', () => {
+    const one = describeAddedDataset(imageFolder({ found: 12, unreadableCount: 0, unreadable: [], gifsLeftOut: 1 }))
+    expect(one).toMatch(/One GIF file is left out: a GIF's 256 colours dither a photo.*Save it as PNG to use it\.$/)
+    const many = describeAddedDataset(imageFolder({ found: 12, unreadableCount: 0, unreadable: [], gifsLeftOut: 3 }))
+    expect(many).toContain('3 GIF files are left out')
+    expect(many).toContain('Save them as PNG to use them.')
+  })
+
   it('counts the images of an IDX folder, which are images and not patches', () => {
     const idx: DatasetSummary = {
       id: 'idx-abc',

@@ -34,9 +34,16 @@ export function describeAddedDataset(dataset: DatasetSummary): string {
         ? 'it'
         : 'them'
       : `the ${readable === 1 ? 'one' : count(readable)} that can be read`
+  const gifs = imageFiles.gifsLeftOut ?? 0
+  // The back end's reason, in the app's words: a GIF's palette would teach a denoiser its dither.
+  const gifNote =
+    gifs === 0
+      ? ''
+      : ` ${gifs === 1 ? 'One GIF file is' : `${count(gifs)} GIF files are`} left out: a GIF's 256 colours dither a photo, and a denoiser would learn the dither. Save ${gifs === 1 ? 'it' : 'them'} as PNG to use ${gifs === 1 ? 'it' : 'them'}.`
   return (
     `Added dataset "${name}": ${images(found)} found${skipped}. ` +
-    `Training uses ${count(trainCount)} random ${width}×${height} patches of ${source}, and tests on ${count(testCount)} more.`
+    `Training uses ${count(trainCount)} random ${width}×${height} patches of ${source}, and tests on ${count(testCount)} more.` +
+    gifNote
   )
 }
 

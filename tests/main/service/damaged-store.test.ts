@@ -120,6 +120,10 @@ describe('a store and a folder with damaged files', () => {
     writeFileSync(join(folder, 'bad.png'), bytes.subarray(0, bytes.length >> 1))
     writeFileSync(join(folder, 'empty.png'), '')
     writeFileSync(join(folder, 'notes.txt'), 'not an image, and not counted as one')
+    // Left out of training (a palette dithers photos), and counted as such.
+    await sharp(pixels, { raw: { width: 80, height: 80, channels: 1 } })
+      .gif()
+      .toFile(join(folder, 'poster.gif'))
 
     const added = await callService(service, 'datasets.addImageFolder', { path: folder })
     expect(added).toMatchObject({
@@ -135,6 +139,7 @@ describe('a store and a folder with damaged files', () => {
           { file: 'bad.png', reason: 'Cannot read bad.png: the file is damaged or truncated.' },
           { file: 'empty.png', reason: 'Cannot read empty.png: the file is empty (0 bytes).' },
         ],
+        gifsLeftOut: 1,
       },
     })
     const listed = (await callService(service, 'datasets.list')).find((dataset) => dataset.id === added?.id)
