@@ -39,6 +39,11 @@ export interface DecodeOptions {
    */
   background?: 'white' | 'black'
   /**
+   * 'colour': the colour under the alpha, not composited (decodePhoto's default, which puts the alpha back afterwards:
+   * a half-transparent dark pixel stays dark). 'composite' (the default elsewhere): onto `background`.
+   */
+  transparency?: 'composite' | 'colour'
+  /**
    * How the caller lets a person raise `maxPixels` (e.g. "--max-megapixels"), named in the too-large message; without
    * it the message only says to resize, since there is nothing to raise.
    */
@@ -189,9 +194,9 @@ async function decodePixels(
   try {
     // limitInputPixels repeats the header check inside libvips, in case the header lied about the size.
     // failOn 'truncated' makes a cut-off file an error instead of an image with a grey bottom half.
-    raw = await sharp(input, { limitInputPixels: maxPixels, failOn: 'truncated' })
-      .rotate()
-      .flatten({ background })
+    const oriented = sharp(input, { limitInputPixels: maxPixels, failOn: 'truncated' }).rotate()
+    const opaque = options.transparency === 'colour' ? oriented.removeAlpha() : oriented.flatten({ background })
+    raw = await opaque
       .toColourspace(channels === 1 ? 'b-w' : 'srgb')
       .raw({ depth: 'uchar' })
       .toBuffer({ resolveWithObject: true })
@@ -230,9 +235,10 @@ export function decodingNotes(header: ImageHeader, name: string): string[] {
 }
 
 /**
- * A photo to denoise, from one read of the file: its pixels as `decodeImage` gives them; its alpha channel (8-bit,
- * oriented as the pixels), or null when it has none or every pixel is opaque — the app and the CLI put it back on the
- * denoised photo, so a cut-out stays a cut-out; and the notes `decodingNotes` makes.
+ * A photo to denoise, from one read of the file: its pixels as `decodeImage` gives them, but with the colour under
+ * the alpha rather than composited onto white; its alpha channel (8-bit, oriented as the pixels), or null when it has
+ * none or every pixel is opaque — the app and the CLI put it back on the denoised photo, so a cut-out stays a cut-out
+ * and a half-transparent dark pixel stays dark; and the notes `decodingNotes` makes.
  */
 export async function decodePhoto(
   source: string | Uint8Array,
@@ -241,7 +247,7 @@ export async function decodePhoto(
   const maxPixels = options.maxPixels ?? DEFAULT_MAX_PIXELS
   const { input, name } = await sourceBytesAndName(source, options)
   const header = await readHeader(input, name, maxPixels, options.limitOption)
-  const image = await decodePixels(input, name, header, maxPixels, options)
+  const image = await decodePixels(input, name, header, maxPixels, { transparency: 'colour', ...options })
   const notes = decodingNotes(header, name)
   if (!header.hasAlpha) return { image, alpha: null, notes }
   let alpha: Buffer

@@ -70,7 +70,8 @@ function sourceName(source: DenoiseImageSource): string {
 function decodeArguments(source: DenoiseImageSource, channels: 1 | 3, maxPixels: number) {
   return [
     'path' in source ? source.path : source.bytes,
-    { channels, maxPixels, name: `"${sourceName(source)}"` },
+    // The photo's colour under its alpha (decodePhoto's), for the reference too: the two are compared as decoded.
+    { channels, maxPixels, name: `"${sourceName(source)}"`, transparency: 'colour' as const },
   ] as const
 }
 
