@@ -207,8 +207,27 @@ export async function surveyImageFolder(
 ): Promise<{ files: string[]; unreadable: Array<{ file: string; message: string }>; gifs: string[] }> {
   const folder = resolve(folderPath)
   const { images: files, gifs } = await listImages(folder)
-  const maxPixels = options.maxPixels ?? DEFAULT_MAX_PIXELS
+  const { problems } = await checkFiles(folder, files, options.maxPixels ?? DEFAULT_MAX_PIXELS, SURVEY_DECODED_FILES)
+  const unreadable = files.flatMap((file) => {
+    const message = problems.get(file)
+    return message === undefined ? [] : [{ file, message }]
+  })
+  return { files, unreadable, gifs }
+}
+
+/**
+ * Reads the header of every file (missing, empty, not an image, too large: decodeImage's checks and words) and decodes
+ * the pixels of the first `decodedFiles`, shrunk as they decode. Returns why each failing file fails, and the channels
+ * of each readable header.
+ */
+async function checkFiles(
+  folder: string,
+  files: readonly string[],
+  maxPixels: number,
+  decodedFiles: number,
+): Promise<{ problems: Map<string, string>; channels: Map<string, 1 | 3> }> {
   const problems = new Map<string, string>()
+  const channels = new Map<string, 1 | 3>()
   let next = 0
   // A few at a time: sharp decodes on libuv's threads.
   async function work(): Promise<void> {
@@ -217,14 +236,13 @@ export async function surveyImageFolder(
       const file = files[index]!
       const path = join(folder, file)
       try {
-        // The same checks and words as decodeImage for the file and its header (missing, empty, not an image, too large).
-        await readImageHeader(path, { maxPixels })
+        channels.set(file, (await readImageHeader(path, { maxPixels })).channels)
       } catch (error) {
         if (!(error instanceof BottleneckError)) throw error
         problems.set(file, error.message)
         continue
       }
-      if (index >= SURVEY_DECODED_FILES) continue
+      if (index >= decodedFiles) continue
       try {
         await sharp(path, { limitInputPixels: maxPixels, failOn: 'truncated' })
           .resize(64, 64, { fit: 'inside' })
@@ -237,11 +255,7 @@ export async function surveyImageFolder(
     }
   }
   await Promise.all(Array.from({ length: 4 }, work))
-  const unreadable = files.flatMap((file) => {
-    const message = problems.get(file)
-    return message === undefined ? [] : [{ file, message }]
-  })
-  return { files, unreadable, gifs }
+  return { problems, channels }
 }
 
 /** Least-recently-used cache of decoded images, bounded by bytes (Map keeps insertion order: first = oldest). */
@@ -321,36 +335,32 @@ export async function openImageFolder(
       `The patch size must be a whole number from 8 to 1024 (got ${patchSize}).`,
     )
   }
-  const { images: files, gifs } = await listImages(folder)
-  if (files.length === 0) {
+  const { images: listed, gifs } = await listImages(folder)
+  if (listed.length === 0) {
     const gifsNote = gifs.length > 0 ? ` ${gifsLeftOutSentence(gifs)}` : ''
     throw new BottleneckError(
       'DATASET_NOT_FOUND',
       `No images training can use in ${folder}. Put PNG, JPEG, WebP or TIFF files there (subfolders are included).${gifsNote}`,
     )
   }
-  const { train, validation } = splitFiles(files, options.validationFraction ?? 0.1)
-  const skipped: Array<{ file: string; message: string }> = []
-  const bad = new Set<string>()
-  let detected = options.channels
-  // Channels from the first readable file's header (cheap); unreadable ones are noted now, not at the first batch.
-  for (const file of files) {
-    if (detected) break
-    try {
-      detected = (await readImageHeader(join(folder, file), { maxPixels: options.maxPixels })).channels
-    } catch (error) {
-      if (!(error instanceof BottleneckError)) throw error
-      bad.add(file)
-      skipped.push({ file, message: error.message })
-    }
-  }
-  if (!detected) {
+  // Every header is read now (cheap), so files that are empty, not images or too large are left out of the split and
+  // named before the first batch. A file damaged past its header is found when training first decodes it.
+  const headers = await checkFiles(folder, listed, options.maxPixels ?? DEFAULT_MAX_PIXELS, 0)
+  const skipped = listed.flatMap((file) => {
+    const message = headers.problems.get(file)
+    return message === undefined ? [] : [{ file, message }]
+  })
+  const files = listed.filter((file) => !headers.problems.has(file))
+  if (files.length === 0) {
     throw new BottleneckError(
       'DATASET_NOT_FOUND',
-      `None of the images in ${folder} could be read (${files.join(', ')}).`,
+      `None of the images in ${folder} could be read (${listed.join(', ')}).`,
     )
   }
-  const channels: 1 | 3 = detected
+  const { train, validation } = splitFiles(files, options.validationFraction ?? 0.1)
+  const bad = new Set<string>()
+  // From the first readable file, unless asked for.
+  const channels: 1 | 3 = options.channels ?? headers.channels.get(files[0]!)!
   const cache = new DecodedCache(options.cacheBytes ?? 512 * 1024 * 1024)
   const augment = options.augment ?? true
   const patchesPerImage = Math.max(1, options.patchesPerImage ?? 8)

@@ -532,6 +532,8 @@ async function runTraining(context: CommandContext, plan: Plan, storeOption: str
     notes.push(gifsLeftOut)
     say(gifsLeftOut)
   }
+  // Files whose header already fails are named before the first batch (the others as training meets them).
+  warnAboutSkippedImages()
   const shape = config.inputShape
   const noise = plan.noise
   try {

@@ -1,5 +1,5 @@
 // Image-folder datasets: discovery, stable split, patch batches in each mode, bounded cache, broken files skipped.
-import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises'
+import { mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import sharp from 'sharp'
@@ -152,6 +152,29 @@ describe('openImageFolder', () => {
     }
   })
 
+  it('names files whose header fails (empty, not an image) as it opens, and leaves them out of both splits', async () => {
+    const mixed = await mkdtemp(join(tmpdir(), 'bottleneck-headers-'))
+    try {
+      await writeImage(join(mixed, 'good.png'), 40, 40, 1, 'png')
+      await writeImage(join(mixed, 'also-good.png'), 40, 40, 1, 'png')
+      await writeFile(join(mixed, 'empty.png'), '')
+      await writeFile(join(mixed, 'text.jpg'), 'not a photo')
+      const folder = await openImageFolder(mixed, { patchSize: 16, validationFraction: 0.5 })
+      // Before any patch is cut.
+      expect(folder.skipped.map((entry) => entry.file)).toEqual(['empty.png', 'text.jpg'])
+      expect(folder.skipped[0]!.message).toMatch(/empty\.png.*empty \(0 bytes\)/)
+      expect([...folder.train, ...folder.validation].sort()).toEqual(['also-good.png', 'good.png'])
+
+      await rm(join(mixed, 'good.png'))
+      await rm(join(mixed, 'also-good.png'))
+      const error = (await openImageFolder(mixed).catch((e: unknown) => e)) as BottleneckError
+      expect(error.code).toBe('DATASET_NOT_FOUND')
+      expect(error.message).toMatch(/None of the images in .* could be read \(empty\.png, text\.jpg\)/)
+    } finally {
+      await rm(mixed, { recursive: true, force: true })
+    }
+  })
+
   it('leaves GIF files out of training and counts them, and says so when a folder has nothing else', async () => {
     const mixed = await mkdtemp(join(tmpdir(), 'bottleneck-gifs-'))
     try {
@@ -225,7 +248,14 @@ describe('a split whose files are all unreadable', () => {
     try {
       await writeImage(join(folderPath, 'a.png'), 30, 30, 1, 'png')
       await writeImage(join(folderPath, 'b.png'), 30, 30, 1, 'png')
-      await writeFile(join(folderPath, 'bad.png'), 'not a png at all')
+      // Cut off halfway: its header reads, so only decoding finds it broken (a file whose header fails is left out
+      // as the folder opens).
+      const truncate = async (name: string) => {
+        await writeImage(join(folderPath, name), 30, 30, 1, 'png')
+        const bytes = await readFile(join(folderPath, name))
+        await writeFile(join(folderPath, name), bytes.subarray(0, bytes.length >> 1))
+      }
+      await truncate('bad.png')
       const folder = await openImageFolder(folderPath, { patchSize: 16, seed: 7 })
       // By its name's hash, the broken file is the one held out for validation.
       expect(folder.validation).toEqual(['bad.png'])
@@ -233,8 +263,8 @@ describe('a split whose files are all unreadable', () => {
       expect(patches.length).toBe(4 * 16 * 16)
       expect(folder.skipped.map((entry) => entry.file)).toEqual(['bad.png'])
 
-      await writeFile(join(folderPath, 'a.png'), 'broken too')
-      await writeFile(join(folderPath, 'b.png'), 'and this one')
+      await truncate('a.png')
+      await truncate('b.png')
       const broken = await openImageFolder(folderPath, { patchSize: 16, channels: 1 })
       const error = await broken.validationPatches(4).catch((caught: unknown) => caught)
       const message = (error as BottleneckError).message
