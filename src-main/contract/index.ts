@@ -444,6 +444,7 @@ export const TrainingStatusSchema = z.object({
     .optional(),
   /** The trainer process: its pid and how many times it was restarted after a crash. */
   trainer: z.object({ pid: z.number().int().optional(), restarts: z.number().int(), alive: z.boolean() }),
+  /** What ended the last run with an error (or the crash a run resumed from); cleared when a new run starts. */
   lastError: ErrorSchema.optional(),
 })
 export type TrainingStatus = z.infer<typeof TrainingStatusSchema>

@@ -577,6 +577,8 @@ export function createService(options: ServiceOptions): Service & {
       )
     }
     state = 'starting'
+    // A new run makes the last one's error old news; a run resumed after a crash keeps the crash as its reason.
+    if (autoResumes === 0) lastError = undefined
     run = {
       runId,
       ...(params.modelId ? { modelId: params.modelId } : {}),
