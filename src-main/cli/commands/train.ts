@@ -5,6 +5,7 @@ import {
   buildAutoencoder,
   createModelConfig,
   DEFAULT_ARCHITECTURE,
+  getArchitecture,
   hasCodeLayer,
   listArchitectures,
   type Autoencoder,
@@ -34,7 +35,10 @@ const DEFAULTS = {
 const FOLDER_ONLY_OPTIONS = ['patch-size', 'steps-per-epoch'] as const
 const IN_MEMORY_ONLY_OPTIONS = ['limit', 'test-limit'] as const
 
-/** The code size each architecture gets by default, for --help: "32; conv 128, vae 2; unet and denoiser have no code". */
+/**
+ * The code size each architecture gets by default, for --help: "32; conv 128 on MNIST (8 × its pooled grid), vae 2;
+ * unet and denoiser have no code".
+ */
 function codeSizeDefaults(): string {
   const sizes = new Map<number, string[]>()
   const codeless: string[] = []
@@ -47,7 +51,10 @@ function codeSizeDefaults(): string {
     sizes.set(size, [...(sizes.get(size) ?? []), name])
   }
   const [common, ...others] = [...sizes].sort((a, b) => b[1].length - a[1].length)
-  const exceptions = others.flatMap(([size, names]) => names.map((name) => `${name} ${size}`))
+  // conv's follows the image size (an 8-deep code on its pooled grid): said as what it is on MNIST.
+  const exceptions = others.flatMap(([size, names]) =>
+    names.map((name) => (getArchitecture(name).defaultCodeSize ? `${name} ${size} on MNIST (8 × its pooled grid)` : `${name} ${size}`)),
+  )
   return [
     String(common![0]),
     ...(exceptions.length > 0 ? [exceptions.join(', ')] : []),

@@ -28,7 +28,9 @@ function encoderFilters(config: ModelConfig): [number, number, number] {
 export const conv: ArchitectureDefinition = {
   name: 'conv',
   description: 'Conv 16 → 8 → 8 with max-pooling to a 4×4×8 code, mirrored with up-sampling: the Keras blog conv autoencoder.',
-  defaults: { codeSize: 128, filters: [16, 8] },
+  defaults: { filters: [16, 8] },
+  // The blog's 8-deep code on whatever grid the poolings leave: 4×4×8 = 128 on MNIST, 4×3×8 = 96 on 32×20 images.
+  defaultCodeSize: ([height, width]) => pooledSize(height) * pooledSize(width) * 8,
   build(config) {
     const [height, width, channels] = config.inputShape
     const [f1, f2, codeDepth] = encoderFilters(config)

@@ -45,6 +45,8 @@ export interface ArchitectureDefinition {
   description: string
   /** Options this architecture adds to ModelConfig, with their defaults. */
   defaults?: Record<string, unknown>
+  /** The code size when none is given, where it depends on the input (a conv code is pooled cells × depth). */
+  defaultCodeSize?: (inputShape: readonly [number, number, number]) => number
   build(config: ModelConfig): Autoencoder
   /** Rebuilds encoder/decoder around a model loaded from disk (layers are found again by name). */
   restore(config: ModelConfig, model: tf.LayersModel): Autoencoder
@@ -93,6 +95,7 @@ export function createModelConfig(
     codeSize: 32,
     learningRate: 0.001,
     ...definition.defaults,
+    ...(definition.defaultCodeSize ? { codeSize: definition.defaultCodeSize(inputShape) } : {}),
     ...stripUndefined(overrides),
     architecture: definition.name,
     inputShape,

@@ -91,6 +91,13 @@ describe('conv autoencoder', () => {
     expect(() => buildAutoencoder(createModelConfig('conv', SHAPE, { codeSize: 100 }))).toThrow(/multiple of 16/)
     expect(tf.memory().numTensors).toBe(start)
   })
+
+  it('gives any image size the blog’s 8-deep code when no code size is asked for', () => {
+    expect(createModelConfig('conv', [28, 28, 1]).codeSize).toBe(128)
+    // 32×20 pools to 4×3: 128 would not divide into it.
+    expect(createModelConfig('conv', [32, 20, 1]).codeSize).toBe(96)
+    expect(createModelConfig('conv', [32, 20, 1], { codeSize: 48 }).codeSize).toBe(48)
+  })
 })
 
 describe('seq2seq autoencoder', () => {
