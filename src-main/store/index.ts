@@ -5,7 +5,7 @@
 import { randomBytes } from 'node:crypto'
 import { readFileSync } from 'node:fs'
 import { link, copyFile, lstat, mkdir, readdir, readFile, rename, rm, stat } from 'node:fs/promises'
-import { homedir } from 'node:os'
+import { homedir, platform } from 'node:os'
 import { basename, dirname, join, resolve } from 'node:path'
 import type * as tf from '@tensorflow/tfjs'
 import { buildAutoencoder, type Autoencoder, type ModelConfig } from '../ml/architectures/index'
@@ -104,6 +104,12 @@ export interface Store {
   /** Given an id, removes that folder even when it cannot be read (how the user gets rid of a damaged model). */
   remove(ref: string): Promise<void>
   /**
+   * Points the model with this id at its newest complete version again, when its `current` file is missing, damaged
+   * or names a version that is gone (the message `get` and `list` give then says to). Refused when the pointer names
+   * a version that exists: a pointer that works is never replaced.
+   */
+  restoreVersion(id: string): Promise<ModelRecord>
+  /**
    * Writes a plain folder (model.json, weights.bin, bottleneck.json) at `destination`, which must not exist; refused
    * with MODEL_CORRUPT when the model's files would not load (the copy could not be imported).
    */
@@ -119,6 +125,19 @@ const TEMP_FILE_PATTERN = /^\..+\.tmp$/
 const POINTER = 'current'
 const MODEL_FILES = ['model.json', 'weights.bin', 'bottleneck.json'] as const
 const OPTIONAL_FILES = ['optimizer.json', 'optimizer.bin'] as const
+/** The folders a new model is written in (`.new-`) and a removed one is erased from (`.removed-`), by process id. */
+const WORK_FOLDER_PATTERN = /^\.(?:new|removed)-(\d+)-[0-9a-f]+$/
+/**
+ * How long a work folder must sit untouched before it counts as left over. A process id only says something about
+ * this machine: a store on a shared drive may have a writer on another one, whose files keep changing while it writes.
+ */
+const LEFTOVER_AGE_MS = 10 * 60 * 1000
+
+/**
+ * Work folders an operation of this process is on right now, whichever store object runs it: never leftovers, though
+ * named with this process's id. Another process's are told by its id being alive.
+ */
+const workFoldersInUse = new Set<string>()
 
 /** BOTTLENECK_HOME, else ~/.bottleneck (the app passes Electron's userData instead). */
 export function defaultStoreRoot(): string {
@@ -134,6 +153,86 @@ function pointedVersion(pointerText: string, folder: string): string {
   return version
 }
 
+/** The version folders (v000001, …) in a model folder, oldest first; none when it cannot be read. */
+async function versionNames(folder: string): Promise<string[]> {
+  const names = await readdir(folder).catch(() => [] as string[])
+  return names.filter((name) => VERSION_PATTERN.test(name)).sort()
+}
+
+/**
+ * The newest version in a model folder that a save finished writing: every model file there and a bottleneck.json
+ * describing a model (a save writes it last). Undefined when there is none.
+ */
+async function newestCompleteVersion(folder: string): Promise<string | undefined> {
+  for (const version of (await versionNames(folder)).reverse()) {
+    const files = await Promise.all(MODEL_FILES.map((name) => stat(join(folder, version, name)).catch(() => undefined)))
+    if (!files.every((file) => file?.isFile())) continue
+    try {
+      const metadata: unknown = JSON.parse(await readFile(join(folder, version, 'bottleneck.json'), 'utf8'))
+      if (ModelMetadataSchema.safeParse(metadata).success) return version
+    } catch {
+      // Not a finished save: look at the one before.
+    }
+  }
+  return undefined
+}
+
+/** A pointer file's text (undefined when there is none) and whether it names a version folder that exists. */
+async function readPointer(folder: string, file: string): Promise<{ text?: string; works: boolean }> {
+  let text: string
+  try {
+    text = await readFile(file, 'utf8')
+  } catch {
+    return { works: false }
+  }
+  const version = text.trim()
+  return { text, works: VERSION_PATTERN.test(version) && (await isDirectory(join(folder, version))) }
+}
+
+/** Gives `source`'s content the name `target` only if nothing has that name, as one step (a hard link) where possible. */
+async function createOnly(source: string, target: string): Promise<void> {
+  try {
+    await link(source, target)
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code === 'EEXIST') return
+    // A file system without hard links (FAT, some network shares): an exclusive create, never over an existing file.
+    await writeDurable(target, await readFile(source)).catch((failure: NodeJS.ErrnoException) => {
+      if (failure.code !== 'EEXIST') throw failure
+    })
+  }
+}
+
+/** The shell command that writes a pointer file by hand, for the platform the message is read on. */
+function pointerCommand(pointerFile: string, version: string): string {
+  // Single quotes: nothing in a path (spaces, $, backquotes) is expanded inside them by a POSIX shell or PowerShell.
+  if (platform() === 'win32') return `Set-Content -Path '${pointerFile.replaceAll("'", "''")}' -Value ${version} (in PowerShell)`
+  return `echo ${version} > '${pointerFile.replaceAll("'", "'\\''")}'`
+}
+
+/** Whether a process with this id runs on this machine (one owned by another user counts: it exists). */
+function isRunning(pid: number): boolean {
+  try {
+    process.kill(pid, 0)
+    return true
+  } catch (error) {
+    return (error as NodeJS.ErrnoException).code === 'EPERM'
+  }
+}
+
+/** When anything in a work folder last changed: the folder, its entries and theirs (a version's files). */
+async function lastChange(folder: string): Promise<number> {
+  let latest = 0
+  const visit = async (path: string, depth: number): Promise<void> => {
+    const info = await lstat(path).catch(() => undefined)
+    if (!info) return
+    latest = Math.max(latest, info.mtimeMs)
+    if (depth === 0 || !info.isDirectory()) return
+    for (const name of await readdir(path).catch(() => [] as string[])) await visit(join(path, name), depth - 1)
+  }
+  await visit(folder, 2)
+  return latest
+}
+
 export function openStore(root: string = defaultStoreRoot()): Store {
   const storeRoot = resolve(root)
   const modelsFolder = join(storeRoot, 'models')
@@ -142,12 +241,35 @@ export function openStore(root: string = defaultStoreRoot()): Store {
     let pointer: string
     try {
       pointer = await readFile(join(folder, POINTER), 'utf8')
-    } catch {
+    } catch (error) {
       // An exported (flat) model folder has the files directly.
       if (await exists(join(folder, 'bottleneck.json'))) return folder
-      throw new BottleneckError('MODEL_CORRUPT', `${folder} is not a Bottleneck model folder: it has no bottleneck.json.`)
+      if ((await versionNames(folder)).length === 0) {
+        throw new BottleneckError('MODEL_CORRUPT', `${folder} is not a Bottleneck model folder: it has no bottleneck.json.`)
+      }
+      const fault = (error as NodeJS.ErrnoException).code === 'ENOENT' ? 'is missing' : 'cannot be read'
+      throw await pointerProblem(folder, `its ${POINTER} file ${fault}`, error)
     }
-    return join(folder, pointedVersion(pointer, folder))
+    try {
+      return join(folder, pointedVersion(pointer, folder))
+    } catch (error) {
+      throw await pointerProblem(folder, `its ${POINTER} file is damaged`, error)
+    }
+  }
+
+  /**
+   * The error for a model whose pointer does not lead to a version. Its weights are usually intact in a version
+   * beside it, and a list of unreadable folders invites deleting them: the message names that version and the one
+   * command that brings it back (restoreVersion does the same). Reading never does it on its own: a folder without a
+   * pointer may be one another writer is still filling in (a copy into the store, a sync tool), whose pointer comes
+   * when its files are all there.
+   */
+  async function pointerProblem(folder: string, fault: string, detail: unknown): Promise<BottleneckError> {
+    const complete = await newestCompleteVersion(folder)
+    const remedy = complete
+      ? ` Its saved version ${complete} is complete; to use it again, run: ${pointerCommand(join(folder, POINTER), complete)}`
+      : ''
+    return new BottleneckError('MODEL_CORRUPT', `The model in ${folder} cannot be loaded: ${fault}.${remedy}`, detail)
   }
 
   function currentVersion(id: string): string {
@@ -207,11 +329,10 @@ export function openStore(root: string = defaultStoreRoot()): Store {
         const latest = await liveVersionFolder(folder)
         if (latest === versionFolder || attempt >= 9) {
           // A pointer to a version that is gone is the cause to name, not the metadata file inside it.
-          const problem =
-            versionFolder !== folder && !(await exists(versionFolder))
-              ? `the version it points to (${basename(versionFolder)}) is missing`
-              : 'bottleneck.json is missing'
-          throw new BottleneckError('MODEL_CORRUPT', `The model in ${folder} cannot be loaded: ${problem}.`, error)
+          if (versionFolder !== folder && !(await exists(versionFolder))) {
+            throw await pointerProblem(folder, `the version it points to (${basename(versionFolder)}) is missing`, error)
+          }
+          throw new BottleneckError('MODEL_CORRUPT', `The model in ${folder} cannot be loaded: bottleneck.json is missing.`, error)
         }
         versionFolder = latest
       }
@@ -254,6 +375,8 @@ export function openStore(root: string = defaultStoreRoot()): Store {
   }
 
   async function list(): Promise<ListedModel[]> {
+    // Listing is when the store is looked at as a whole: the moment to drop what interrupted saves and deletes left.
+    await removeLeftovers()
     const listed: ListedModel[] = []
     for (const id of await ids()) {
       const folder = join(modelsFolder, id)
@@ -394,6 +517,7 @@ export function openStore(root: string = defaultStoreRoot()): Store {
     await ensureDirectory(modelsFolder)
     const temp = join(modelsFolder, `.new-${randomSuffix()}`)
     const folder = join(modelsFolder, id)
+    workFoldersInUse.add(temp)
     try {
       await ensureDirectory(join(temp, 'v000001'))
       await writeVersion(join(temp, 'v000001'), metadata, files, optimizer)
@@ -406,6 +530,8 @@ export function openStore(root: string = defaultStoreRoot()): Store {
     } catch (error) {
       await rm(temp, { recursive: true, force: true }).catch(() => undefined)
       throw error
+    } finally {
+      workFoldersInUse.delete(temp)
     }
     await onStep?.('old-versions-removed')
     return folder
@@ -538,9 +664,92 @@ export function openStore(root: string = defaultStoreRoot()): Store {
     const folder = await folderToRemove(ref)
     // Renamed away first, so the model vanishes at once even if deleting its files is interrupted.
     const trash = join(modelsFolder, `.removed-${randomSuffix()}`)
-    await rename(folder, trash)
-    await syncDirectory(modelsFolder)
-    await rm(trash, { recursive: true, force: true })
+    workFoldersInUse.add(trash)
+    try {
+      await rename(folder, trash)
+      await syncDirectory(modelsFolder)
+      await rm(trash, { recursive: true, force: true })
+    } finally {
+      workFoldersInUse.delete(trash)
+    }
+  }
+
+  /**
+   * Removes the `.new-` and `.removed-` folders a killed save or delete left in the models folder (a whole model's
+   * weights each). One is left alone while an operation of this process is on it, while the process named in it is
+   * alive, and until it has been untouched for LEFTOVER_AGE_MS. Best effort: a leftover that cannot go now stays
+   * for the next look.
+   */
+  async function removeLeftovers(): Promise<void> {
+    const names = await readdir(modelsFolder).catch(() => [] as string[])
+    for (const name of names) {
+      const match = WORK_FOLDER_PATTERN.exec(name)
+      const path = join(modelsFolder, name)
+      if (!match || workFoldersInUse.has(path)) continue
+      const pid = Number(match[1])
+      if (pid !== process.pid && isRunning(pid)) continue
+      if (Date.now() - (await lastChange(path)) < LEFTOVER_AGE_MS) continue
+      workFoldersInUse.add(path)
+      try {
+        await rm(path, { recursive: true, force: true })
+      } catch {
+        // Still there next time; a leftover is never worth failing the listing for.
+      } finally {
+        workFoldersInUse.delete(path)
+      }
+    }
+  }
+
+  async function restoreVersion(id: string): Promise<ModelRecord> {
+    if (!ID_PATTERN.test(id)) throw new BottleneckError('INVALID_INPUT', `"${id.slice(0, 40)}" is not a model id.`)
+    const folder = join(modelsFolder, id)
+    if (!(await isDirectory(folder))) {
+      throw new BottleneckError('MODEL_NOT_FOUND', `No model "${id}" in ${storeRoot} (it may have been deleted).`)
+    }
+    const pointer = join(folder, POINTER)
+    const alreadyWorks = (text = '') =>
+      new BottleneckError(
+        'INVALID_INPUT',
+        `The model in ${folder} already points to a version it holds (${text.trim()}); nothing was changed.`,
+      )
+    const nothingToRestore = () =>
+      new BottleneckError('MODEL_CORRUPT', `The model in ${folder} has no complete saved version to restore.`)
+    const before = await readPointer(folder, pointer)
+    if (before.works) throw alreadyWorks(before.text)
+    if (!(await newestCompleteVersion(folder))) throw nothingToRestore()
+    const aside = join(folder, `.${POINTER}-${randomSuffix()}.tmp`)
+    const replacement = join(folder, `.${randomSuffix()}.tmp`)
+    await writing(`restore the model in ${folder}`, false, async () => {
+      if (before.text !== undefined) {
+        // Moved aside rather than overwritten: a save in another process may have written a good pointer since it
+        // was read, and that one must stay.
+        let moved: { text?: string; works: boolean } = { works: false }
+        try {
+          await rename(pointer, aside)
+          moved = await readPointer(folder, aside)
+        } catch (error) {
+          if ((error as NodeJS.ErrnoException).code !== 'ENOENT') throw error
+        }
+        if (moved.works) {
+          await createOnly(aside, pointer)
+          await rm(aside, { force: true })
+          throw alreadyWorks(moved.text)
+        }
+        await rm(aside, { force: true })
+      }
+      // Looked for again now the broken pointer is out of the way: a save that finished meanwhile counts.
+      const version = await newestCompleteVersion(folder)
+      if (!version) throw nothingToRestore()
+      try {
+        await writeDurable(replacement, `${version}\n`)
+        // Created only where there is none, so a pointer a save writes meanwhile is kept.
+        await createOnly(replacement, pointer)
+      } finally {
+        await rm(replacement, { force: true }).catch(() => undefined)
+      }
+      await syncDirectory(folder)
+    })
+    return readRecord(folder)
   }
 
   async function exportModel(ref: string, destination: string): Promise<string> {
@@ -628,6 +837,7 @@ export function openStore(root: string = defaultStoreRoot()): Store {
     checkCanSave,
     rename: renameModel,
     remove,
+    restoreVersion,
     export: exportModel,
     import: importModel,
   }

@@ -69,7 +69,7 @@ describe('a store and a folder with damaged files', () => {
       [ids.noMetadata]: expect.stringMatching(/cannot be loaded: bottleneck\.json is missing\.$/),
       [ids.invalidJson]: expect.stringMatching(/cannot be loaded: bottleneck\.json is not valid JSON\.$/),
       [ids.missingVersion]: expect.stringMatching(
-        /cannot be loaded: the version it points to \(v000009\) is missing\.$/,
+        /cannot be loaded: the version it points to \(v000009\) is missing\. Its saved version v000001 is complete; to use it again, run: echo v000001 > '.*\/current'$/,
       ),
     })
     for (const folder of list.unreadable) expect(folder.folder).toBe(join(storeRoot, 'models', folder.id))

@@ -175,7 +175,8 @@ describe('model folders that cannot be read, and exports of damaged models', () 
     writeFileSync(join(record.folder, 'current'), 'v000009\n')
     const [listed] = await store.list()
     expect(listed!.problem).toBe(
-      `The model in ${record.folder} cannot be loaded: the version it points to (v000009) is missing.`,
+      `The model in ${record.folder} cannot be loaded: the version it points to (v000009) is missing. ` +
+        `Its saved version v000001 is complete; to use it again, run: echo v000001 > '${join(record.folder, 'current')}'`,
     )
     await expect(store.get(record.id)).rejects.toThrow(/the version it points to \(v000009\) is missing/)
   })
