@@ -302,20 +302,28 @@ export const ModelDetailSchema = ModelSummarySchema.extend({
 })
 export type ModelDetail = z.infer<typeof ModelDetailSchema>
 
-/** A folder in the store's models folder that cannot be read: listed so the user sees it and can delete it. */
+/**
+ * A folder in the store's models folder that cannot be read: listed so the user sees it and can delete it, or restore
+ * it when only its version pointer is broken.
+ */
 export const UnreadableModelSchema = z.object({
-  /** The folder's name, which is the id `models.delete` takes. */
+  /** The folder's name, which is the id `models.delete` and `models.restoreVersion` take. */
   id: ModelIdSchema,
   /** Where it is on disk. */
   folder: z.string(),
   /** Why it cannot be read, as a sentence. */
   reason: z.string(),
+  /**
+   * The saved version (v000002) `models.restoreVersion` would point the model at again: present only when the folder's
+   * `current` pointer is missing, damaged or names a missing version and a complete version is there to use.
+   */
+  restorableVersion: z.string().regex(/^v\d{6}$/).optional(),
 })
 export type UnreadableModel = z.infer<typeof UnreadableModelSchema>
 
 export const ModelListSchema = z.object({
   models: z.array(ModelSummarySchema),
-  /** Model folders that cannot be read; no other call takes them, except models.delete. */
+  /** Model folders that cannot be read; no other call takes them, except models.delete and models.restoreVersion. */
   unreadable: z.array(UnreadableModelSchema),
 })
 export type ModelList = z.infer<typeof ModelListSchema>
@@ -620,7 +628,7 @@ function call<I extends z.ZodType, O extends z.ZodType>(doc: string, input: I, o
  */
 export const calls = {
   'models.list': call(
-    'All models in the store, newest first, and the model folders that cannot be read (so they can be deleted).',
+    'All models in the store, newest first, and the model folders that cannot be read (to delete or restore them).',
     EmptyInput,
     ModelListSchema,
   ),
@@ -634,6 +642,12 @@ export const calls = {
     'Removes a model folder from the store (refused while that model trains).',
     ModelRef,
     z.object({ deleted: z.boolean() }),
+  ),
+  'models.restoreVersion': call(
+    'Points an unreadable model folder whose version pointer is broken at its newest complete saved version again ' +
+      '(its `restorableVersion` in models.list); refused when the pointer works or no complete version is left.',
+    ModelRef,
+    ModelSummarySchema,
   ),
   'models.import': call(
     'Copies a model folder into the store; null when the user cancelled the dialog.',
@@ -1002,6 +1016,7 @@ export interface BottleneckApi {
     get: Fn<'models.get'>
     rename: Fn<'models.rename'>
     delete: Fn<'models.delete'>
+    restoreVersion: Fn<'models.restoreVersion'>
     import: Fn<'models.import'>
     export: Fn<'models.export'>
     onChanged: (listener: Listener<'models.onChanged'>) => Unsubscribe

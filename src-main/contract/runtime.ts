@@ -11,6 +11,7 @@ export const CALL_NAMES = [
   'models.get',
   'models.rename',
   'models.delete',
+  'models.restoreVersion',
   'models.import',
   'models.export',
   'datasets.builtIns',

@@ -687,11 +687,18 @@ export function createService(options: ServiceOptions): Service & {
       const listed = await store.list()
       return {
         models: listed.flatMap((model) => (model.metadata ? [toSummary(model.metadata)] : [])),
-        // Shown apart, so the user sees them and can delete them; no view can open one.
+        // Shown apart, so the user sees them and can delete (or restore) them; no view can open one.
         unreadable: listed.flatMap((model) =>
           model.metadata
             ? []
-            : [{ id: model.id, folder: model.folder, reason: model.problem ?? 'Its files cannot be read.' }],
+            : [
+                {
+                  id: model.id,
+                  folder: model.folder,
+                  reason: model.problem ?? 'Its files cannot be read.',
+                  ...(model.restorableVersion ? { restorableVersion: model.restorableVersion } : {}),
+                },
+              ],
         ),
       }
     },
@@ -721,6 +728,17 @@ export function createService(options: ServiceOptions): Service & {
         emit('models.onChanged', { reason: 'deleted', id })
       })
       return { deleted: true }
+    },
+    'models.restoreVersion': async ({ id }) => {
+      const record = await ownStoreChange(async () => {
+        const restored = await store.restoreVersion(checkModelId(id))
+        // The inference process may still hold the version the broken pointer named; the restored one may differ.
+        await inference.request('forgetModel', { modelId: id }).catch(() => undefined)
+        // 'created', as the watch would say: the model joins the listed models (it was only an unreadable folder).
+        emit('models.onChanged', { reason: 'created', id })
+        return restored
+      })
+      return toSummary(record.metadata)
     },
     'models.import': async ({ path }) => {
       const folder = await choosePath(path, (dialogs) =>

@@ -48,6 +48,8 @@ export interface ListedModel {
   metadata?: ModelMetadata
   /** Why this folder could not be read; such models are listed so the user can see and remove them. */
   problem?: string
+  /** For a folder whose pointer does not lead to a version: the complete version `restoreVersion` would point it at. */
+  restorableVersion?: string
 }
 
 export interface LoadedModel {
@@ -384,7 +386,10 @@ export function openStore(root: string = defaultStoreRoot()): Store {
         const record = await readRecord(folder)
         listed.push({ id, folder, metadata: record.metadata })
       } catch (error) {
-        listed.push({ id, folder, problem: (error as Error).message })
+        // Only where restoreVersion would act: a pointer that leads to a version is never replaced.
+        const pointerWorks = (await readPointer(folder, join(folder, POINTER))).works
+        const restorableVersion = pointerWorks ? undefined : await newestCompleteVersion(folder)
+        listed.push({ id, folder, problem: (error as Error).message, ...(restorableVersion ? { restorableVersion } : {}) })
       }
     }
     return listed.sort((a, b) => (b.metadata?.updatedAt ?? '').localeCompare(a.metadata?.updatedAt ?? ''))

@@ -1,4 +1,4 @@
-// The model list and its operations (rename, delete, import, export), plus the model Draw and Compare use.
+// The model list and its operations (rename, delete, restore, import, export), plus the model Draw and Compare use.
 import { defineStore } from 'pinia'
 import { computed, ref } from 'vue'
 import { ApiError, type ModelDetail, type ModelSummary, type UnreadableModel } from '@contract'
@@ -30,7 +30,7 @@ export function hasCode(model: Pick<ModelSummary, 'architecture'>): boolean {
 
 export const useModelsStore = defineStore('models', () => {
   const models = ref<ModelSummary[]>([])
-  /** Model folders the back end cannot read: only the Models view shows them, to offer their deletion. */
+  /** Model folders the back end cannot read: only the Models view shows them, to offer their deletion or restore. */
   const unreadable = ref<UnreadableModel[]>([])
   const loaded = ref(false)
   const loading = ref(false)
@@ -91,6 +91,25 @@ export const useModelsStore = defineStore('models', () => {
     forget(id)
     const { [id]: _removed, ...rest } = details.value
     details.value = rest
+  }
+
+  /**
+   * Points an unreadable folder's model at its saved version again: the folder leaves the unreadable list and the
+   * model joins the list. A refusal means the folder changed since it was listed (repaired or restored elsewhere, or
+   * its saved version gone too), so the list is read again before the refusal is passed on.
+   */
+  async function restoreVersion(id: string): Promise<ModelSummary> {
+    let restored: ModelSummary
+    try {
+      restored = await aboutModel(id, () => useApi().models.restoreVersion({ id }))
+    } catch (error) {
+      const { code } = toUserError(error)
+      if (code === 'INVALID_INPUT' || code === 'MODEL_CORRUPT') await refresh().catch(() => undefined)
+      throw error
+    }
+    unreadable.value = unreadable.value.filter((entry) => entry.id !== id)
+    upsert(restored)
+    return restored
   }
 
   async function importModel(path?: string): Promise<ModelSummary | null> {
@@ -173,6 +192,7 @@ export const useModelsStore = defineStore('models', () => {
     detail,
     rename,
     remove,
+    restoreVersion,
     importModel,
     exportModel,
     setActive,

@@ -27,6 +27,7 @@ const validPayloads: Record<CallName, unknown> = {
   'models.get': { id: 'a1b2c3d4e5f6' },
   'models.rename': { id: 'a1b2c3d4e5f6', name: 'My digits' },
   'models.delete': { id: 'a1b2c3d4e5f6' },
+  'models.restoreVersion': { id: 'a1b2c3d4e5f6' },
   'models.import': { path: '/home/me/exported-model' },
   'models.export': { id: 'a1b2c3d4e5f6', path: '/home/me/exports' },
   'datasets.builtIns': {},
@@ -96,6 +97,11 @@ const invalidPayloads: Partial<Record<CallName, [unknown, string][]>> = {
     [{ id: 'a1b2c3d4e5f6', name: 'x'.repeat(500) }, 'name'],
   ],
   'models.delete': [[{ id: 'models/../..' }, 'model id']],
+  'models.restoreVersion': [
+    [{}, 'id'],
+    [{ id: '../a1b2c3d4e5f6' }, 'model id'],
+    [{ id: 'a1b2c3d4e5f6', version: 'v000001' }, 'version'],
+  ],
   'models.import': [
     [{ path: 42 }, 'path'],
     [{ path: 'a\0b' }, 'NUL'],
@@ -296,6 +302,34 @@ describe('createApi', () => {
     const failure = await api.training.cancel().catch((error: unknown) => error)
     expect(failure).not.toBeInstanceOf(Error)
     expect(isApiErrorLike(failure)).toBe(true)
+  })
+
+  it('offers models.restoreVersion to both shells, whose list says which unreadable folder it can restore', async () => {
+    const sent: [string, unknown][] = []
+    const restored = { id: 'a1b2c3d4e5f6', name: 'digits' }
+    const api = createApi({
+      async invoke(name, payload): Promise<Envelope<unknown>> {
+        sent.push([name, payload])
+        return { ok: true, value: restored }
+      },
+      subscribe: () => () => undefined,
+    })
+    await expect(api.models.restoreVersion({ id: 'a1b2c3d4e5f6' })).resolves.toEqual(restored)
+    expect(sent).toEqual([['models.restoreVersion', { id: 'a1b2c3d4e5f6' }]])
+
+    const folder = {
+      id: 'a1b2c3d4e5f6',
+      folder: '/store/models/a1b2c3d4e5f6',
+      reason: 'Its pointer is gone.',
+    }
+    const list = calls['models.list'].output
+    expect(list.safeParse({ models: [], unreadable: [folder] }).success).toBe(true)
+    expect(
+      list.safeParse({ models: [], unreadable: [{ ...folder, restorableVersion: 'v000002' }] }).success,
+    ).toBe(true)
+    expect(
+      list.safeParse({ models: [], unreadable: [{ ...folder, restorableVersion: '../v2' }] }).success,
+    ).toBe(false)
   })
 
   it("offers the desktop shell's save reports as api.files.onSaved, with a schema for each outcome", () => {

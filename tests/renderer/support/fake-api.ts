@@ -29,8 +29,10 @@ export interface FakeApi extends BottleneckApi {
   calls: { name: string; payload: unknown }[]
   state: {
     models: ModelDetail[]
-    /** Model folders the store cannot read: listed apart, and only models.delete takes them. */
+    /** Model folders the store cannot read: listed apart, and only models.delete and models.restoreVersion take them. */
     unreadable: UnreadableModel[]
+    /** The model a restorable unreadable folder holds, by folder id: models.restoreVersion lists it again. */
+    restorable: Map<string, ModelDetail>
     datasets: DatasetSummary[]
     presets: Preset[]
     /** The run going on; `samples` are its last epoch-end samples, which training.status reports. */
@@ -184,6 +186,7 @@ export function createFakeApi(
   const state: FakeApi['state'] = {
     models: initial.models ?? [],
     unreadable: initial.unreadable ?? [],
+    restorable: new Map(),
     datasets: [
       {
         id: 'mnist',
@@ -342,6 +345,27 @@ export function createFakeApi(
         find(id)
         state.models = state.models.filter((m) => m.id !== id)
         return { deleted: true }
+      }),
+      restoreVersion: handler('models.restoreVersion', ({ id }: { id: string }) => {
+        const folder = state.unreadable.find((entry) => entry.id === id)
+        if (!folder) {
+          // As the store refuses it: a model that can be read already has a pointer that works.
+          find(id)
+          throw new ApiError(
+            'INVALID_INPUT',
+            `The model ${id} already points to a version it holds; nothing was changed.`,
+          )
+        }
+        const model = state.restorable.get(id)
+        if (!folder.restorableVersion || !model)
+          throw new ApiError(
+            'MODEL_CORRUPT',
+            `The model in ${folder.folder} has no complete saved version to restore.`,
+          )
+        state.unreadable = state.unreadable.filter((entry) => entry.id !== id)
+        state.restorable.delete(id)
+        state.models.unshift(model)
+        return summary(model)
       }),
       import: handler('models.import', ({ path }: { path?: string }) => {
         if (!path) return null
