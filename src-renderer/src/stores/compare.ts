@@ -310,6 +310,7 @@ export const useCompareStore = defineStore('compare', () => {
     modelId,
     busy,
     size,
+    channels,
     preparesLikeMnist,
     setModel,
     addFiles,
