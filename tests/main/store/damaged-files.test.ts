@@ -10,7 +10,8 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { initBackend } from '../../../src-main/ml/backend'
 import { buildAutoencoder, createModelConfig, type Autoencoder } from '../../../src-main/ml/architectures/index'
 import { createAdam } from '../../../src-main/ml/train'
-import { openStore, type ModelRecord, type SaveRequest, type Store } from '../../../src-main/store/index'
+import { openStore, type ModelRecord, type Store } from '../../../src-main/store/index'
+import { oneEpochMetadata } from '../support/untrained-models'
 
 const scratch = mkdtempSync(join(tmpdir(), 'bottleneck-damaged-files-'))
 let counter = 0
@@ -27,18 +28,7 @@ function smallModel(seed = 1): Autoencoder {
   return buildAutoencoder(createModelConfig('dense', [12, 12, 1], { seed, codeSize: 4 }))
 }
 
-function metadata(autoencoder: Autoencoder): SaveRequest['metadata'] {
-  return {
-    name: 'digits',
-    config: autoencoder.config,
-    dataset: { spec: 'mnist', name: 'MNIST', trainCount: 60000, testCount: 10000 },
-    backend: { name: 'cpu', tfjsVersion: tf.version.tfjs },
-    epochs: 1,
-    targetEpochs: 3,
-    batchSize: 256,
-    history: [{ epoch: 0, loss: 0.3 }],
-  }
-}
+const metadata = (autoencoder: Autoencoder) => oneEpochMetadata(autoencoder)
 
 describe('bottleneck.json that fails its schema', () => {
   async function listedProblem(damage: (json: Record<string, unknown>) => unknown) {

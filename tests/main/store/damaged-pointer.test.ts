@@ -12,25 +12,15 @@ import {
   type Autoencoder,
 } from '../../../src-main/ml/architectures/index'
 import { initBackend } from '../../../src-main/ml/backend'
-import { openStore, type ModelRecord, type SaveRequest, type Store } from '../../../src-main/store/index'
+import { openStore, type ModelRecord, type Store } from '../../../src-main/store/index'
+import { oneEpochMetadata } from '../support/untrained-models'
 import { scratchDir } from '../support/scratch'
 
 beforeAll(async () => {
   await initBackend('cpu')
 })
 
-function metadata(autoencoder: Autoencoder): SaveRequest['metadata'] {
-  return {
-    name: 'digits',
-    config: autoencoder.config,
-    dataset: { spec: 'mnist', name: 'MNIST', trainCount: 60000, testCount: 10000 },
-    backend: { name: 'cpu', tfjsVersion: tf.version.tfjs },
-    epochs: 1,
-    targetEpochs: 3,
-    batchSize: 256,
-    history: [{ epoch: 0, loss: 0.3 }],
-  }
-}
+const metadata = (autoencoder: Autoencoder) => oneEpochMetadata(autoencoder)
 
 function firstWeight(autoencoder: Autoencoder): number {
   return tf.tidy(() => autoencoder.model.getWeights()[0]!.dataSync()[0]!)

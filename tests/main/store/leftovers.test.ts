@@ -9,6 +9,7 @@ import { beforeAll, describe, expect, it } from 'vitest'
 import { buildAutoencoder, createModelConfig } from '../../../src-main/ml/architectures/index'
 import { initBackend } from '../../../src-main/ml/backend'
 import { openStore, type SaveRequest, type Store } from '../../../src-main/store/index'
+import { oneEpochMetadata } from '../support/untrained-models'
 import { scratchDir } from '../support/scratch'
 
 beforeAll(async () => {
@@ -53,16 +54,7 @@ function newModel(name: string): {
   return {
     model: autoencoder.model,
     dispose: () => autoencoder.dispose(),
-    metadata: {
-      name,
-      config: autoencoder.config,
-      dataset: { spec: 'mnist', name: 'MNIST', trainCount: 60000, testCount: 10000 },
-      backend: { name: 'cpu', tfjsVersion: tf.version.tfjs },
-      epochs: 1,
-      targetEpochs: 3,
-      batchSize: 256,
-      history: [{ epoch: 0, loss: 0.3 }],
-    },
+    metadata: oneEpochMetadata(autoencoder, name),
   }
 }
 

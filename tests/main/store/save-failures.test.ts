@@ -10,7 +10,8 @@ import * as tf from '@tensorflow/tfjs'
 import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from 'vitest'
 import { initBackend } from '../../../src-main/ml/backend'
 import { buildAutoencoder, createModelConfig, type Autoencoder } from '../../../src-main/ml/architectures/index'
-import { openStore, type SaveRequest, type Store } from '../../../src-main/store/index'
+import { openStore, type Store } from '../../../src-main/store/index'
+import { oneEpochMetadata } from '../support/untrained-models'
 
 /** What the simulated file system refuses: new entries under `folder` (with `code`), and writes past `writesLeft`. */
 const faults: { folder?: string; code?: string; writesLeft: number } = { writesLeft: Infinity }
@@ -70,18 +71,7 @@ function smallModel(seed = 1): Autoencoder {
   return buildAutoencoder(createModelConfig('dense', [12, 12, 1], { seed, codeSize: 4 }))
 }
 
-function metadata(autoencoder: Autoencoder, name = NAME): SaveRequest['metadata'] {
-  return {
-    name,
-    config: autoencoder.config,
-    dataset: { spec: 'mnist', name: 'MNIST', trainCount: 60000, testCount: 10000 },
-    backend: { name: 'cpu', tfjsVersion: tf.version.tfjs },
-    epochs: 1,
-    targetEpochs: 3,
-    batchSize: 256,
-    history: [{ epoch: 0, loss: 0.3 }],
-  }
-}
+const metadata = (autoencoder: Autoencoder, name = NAME) => oneEpochMetadata(autoencoder, name)
 
 function freshRoot(): string {
   return join(scratch, `store-${++counter}`)

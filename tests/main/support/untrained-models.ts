@@ -7,7 +7,7 @@ import {
   createModelConfig,
   type ModelConfig,
 } from '../../../src-main/ml/architectures/index'
-import { openStore, type ModelMetadata } from '../../../src-main/store/index'
+import { openStore, type ModelMetadata, type SaveRequest } from '../../../src-main/store/index'
 
 export interface UntrainedModel {
   architecture: string
@@ -17,6 +17,23 @@ export interface UntrainedModel {
   options?: Partial<ModelConfig>
   dataset?: ModelMetadata['dataset']
   batchSize?: number
+}
+
+/**
+ * What the store tests save with a model: one finished epoch of a 3-epoch MNIST run on the CPU backend (the store
+ * checks and keeps it; no test here trains).
+ */
+export function oneEpochMetadata(autoencoder: { config: ModelConfig }, name = 'digits'): SaveRequest['metadata'] {
+  return {
+    name,
+    config: autoencoder.config,
+    dataset: { spec: 'mnist', name: 'MNIST', trainCount: 60000, testCount: 10000 },
+    backend: { name: 'cpu', tfjsVersion: tf.version.tfjs },
+    epochs: 1,
+    targetEpochs: 3,
+    batchSize: 256,
+    history: [{ epoch: 0, loss: 0.3 }],
+  }
 }
 
 /** Builds the model, saves it as epoch 0 into the store at `storeRoot` and returns its id. */
