@@ -23,7 +23,10 @@ export interface UntrainedModel {
  * What the store tests save with a model: one finished epoch of a 3-epoch MNIST run on the CPU backend (the store
  * checks and keeps it; no test here trains).
  */
-export function oneEpochMetadata(autoencoder: { config: ModelConfig }, name = 'digits'): SaveRequest['metadata'] {
+export function oneEpochMetadata(
+  autoencoder: { config: ModelConfig },
+  name = 'digits',
+): SaveRequest['metadata'] {
   return {
     name,
     config: autoencoder.config,
