@@ -173,7 +173,7 @@ describe.skipIf(!hasChromium)('the Latent view in the browser', () => {
     await page.getByText('A · #3 · digit 0').waitFor()
     // The VAE's generated grid, with its range.
     await page.getByRole('img', { name: /^Digits the VAE generates: 15 × 15 codes/ }).waitFor({ timeout: 60_000 })
-    await page.getByText(/5%–95% quantiles: z from -1\.64 to 1\.64/).first().waitFor()
+    await page.getByText(/5%–95% quantiles: z from −1\.64 to 1\.64/).first().waitFor()
     // Two pictures: the map with the selection, then the interpolation and the grid below it.
     await page.locator('main').evaluate((main) => main.scrollTo(0, 0))
     await page.waitForTimeout(200)
