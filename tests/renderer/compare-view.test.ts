@@ -26,7 +26,9 @@ function button(wrapper: Awaited<ReturnType<typeof mountCompare>>['wrapper'], te
   return wrapper.findAll('button').find((b) => b.text() === text)!
 }
 
-describe('CompareView', () => {
+// Generous timeouts: each test computes metrics, noise and filters for rows of images in happy-dom, which takes a few
+// seconds on a loaded machine (the view switch test passed 5 s once during a full renderer run under load).
+describe('CompareView', { timeout: 30_000 }, () => {
   it('asks to train or import when there is no model', async () => {
     const { wrapper } = await mountCompare([])
     expect(wrapper.text()).toContain('No model yet')

@@ -12,8 +12,10 @@ import { useDrawingStore } from '@renderer/stores/drawing'
 import { visibleStrokes } from '@renderer/lib/drawing-history'
 import type { Image } from '@contract'
 
-// A view left mounted keeps its window key listener and its timers, which then act during later tests (a Ctrl+Z
-// taken back twice failed a run under load).
+// A view left mounted keeps its window key listener and its watchers, which then act during later tests: a late
+// reload of an earlier test's models store re-ran its view's watchers, which made that test's Pinia the active one, so
+// a `useDrawingStore()` read the wrong (empty) drawing (Ctrl+Z then "saw 0 strokes" under load). Stores are therefore
+// read from the view's own Pinia below, never from whichever one is active.
 enableAutoUnmount(afterEach)
 
 afterEach(() => {
@@ -33,7 +35,7 @@ async function mountDraw(models = [makeModel()]) {
   const { api, pinia } = setup({ models })
   await useModelsStore().refresh()
   const wrapper = await mountWith(DrawView, pinia)
-  return { api, wrapper }
+  return { api, pinia, wrapper }
 }
 
 async function draw(
@@ -156,7 +158,7 @@ describe('DrawView', () => {
   })
 
   it('clears results when the drawing is cleared, and reports failures as sentences', async () => {
-    const { api, wrapper } = await mountDraw()
+    const { api, pinia, wrapper } = await mountDraw()
     api.failNext(
       'inference.reconstruct',
       'MODEL_CORRUPT',
@@ -164,7 +166,7 @@ describe('DrawView', () => {
     )
     const { useNotificationsStore } = await import('@renderer/stores/notifications')
     await draw(wrapper, drawing(40, 40, 100))
-    expect(useNotificationsStore().notices.at(-1)?.message).toContain('could not be read')
+    expect(useNotificationsStore(pinia).notices.at(-1)?.message).toContain('could not be read')
     await draw(wrapper, drawing(0, 0, 0), 0)
     expect(wrapper.text()).toContain('No code yet.')
   })
@@ -179,7 +181,7 @@ describe('DrawView', () => {
 
   it('moves on to another model, and says so, when its model’s folder was removed behind the app’s back', async () => {
     const other = makeModel({ id: 'older-1', name: 'older digits', updatedAt: '2026-11-26T09:00:00.000Z' })
-    const { api, wrapper } = await mountDraw([makeModel(), other])
+    const { api, pinia, wrapper } = await mountDraw([makeModel(), other])
     await draw(wrapper, drawing(40, 40, 100))
     expect(wrapper.findAllComponents({ name: 'ImageView' })[1]!.props('image')).not.toBeNull()
     // Deleted on disk: no event says so, the next request is the first to find out.
@@ -188,7 +190,7 @@ describe('DrawView', () => {
     await draw(wrapper, drawing(40, 40, 120))
     await flushPromises()
     const { useNotificationsStore } = await import('@renderer/stores/notifications')
-    const messages = useNotificationsStore().notices.map((n) => n.message)
+    const messages = useNotificationsStore(pinia).notices.map((n) => n.message)
     expect(messages).toContain('“dense on mnist” was deleted, so Draw now uses “older digits”.')
     expect(messages.some((m) => m.startsWith('No model'))).toBe(false)
     expect((wrapper.get('[aria-label="Model"]').element as HTMLSelectElement).value).toBe('older-1')
@@ -200,13 +202,13 @@ describe('DrawView', () => {
 
   it('says which model it now uses when its model is deleted in another window', async () => {
     const other = makeModel({ id: 'older-1', name: 'older digits', updatedAt: '2026-11-26T09:00:00.000Z' })
-    const { api } = await mountDraw([makeModel(), other])
-    useModelsStore().watchChanges(() => undefined)
+    const { api, pinia } = await mountDraw([makeModel(), other])
+    useModelsStore(pinia).watchChanges(() => undefined)
     api.state.models = api.state.models.filter((m) => m.id !== 'dense-mnist-1')
     api.emit('models.onChanged', { reason: 'deleted', id: 'dense-mnist-1' })
     await flushPromises()
     const { useNotificationsStore } = await import('@renderer/stores/notifications')
-    expect(useNotificationsStore().notices.at(-1)?.message).toBe(
+    expect(useNotificationsStore(pinia).notices.at(-1)?.message).toBe(
       '“dense on mnist” was deleted, so Draw now uses “older digits”.',
     )
   })
@@ -250,20 +252,20 @@ describe('DrawView', () => {
     await first.get('[aria-label="Noise level"]').setValue('0.3')
     first.unmount()
     const again = await mountWith(DrawView, pinia)
-    expect(useDrawingStore().history.actions).toHaveLength(1)
-    expect(again.getComponent(DrawingPad).props('history')).toBe(useDrawingStore().history)
+    expect(useDrawingStore(pinia).history.actions).toHaveLength(1)
+    expect(again.getComponent(DrawingPad).props('history')).toBe(useDrawingStore(pinia).history)
     expect((again.get('[aria-label="Noise level"]').element as HTMLInputElement).value).toBe('0.3')
   })
 
   it('takes Delete and Ctrl+Z for the drawing even while a slider or the model list has focus', async () => {
-    const { wrapper } = await mountDraw()
+    const { pinia, wrapper } = await mountDraw()
     wrapper.getComponent(DrawingPad).vm.drawStrokes([
       [
         { x: 50, y: 50 },
         { x: 200, y: 200 },
       ],
     ])
-    const history = useDrawingStore().history
+    const history = useDrawingStore(pinia).history
     const press = (selector: string, init: KeyboardEventInit) => {
       const element = wrapper.get(selector).element as HTMLElement
       element.focus()

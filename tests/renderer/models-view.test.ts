@@ -8,7 +8,13 @@ import { useSystemStore } from '@renderer/stores/system'
 import { useTrainingStore } from '@renderer/stores/training'
 import { makeModel, makeVae } from './support/fake-api'
 import { nextTick } from 'vue'
+import { enableAutoUnmount } from '@vue/test-utils'
 import { flushPromises, mountWith, setup } from './support/mount'
+
+// A view left mounted goes on reacting during later tests: a models store reload still pending from an earlier test
+// re-ran that test's view, which made its Pinia the active one, so a later `useNotificationsStore()` read that test's
+// (empty) notices. Views are unmounted after each test, and stores are read from the view's own Pinia.
+enableAutoUnmount(afterEach)
 
 afterEach(() => {
   document.body.innerHTML = ''
@@ -34,7 +40,7 @@ async function mountModels(
   const { api, pinia } = setup({ models })
   await useSystemStore().load()
   const wrapper = await mountWith(ModelsView, pinia)
-  return { api, wrapper }
+  return { api, pinia, wrapper }
 }
 
 const unreadableFolder = {
@@ -96,7 +102,7 @@ describe('ModelsView', () => {
   })
 
   it('keeps the rename dialog and the typed name when the rename is refused, and says why in a sentence', async () => {
-    const { api, wrapper } = await mountModels()
+    const { api, pinia, wrapper } = await mountModels()
     await wrapper.get('[aria-label="Rename dense on mnist"]').trigger('click')
     const input = wrapper.get<HTMLInputElement>('[role="dialog"] input')
     expect(input.attributes('maxlength')).toBe(String(LIMITS.maxNameLength))
@@ -123,7 +129,7 @@ describe('ModelsView', () => {
     await input.trigger('keydown', { key: 'Enter' })
     await flushPromises()
     expect(wrapper.get('[role="dialog"] [role="alert"]').text()).toBe(taken)
-    expect(useNotificationsStore().notices.filter((n) => n.kind === 'error')).toEqual([])
+    expect(useNotificationsStore(pinia).notices.filter((n) => n.kind === 'error')).toEqual([])
 
     await input.setValue('my digits')
     await wrapper.get('[role="dialog"] button.primary').trigger('click')
@@ -213,7 +219,7 @@ describe('ModelsView', () => {
   })
 
   it('deletes only after confirmation', async () => {
-    const { api, wrapper } = await mountModels()
+    const { api, pinia, wrapper } = await mountModels()
     await wrapper.get('[aria-label="Delete dense on mnist"]').trigger('click')
     expect(wrapper.get('[role="dialog"]').text()).toContain('Delete “dense on mnist”?')
     await byText(wrapper, 'Cancel').trigger('click')
@@ -225,7 +231,7 @@ describe('ModelsView', () => {
     await flushPromises()
     expect(api.calls.find((c) => c.name === 'models.delete')?.payload).toEqual({ id: 'dense-mnist-1' })
     expect(wrapper.findAll('tbody tr')).toHaveLength(1)
-    expect(useModelsStore().models.map((m) => m.id)).toEqual(['conv-1'])
+    expect(useModelsStore(pinia).models.map((m) => m.id)).toEqual(['conv-1'])
   })
 
   it('asks for a path to import in the web shell (no native dialogs)', async () => {
@@ -241,10 +247,10 @@ describe('ModelsView', () => {
   })
 
   it('opens a detail page with metadata, loss curves and originals against reconstructions', async () => {
-    const { api, wrapper } = await mountModels()
+    const { api, pinia, wrapper } = await mountModels()
     await wrapper.get('a.name').trigger('click')
     await flushPromises()
-    expect(useNavigationStore().detailModelId).toBe('dense-mnist-1')
+    expect(useNavigationStore(pinia).detailModelId).toBe('dense-mnist-1')
     expect(wrapper.get('h1').text()).toBe('dense on mnist')
     expect(wrapper.get('.loss-chart-stub').attributes('data-epochs')).toBe('3')
     expect(wrapper.findAll('[aria-label^="Reconstruction "]')).toHaveLength(10)
@@ -373,7 +379,7 @@ describe('ModelsView', () => {
     )
   })
   it('keeps the export and import dialogs, and the typed path, open with the reason until the action succeeds', async () => {
-    const { api, wrapper } = await mountModels()
+    const { api, pinia, wrapper } = await mountModels()
     await wrapper.get('[aria-label="Export dense on mnist"]').trigger('click')
     const exportPath = wrapper.get<HTMLInputElement>('[role="dialog"] input')
     await exportPath.setValue('/home/me/notes.txt')
@@ -384,12 +390,12 @@ describe('ModelsView', () => {
     await flushPromises()
     expect(wrapper.get('[role="dialog"] [role="alert"]').text()).toBe(notAFolder)
     expect(exportPath.element.value).toBe('/home/me/notes.txt')
-    expect(useNotificationsStore().notices.filter((n) => n.kind === 'error')).toEqual([])
+    expect(useNotificationsStore(pinia).notices.filter((n) => n.kind === 'error')).toEqual([])
     await exportPath.setValue('/home/me')
     await wrapper.get('[role="dialog"] button.primary').trigger('click')
     await flushPromises()
     expect(wrapper.find('[role="dialog"]').exists()).toBe(false)
-    expect(useNotificationsStore().notices.at(-1)?.message).toBe(
+    expect(useNotificationsStore(pinia).notices.at(-1)?.message).toBe(
       'Exported "dense on mnist" to /home/me/dense-mnist-1.',
     )
 
@@ -409,7 +415,7 @@ describe('ModelsView', () => {
   })
 
   it('updates the page of a model in training in place: no "Loading…", the figure stays until the new one is ready', async () => {
-    const { api, wrapper } = await mountModels([makeModel({ epochs: 3, targetEpochs: 5 })])
+    const { api, pinia, wrapper } = await mountModels([makeModel({ epochs: 3, targetEpochs: 5 })])
     // As the real API does (its answers cross a process boundary), answer with a copy, not the fake's own object.
     const get = api.models.get
     api.models.get = async (payload) => structuredClone(await get(payload))
@@ -423,7 +429,7 @@ describe('ModelsView', () => {
     saved.updatedAt = new Date('2026-11-27T09:05:00Z').toISOString()
     saved.history = [...saved.history, { epoch: 4, loss: 0.09, valLoss: 0.1 }]
     api.inferenceDelayMs = 30
-    await useModelsStore().refresh()
+    await useModelsStore(pinia).refresh()
     await nextTick()
     expect(wrapper.get('h1').text()).toBe('dense on mnist')
     await flushPromises()
@@ -441,7 +447,7 @@ describe('ModelsView', () => {
   })
 
   it('says how much a model was trained on and in which batches', async () => {
-    const { wrapper } = await mountModels([
+    const { pinia, wrapper } = await mountModels([
       makeModel({ trainCount: 512, batchSize: 256 }),
       makeModel({ id: 'full-1', name: 'full run', trainCount: 60000, batchSize: 128 }),
     ])
@@ -454,7 +460,7 @@ describe('ModelsView', () => {
     await wrapper.get('a.name').trigger('click')
     await flushPromises()
     expect(trainedOn()).toBe('512 of 60,000 images · batch 256')
-    useNavigationStore().go('models', 'full-1')
+    useNavigationStore(pinia).go('models', 'full-1')
     await flushPromises()
     expect(trainedOn()).toBe('all 60,000 images · batch 128')
   })
@@ -481,8 +487,8 @@ describe('ModelsView', () => {
   })
 
   it('offers no Rename or Delete for the model being trained, and says why', async () => {
-    const { wrapper } = await mountModels()
-    await useTrainingStore().resume('conv-1')
+    const { pinia, wrapper } = await mountModels()
+    await useTrainingStore(pinia).resume('conv-1')
     await flushPromises()
     const rename = wrapper.get<HTMLButtonElement>('[aria-label="Rename conv run"]')
     const remove = wrapper.get<HTMLButtonElement>('[aria-label="Delete conv run"]')
@@ -508,7 +514,7 @@ describe('ModelsView', () => {
     const wrapper = await mountWith(ModelsView, pinia)
     // The table and every other view's model picker have only the models that can be opened.
     expect(wrapper.findAll('tbody tr a.name').map((a) => a.text())).toEqual(['dense on mnist'])
-    expect(useModelsStore().models.map((m) => m.id)).toEqual(['dense-mnist-1'])
+    expect(useModelsStore(pinia).models.map((m) => m.id)).toEqual(['dense-mnist-1'])
 
     const section = wrapper.get('[aria-labelledby="unreadable-title"]')
     expect(section.get('h2').text()).toBe('Model folders that cannot be read')
@@ -529,7 +535,9 @@ describe('ModelsView', () => {
     await flushPromises()
     expect(api.calls.find((c) => c.name === 'models.delete')?.payload).toEqual({ id: 'a1b2c3d4e5f6' })
     expect(wrapper.find('[aria-labelledby="unreadable-title"]').exists()).toBe(false)
-    expect(useNotificationsStore().notices.at(-1)?.message).toBe('Deleted the model folder a1b2c3d4e5f6.')
+    expect(useNotificationsStore(pinia).notices.at(-1)?.message).toBe(
+      'Deleted the model folder a1b2c3d4e5f6.',
+    )
     expect(wrapper.findAll('tbody tr')).toHaveLength(1)
   })
 
@@ -542,18 +550,18 @@ describe('ModelsView', () => {
   })
 
   it('going Back to the page of a deleted model shows the list and says the model no longer exists', async () => {
-    const { wrapper } = await mountModels()
+    const { pinia, wrapper } = await mountModels()
     await wrapper.get('a.name').trigger('click')
     await flushPromises()
     await byText(wrapper, 'Delete').trigger('click')
     await wrapper.get('[role="dialog"] button.danger').trigger('click')
     await flushPromises()
     // Back: the address of the deleted model's page again.
-    useNavigationStore().go('models', 'dense-mnist-1')
+    useNavigationStore(pinia).go('models', 'dense-mnist-1')
     await flushPromises()
     expect(wrapper.findAll('tbody tr a.name').map((a) => a.text())).toEqual(['conv run'])
     expect(wrapper.get('[role="status"]').text()).toContain('The model you opened no longer exists')
-    expect(useNotificationsStore().notices.filter((n) => n.kind === 'error')).toEqual([])
+    expect(useNotificationsStore(pinia).notices.filter((n) => n.kind === 'error')).toEqual([])
     expect(wrapper.text()).not.toContain('bottleneck models')
   })
 
@@ -582,8 +590,8 @@ describe('ModelsView', () => {
   })
 
   it('leaves the page of a model deleted in another window, for the list, without an error', async () => {
-    const { api, wrapper } = await mountModels()
-    useModelsStore().watchChanges(() => undefined)
+    const { api, pinia, wrapper } = await mountModels()
+    useModelsStore(pinia).watchChanges(() => undefined)
     await wrapper.get('a.name').trigger('click')
     await flushPromises()
     expect(wrapper.get('h1').text()).toBe('dense on mnist')
@@ -592,7 +600,7 @@ describe('ModelsView', () => {
     await flushPromises()
     expect(wrapper.get('h1').text()).toBe('Models')
     expect(wrapper.get('[role="status"]').text()).toContain('The model you opened no longer exists')
-    expect(useNotificationsStore().notices).toEqual([])
+    expect(useNotificationsStore(pinia).notices).toEqual([])
   })
 
   it('says in its own words that a model deleted meanwhile cannot be renamed, and drops its row', async () => {
@@ -611,12 +619,12 @@ describe('ModelsView', () => {
   })
 
   it('deleting a model another window deleted first just confirms it is gone', async () => {
-    const { api, wrapper } = await mountModels()
+    const { api, pinia, wrapper } = await mountModels()
     await wrapper.get('[aria-label="Delete dense on mnist"]').trigger('click')
     api.state.models = api.state.models.filter((m) => m.id !== 'dense-mnist-1')
     await wrapper.get('[role="dialog"] button.danger').trigger('click')
     await flushPromises()
-    expect(useNotificationsStore().notices.map((n) => [n.kind, n.message])).toEqual([
+    expect(useNotificationsStore(pinia).notices.map((n) => [n.kind, n.message])).toEqual([
       ['success', 'Deleted "dense on mnist".'],
     ])
     expect(wrapper.findAll('tbody tr a.name').map((a) => a.text())).toEqual(['conv run'])
