@@ -32,6 +32,7 @@ import {
   type TrainingStatus,
   type Versions,
 } from '../contract/index'
+import { absoluteDatasetSpec } from '../ml/datasets'
 import { BottleneckError, isBottleneckError } from '../ml/errors'
 import { createFolder, readPermissionReason, replaceFileAtomic, writeFailure } from '../ml/file-system'
 import { parseNoiseSpec } from '../ml/noise'
@@ -146,14 +147,11 @@ function toDetail(metadata: ModelMetadata, datasetId: string | undefined): Model
 
 /**
  * A dataset spec as the app stores an added one: a folder's absolute path without a trailing slash or "..", so a
- * folder the CLI was given as "folder:/photos/" is the one added as /photos. A relative path is left as it is: it was
- * taken from the CLI's working folder, which is not known here.
+ * folder the CLI was given as "folder:/photos/" is the one added as /photos. A relative path (a model the CLI saved
+ * before it recorded full paths) is left as it is: it was taken from the CLI's working folder, unknown here.
  */
 function canonicalDatasetSpec(spec: string): string {
-  const separator = spec.indexOf(':')
-  if (separator < 0) return spec
-  const path = spec.slice(separator + 1)
-  return isAbsolute(path) ? `${spec.slice(0, separator)}:${resolve(path)}` : spec
+  return isAbsolute(spec.slice(spec.indexOf(':') + 1)) ? absoluteDatasetSpec(spec) : spec
 }
 
 interface ActiveRun {
