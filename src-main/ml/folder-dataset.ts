@@ -207,25 +207,21 @@ export async function surveyImageFolder(
 ): Promise<{ files: string[]; unreadable: Array<{ file: string; message: string }>; gifs: string[] }> {
   const folder = resolve(folderPath)
   const { images: files, gifs } = await listImages(folder)
-  const { problems } = await checkFiles(folder, files, options.maxPixels ?? DEFAULT_MAX_PIXELS, SURVEY_DECODED_FILES)
-  const unreadable = files.flatMap((file) => {
-    const message = problems.get(file)
-    return message === undefined ? [] : [{ file, message }]
-  })
+  const { unreadable } = await checkFiles(folder, files, options.maxPixels ?? DEFAULT_MAX_PIXELS, SURVEY_DECODED_FILES)
   return { files, unreadable, gifs }
 }
 
 /**
  * Reads the header of every file (missing, empty, not an image, too large: decodeImage's checks and words) and decodes
- * the pixels of the first `decodedFiles`, shrunk as they decode. Returns why each failing file fails, and the channels
- * of each readable header.
+ * the pixels of the first `decodedFiles`, shrunk as they decode. Returns the failing files in `files`' order with why
+ * each fails, and the channels of each readable header.
  */
 async function checkFiles(
   folder: string,
   files: readonly string[],
   maxPixels: number,
   decodedFiles: number,
-): Promise<{ problems: Map<string, string>; channels: Map<string, 1 | 3> }> {
+): Promise<{ unreadable: Array<{ file: string; message: string }>; channels: Map<string, 1 | 3> }> {
   const problems = new Map<string, string>()
   const channels = new Map<string, 1 | 3>()
   let next = 0
@@ -255,7 +251,11 @@ async function checkFiles(
     }
   }
   await Promise.all(Array.from({ length: 4 }, work))
-  return { problems, channels }
+  const unreadable = files.flatMap((file) => {
+    const message = problems.get(file)
+    return message === undefined ? [] : [{ file, message }]
+  })
+  return { unreadable, channels }
 }
 
 /** Least-recently-used cache of decoded images, bounded by bytes (Map keeps insertion order: first = oldest). */
@@ -346,11 +346,9 @@ export async function openImageFolder(
   // Every header is read now (cheap), so files that are empty, not images or too large are left out of the split and
   // named before the first batch. A file damaged past its header is found when training first decodes it.
   const headers = await checkFiles(folder, listed, options.maxPixels ?? DEFAULT_MAX_PIXELS, 0)
-  const skipped = listed.flatMap((file) => {
-    const message = headers.problems.get(file)
-    return message === undefined ? [] : [{ file, message }]
-  })
-  const files = listed.filter((file) => !headers.problems.has(file))
+  const skipped = headers.unreadable
+  // A file whose header reads has its channels known.
+  const files = listed.filter((file) => headers.channels.has(file))
   if (files.length === 0) {
     throw new BottleneckError(
       'DATASET_NOT_FOUND',
