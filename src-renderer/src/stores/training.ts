@@ -20,7 +20,7 @@ import { useApi } from '@renderer/api'
 import { fromContractNoise, toContractNoise, type NoiseType } from '@renderer/lib/noise'
 import { describeNumberLimits, isAllowedNumber, numberLimits } from '@renderer/lib/number-limits'
 import { useDatasetsStore } from './datasets'
-import { hasCode } from './models'
+import { hasCode, useModelsStore } from './models'
 import { useNotificationsStore } from './notifications'
 
 export interface Recipe {
@@ -453,8 +453,8 @@ export const useTrainingStore = defineStore('training', () => {
    * before the start call answers, so the name is there to read at once.
    */
   async function learnModelName(id: string, requestedName?: string): Promise<void> {
-    const model = await useApi()
-      .models.get({ id })
+    const model = await useModelsStore()
+      .detail(id, true)
       .catch(() => null)
     if (!model || modelId.value !== id) return
     modelName.value = model.name
