@@ -220,12 +220,18 @@ export const ArchitectureSchema = z.enum([
 ])
 export type Architecture = z.infer<typeof ArchitectureSchema>
 
+/** U-Net style models carry the image through skip connections at every scale: they have no single code layer. */
+export function hasCodeLayer(architecture: string): boolean {
+  return architecture !== 'unet' && architecture !== 'denoiser'
+}
+
 /**
- * The name a model trained in the app gets when its user gives none. The trainer names it so, and the Train view
- * shows it as the name field's placeholder and leaves it out of the field when it picks a run up.
+ * The name a model gets when its user gives none: "dense 32 on MNIST", its code size left out where it has no code.
+ * The trainer and the CLI name it so, and the Train view shows it as the name field's placeholder and leaves it out
+ * of the field when it picks a run up.
  */
-export function automaticModelName(architecture: Architecture, datasetName: string): string {
-  return `${architecture} on ${datasetName}`
+export function automaticModelName(architecture: Architecture, codeSize: number, datasetName: string): string {
+  return `${architecture}${hasCodeLayer(architecture) ? ` ${codeSize}` : ''} on ${datasetName}`
 }
 
 /** Noise applied to inputs (training a denoiser) or to an image before denoising it (to see the effect). */

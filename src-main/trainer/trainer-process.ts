@@ -433,7 +433,7 @@ async function prepareRun(params: StartTrainingParams): Promise<PreparedRun> {
     const optimizer = createAdam(modelConfig.learningRate)
     try {
       const metadata: Omit<ModelMetadata, 'id' | 'formatVersion' | 'createdAt' | 'updatedAt'> = {
-        name: config.name ?? automaticModelName(config.architecture, params.dataset.name),
+        name: config.name ?? automaticModelName(config.architecture, modelConfig.codeSize, params.dataset.name),
         config: modelConfig,
         dataset: {
           spec: params.dataset.spec,

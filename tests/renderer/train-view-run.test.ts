@@ -121,12 +121,12 @@ describe('a run the page did not start', () => {
 
   it('leaves the name field to its placeholder for a model named by the back end', async () => {
     const { api, pinia } = setup({
-      models: [{ ...halfTrained(), name: 'deep on MNIST (built in)', dataset: 'MNIST (built in)' }],
+      models: [{ ...halfTrained(), name: 'deep 16 on MNIST (built in)', dataset: 'MNIST (built in)' }],
     })
     runningSinceBeforeTheReload(api)
     const { wrapper } = await mountTrain(pinia)
     expect(input(wrapper, 'Model name').value).toBe('')
-    expect(input(wrapper, 'Model name').placeholder).toBe('deep on MNIST (built in)')
+    expect(input(wrapper, 'Model name').placeholder).toBe('deep 16 on MNIST (built in)')
     // Nothing under Advanced differs from a fresh form's, so the section stays as the user left it.
     expect(wrapper.get<HTMLDetailsElement>('details.advanced').element.open).toBe(false)
   })

@@ -334,14 +334,22 @@ describe('the form follows the chosen dataset', () => {
     expect(samplesCard()).toContain('Test digits and reconstructions')
 
     await field(wrapper, 'Dataset').setValue('folder-photos')
-    // The name the back end gives an unnamed model: "<architecture> on <dataset>".
-    expect(field(wrapper, 'Model name').attributes('placeholder')).toBe('dense on mixed')
+    // The name the back end and the CLI give an unnamed model: "<architecture> <code size> on <dataset>".
+    expect(field(wrapper, 'Model name').attributes('placeholder')).toBe('dense 32 on mixed')
     expect(note()).toBe('One hidden layer: 12,288 → 32 → 12,288.')
     expect(samplesCard()).toContain('Test images and reconstructions')
     expect(samplesCard()).not.toContain('digit')
     await field(wrapper, 'Architecture').setValue('deep')
     expect(note()).toBe('Stacked dense layers 12,288 → 128 → 64 → code.')
-    expect(field(wrapper, 'Model name').attributes('placeholder')).toBe('deep on mixed')
+    expect(field(wrapper, 'Model name').attributes('placeholder')).toBe('deep 32 on mixed')
+    await field(wrapper, 'Code size').setValue('12')
+    expect(field(wrapper, 'Model name').attributes('placeholder')).toBe('deep 12 on mixed')
+    // While the field holds no valid code size, the placeholder names the recipe's rather than echo it.
+    await field(wrapper, 'Code size').setValue('0')
+    expect(field(wrapper, 'Model name').attributes('placeholder')).toBe('deep 32 on mixed')
+    // A U-Net has no code: its name has no size.
+    await field(wrapper, 'Architecture').setValue('unet')
+    expect(field(wrapper, 'Model name').attributes('placeholder')).toBe('unet on mixed')
   })
 })
 

@@ -10,6 +10,7 @@ import {
   listArchitectures,
   type Autoencoder,
 } from '../../ml/architectures/index'
+import { automaticModelName } from '../../contract/index'
 import { absoluteDatasetSpec, loadDataset, type ImageDataset } from '../../ml/datasets'
 import { gifsLeftOutSentence, openImageFolder, type BatchMode, type ImageFolder } from '../../ml/folder-dataset'
 import { fitPatches } from '../../ml/patch-training'
@@ -270,13 +271,12 @@ export async function trainCommand(parsed: Parsed): Promise<number> {
       learningRate: learningRate ?? 0.001,
       seed,
     })
-    const code = hasCodeLayer(config.architecture) ? ` ${config.codeSize}` : ''
     plan = {
       autoencoder: buildAutoencoder(config),
       dataset,
       datasetInfo: describe(dataset),
       datasetSpec,
-      name: requestedName ?? defaultName(`${config.architecture}${code} on ${dataset.name}`),
+      name: requestedName ?? defaultName(automaticModelName(config.architecture, config.codeSize, dataset.name)),
       epochs: requestedEpochs ?? DEFAULTS.inMemory.epochs,
       initialEpoch: 0,
       batchSize: requestedBatch ?? DEFAULTS.inMemory.batchSize,

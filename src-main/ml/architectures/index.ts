@@ -109,14 +109,13 @@ export function buildAutoencoder(config: ModelConfig): Autoencoder {
   return getArchitecture(config.architecture).build(config)
 }
 
+// The rule lives in the contract, which the app's views share; the CLI and the trainer take it from here.
+export { hasCodeLayer } from '../../contract/index'
+
 export function restoreAutoencoder(config: ModelConfig, model: tf.LayersModel): Autoencoder {
   return getArchitecture(config.architecture).restore(config, model)
 }
 
-/** U-Net style models carry the image through skip connections at every scale: they have no single code layer. */
-export function hasCodeLayer(architecture: string): boolean {
-  return architecture !== 'unet' && architecture !== 'denoiser'
-}
 
 /**
  * The per-pixel error val_loss reports: the reconstruction term of the model's training loss, without a regulariser

@@ -1,7 +1,7 @@
 // The model list and its operations (rename, delete, restore, import, export), plus the model Draw and Compare use.
 import { defineStore } from 'pinia'
 import { computed, ref } from 'vue'
-import { ApiError, type ModelDetail, type ModelSummary, type UnreadableModel } from '@contract'
+import { ApiError, hasCodeLayer, type ModelDetail, type ModelSummary, type UnreadableModel } from '@contract'
 import { useApi } from '@renderer/api'
 import { toUserError } from '@renderer/api/errors'
 import { modelSortToken, parseModelSort, type ModelSort } from '@renderer/lib/model-sort'
@@ -25,7 +25,7 @@ export function isDrawable(model: Pick<ModelSummary, 'inputShape'>): boolean {
 
 /** U-Net style models pass features through skips and have no single code layer: nothing to encode. */
 export function hasCode(model: Pick<ModelSummary, 'architecture'>): boolean {
-  return model.architecture !== 'unet' && model.architecture !== 'denoiser'
+  return hasCodeLayer(model.architecture)
 }
 
 export const useModelsStore = defineStore('models', () => {

@@ -393,7 +393,7 @@ export const useTrainingStore = defineStore('training', () => {
     customChosen.value = false
     Object.assign(form, {
       // A name the back end chose stays out of the field, whose placeholder shows it: the next run is named anew.
-      name: model.name === automaticModelName(model.architecture, model.dataset) ? '' : model.name,
+      name: model.name === automaticModelName(model.architecture, model.codeSize, model.dataset) ? '' : model.name,
       architecture: model.architecture,
       datasetId,
       codeSize: model.codeSize,

@@ -118,11 +118,14 @@ describe('service with trainer processes', () => {
     expect(list.models.map((model) => model.id)).toContain(modelId)
     expect(list.unreadable).toEqual([])
     const detail = (await call(service, 'models.get', { id: modelId })) as {
+      name: string
       history: { epoch: number; loss: number }[]
       epochs: number
       metrics?: Record<string, number>
     }
     expect(detail.epochs).toBe(2)
+    // Left unnamed, it is named as the CLI names one: architecture, code size, dataset.
+    expect(detail).toMatchObject({ name: 'dense 8 on MNIST' })
     // How it was trained: on the 600 images it was limited to, in batches of 64.
     expect(detail).toMatchObject({ trainCount: 600, batchSize: 64 })
     expect(detail.history.map((entry) => entry.epoch)).toEqual([1, 2])
