@@ -37,7 +37,9 @@ describe('CompareView', { timeout: 30_000 }, () => {
 
   it('tells the user how to start when there are no images', async () => {
     const { wrapper } = await mountCompare()
-    expect(wrapper.text()).toContain('Drop PNG, JPEG, WebP or BMP images here')
+    expect(wrapper.text()).toContain('Drop PNG, JPEG, WebP, GIF or BMP images here')
+    const accept = wrapper.get('input[type="file"]').attributes('accept')!.split(',')
+    expect(accept).toEqual(expect.arrayContaining(['image/gif', '.gif', 'image/bmp', '.bmp']))
   })
 
   it('adds test samples as rows with original, code, reconstruction, difference, PSNR and SSIM', async () => {
@@ -148,7 +150,7 @@ describe('CompareView', { timeout: 30_000 }, () => {
     const skipped = wrapper.get('[role="alert"]')
     expect(skipped.get('h2').text()).toBe('1 file was not added')
     expect(skipped.findAll('li').map((item) => item.text())).toEqual([
-      '"notes.txt" is not a PNG, JPEG, WebP or BMP image.',
+      '"notes.txt" is not a PNG, JPEG, WebP, GIF or BMP image.',
     ])
     expect(wrapper.findAll('tbody tr')).toHaveLength(0)
   })
@@ -171,7 +173,7 @@ describe('CompareView', { timeout: 30_000 }, () => {
     expect(skipped.get('h2').text()).toBe('9 files were not added')
     const reasons = skipped.findAll('li').map((item) => item.text())
     expect(reasons).toHaveLength(9)
-    expect(reasons[0]).toBe('"notes.txt" is not a PNG, JPEG, WebP or BMP image.')
+    expect(reasons[0]).toBe('"notes.txt" is not a PNG, JPEG, WebP, GIF or BMP image.')
     expect(reasons[1]).toBe(
       '"broken1.png" could not be read as an image; it may be damaged. Try another file.',
     )
@@ -353,6 +355,50 @@ describe('CompareView', { timeout: 30_000 }, () => {
     await button(wrapper, 'Add test samples').trigger('click')
     await flushPromises()
     expect(modelInputs(api).at(-8)).toEqual(digitImage(0))
+  })
+
+  it('takes a GIF, animated or not, as the CLI and Denoise do: its first frame', async () => {
+    const { api, wrapper } = await mountCompare()
+    stubImageDecoding(300, 200, (x, y) => x > 130 && x < 170 && y > 30 && y < 170)
+    await openFiles(wrapper, [new File(['GIF89a'], 'one.gif', { type: 'image/gif' })])
+    expect(wrapper.find('[role="alert"]').exists()).toBe(false)
+    const rows = wrapper.findAll('.results tbody tr')
+    expect(rows).toHaveLength(1)
+    expect(rows[0]!.get('th').text()).toBe('one.gif')
+    expect(
+      inkBoundingBox({ pixels: imageToFloat(modelInputs(api)[0]!), width: 28, height: 28 }),
+    ).not.toBeNull()
+  })
+
+  it('refuses a blank picture with the CLI’s words, for a digit model, and keeps the rows it had', async () => {
+    const { api, wrapper } = await mountCompare()
+    await button(wrapper, 'Add test samples').trigger('click')
+    await flushPromises()
+    const rowsBefore = wrapper.findAll('.results tbody tr').map((row) => row.text())
+    const runsBefore = api.calls.filter((c) => c.name.startsWith('inference.')).length
+    stubImageDecoding(1, 1, () => false)
+    await openFiles(wrapper, [new File(['png'], 'dot.png', { type: 'image/png' })])
+    stubImageDecoding(300, 200, () => true)
+    await openFiles(wrapper, [new File(['jpg'], 'black.jpg', { type: 'image/jpeg' })])
+
+    const advice =
+      'the image is almost uniform. Use a photo or scan with one dark digit on light paper (or the reverse).'
+    const skipped = wrapper.get('[role="alert"]')
+    expect(skipped.findAll('li').map((item) => item.text())).toEqual([
+      `No digit found in "dot.png": ${advice}`,
+      `No digit found in "black.jpg": ${advice}`,
+    ])
+    expect(wrapper.findAll('.results tbody tr').map((row) => row.text())).toEqual(rowsBefore)
+    expect(api.calls.filter((c) => c.name.startsWith('inference.'))).toHaveLength(runsBefore)
+  })
+
+  it('takes a blank picture for a model that is not MNIST-shaped: a flat patch is a fair photo', async () => {
+    const { api, wrapper } = await mountCompare([makeModel({ id: 'idx-10', inputShape: [10, 10, 1] })])
+    stubImageDecoding(300, 200, () => false)
+    await openFiles(wrapper, [new File(['png'], 'white.png', { type: 'image/png' })])
+    expect(wrapper.find('[role="alert"]').exists()).toBe(false)
+    expect(wrapper.findAll('.results tbody tr')).toHaveLength(1)
+    expect(modelInputs(api)).toHaveLength(1)
   })
 
   it('says how opened images are fitted for a model that is not MNIST-shaped', async () => {

@@ -1,8 +1,15 @@
-// Browser-side image plumbing: decode user files (PNG, JPEG, WebP, BMP) to model-sized grayscale, paint Float32
-// images onto canvases, and save results. Decoding here keeps untrusted bytes out of the back end entirely.
+// Browser-side image plumbing: decode user files (PNG, JPEG, WebP, GIF, BMP) to model-sized grayscale, paint
+// Float32 images onto canvases, and save results. Decoding here keeps untrusted bytes out of the back end entirely.
 import type { GrayImage } from '@renderer/lib/digit-preprocess'
 
-export const ACCEPTED_IMAGE_TYPES = ['image/png', 'image/jpeg', 'image/webp', 'image/bmp']
+// GIF as the CLI takes it: an animation counts as its first frame, which is what createImageBitmap decodes.
+export const ACCEPTED_IMAGE_TYPES = ['image/png', 'image/jpeg', 'image/webp', 'image/gif', 'image/bmp']
+/** The same formats by name ending, for systems that give a file no type (BMP often has none). */
+export const ACCEPTED_IMAGE_EXTENSIONS = ['.png', '.jpg', '.jpeg', '.webp', '.gif', '.bmp']
+/** The formats in a sentence: "… is not a PNG, JPEG, WebP, GIF or BMP image." */
+export const ACCEPTED_IMAGE_FORMATS = 'PNG, JPEG, WebP, GIF or BMP'
+/** A file input's `accept` for these formats. */
+export const ACCEPTED_IMAGE_INPUT = [...ACCEPTED_IMAGE_TYPES, ...ACCEPTED_IMAGE_EXTENSIONS].join(',')
 export const MAX_IMAGE_BYTES = 20 * 1024 * 1024
 export const MAX_IMAGE_SIDE = 8192
 
@@ -15,7 +22,8 @@ export class ImageDecodeError extends Error {
 
 export function isAcceptedImage(file: { type: string; name: string }): boolean {
   if (ACCEPTED_IMAGE_TYPES.includes(file.type)) return true
-  return /\.(png|jpe?g|webp|bmp)$/i.test(file.name)
+  const name = file.name.toLowerCase()
+  return ACCEPTED_IMAGE_EXTENSIONS.some((extension) => name.endsWith(extension))
 }
 
 /** Converts RGBA to luminance in [0, 1]; fully transparent pixels count as the background (0). */
@@ -57,7 +65,7 @@ export function invert(pixels: Float32Array): Float32Array {
 async function openImageFile(file: File): Promise<ImageBitmap> {
   if (!isAcceptedImage(file)) {
     throw new ImageDecodeError(
-      `"${file.name}" is not a PNG, JPEG, WebP or BMP image. Choose one of those formats.`,
+      `"${file.name}" is not a ${ACCEPTED_IMAGE_FORMATS} image. Choose one of those formats.`,
     )
   }
   if (file.size > MAX_IMAGE_BYTES) {
@@ -99,7 +107,11 @@ function rasterize(
   return rgbaToGray(context.getImageData(0, 0, width, height).data, width * height)
 }
 
-/** Decodes a user-supplied image and fits it (letterboxed, aspect kept) to `width × height` grayscale. */
+/**
+ * Decodes a user-supplied image and fits it (letterboxed, aspect kept) to `width × height` grayscale. A uniform image
+ * is a fair input here, unlike for a digit: a patch of sky or a blank page is what a photo model meets, and the CLI
+ * takes it too.
+ */
 export async function decodeImageFile(
   file: File,
   width: number,
@@ -133,9 +145,10 @@ const DIGIT_DECODE_SIDE = 280
 /**
  * Grayscale → ink on black, as the CLI's fitToMnist reads a photo before cropping: light backgrounds are inverted,
  * the paper's own level (median of the border) is removed and the strongest ink stretched to 1, so grey paper or
- * JPEG noise does not count as ink when the digit's bounding box is found.
+ * JPEG noise does not count as ink when the digit's bounding box is found. Null for an almost uniform picture, which
+ * has no digit to find.
  */
-export function grayToInk(pixels: Float32Array, width: number, height: number): Float32Array {
+export function grayToInk(pixels: Float32Array, width: number, height: number): Float32Array | null {
   const ink = shouldInvert(pixels, width, height) ? invert(pixels) : new Float32Array(pixels)
   const border: number[] = []
   for (let x = 0; x < width; x++) border.push(ink[x] ?? 0, ink[(height - 1) * width + x] ?? 0)
@@ -147,8 +160,8 @@ export function grayToInk(pixels: Float32Array, width: number, height: number): 
     ink[i] = Math.max(0, (ink[i] ?? 0) - paper)
     peak = Math.max(peak, ink[i]!)
   }
-  // A blank picture stays blank rather than having its faint noise stretched into a digit.
-  if (peak < 0.05) return ink.fill(0)
+  // Stretching a blank picture's faint noise to full strength would invent a digit; the CLI refuses it too.
+  if (peak < 0.05) return null
   for (let i = 0; i < ink.length; i++) ink[i] = ink[i]! / peak
   return ink
 }
@@ -161,7 +174,14 @@ export async function decodeDigitFile(file: File): Promise<GrayImage> {
     const width = Math.max(1, Math.round(bitmap.width * scale))
     const height = Math.max(1, Math.round(bitmap.height * scale))
     const gray = rasterize(bitmap, width, height, { x: 0, y: 0, width, height })
-    return { pixels: grayToInk(gray, width, height), width, height }
+    const ink = grayToInk(gray, width, height)
+    if (!ink) {
+      // The CLI's advice (src-main/ml/image-io.ts, fitToMnist), naming the file as the other errors here do.
+      throw new ImageDecodeError(
+        `No digit found in "${file.name}": the image is almost uniform. Use a photo or scan with one dark digit on light paper (or the reverse).`,
+      )
+    }
+    return { pixels: ink, width, height }
   } finally {
     bitmap.close()
   }

@@ -10,7 +10,12 @@ import { useDatasetsStore } from '@renderer/stores/datasets'
 import { useNotificationsStore } from '@renderer/stores/notifications'
 import { fromContractNoise, toContractNoise, type NoiseType } from '@renderer/lib/noise'
 import { floatToImage, imageToFloat } from '@renderer/lib/contract-images'
-import { decodeDigitFile, decodeImageFile, isAcceptedImage } from '@renderer/lib/images'
+import {
+  ACCEPTED_IMAGE_FORMATS,
+  decodeDigitFile,
+  decodeImageFile,
+  isAcceptedImage,
+} from '@renderer/lib/images'
 import { resampleArea, toMnistInput } from '@renderer/lib/digit-preprocess'
 import { absoluteDifference, psnr, ssim } from '@renderer/lib/metrics'
 import { isModelGone, modelGoneMessage } from '@renderer/lib/model-gone'
@@ -227,7 +232,7 @@ export const useCompareStore = defineStore('compare', () => {
     const skipped: string[] = []
     for (const file of Array.from(files)) {
       if (!isAcceptedImage(file)) {
-        skipped.push(`"${file.name}" is not a PNG, JPEG, WebP or BMP image.`)
+        skipped.push(`"${file.name}" is not a ${ACCEPTED_IMAGE_FORMATS} image.`)
         continue
       }
       // The browser calls an empty file unreadable, "damaged"; it only has nothing in it.

@@ -4,11 +4,14 @@ import { floatToImage, imageToFloat } from '@renderer/lib/contract-images'
 import { toContractNoise } from '@renderer/lib/noise'
 
 describe('image helpers', () => {
-  it('accepts PNG, JPEG, WebP and BMP by type or extension, and nothing else', () => {
+  it('accepts PNG, JPEG, WebP, GIF and BMP by type or extension, and nothing else', () => {
     expect(isAcceptedImage({ type: 'image/webp', name: 'x' })).toBe(true)
     expect(isAcceptedImage({ type: '', name: 'scan.BMP' })).toBe(true)
-    expect(isAcceptedImage({ type: 'image/gif', name: 'a.gif' })).toBe(false)
+    // GIFs, animated ones too, as the CLI and Denoise take them: the first frame.
+    expect(isAcceptedImage({ type: 'image/gif', name: 'x' })).toBe(true)
+    expect(isAcceptedImage({ type: '', name: 'wave.GIF' })).toBe(true)
     expect(isAcceptedImage({ type: 'text/plain', name: 'a.txt' })).toBe(false)
+    expect(isAcceptedImage({ type: 'image/tiff', name: 'scan.tiff' })).toBe(false)
   })
 
   it('composites transparency over white and inverts dark-on-light pictures only', () => {
