@@ -43,6 +43,24 @@ export function modelGeometry(autoencoder: Autoencoder): ModelGeometry {
   return { anySize, multiple, overlap, channels, height, width }
 }
 
+/**
+ * A fixed-size model refusing a photo of another size, naming the model as `modelName` ("This dense model", or its
+ * name) and the photo as `photoName` ("the photo", or its file name). The app and the CLI both show it: the
+ * architecture to pick is named for both ("U-Net", `unet`).
+ */
+export function wrongSizeError(
+  modelName: string,
+  geometry: Pick<ModelGeometry, 'width' | 'height'>,
+  image: { width: number; height: number },
+  photoName: string,
+): BottleneckError {
+  return new BottleneckError(
+    'INVALID_INPUT',
+    `${modelName} only takes ${geometry.width}×${geometry.height} images and ${photoName} is ` +
+      `${image.width}×${image.height}. Pick a U-Net model (unet): it denoises photos of any size.`,
+  )
+}
+
 /** Whether every pixel has equal red, green and blue: a greyscale photo, decoded as RGB for an RGB model. */
 export function isGreyscale(image: ImageData): boolean {
   if (image.channels === 1) return true
@@ -101,11 +119,7 @@ export async function denoiseImage(
     })
   }
   if (image.height !== geometry.height || image.width !== geometry.width) {
-    throw new BottleneckError(
-      'INVALID_INPUT',
-      `This ${autoencoder.config.architecture} model only takes ${geometry.width}×${geometry.height} images and the photo is ` +
-        `${image.width}×${image.height}. Pick a unet model: it denoises photos of any size.`,
-    )
+    throw wrongSizeError(`This ${autoencoder.config.architecture} model`, geometry, image, 'the photo')
   }
   if (options.signal?.aborted) throw new BottleneckError('CANCELLED', 'Denoising was cancelled.')
   options.onProgress?.({ done: 0, total: 1 })

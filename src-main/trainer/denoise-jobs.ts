@@ -13,6 +13,7 @@ import {
   greyscaleResult,
   isGreyscale,
   modelGeometry,
+  wrongSizeError,
   type ImageMetrics,
 } from '../ml/denoise-image'
 import { BottleneckError, isBottleneckError } from '../ml/errors'
@@ -187,10 +188,11 @@ export function createDenoiseJobs(deps: DenoiseJobsDeps) {
       compareSizes(reference, clean, sourceName(params.reference), sourceName(params.source))
     }
     if (!geometry.anySize && (clean.height !== geometry.height || clean.width !== geometry.width)) {
-      throw new BottleneckError(
-        'INVALID_INPUT',
-        `This ${autoencoder.config.architecture} model only takes ${geometry.width}×${geometry.height} images and ` +
-          `"${sourceName(params.source)}" is ${clean.width}×${clean.height}. Pick a unet model: it denoises photos of any size.`,
+      throw wrongSizeError(
+        `This ${autoencoder.config.architecture} model`,
+        geometry,
+        clean,
+        `"${sourceName(params.source)}"`,
       )
     }
     const spec = toNoiseSpec(params.noise)

@@ -649,7 +649,7 @@ describe('DenoiseView with bad files, long runs and a deleted model', () => {
     const conv = makeModel({ id: 'conv-photos', name: 'conv on mixed', architecture: 'conv', inputShape: [64, 64, 3] })
     const { fake, wrapper } = await mountDenoise([conv])
     const message =
-      'This conv model only takes 64×64 images and "rocket.jpg" is 640×427. Pick a unet model: it denoises photos of any size.'
+      'This conv model only takes 64×64 images and "rocket.jpg" is 640×427. Pick a U-Net model (unet): it denoises photos of any size.'
     fake.failStart = { code: 'INVALID_INPUT', message }
     await open(wrapper, png('rocket.jpg'))
     // No reference was given: "check the reference" would send the user looking for a problem that is not there.
@@ -681,7 +681,7 @@ describe('DenoiseView re-runs, one-size models, pan limits and gains', () => {
   const sizeRefusal = {
     code: 'INVALID_INPUT',
     message:
-      'This denoiser model only takes 28×28 images and "odd-clean.png" is 301×177. Pick a unet model: it denoises photos of any size.',
+      'This denoiser model only takes 28×28 images and "odd-clean.png" is 301×177. Pick a U-Net model (unet): it denoises photos of any size.',
   }
 
   async function denoised(wrapper: Wrapper, fake: ReturnType<typeof addFakeDenoise>, file = png()) {

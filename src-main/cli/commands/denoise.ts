@@ -5,7 +5,7 @@
 // (and, with --json, in each result's notes).
 import { readdir, stat } from 'node:fs/promises'
 import { basename, extname, join, resolve } from 'node:path'
-import { denoiseImage, greyscaleResult, isGreyscale, modelGeometry } from '../../ml/denoise-image'
+import { denoiseImage, greyscaleResult, isGreyscale, modelGeometry, wrongSizeError } from '../../ml/denoise-image'
 import { BottleneckError, isBottleneckError } from '../../ml/errors'
 import { createFolder, readPermissionReason } from '../../ml/file-system'
 import {
@@ -225,22 +225,17 @@ export async function denoiseCommand(parsed: Parsed): Promise<number> {
     }
     // Only now that the model and the inputs are known good: a failed start leaves no empty folder behind.
     await createFolder(outDir)
-    const [modelHeight, modelWidth] = autoencoder.config.inputShape
     let diskFull = false
     for (const plan of plans) {
       if (controller.signal.aborted) break
       const started = performance.now()
       let notes: string[] = []
       try {
-        // The photo's transparency goes back on what is written (the model sees it composited on white).
+        // The photo's transparency goes back on what is written (the model denoises the colour under it).
         const photo = await decodePhoto(plan.input, { channels, maxPixels, limitOption: '--max-megapixels' })
         let image: ImageData = photo.image
-        if (!anySize && (image.height !== modelHeight || image.width !== modelWidth)) {
-          throw new BottleneckError(
-            'INVALID_INPUT',
-            `${record.metadata.name} only takes ${modelHeight}×${modelWidth} images and ${basename(plan.input)} is ` +
-              `${image.height}×${image.width}; use a unet model for photos of any size.`,
-          )
+        if (!anySize && (image.height !== geometry.height || image.width !== geometry.width)) {
+          throw wrongSizeError(record.metadata.name, geometry, image, basename(plan.input))
         }
         notes = photo.notes
         for (const note of notes) process.stderr.write(`bottleneck: ${note}\n`)

@@ -110,7 +110,7 @@ describe('bottleneck denoise', () => {
 
     const fixed = await run(['denoise', denseId, photos[0]!, '-o', join(scratch, 'out2')])
     expect(fixed.code).toBe(1)
-    expect(fixed.stderr).toMatch(/only takes 28×28 images.*use a unet model/)
+    expect(fixed.stderr).toMatch(/only takes 28×28 images and .* is \d+×\d+\. Pick a U-Net model \(unet\)/)
   })
 })
 

@@ -153,7 +153,7 @@ describe('denoiseImage', () => {
           worst = Math.max(worst, Math.abs(wholeData[y * 148 + x]! - out.data[y * 148 + x]!))
       expect(worst).toBeLessThan(1e-4)
       await expect(denoiseImage(dense, photo)).rejects.toThrow(
-        'This dense model only takes 28×28 images and the photo is 148×88. Pick a unet model',
+        'This dense model only takes 28×28 images and the photo is 148×88. Pick a U-Net model (unet)',
       )
       await expect(denoiseImage(unet, syntheticPhoto(40, 40, 1, 3))).rejects.toThrow(/greyscale images/)
       const controller = new AbortController()

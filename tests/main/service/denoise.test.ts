@@ -228,7 +228,7 @@ describe('photo denoising through the service', () => {
       source: { name: 'garden.png', base64: base64(photo) },
     })
     expect(wrongModel.message).toContain(
-      'only takes 28×28 images and "garden.png" is 300×200. Pick a unet model',
+      'only takes 28×28 images and "garden.png" is 300×200. Pick a U-Net model (unet)',
     )
     const missing = await failure(service, 'inference.denoiseImage', {
       id: unetId,
