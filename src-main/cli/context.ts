@@ -2,9 +2,8 @@
 // respect --json (results on stdout as JSON, everything for people on stderr; the rule is written out in main.ts).
 import { statSync } from 'node:fs'
 import { initBackend, type BackendInfo } from '../ml/backend'
-import { BottleneckError } from '../ml/errors'
 import { openStore, type Store } from '../store/index'
-import type { Parsed } from './args'
+import { UsageError, type Parsed } from './args'
 
 export interface CommandContext {
   backend: BackendInfo
@@ -52,7 +51,10 @@ export async function createContext(parsed: Parsed): Promise<CommandContext> {
   }
 }
 
-/** A store that does not exist yet is created on the first save; a file in its place would read as an empty store. */
+/**
+ * A store that does not exist yet is created on the first save; a file in its place would read as an empty store.
+ * A usage error (exit 2), as any other option value the command cannot take.
+ */
 function assertNotAFile(root: string): void {
   let problem: string | undefined
   try {
@@ -62,9 +64,6 @@ function assertNotAFile(root: string): void {
     if (code === 'ENOTDIR') problem = 'cannot be a folder: part of its path is a file'
   }
   if (problem) {
-    throw new BottleneckError(
-      'INVALID_INPUT',
-      `The store ${root} ${problem}; point --store (or BOTTLENECK_HOME) at a folder.`,
-    )
+    throw new UsageError(`The store ${root} ${problem}; point --store (or BOTTLENECK_HOME) at a folder.`)
   }
 }

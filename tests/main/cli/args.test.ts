@@ -187,12 +187,13 @@ describe('a store path that is a file', () => {
       run(['models', '--store', join(notAFolder, 'store')]),
     ])
     const refusal = `bottleneck: The store ${notAFolder} is a file, not a folder; point --store (or BOTTLENECK_HOME) at a folder.`
+    // A usage error, as any other option value the command cannot take.
     for (const result of [models, info, evaluate, fromHome]) {
-      expect(result.code).toBe(1)
+      expect(result.code).toBe(2)
       expect(result.stdout).toBe('')
       expect(errorLine(result)).toBe(refusal)
     }
-    expect(inside.code).toBe(1)
+    expect(inside.code).toBe(2)
     expect(errorLine(inside)).toMatch(/store .*digit\.png\/store cannot be a folder: part of its path is a file/)
   })
 })
