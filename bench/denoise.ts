@@ -51,7 +51,11 @@ async function saveFolder(model: tf.LayersModel, folder: string): Promise<void> 
  * (loadWeightsInto): a config that does not describe the saved weights (other filters, say) fails here.
  */
 async function loadWeightsFrom(folder: string, autoencoder: Autoencoder): Promise<void> {
-  await loadWeightsInto(folder, () => ({ model: autoencoder.model, result: undefined, dispose: () => autoencoder.dispose() }))
+  await loadWeightsInto(folder, folder, () => ({
+    model: autoencoder.model,
+    result: undefined,
+    dispose: () => autoencoder.dispose(),
+  }))
 }
 
 const backend = await initBackend()

@@ -433,7 +433,7 @@ export function openStore(root: string = defaultStoreRoot()): Store {
   /** The architecture bottleneck.json names, rebuilt by our code, with the folder's weights (checked against it). */
   async function loadChecked(record: ModelRecord): Promise<Autoencoder> {
     const config = record.metadata.config as ModelConfig
-    return loadWeightsInto(record.versionFolder, (modelTopology) => {
+    return loadWeightsInto(record.versionFolder, record.folder, (modelTopology) => {
       assertInputMatchesModelJson(record, modelTopology)
       let autoencoder: Autoencoder
       try {
@@ -790,7 +790,7 @@ export function openStore(root: string = defaultStoreRoot()): Store {
    */
   async function checkExportable(record: ModelRecord): Promise<void> {
     try {
-      await readModelArtifacts(record.versionFolder)
+      await readModelArtifacts(record.versionFolder, record.folder)
     } catch (error) {
       if (!(error instanceof BottleneckError)) throw error
       throw new BottleneckError(

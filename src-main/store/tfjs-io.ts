@@ -41,38 +41,42 @@ interface Manifest {
   paths: string[]
 }
 
-function corrupt(folder: string, problem: string, detail?: unknown): BottleneckError {
-  return new BottleneckError('MODEL_CORRUPT', `The model in ${folder} cannot be loaded: ${problem}.`, detail)
+/**
+ * `modelFolder` is the model's own folder, which every message about a model names; its files live in one of its
+ * version folders (or in it, for a plain exported folder).
+ */
+function corrupt(modelFolder: string, problem: string, detail?: unknown): BottleneckError {
+  return new BottleneckError('MODEL_CORRUPT', `The model in ${modelFolder} cannot be loaded: ${problem}.`, detail)
 }
 
-async function readManifest(folder: string): Promise<Manifest> {
+async function readManifest(folder: string, modelFolder: string): Promise<Manifest> {
   let text: string
   try {
     text = await readFile(join(folder, 'model.json'), 'utf8')
   } catch (error) {
-    throw corrupt(folder, 'model.json is missing or unreadable', error)
+    throw corrupt(modelFolder, 'model.json is missing or unreadable', error)
   }
   let json: unknown
   try {
     json = JSON.parse(text)
   } catch (error) {
-    throw corrupt(folder, 'model.json is not valid JSON (truncated?)', error)
+    throw corrupt(modelFolder, 'model.json is not valid JSON (truncated?)', error)
   }
   const record = json as { modelTopology?: unknown; weightsManifest?: unknown }
   if (typeof record.modelTopology !== 'object' || record.modelTopology === null || !Array.isArray(record.weightsManifest)) {
-    throw corrupt(folder, 'model.json is not a TensorFlow.js layers model (no modelTopology or weightsManifest)')
+    throw corrupt(modelFolder, 'model.json is not a TensorFlow.js layers model (no modelTopology or weightsManifest)')
   }
   const weightSpecs: tf.io.WeightsManifestEntry[] = []
   const paths: string[] = []
   for (const group of record.weightsManifest as { paths?: unknown; weights?: unknown }[]) {
-    if (!Array.isArray(group?.paths) || !Array.isArray(group.weights)) throw corrupt(folder, 'its weights manifest is malformed')
+    if (!Array.isArray(group?.paths) || !Array.isArray(group.weights)) throw corrupt(modelFolder, 'its weights manifest is malformed')
     for (const path of group.paths) {
-      if (typeof path !== 'string' || !SHARD_NAME.test(path)) throw corrupt(folder, `the weight file name "${String(path)}" is not allowed`)
+      if (typeof path !== 'string' || !SHARD_NAME.test(path)) throw corrupt(modelFolder, `the weight file name "${String(path)}" is not allowed`)
       paths.push(path)
     }
     for (const spec of group.weights as unknown[]) {
       if (typeof spec !== 'object' || spec === null || typeof (spec as { name?: unknown }).name !== 'string') {
-        throw corrupt(folder, 'its weights manifest has an entry without a name')
+        throw corrupt(modelFolder, 'its weights manifest has an entry without a name')
       }
     }
     weightSpecs.push(...(group.weights as tf.io.WeightsManifestEntry[]))
@@ -80,41 +84,44 @@ async function readManifest(folder: string): Promise<Manifest> {
   return { modelTopology: record.modelTopology, weightSpecs, paths }
 }
 
-function expectedBytes(folder: string, spec: tf.io.WeightsManifestEntry): number {
+function expectedBytes(modelFolder: string, spec: tf.io.WeightsManifestEntry): number {
   const dtype = spec.quantization?.dtype ?? spec.dtype
   const bytes = BYTES_PER_VALUE[dtype]
   if (!bytes || !Array.isArray(spec.shape) || !spec.shape.every((d) => Number.isInteger(d) && d >= 0)) {
-    throw corrupt(folder, `the weight "${String(spec.name)}" has an unusable dtype or shape`)
+    throw corrupt(modelFolder, `the weight "${String(spec.name)}" has an unusable dtype or shape`)
   }
   return bytes * spec.shape.reduce((a, b) => a * b, 1)
 }
 
-/** Reads and checks model.json and its weight files; returns what tf.loadLayersModel needs. */
-export async function readModelArtifacts(folder: string): Promise<tf.io.ModelArtifacts> {
-  const manifest = await readManifest(folder)
+/**
+ * Reads and checks model.json and its weight files in `folder`; returns what tf.loadLayersModel needs. Damage is
+ * reported as the model's in `modelFolder`.
+ */
+export async function readModelArtifacts(folder: string, modelFolder = folder): Promise<tf.io.ModelArtifacts> {
+  const manifest = await readManifest(folder, modelFolder)
   const buffers: Uint8Array[] = []
   for (const path of manifest.paths) {
     try {
       buffers.push(await readFile(join(folder, path)))
     } catch (error) {
-      throw corrupt(folder, `its weight file ${path} is missing`, error)
+      throw corrupt(modelFolder, `its weight file ${path} is missing`, error)
     }
   }
   const weights = Buffer.concat(buffers)
-  const expected = manifest.weightSpecs.reduce((total, spec) => total + expectedBytes(folder, spec), 0)
+  const expected = manifest.weightSpecs.reduce((total, spec) => total + expectedBytes(modelFolder, spec), 0)
   if (weights.length !== expected) {
     throw corrupt(
-      folder,
+      modelFolder,
       `${manifest.paths.join(' + ')} holds ${weights.length} bytes but model.json lists ${expected} bytes of weights${weights.length < expected ? ' (truncated)' : ''}`,
     )
   }
   let offset = 0
   for (const spec of manifest.weightSpecs) {
-    const size = expectedBytes(folder, spec)
+    const size = expectedBytes(modelFolder, spec)
     if (spec.dtype === 'float32' && !spec.quantization) {
       // Copy to an aligned buffer: Buffer.concat's offset need not be a multiple of 4.
       const values = new Float32Array(weights.buffer.slice(weights.byteOffset + offset, weights.byteOffset + offset + size))
-      if (!values.every(Number.isFinite)) throw corrupt(folder, `the weight "${spec.name}" contains NaN or infinite values`)
+      if (!values.every(Number.isFinite)) throw corrupt(modelFolder, `the weight "${spec.name}" contains NaN or infinite values`)
     }
     offset += size
   }
@@ -138,18 +145,19 @@ function layerClasses(topology: object): string[] | null {
  */
 export async function loadWeightsInto<T>(
   folder: string,
+  modelFolder: string,
   build: (modelTopology: unknown) => { model: tf.LayersModel; result: T; dispose(): void },
 ): Promise<T> {
-  const artifacts = await readModelArtifacts(folder)
+  const artifacts = await readModelArtifacts(folder, modelFolder)
   const built = build(artifacts.modelTopology)
   try {
     const { model } = built
     const expected = layerClasses(model.toJSON(null, false) as object)
     const found = layerClasses(artifacts.modelTopology as object)
-    if (!found) throw corrupt(folder, 'model.json has no usable list of layers')
+    if (!found) throw corrupt(modelFolder, 'model.json has no usable list of layers')
     if (expected && found.join() !== expected.join()) {
       throw corrupt(
-        folder,
+        modelFolder,
         `model.json does not match its own configuration (bottleneck.json): it lists ${found.length} layers ` +
           `(${summarise(found)}) where the model it describes has ${expected.length} ` +
           `(${summarise(expected)}); it was damaged or made by an incompatible version`,
@@ -159,21 +167,21 @@ export async function loadWeightsInto<T>(
     const weights = model.weights
     if (specs.length !== weights.length) {
       throw corrupt(
-        folder,
+        modelFolder,
         `model.json does not match its own configuration (bottleneck.json): it has ${specs.length} weight tensors where the model needs ${weights.length}`,
       )
     }
     const data = new Uint8Array(artifacts.weightData as ArrayBuffer)
     let offset = 0
     const values = specs.map((spec, index) => {
-      const size = expectedBytes(folder, spec)
+      const size = expectedBytes(modelFolder, spec)
       const shape = weights[index]!.shape as number[]
       if (spec.dtype !== 'float32' || spec.quantization) {
-        throw corrupt(folder, `the weight "${spec.name}" is stored as ${spec.quantization?.dtype ?? spec.dtype}; Bottleneck saves float32 only`)
+        throw corrupt(modelFolder, `the weight "${spec.name}" is stored as ${spec.quantization?.dtype ?? spec.dtype}; Bottleneck saves float32 only`)
       }
       if (spec.shape.length !== shape.length || spec.shape.some((size, axis) => size !== shape[axis])) {
         throw corrupt(
-          folder,
+          modelFolder,
           `model.json does not match its own configuration (bottleneck.json): the weight "${spec.name}" is ` +
             `${spec.shape.join('×')} where the model needs ${shape.join('×')}`,
         )

@@ -294,3 +294,28 @@ describe('a bottleneck.json asking for another input than model.json was saved w
     autoencoder.dispose()
   })
 })
+
+describe('damaged weight files in a saved version', () => {
+  it('are reported as the model folder’s, as damage to bottleneck.json is, not as the version folder’s', async () => {
+    const store = freshStore()
+    const autoencoder = smallModel()
+    const record = await store.save({ metadata: metadata(autoencoder), model: autoencoder.model })
+    autoencoder.dispose()
+    const modelJson = join(record.versionFolder, 'model.json')
+    const intact = readFileSync(modelJson, 'utf8')
+    writeFileSync(modelJson, intact.slice(0, intact.length / 2))
+    await expect(store.load(record.id)).rejects.toMatchObject({
+      code: 'MODEL_CORRUPT',
+      message: `The model in ${record.folder} cannot be loaded: model.json is not valid JSON (truncated?).`,
+    })
+    writeFileSync(modelJson, intact)
+    const weights = join(record.versionFolder, 'weights.bin')
+    writeFileSync(weights, readFileSync(weights).subarray(0, 100))
+    await expect(store.load(record.id)).rejects.toMatchObject({
+      code: 'MODEL_CORRUPT',
+      message: expect.stringMatching(
+        new RegExp(`^The model in ${record.folder.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')} cannot be loaded: weights\\.bin holds 100 bytes`),
+      ),
+    })
+  })
+})
