@@ -693,7 +693,8 @@ export function createService(options: ServiceOptions): Service & {
                 {
                   id: model.id,
                   folder: model.folder,
-                  reason: model.problem ?? 'Its files cannot be read.',
+                  // The Models view offers the restore as a button beside the reason: no shell command there.
+                  reason: model.problemBesideRestore ?? model.problem ?? 'Its files cannot be read.',
                   ...(model.restorableVersion ? { restorableVersion: model.restorableVersion } : {}),
                 },
               ],

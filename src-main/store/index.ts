@@ -50,6 +50,11 @@ export interface ListedModel {
   problem?: string
   /** For a folder whose pointer does not lead to a version: the complete version `restoreVersion` would point it at. */
   restorableVersion?: string
+  /**
+   * With `restorableVersion`: the problem said without the shell command that restores it, for a view that offers
+   * the restore as a button beside it.
+   */
+  problemBesideRestore?: string
 }
 
 export interface LoadedModel {
@@ -235,6 +240,35 @@ async function lastChange(folder: string): Promise<number> {
   return latest
 }
 
+/**
+ * A model whose `current` pointer does not lead to a version. Its weights are usually intact in a version beside it,
+ * and a list of unreadable folders invites deleting them: the message names that version and the one command that
+ * brings it back (restoreVersion does the same).
+ */
+class PointerProblem extends BottleneckError {
+  /** The same without the command: for a view with a Restore button. */
+  readonly withoutCommand: string
+
+  constructor(
+    folder: string,
+    fault: string,
+    /** The newest complete version, which restoreVersion would point the model at; undefined when there is none. */
+    readonly restorableVersion: string | undefined,
+    detail: unknown,
+  ) {
+    const problem = `The model in ${folder} cannot be loaded: ${fault}.`
+    const complete = restorableVersion ? ` Its saved version ${restorableVersion} is complete` : ''
+    super(
+      'MODEL_CORRUPT',
+      restorableVersion
+        ? `${problem}${complete}; to use it again, run: ${pointerCommand(join(folder, POINTER), restorableVersion)}`
+        : problem,
+      detail,
+    )
+    this.withoutCommand = `${problem}${complete}.`
+  }
+}
+
 export function openStore(root: string = defaultStoreRoot()): Store {
   const storeRoot = resolve(root)
   const modelsFolder = join(storeRoot, 'models')
@@ -260,18 +294,12 @@ export function openStore(root: string = defaultStoreRoot()): Store {
   }
 
   /**
-   * The error for a model whose pointer does not lead to a version. Its weights are usually intact in a version
-   * beside it, and a list of unreadable folders invites deleting them: the message names that version and the one
-   * command that brings it back (restoreVersion does the same). Reading never does it on its own: a folder without a
-   * pointer may be one another writer is still filling in (a copy into the store, a sync tool), whose pointer comes
-   * when its files are all there.
+   * The error for a model whose pointer does not lead to a version, naming the version that would restore it.
+   * Reading never restores it on its own: a folder without a pointer may be one another writer is still filling in
+   * (a copy into the store, a sync tool), whose pointer comes when its files are all there.
    */
-  async function pointerProblem(folder: string, fault: string, detail: unknown): Promise<BottleneckError> {
-    const complete = await newestCompleteVersion(folder)
-    const remedy = complete
-      ? ` Its saved version ${complete} is complete; to use it again, run: ${pointerCommand(join(folder, POINTER), complete)}`
-      : ''
-    return new BottleneckError('MODEL_CORRUPT', `The model in ${folder} cannot be loaded: ${fault}.${remedy}`, detail)
+  async function pointerProblem(folder: string, fault: string, detail: unknown): Promise<PointerProblem> {
+    return new PointerProblem(folder, fault, await newestCompleteVersion(folder), detail)
   }
 
   function currentVersion(id: string): string {
@@ -387,9 +415,11 @@ export function openStore(root: string = defaultStoreRoot()): Store {
         listed.push({ id, folder, metadata: record.metadata })
       } catch (error) {
         // Only where restoreVersion would act: a pointer that leads to a version is never replaced.
-        const pointerWorks = (await readPointer(folder, join(folder, POINTER))).works
-        const restorableVersion = pointerWorks ? undefined : await newestCompleteVersion(folder)
-        listed.push({ id, folder, problem: (error as Error).message, ...(restorableVersion ? { restorableVersion } : {}) })
+        const restore =
+          error instanceof PointerProblem && error.restorableVersion
+            ? { restorableVersion: error.restorableVersion, problemBesideRestore: error.withoutCommand }
+            : {}
+        listed.push({ id, folder, problem: (error as Error).message, ...restore })
       }
     }
     return listed.sort((a, b) => (b.metadata?.updatedAt ?? '').localeCompare(a.metadata?.updatedAt ?? ''))
