@@ -687,15 +687,31 @@ export const calls = {
     z.object({ removed: z.boolean() }),
   ),
   'datasets.previewSamples': call(
-    'A few images (and labels, when known) from a dataset split.',
+    'A few images (and labels, when known) from a dataset split. An image folder is cut into 64×64 ' +
+      "patches with the channels of its first photo; `patchSize` (8–1024, the CLI's --patch-size) and " +
+      "`channels` (1 or 3) cut it to another model's input instead. Image folders only: any other dataset " +
+      'has one image size, so a patch size for it is refused rather than answered at another size.',
     z
       .object({
         datasetId: DatasetIdSchema,
         split: z.enum(['train', 'test']).default('train'),
         count: z.number().int().min(1).max(LIMITS.maxPreviewSamples).default(16),
         offset: z.number().int().min(0).max(10_000_000).default(0),
+        patchSize: z.number().int().min(8).max(1024).optional(),
+        channels: z.union([z.literal(1), z.literal(3)]).optional(),
       })
-      .strict(),
+      .strict()
+      // The patches go on to inference calls, whose batches hold at most maxRequestValues values.
+      .refine(
+        ({ count, patchSize, channels = 3 }) =>
+          patchSize === undefined || count * patchSize * patchSize * channels <= LIMITS.maxRequestValues,
+        {
+          message:
+            `asks for patches holding more than ${LIMITS.maxRequestValues.toLocaleString('en')} values ` +
+            'together; ask for fewer',
+          path: ['count'],
+        },
+      ),
     z.object({ images: z.array(ImageSchema), labels: z.array(z.number().int()).optional() }),
   ),
   'training.start': call(

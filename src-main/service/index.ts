@@ -769,8 +769,18 @@ export function createService(options: ServiceOptions): Service & {
     'datasets.addIdxFolder': async ({ path, name }) => addDataset('idx', path, name),
     'datasets.addImageFolder': async ({ path, name }) => addDataset('folder', path, name),
     'datasets.remove': async ({ id }) => removeDataset(id),
-    'datasets.previewSamples': async ({ datasetId, split, count, offset }) =>
-      inference.request('previewSamples', { dataset: await datasetRef(datasetId), split, count, offset }),
+    'datasets.previewSamples': async ({ datasetId, split, count, offset, patchSize, channels }) => {
+      const dataset = await datasetRef(datasetId)
+      if ((patchSize !== undefined || channels !== undefined) && !dataset.spec.startsWith('folder:')) {
+        // Refused, not ignored: the caller asked for one image size and would get another it did not expect.
+        throw new BottleneckError(
+          'INVALID_INPUT',
+          'Only image folders are cut into patches of a chosen size; the images of ' +
+            `“${dataset.name}” have one size of their own. Ask for them without a patch size or channels.`,
+        )
+      }
+      return inference.request('previewSamples', { dataset, split, count, offset, patchSize, channels })
+    },
     'training.start': async (config) => {
       const dataset = await datasetRef(config.datasetId)
       return startRun(claimRun(newRunId(), { epochs: config.epochs, isNew: true }, 0), { config, dataset })

@@ -75,7 +75,15 @@ export interface TrainerMethods {
   importModel: { params: { storeRoot: string; source: string }; result: { id: string } }
   inspectDataset: { params: { dataset: DatasetRef }; result: Omit<DatasetSummary, 'kind' | 'path'> }
   previewSamples: {
-    params: { dataset: DatasetRef; split: 'train' | 'test'; count: number; offset: number }
+    /** `patchSize` and `channels`: what an image folder is cut to (default 64 and its first photo's); folders only. */
+    params: {
+      dataset: DatasetRef
+      split: 'train' | 'test'
+      count: number
+      offset: number
+      patchSize?: number
+      channels?: 1 | 3
+    }
     result: { images: Image[]; labels?: number[] }
   }
   // Latent space (the Latent view): on the model's own test split, which the inference process loads and keeps.

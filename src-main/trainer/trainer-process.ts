@@ -356,8 +356,11 @@ async function describeImageFiles(folder: string): Promise<NonNullable<DatasetSu
   }
 }
 
-const previewSamples: Handler<'previewSamples'> = async ({ dataset: ref, split, count, offset }) => {
-  const dataset = await loadDataset(ref.spec, { limit: offset + count, testLimit: offset + count })
+/** `folderCut`: the patch size and channels an image folder is cut to; the service refuses them otherwise. */
+const previewSamples: Handler<'previewSamples'> = async (params) => {
+  const { dataset: ref, split, count, offset, ...folderCut } = params
+  const limits = { limit: offset + count, testLimit: offset + count }
+  const dataset = await loadDataset(ref.spec, { ...limits, ...folderCut })
   const part = dataset[split]
   const size = dataset.height * dataset.width * dataset.channels
   const images: Image[] = []

@@ -111,6 +111,13 @@ const invalidPayloads: Partial<Record<CallName, [unknown, string][]>> = {
     [{ datasetId: 'mnist', count: 100_000 }, 'count'],
     [{ datasetId: 'mnist', split: 'validation' }, 'split'],
     [{ datasetId: '/data/mnist' }, 'dataset id'],
+    [{ datasetId: 'folder-1a2b3c4d5e6f', patchSize: 4 }, 'patchSize'],
+    [{ datasetId: 'folder-1a2b3c4d5e6f', patchSize: 2048 }, 'patchSize'],
+    [{ datasetId: 'folder-1a2b3c4d5e6f', patchSize: 48.5 }, 'patchSize'],
+    [{ datasetId: 'folder-1a2b3c4d5e6f', patchSize: '48' }, 'patchSize'],
+    [{ datasetId: 'folder-1a2b3c4d5e6f', patchSize: 48, channels: 4 }, 'channels'],
+    [{ datasetId: 'folder-1a2b3c4d5e6f', patchSize: 1024, count: 10 }, 'fewer'],
+    [{ datasetId: 'folder-1a2b3c4d5e6f', patch_size: 48 }, 'patch_size'],
   ],
   'training.start': [
     [{ ...(validPayloads['training.start'] as object), epochs: '3' }, 'epochs'],
@@ -254,6 +261,11 @@ describe('contract schemas', () => {
     expect(parseInput('inference.encode', { id: 'a1b2c3d4e5f6', images: [big] }).ok).toBe(true)
     const tooMany = parseInput('inference.encode', { id: 'a1b2c3d4e5f6', images: [big, image(2, 2)] })
     expect(tooMany).toMatchObject({ ok: false, error: { code: 'INVALID_INPUT' } })
+  })
+
+  it('takes a patch size and channels to cut an image folder to, up to a batch of images in all', () => {
+    const asked = { datasetId: 'folder-1a2b3c4d5e6f', split: 'test', count: 5, patchSize: 1024, channels: 3 }
+    expect(parseInput('datasets.previewSamples', asked)).toEqual({ ok: true, value: { ...asked, offset: 0 } })
   })
 
   it('fills defaults the service relies on', () => {
