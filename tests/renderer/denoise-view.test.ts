@@ -643,6 +643,25 @@ describe('DenoiseView with bad files, long runs and a deleted model', () => {
     )
     expect(wrapper.text()).not.toContain('/tmp/store')
     expect((wrapper.get('select[aria-label="Denoiser"]').element as HTMLSelectElement).value).toBe(secondUnet.id)
+    // Said once, beside the photo: not a notification as well.
+    expect(useNotificationsStore().notices).toEqual([])
+  })
+
+  it('names a gone model beside the photo, and says once why the model list could not be reloaded', async () => {
+    const { api, fake, wrapper } = await mountDenoise([unet, secondUnet])
+    await wrapper.get('select[aria-label="Denoiser"]').setValue(unet.id)
+    api.state.models = api.state.models.filter((model) => model.id !== unet.id)
+    fake.failStart = { code: 'MODEL_NOT_FOUND', message: `No model "${unet.id}" in /tmp/store/models.` }
+    api.failNext('models.list', 'STORE_ERROR', 'The models folder cannot be read: permission denied.')
+    await drop(wrapper, png('garden.png'))
+    await flushPromises()
+    expect(wrapper.get('[role="alert"]').text()).toBe(
+      '"photos unet" is no longer in the store; it may have been deleted in another window or on disk.',
+    )
+    // The picker still offers the model the list could not drop: the user is told why.
+    expect(useNotificationsStore().notices.map((n) => n.message)).toEqual([
+      'The models folder cannot be read: permission denied.',
+    ])
   })
 
   it('shows the refusal of a photo a one-size model cannot take as it is, with no advice about a reference', async () => {

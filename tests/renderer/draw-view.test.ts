@@ -190,14 +190,31 @@ describe('DrawView', () => {
     await draw(wrapper, drawing(40, 40, 120))
     await flushPromises()
     const { useNotificationsStore } = await import('@renderer/stores/notifications')
-    const messages = useNotificationsStore(pinia).notices.map((n) => n.message)
-    expect(messages).toContain('“dense on mnist” was deleted, so Draw now uses “older digits”.')
-    expect(messages.some((m) => m.startsWith('No model'))).toBe(false)
+    // Said once, in the words of every view, with the model Draw uses now (not also as a second "was deleted").
+    expect(useNotificationsStore(pinia).notices.map((n) => n.message)).toEqual([
+      '"dense on mnist" is no longer in the store; it may have been deleted in another window or on disk. Draw now uses "older digits".',
+    ])
     expect((wrapper.get('[aria-label="Model"]').element as HTMLSelectElement).value).toBe('older-1')
     // The drawing is sent again, to the model now chosen.
     expect(api.calls.filter((c) => c.name === 'inference.reconstruct').at(-1)!.payload).toMatchObject({
       id: 'older-1',
     })
+  })
+
+  it('names a gone model once, and the reason the model list could not be reloaded once, when that fails', async () => {
+    const other = makeModel({ id: 'older-1', name: 'older digits', updatedAt: '2026-11-26T09:00:00.000Z' })
+    const { api, pinia, wrapper } = await mountDraw([makeModel(), other])
+    await draw(wrapper, drawing(40, 40, 100))
+    api.state.models = api.state.models.filter((m) => m.id !== 'dense-mnist-1')
+    api.failNext('models.list', 'STORE_ERROR', 'The models folder cannot be read: permission denied.')
+    await draw(wrapper, drawing(40, 40, 120))
+    await flushPromises()
+    const { useNotificationsStore } = await import('@renderer/stores/notifications')
+    // Not the back end's 'No model "dense-mnist-1" in the store', and the failed reload is not kept quiet.
+    expect(useNotificationsStore(pinia).notices.map((n) => n.message)).toEqual([
+      'The models folder cannot be read: permission denied.',
+      '"dense on mnist" is no longer in the store; it may have been deleted in another window or on disk.',
+    ])
   })
 
   it('says which model it now uses when its model is deleted in another window', async () => {

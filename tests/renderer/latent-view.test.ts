@@ -271,13 +271,32 @@ describe('LatentView', { timeout: 30_000 }, () => {
     api.state.models = api.state.models.filter((m) => m.id !== 'dense-32')
     wrapper.getComponent(LatentScatter).vm.$emit('select', 5)
     await flushPromises()
-    expect(useNotificationsStore().notices.at(-1)?.message).toBe(
+    // Said once, as a notification: the panel that asked is cleared as the view moves on to another model.
+    expect(useNotificationsStore().notices.map((n) => n.message)).toEqual([
       '"wide" is no longer in the store; it may have been deleted in another window or on disk.',
-    )
+    ])
     expect(wrapper.text()).not.toContain('There is no model with the id')
     expect(useModelsStore().models.map((m) => m.id)).toEqual(['dense-2'])
     expect(latent.modelId).toBe('dense-2')
     expect(callsOf(api, 'latent.map').at(-1)).toEqual({ id: 'dense-2', limit: 2000 })
+    expect(wrapper.find('[role="alert"]').exists()).toBe(false)
+  })
+
+  it('names a gone model once, not also in the panel, and says once why the model list could not be reloaded', async () => {
+    const { api, wrapper } = await mountLatent([dense2, vae], () => useLatentStore().chooseModel('vae-1'))
+    expect(callsOf(api, 'latent.generate')).toHaveLength(1)
+    api.state.models = api.state.models.filter((m) => m.id !== 'vae-1')
+    api.failNext('models.list', 'STORE_ERROR', 'The models folder cannot be read: permission denied.')
+    // A point asks for its sample, and a new map size for the map again: both find the model gone, together.
+    wrapper.getComponent(LatentScatter).vm.$emit('select', 5)
+    await wrapper.get('select[aria-label="Test images on the map"]').setValue('1000')
+    await flushPromises()
+    expect(callsOf(api, 'latent.samples')).toEqual([{ id: 'vae-1', indices: [5] }])
+    expect(callsOf(api, 'latent.map').at(-1)).toEqual({ id: 'vae-1', limit: 1000 })
+    expect(useNotificationsStore().notices.map((n) => n.message)).toEqual([
+      'The models folder cannot be read: permission denied.',
+      '"variational" is no longer in the store; it may have been deleted in another window or on disk.',
+    ])
     expect(wrapper.find('[role="alert"]').exists()).toBe(false)
   })
 

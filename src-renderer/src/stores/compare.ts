@@ -18,7 +18,7 @@ import {
 } from '@renderer/lib/images'
 import { resampleArea, toMnistInput } from '@renderer/lib/digit-preprocess'
 import { absoluteDifference, psnr, ssim } from '@renderer/lib/metrics'
-import { isModelGone, modelGoneMessage } from '@renderer/lib/model-gone'
+import { forgetGoneModel, isModelGone } from '@renderer/lib/model-gone'
 
 export interface CompareRow {
   key: number
@@ -186,13 +186,10 @@ export const useCompareStore = defineStore('compare', () => {
       rows.value = rows.value.map((row) => updated.get(row.key) ?? row)
     } catch (error) {
       if (isModelGone(error)) {
-        // Deleted in another window or on disk: reloading the list drops it, and the view moves the rows to another.
-        notifications.push({
-          kind: 'error',
-          code: 'MODEL_NOT_FOUND',
-          message: modelGoneMessage(current.name),
-        })
-        await models.refresh().catch((cause) => notifications.error(cause))
+        // The reloaded list drops it, and the view moves the rows to another model: said in a notification, as the
+        // view's other inference failures are.
+        const message = await forgetGoneModel(current.id)
+        notifications.push({ kind: 'error', code: 'MODEL_NOT_FOUND', message })
       } else {
         notifications.error(error)
       }

@@ -13,8 +13,7 @@ import {
 import { useApi } from '@renderer/api'
 import { toUserError, type UserError } from '@renderer/api/errors'
 import { downloadBlob } from '@renderer/lib/images'
-import { isModelGone, modelGoneMessage } from '@renderer/lib/model-gone'
-import { useModelsStore } from '@renderer/stores/models'
+import { forgetGoneModel, isModelGone } from '@renderer/lib/model-gone'
 import { base64ToBytes, photoSource, stem } from '@renderer/lib/photos'
 import type { NoiseType } from '@renderer/lib/noise'
 
@@ -344,7 +343,13 @@ export const useDenoiseStore = defineStore('denoise', () => {
       else if (cancelWanted) await requestCancel(started.jobId)
     } catch (cause) {
       if (thisRun !== latestRun) return
-      const problem = isModelGone(cause) ? modelGone(chosenModel) : toUserError(cause)
+      // A model gone from the store is named, and the model list reloaded so the picker moves on to another one; the
+      // message stays where every failed run is told, beside the photo, which waits for "Denoise again".
+      const problem: UserError = isModelGone(cause)
+        ? { code: 'MODEL_NOT_FOUND', message: await forgetGoneModel(chosenModel) }
+        : toUserError(cause)
+      // The reload took a moment, in which a newer run may have started.
+      if (thisRun !== latestRun) return
       if (previousResult && isRefusedFile(problem)) restorePrevious('with files')
       else if (!putBackPreviousResult('failed')) {
         releasePrevious()
@@ -353,17 +358,6 @@ export const useDenoiseStore = defineStore('denoise', () => {
       }
       error.value = problem
     }
-  }
-
-  /**
-   * The model's folder left the store (deleted in another window, removed by hand): named, not shown by its id and
-   * path, and the model list reloaded, which drops it so the picker moves on to another model.
-   */
-  function modelGone(id: string): UserError {
-    const models = useModelsStore()
-    const name = models.models.find((m) => m.id === id)?.name ?? id
-    void models.refresh().catch(() => undefined)
-    return { code: 'MODEL_NOT_FOUND', message: modelGoneMessage(name) }
   }
 
   function isRefusedFile(problem: UserError): boolean {

@@ -8,7 +8,7 @@ import { useApi } from '@renderer/api'
 import { toUserError } from '@renderer/api/errors'
 import { hasCode, useModelsStore } from '@renderer/stores/models'
 import { useNotificationsStore } from '@renderer/stores/notifications'
-import { isModelGone, modelGoneMessage } from '@renderer/lib/model-gone'
+import { forgetGoneModel, isModelGone } from '@renderer/lib/model-gone'
 
 /** How many test images the map may show; 10,000 is MNIST's whole test set. */
 export const MAP_SIZES = [1000, 2000, 5000, 10000] as const
@@ -85,15 +85,17 @@ export const useLatentStore = defineStore('latent', () => {
   const fraction = computed(() => (steps.value > 1 ? position.value / (steps.value - 1) : 0))
 
   /**
-   * The sentence for a request about `about` that failed. A model gone from the store is named, and the model list
-   * reloaded: that drops it, and the view moves on to another model.
+   * The sentence for the panel of a request about `about` that failed; null when the model has left the store. That
+   * is said in a notification instead: the reloaded model list drops the model and the view moves on to another one,
+   * clearing the panels, which would take the sentence with them. Requests that fail together push the same sentence,
+   * which the notifications show once.
    */
-  function failure(error: unknown, about: ModelSummary): string {
+  function failure(error: unknown, about: ModelSummary): string | null {
     if (!isModelGone(error)) return toUserError(error).message
-    const message = modelGoneMessage(about.name)
-    notifications.push({ kind: 'error', code: 'MODEL_NOT_FOUND', message })
-    void models.refresh().catch((cause) => notifications.error(cause))
-    return message
+    void forgetGoneModel(about.id).then((message) =>
+      notifications.push({ kind: 'error', code: 'MODEL_NOT_FOUND', message }),
+    )
+    return null
   }
 
   function clearResults(): void {
