@@ -565,6 +565,18 @@ describe('ModelsView', () => {
     expect(wrapper.text()).not.toContain('bottleneck models')
   })
 
+  it('drops the row of a model whose folder was removed by hand once its page finds it gone', async () => {
+    const { api, pinia, wrapper } = await mountModels()
+    // Removed on disk: no event has told this window, so its row is still listed.
+    api.state.models = api.state.models.filter((m) => m.id !== 'dense-mnist-1')
+    await wrapper.get('a.name').trigger('click')
+    await flushPromises()
+    useNavigationStore(pinia).go('models')
+    await flushPromises()
+    expect(wrapper.findAll('tbody tr a.name').map((a) => a.text())).toEqual(['conv run'])
+    expect(useNotificationsStore(pinia).notices.filter((n) => n.kind === 'error')).toEqual([])
+  })
+
   it('names the model on every row button, Draw and Resume included, for a screen reader going through them', async () => {
     const { wrapper } = await mountModels()
     const names = wrapper.findAll('tbody button').map((b) => b.attributes('aria-label'))

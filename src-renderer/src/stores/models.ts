@@ -57,7 +57,8 @@ export const useModelsStore = defineStore('models', () => {
   async function detail(id: string, force = false): Promise<ModelDetail> {
     const cached = details.value[id]
     if (cached && !force) return cached
-    const fetched = await useApi().models.get({ id })
+    // A model whose folder was removed by hand (no event tells of that) leaves the lists when its page finds it gone.
+    const fetched = await aboutModel(id, () => useApi().models.get({ id }))
     details.value = { ...details.value, [id]: fetched }
     return fetched
   }
