@@ -117,4 +117,23 @@ describe('nonLocalMeans', () => {
       expect(psnr(denoised, clean)).toBeGreaterThan(psnr(gaussianBlur(noisy, 1), clean))
     }
   })
+
+  it('sees salt-and-pepper noise on a black background, where most wavelet coefficients stay exactly 0', () => {
+    // A digit-like picture: a bright bar on black, then 20 % of pixels set to 0 or 1 (pepper changes nothing on black).
+    const random = seededRandom(5)
+    const data = new Float32Array(28 * 28)
+    for (let r = 6; r < 22; r++) for (let c = 12; c < 16; c++) data[r * 28 + c] = 1
+    for (let i = 0; i < data.length; i++) if (random() < 0.2) data[i] = random() < 0.5 ? 0 : 1
+    const noisy: ImageData = { data, height: 28, width: 28, channels: 1 }
+    // scikit-image's estimate_sigma, which also leaves exact zeros out, gives 0.23–0.28 on such MNIST digits.
+    expect(estimateNoiseSigma(noisy)).toBeGreaterThan(0.2)
+    const denoised = nonLocalMeans(noisy)
+    const changed = denoised.data.filter((value, i) => Math.abs(value - data[i]!) > 0.01).length
+    expect(changed).toBeGreaterThan(100)
+  })
+
+  it('estimates no noise on a flat picture', () => {
+    const flat: ImageData = { data: new Float32Array(16 * 16).fill(0.4), height: 16, width: 16, channels: 1 }
+    expect(estimateNoiseSigma(flat)).toBe(0)
+  })
 })
