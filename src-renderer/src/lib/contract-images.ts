@@ -1,5 +1,6 @@
 // Converts between the contract's image shape (0–255 integers, HWC) and the Float32 grayscale [0, 1] the
-// renderer's pure modules work in. Bytes cross the wire because they survive JSON and IPC alike.
+// renderer's pure modules work in (and, for scoring a colour model, Float32 [0, 1] in every channel).
+// Bytes cross the wire because they survive JSON and IPC alike.
 import type { Image } from '@contract'
 
 export function floatToImage(pixels: ArrayLike<number>, width: number, height: number): Image {
@@ -22,5 +23,18 @@ export function imageToFloat(image: Image): Float32Array {
       out[i] = (0.299 * r + 0.587 * g + 0.114 * b) / 255
     }
   }
+  return out
+}
+
+/** Every value of a contract image in [0, 1], all channels kept (HWC): what a colour model really output. */
+export function imageChannelsToFloat(image: Image): Float32Array {
+  return Float32Array.from(image.data, (value) => value / 255)
+}
+
+/** Grayscale [0, 1] pixels copied into each of `channels` channels (HWC), as a colour model is given a grey image. */
+export function greyToChannels(pixels: Float32Array, channels: number): Float32Array {
+  if (channels === 1) return pixels
+  const out = new Float32Array(pixels.length * channels)
+  pixels.forEach((value, i) => out.fill(value, i * channels, (i + 1) * channels))
   return out
 }

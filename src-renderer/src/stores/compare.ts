@@ -9,7 +9,12 @@ import { useModelsStore, hasCode, isDrawable } from '@renderer/stores/models'
 import { useDatasetsStore } from '@renderer/stores/datasets'
 import { useNotificationsStore } from '@renderer/stores/notifications'
 import { fromContractNoise, toContractNoise, type NoiseType } from '@renderer/lib/noise'
-import { floatToImage, imageToFloat } from '@renderer/lib/contract-images'
+import {
+  floatToImage,
+  greyToChannels,
+  imageChannelsToFloat,
+  imageToFloat,
+} from '@renderer/lib/contract-images'
 import {
   ACCEPTED_IMAGE_FORMATS,
   decodeDigitFile,
@@ -28,10 +33,13 @@ export interface CompareRow {
   /** The size of `clean`: the input size of the model the row was made or last refitted for. */
   width: number
   height: number
+  /** The noisy input and the reconstruction as shown: grayscale, a colour model's channels by luminance. */
   noisy: Float32Array | null
   code: number[] | null
   reconstruction: Float32Array | null
+  /** |clean − reconstruction| per pixel, averaged over the channels the model output. */
   difference: Float32Array | null
+  /** Over every channel the model output, each against the clean grey, as `bottleneck eval` scores them. */
   psnr: number | null
   ssim: number | null
   /** The noisy input's own PSNR and SSIM, the floor every restoration is measured from. */
@@ -159,28 +167,39 @@ export const useCompareStore = defineStore('compare', () => {
       if (outdated()) return
       const { width, height } = size.value
       const updated = new Map<number, CompareRow>()
-      // Every figure against the clean original: what a denoiser is judged on.
-      const score = (row: CompareRow, pixels: Float32Array) => ({
-        psnr: psnr(row.clean, pixels),
-        ssim: ssim(row.clean, pixels, width, height),
+      // Every figure against the clean original: what a denoiser is judged on. A colour model is scored on each of
+      // the channels it output against the grey it was given, as `bottleneck eval` scores it: the grey shown of its
+      // output averages the channels' errors away and would flatter it.
+      const againstClean = (row: CompareRow, image: Image) => ({
+        clean: greyToChannels(row.clean, image.channels),
+        values: imageChannelsToFloat(image),
+        channels: image.channels,
       })
+      const score = (row: CompareRow, image: Image) => {
+        const { clean, values, channels } = againstClean(row, image)
+        return { psnr: psnr(clean, values), ssim: ssim(clean, values, width, height, channels) }
+      }
+      const difference = (row: CompareRow, image: Image) => {
+        const { clean, values, channels } = againstClean(row, image)
+        return absoluteDifference(clean, values, channels)
+      }
       targets.forEach((row, i) => {
-        const reconstruction = outputs[i] ? imageToFloat(outputs[i]!) : null
-        const noisyPixels = noisy?.[i] ? imageToFloat(noisy[i]!) : null
+        const output = outputs[i]
+        const noisyImage = noisy?.[i]
         updated.set(row.key, {
           ...row,
-          noisy: noisyPixels,
-          noisyScore: noisyPixels ? score(row, noisyPixels) : null,
+          noisy: noisyImage ? imageToFloat(noisyImage) : null,
+          noisyScore: noisyImage ? score(row, noisyImage) : null,
           filters: filters
             .filter((filter) => filter.images[i])
             .map((filter) => {
-              const pixels = imageToFloat(filter.images[i]!)
-              return { name: filter.name, pixels, ...score(row, pixels) }
+              const image = filter.images[i]!
+              return { name: filter.name, pixels: imageToFloat(image), ...score(row, image) }
             }),
           code: codes[i] ?? null,
-          reconstruction,
-          difference: reconstruction ? absoluteDifference(row.clean, reconstruction) : null,
-          ...(reconstruction ? score(row, reconstruction) : { psnr: null, ssim: null }),
+          reconstruction: output ? imageToFloat(output) : null,
+          difference: output ? difference(row, output) : null,
+          ...(output ? score(row, output) : { psnr: null, ssim: null }),
         })
       })
       rows.value = rows.value.map((row) => updated.get(row.key) ?? row)

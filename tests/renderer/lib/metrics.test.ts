@@ -64,6 +64,71 @@ describe('ssim', () => {
   })
 })
 
+/** Planes of one size as one HWC image: value k of pixel i is planes[k][i]. */
+function interleave(...planes: Float32Array[]): Float32Array {
+  const out = new Float32Array(planes[0]!.length * planes.length)
+  planes.forEach((plane, k) => plane.forEach((value, i) => (out[i * planes.length + k] = value)))
+  return out
+}
+
+describe('metrics over several channels (HWC)', () => {
+  const [reference, distorted] = distortedPair(28, 28)
+  const inverted = distorted.map((value) => 1 - value)
+  const darker = distorted.map((value) => 0.5 * value)
+
+  it('PSNR counts every value of every channel: the PSNR of the channels side by side', () => {
+    const clean = interleave(reference, reference, reference)
+    const output = interleave(distorted, inverted, darker)
+    const sideBySide = [distorted, inverted, darker]
+    const concatenated = new Float32Array(3 * reference.length)
+    sideBySide.forEach((plane, k) => concatenated.set(plane, k * reference.length))
+    const cleanConcatenated = new Float32Array(3 * reference.length)
+    for (let k = 0; k < 3; k++) cleanConcatenated.set(reference, k * reference.length)
+    expect(psnr(clean, output)).toBeCloseTo(psnr(cleanConcatenated, concatenated), 10)
+    // By hand: the mean of the three channels' squared errors.
+    let squared = 0
+    for (const plane of sideBySide) plane.forEach((value, i) => (squared += (value - reference[i]!) ** 2))
+    expect(psnr(clean, output)).toBeCloseTo(10 * Math.log10(1 / (squared / clean.length)), 6)
+  })
+
+  it('SSIM of three identical channels is the single channel’s; of different ones, the mean of theirs', () => {
+    const single = ssim(reference, distorted, 28, 28)
+    const same = ssim(
+      interleave(reference, reference, reference),
+      interleave(distorted, distorted, distorted),
+      28,
+      28,
+      3,
+    )
+    expect(same).toBeCloseTo(single, 10)
+    const mixed = ssim(
+      interleave(reference, reference, reference),
+      interleave(distorted, inverted, darker),
+      28,
+      28,
+      3,
+    )
+    const perChannel = [distorted, inverted, darker].map((plane) => ssim(reference, plane, 28, 28))
+    expect(new Set(perChannel).size).toBe(3)
+    expect(mixed).toBeCloseTo((perChannel[0]! + perChannel[1]! + perChannel[2]!) / 3, 10)
+  })
+
+  it('SSIM names the size it expected when the values do not fit it', () => {
+    expect(() => ssim(new Float32Array(12 * 12), new Float32Array(12 * 12), 12, 12, 3)).toThrow(
+      'SSIM needs two images of the same size: 12×12 pixels, 3 channel(s) each.',
+    )
+  })
+
+  it('the difference picture has one value per pixel: the mean absolute error over the channels', () => {
+    const clean = new Float32Array([0.5, 0.5, 0.5, 0.2, 0.2, 0.2])
+    const output = new Float32Array([0.8, 0.2, 0.5, 0.2, 0.5, 0.2])
+    const difference = absoluteDifference(clean, output, 3)
+    expect(difference).toHaveLength(2)
+    expect(difference[0]).toBeCloseTo(0.2, 6)
+    expect(difference[1]).toBeCloseTo(0.1, 6)
+  })
+})
+
 describe('absoluteDifference and percentile', () => {
   it('computes |a − b| per pixel', () => {
     expect(Array.from(absoluteDifference(new Float32Array([0.25, 1]), new Float32Array([0.5, 0])))).toEqual([

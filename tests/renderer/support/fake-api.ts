@@ -139,7 +139,6 @@ function summary(model: ModelDetail): ModelSummary {
   return rest
 }
 
-/** A "reconstruction" that visibly differs from the input: a 3×3 box blur. */
 /** Stand-in codes that follow the image (sums of 24-pixel slices), so a changed drawing changes its code. */
 function fakeCodes(images: Image[], codeSize: number): number[][] {
   return images.map((image) =>
@@ -150,9 +149,10 @@ function fakeCodes(images: Image[], codeSize: number): number[][] {
   )
 }
 
+/** A "reconstruction" that visibly differs from the input: a 3×3 box blur of its first channel, grey in any case. */
 function blur(image: Image): Image {
   const { width, height } = image
-  const data = new Array<number>(image.data.length)
+  const data = new Array<number>(width * height)
   for (let y = 0; y < height; y++)
     for (let x = 0; x < width; x++) {
       let sum = 0
