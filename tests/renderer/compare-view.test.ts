@@ -5,7 +5,7 @@ import { useModelsStore } from '@renderer/stores/models'
 import { useNotificationsStore } from '@renderer/stores/notifications'
 import { imageToFloat } from '@renderer/lib/contract-images'
 import { centreOfMass, inkBoundingBox } from '@renderer/lib/digit-preprocess'
-import { digitImage, makeDenoiser, makeModel, makeVae } from './support/fake-api'
+import { digitImage, makeDenoiser, makeModel, makeVae, PHOTO_FOLDER } from './support/fake-api'
 import { flushPromises, mountWith, setup } from './support/mount'
 import { trackPaintedCanvases } from './support/painted-canvases'
 
@@ -247,6 +247,32 @@ describe('CompareView', { timeout: 30_000 }, () => {
       expect(canvas.width).toBe(32)
       expect(painted.has(canvas)).toBe(true)
     }
+  })
+
+  it('takes a CLI folder model’s test samples from the folder added here, cut to the model’s own patch size', async () => {
+    const cliModel = makeModel({
+      id: 'dense-photos-1',
+      name: 'dense on photos',
+      inputShape: [48, 48, 3],
+      // The CLI's name for the folder, which is neither the added folder's id nor its name: matched by its path.
+      dataset: '/data/mixed (autoencoding)',
+      datasetId: PHOTO_FOLDER.id,
+    })
+    const { api, pinia } = setup({ models: [cliModel] })
+    api.state.datasets.push(PHOTO_FOLDER)
+    await useModelsStore().refresh()
+    const wrapper = await mountWith(CompareView, pinia)
+    await button(wrapper, 'Add test samples').trigger('click')
+    await flushPromises()
+    expect(useNotificationsStore().notices.map((notice) => notice.message)).not.toContainEqual(
+      expect.stringContaining('not in your datasets'),
+    )
+    expect(api.calls.find((call) => call.name === 'datasets.previewSamples')?.payload).toMatchObject({
+      datasetId: PHOTO_FOLDER.id,
+      split: 'test',
+      patchSize: 48,
+      channels: 3,
+    })
   })
 
   it('says why there are no test samples for a model whose dataset the app does not know', async () => {

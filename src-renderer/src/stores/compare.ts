@@ -6,7 +6,7 @@ import { DenoiseBaselineSchema, type DenoiseBaseline, type Image, type ModelSumm
 import { useApi } from '@renderer/api'
 import { toUserError } from '@renderer/api/errors'
 import { useModelsStore, hasCode, isDrawable } from '@renderer/stores/models'
-import { useDatasetsStore } from '@renderer/stores/datasets'
+import { folderPatchesFor, useDatasetsStore } from '@renderer/stores/datasets'
 import { useNotificationsStore } from '@renderer/stores/notifications'
 import { fromContractNoise, toContractNoise, type NoiseType } from '@renderer/lib/noise'
 import {
@@ -279,11 +279,9 @@ export const useCompareStore = defineStore('compare', () => {
     if (!current) return
     const clearsBefore = clears
     try {
-      const datasets = useDatasetsStore()
-      const datasetId = await datasets.resolveId(current.dataset)
-      // A model trained with the CLI on a folder names a dataset the app never added; asked for it anyway, the back
-      // end would refuse the name as an id, in schema words.
-      if (!datasets.datasets.some((dataset) => dataset.id === datasetId)) {
+      // Found as the model page finds it: a folder the CLI trained on is matched by its path, whatever its name here.
+      const dataset = await useDatasetsStore().trainedOn(await models.detail(current.id))
+      if (!dataset) {
         notifications.push({
           kind: 'error',
           message: `"${current.name}" was trained on "${current.dataset}", which is not in your datasets, so there are no test samples to take; open images instead.`,
@@ -291,10 +289,12 @@ export const useCompareStore = defineStore('compare', () => {
         return
       }
       const { images, labels } = await useApi().datasets.previewSamples({
-        datasetId,
+        datasetId: dataset.id,
         split: 'test',
         count: TEST_SAMPLES_PER_CLICK,
         offset: sampleOffset,
+        // A folder is cut to the model's own input, which the CLI may have trained at another patch size.
+        ...(dataset.kind === 'folder' ? folderPatchesFor(current) : null),
       })
       if (clears !== clearsBefore) return
       const added = images.map((image, i) => {

@@ -2,7 +2,7 @@
 // sentence that says what an added one holds.
 import { defineStore } from 'pinia'
 import { ref } from 'vue'
-import type { DatasetSummary, ModelDetail } from '@contract'
+import type { DatasetSummary, ModelDetail, ModelSummary } from '@contract'
 import { useApi } from '@renderer/api'
 
 /** Image files named in the notice before the rest are only counted. */
@@ -64,6 +64,17 @@ export function describeDatasetContents(dataset: DatasetSummary, trainLimit: num
   return `${size} patches${source}: ${training} training / ${count(testCount)} test`
 }
 
+/**
+ * What an image folder is cut to for a model: patches of its input. A folder added in the app is listed at 64×64, but
+ * the CLI trains on any --patch-size. Null for an input no folder is cut to (not square, or not 1 or 3 channels).
+ */
+export function folderPatchesFor(
+  model: Pick<ModelSummary, 'inputShape'>,
+): { patchSize: number; channels: 1 | 3 } | null {
+  const [height, width, channels] = model.inputShape
+  return height === width && (channels === 1 || channels === 3) ? { patchSize: height, channels } : null
+}
+
 export const useDatasetsStore = defineStore('datasets', () => {
   const datasets = ref<DatasetSummary[]>([])
   const loaded = ref(false)
@@ -98,15 +109,6 @@ export const useDatasetsStore = defineStore('datasets', () => {
   }
 
   /**
-   * The dataset id for a model's `dataset` field, which holds the dataset's id or its display name depending on
-   * who saved the model (CLI or app); matched case-insensitively, falling back to the value itself.
-   */
-  async function resolveId(reference: string): Promise<string> {
-    if (!loaded.value) await refresh()
-    return findByReference(reference)?.id ?? reference
-  }
-
-  /**
    * The listed dataset a model was trained on, null when there is none (a folder the CLI trained on that was never
    * added here). The service names it by `datasetId` when it matched it by folder; the list is read again when it
    * does not hold that one yet (added in another window). Without it, the model's `dataset` is matched as an id or
@@ -122,5 +124,5 @@ export const useDatasetsStore = defineStore('datasets', () => {
     return listed() ?? null
   }
 
-  return { datasets, loaded, refresh, addFolder, remove, resolveId, trainedOn }
+  return { datasets, loaded, refresh, addFolder, remove, trainedOn }
 })
