@@ -1,6 +1,7 @@
 import { afterEach, describe, expect, it, vi } from 'vitest'
 import type { Image } from '@contract'
 import CompareView from '@renderer/views/CompareView.vue'
+import { useDatasetsStore } from '@renderer/stores/datasets'
 import { useModelsStore } from '@renderer/stores/models'
 import { useNotificationsStore } from '@renderer/stores/notifications'
 import { imageToFloat } from '@renderer/lib/contract-images'
@@ -272,6 +273,33 @@ describe('CompareView', { timeout: 30_000 }, () => {
       split: 'test',
       patchSize: 48,
       channels: 3,
+    })
+  })
+
+  it('takes test samples from a CLI model’s folder once it is added, after refusing them before', async () => {
+    const cliModel = makeModel({
+      id: 'dense-photos-1',
+      name: 'dense on photos',
+      inputShape: [48, 48, 3],
+      dataset: '/data/mixed (autoencoding)',
+    })
+    const { api, pinia } = setup({ models: [cliModel] })
+    await useModelsStore().refresh()
+    const wrapper = await mountWith(CompareView, pinia)
+    // A photo model's test set holds no digits.
+    expect(wrapper.get('.drop-hint').text()).toContain('“Add test samples” to take images from the model')
+    await button(wrapper, 'Add test samples').trigger('click')
+    await flushPromises()
+    expect(useNotificationsStore().notices.at(-1)?.message).toContain('which is not in your datasets')
+    // The folder is added in the Train view: the service now matches the model to it by its path.
+    api.state.datasets.push(PHOTO_FOLDER)
+    await useDatasetsStore().refresh()
+    api.state.models = api.state.models.map((model) => ({ ...model, datasetId: PHOTO_FOLDER.id }))
+    await button(wrapper, 'Add test samples').trigger('click')
+    await flushPromises()
+    expect(api.calls.find((call) => call.name === 'datasets.previewSamples')?.payload).toMatchObject({
+      datasetId: PHOTO_FOLDER.id,
+      patchSize: 48,
     })
   })
 

@@ -280,7 +280,8 @@ export const useCompareStore = defineStore('compare', () => {
     const clearsBefore = clears
     try {
       // Found as the model page finds it: a folder the CLI trained on is matched by its path, whatever its name here.
-      const dataset = await useDatasetsStore().trainedOn(await models.detail(current.id))
+      // Read afresh: a detail read before that folder was added here does not name it.
+      const dataset = await useDatasetsStore().trainedOn(await models.detail(current.id, true))
       if (!dataset) {
         notifications.push({
           kind: 'error',
