@@ -23,6 +23,19 @@ async function mountCompare(models = [makeModel()]) {
   return { api, wrapper }
 }
 
+/**
+ * A model the CLI trained on 48×48 patches of a photo folder. Its dataset is the CLI's name for the folder, neither
+ * an added folder's id nor its name: the service matches it by path and names it by `datasetId` then.
+ */
+function cliFolderModel() {
+  return makeModel({
+    id: 'dense-photos-1',
+    name: 'dense on photos',
+    inputShape: [48, 48, 3],
+    dataset: '/data/mixed (autoencoding)',
+  })
+}
+
 function button(wrapper: Awaited<ReturnType<typeof mountCompare>>['wrapper'], text: string) {
   return wrapper.findAll('button').find((b) => b.text() === text)!
 }
@@ -251,15 +264,7 @@ describe('CompareView', { timeout: 30_000 }, () => {
   })
 
   it('takes a CLI folder model’s test samples from the folder added here, cut to the model’s own patch size', async () => {
-    const cliModel = makeModel({
-      id: 'dense-photos-1',
-      name: 'dense on photos',
-      inputShape: [48, 48, 3],
-      // The CLI's name for the folder, which is neither the added folder's id nor its name: matched by its path.
-      dataset: '/data/mixed (autoencoding)',
-      datasetId: PHOTO_FOLDER.id,
-    })
-    const { api, pinia } = setup({ models: [cliModel] })
+    const { api, pinia } = setup({ models: [{ ...cliFolderModel(), datasetId: PHOTO_FOLDER.id }] })
     api.state.datasets.push(PHOTO_FOLDER)
     await useModelsStore().refresh()
     const wrapper = await mountWith(CompareView, pinia)
@@ -277,13 +282,7 @@ describe('CompareView', { timeout: 30_000 }, () => {
   })
 
   it('takes test samples from a CLI model’s folder once it is added, after refusing them before', async () => {
-    const cliModel = makeModel({
-      id: 'dense-photos-1',
-      name: 'dense on photos',
-      inputShape: [48, 48, 3],
-      dataset: '/data/mixed (autoencoding)',
-    })
-    const { api, pinia } = setup({ models: [cliModel] })
+    const { api, pinia } = setup({ models: [cliFolderModel()] })
     await useModelsStore().refresh()
     const wrapper = await mountWith(CompareView, pinia)
     // A photo model's test set holds no digits.
