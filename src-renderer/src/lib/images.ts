@@ -1,5 +1,6 @@
 // Browser-side image plumbing: decode user files (PNG, JPEG, WebP, GIF, BMP) to model-sized grayscale, paint
 // Float32 images onto canvases, and save results. Decoding here keeps untrusted bytes out of the back end entirely.
+import type { Image } from '@contract'
 import type { GrayImage } from '@renderer/lib/digit-preprocess'
 
 // GIF as the CLI takes it: an animation counts as its first frame, which is what createImageBitmap decodes.
@@ -234,6 +235,27 @@ export function paintGray(
   if (!context) return
   const rgba = grayToRgba(pixels, colormap)
   context.putImageData(new ImageData(rgba as unknown as Uint8ClampedArray<ArrayBuffer>, width, height), 0, 0)
+}
+
+/** A contract image's 0–255 values as opaque RGBA: grey spread to three channels, colour kept as it is. */
+export function imageToRgba(image: Image): Uint8ClampedArray {
+  const count = image.width * image.height
+  const rgba = new Uint8ClampedArray(count * 4)
+  for (let i = 0; i < count; i++) {
+    for (let k = 0; k < 3; k++) rgba[i * 4 + k] = image.data[i * image.channels + (image.channels === 3 ? k : 0)] ?? 0
+    rgba[i * 4 + 3] = 255
+  }
+  return rgba
+}
+
+/** Paints a contract image in its own colours: a colour model's pictures are shown in colour, a digit in grey. */
+export function paintImage(canvas: HTMLCanvasElement, image: Image): void {
+  if (canvas.width !== image.width) canvas.width = image.width
+  if (canvas.height !== image.height) canvas.height = image.height
+  const context = canvas.getContext('2d')
+  if (!context) return
+  const rgba = imageToRgba(image)
+  context.putImageData(new ImageData(rgba as unknown as Uint8ClampedArray<ArrayBuffer>, image.width, image.height), 0, 0)
 }
 
 /** CSV with one row per image: name then the code values; RFC 4180 quoting for names. */
