@@ -44,17 +44,18 @@ export function modelGeometry(autoencoder: Autoencoder): ModelGeometry {
 }
 
 /**
- * A fixed-size model refusing a photo of another size, naming the model as `modelName` ("This dense model", or its
- * name) and the photo as `photoName` ("the photo", or its file name). The app and the CLI both show it: the
- * architecture to pick is named for both ("U-Net", `unet`).
+ * Refuses a photo a fixed-size model cannot take, naming the model as `modelName` ("This dense model", or its name)
+ * and the photo as `photoName` ("the photo", or its file name). The app and the CLI both show it: the architecture to
+ * pick is named for both ("U-Net", `unet`).
  */
-export function wrongSizeError(
+export function checkPhotoFits(
   modelName: string,
-  geometry: Pick<ModelGeometry, 'width' | 'height'>,
+  geometry: Pick<ModelGeometry, 'anySize' | 'width' | 'height'>,
   image: { width: number; height: number },
   photoName: string,
-): BottleneckError {
-  return new BottleneckError(
+): void {
+  if (geometry.anySize || (image.width === geometry.width && image.height === geometry.height)) return
+  throw new BottleneckError(
     'INVALID_INPUT',
     `${modelName} only takes ${geometry.width}×${geometry.height} images and ${photoName} is ` +
       `${image.width}×${image.height}. Pick a U-Net model (unet): it denoises photos of any size.`,
@@ -118,9 +119,7 @@ export async function denoiseImage(
       onProgress: options.onProgress,
     })
   }
-  if (image.height !== geometry.height || image.width !== geometry.width) {
-    throw wrongSizeError(`This ${autoencoder.config.architecture} model`, geometry, image, 'the photo')
-  }
+  checkPhotoFits(`This ${autoencoder.config.architecture} model`, geometry, image, 'the photo')
   if (options.signal?.aborted) throw new BottleneckError('CANCELLED', 'Denoising was cancelled.')
   options.onProgress?.({ done: 0, total: 1 })
   const output = tf.tidy(() =>

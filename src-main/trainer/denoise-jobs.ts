@@ -8,12 +8,12 @@ import {
   absoluteDifference,
   addNoise,
   amplifyDifference,
+  checkPhotoFits,
   compareImages,
   denoiseImage,
   greyscaleResult,
   isGreyscale,
   modelGeometry,
-  wrongSizeError,
   type ImageMetrics,
 } from '../ml/denoise-image'
 import { BottleneckError, isBottleneckError } from '../ml/errors'
@@ -187,14 +187,7 @@ export function createDenoiseJobs(deps: DenoiseJobsDeps) {
       reference = await decodeImage(...decodeArguments(params.reference, geometry.channels, params.maxPixels))
       compareSizes(reference, clean, sourceName(params.reference), sourceName(params.source))
     }
-    if (!geometry.anySize && (clean.height !== geometry.height || clean.width !== geometry.width)) {
-      throw wrongSizeError(
-        `This ${autoencoder.config.architecture} model`,
-        geometry,
-        clean,
-        `"${sourceName(params.source)}"`,
-      )
-    }
+    checkPhotoFits(`This ${autoencoder.config.architecture} model`, geometry, clean, `"${sourceName(params.source)}"`)
     const spec = toNoiseSpec(params.noise)
     // With synthetic noise the clean photo itself is the reference (unless the user gave another one).
     const input = spec.kind === 'none' ? clean : addNoise(clean, spec, params.seed ?? 1)

@@ -5,7 +5,7 @@
 // (and, with --json, in each result's notes).
 import { readdir, stat } from 'node:fs/promises'
 import { basename, extname, join, resolve } from 'node:path'
-import { denoiseImage, greyscaleResult, isGreyscale, modelGeometry, wrongSizeError } from '../../ml/denoise-image'
+import { checkPhotoFits, denoiseImage, greyscaleResult, isGreyscale, modelGeometry } from '../../ml/denoise-image'
 import { BottleneckError, isBottleneckError } from '../../ml/errors'
 import { createFolder, readPermissionReason } from '../../ml/file-system'
 import {
@@ -234,9 +234,7 @@ export async function denoiseCommand(parsed: Parsed): Promise<number> {
         // The photo's transparency goes back on what is written (the model denoises the colour under it).
         const photo = await decodePhoto(plan.input, { channels, maxPixels, limitOption: '--max-megapixels' })
         let image: ImageData = photo.image
-        if (!anySize && (image.height !== geometry.height || image.width !== geometry.width)) {
-          throw wrongSizeError(record.metadata.name, geometry, image, basename(plan.input))
-        }
+        checkPhotoFits(record.metadata.name, { anySize, ...geometry }, image, basename(plan.input))
         notes = photo.notes
         for (const note of notes) process.stderr.write(`bottleneck: ${note}\n`)
         // Judged before any synthetic noise, which is drawn per channel and would make a grey photo look coloured.
