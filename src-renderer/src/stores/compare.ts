@@ -175,31 +175,32 @@ export const useCompareStore = defineStore('compare', () => {
         values: imageChannelsToFloat(image),
         channels: image.channels,
       })
-      const score = (row: CompareRow, image: Image) => {
-        const { clean, values, channels } = againstClean(row, image)
-        return { psnr: psnr(clean, values), ssim: ssim(clean, values, width, height, channels) }
-      }
-      const difference = (row: CompareRow, image: Image) => {
-        const { clean, values, channels } = againstClean(row, image)
-        return absoluteDifference(clean, values, channels)
-      }
+      type Pair = ReturnType<typeof againstClean>
+      const score = ({ clean, values, channels }: Pair) => ({
+        psnr: psnr(clean, values),
+        ssim: ssim(clean, values, width, height, channels),
+      })
       targets.forEach((row, i) => {
         const output = outputs[i]
         const noisyImage = noisy?.[i]
+        // The reconstruction's channels are read once, for its scores and its difference image.
+        const reconstructed = output ? againstClean(row, output) : null
         updated.set(row.key, {
           ...row,
           noisy: noisyImage ? imageToFloat(noisyImage) : null,
-          noisyScore: noisyImage ? score(row, noisyImage) : null,
+          noisyScore: noisyImage ? score(againstClean(row, noisyImage)) : null,
           filters: filters
             .filter((filter) => filter.images[i])
             .map((filter) => {
               const image = filter.images[i]!
-              return { name: filter.name, pixels: imageToFloat(image), ...score(row, image) }
+              return { name: filter.name, pixels: imageToFloat(image), ...score(againstClean(row, image)) }
             }),
           code: codes[i] ?? null,
           reconstruction: output ? imageToFloat(output) : null,
-          difference: output ? difference(row, output) : null,
-          ...(output ? score(row, output) : { psnr: null, ssim: null }),
+          difference: reconstructed
+            ? absoluteDifference(reconstructed.clean, reconstructed.values, reconstructed.channels)
+            : null,
+          ...(reconstructed ? score(reconstructed) : { psnr: null, ssim: null }),
         })
       })
       rows.value = rows.value.map((row) => updated.get(row.key) ?? row)
