@@ -222,6 +222,15 @@ export function viridis(v: number): [number, number, number] {
   return [a[0] + (b[0] - a[0]) * t, a[1] + (b[1] - a[1]) * t, a[2] + (b[2] - a[2]) * t]
 }
 
+/** Sizes the canvas to the picture (only when it differs: resizing clears it) and puts the RGBA bytes on it. */
+function paintRgba(canvas: HTMLCanvasElement, rgba: Uint8ClampedArray, width: number, height: number): void {
+  if (canvas.width !== width) canvas.width = width
+  if (canvas.height !== height) canvas.height = height
+  const context = canvas.getContext('2d')
+  if (!context) return
+  context.putImageData(new ImageData(rgba as unknown as Uint8ClampedArray<ArrayBuffer>, width, height), 0, 0)
+}
+
 export function paintGray(
   canvas: HTMLCanvasElement,
   pixels: ArrayLike<number>,
@@ -229,12 +238,7 @@ export function paintGray(
   height: number,
   colormap?: (v: number) => [number, number, number],
 ): void {
-  if (canvas.width !== width) canvas.width = width
-  if (canvas.height !== height) canvas.height = height
-  const context = canvas.getContext('2d')
-  if (!context) return
-  const rgba = grayToRgba(pixels, colormap)
-  context.putImageData(new ImageData(rgba as unknown as Uint8ClampedArray<ArrayBuffer>, width, height), 0, 0)
+  paintRgba(canvas, grayToRgba(pixels, colormap), width, height)
 }
 
 /** A contract image's 0–255 values as opaque RGBA: grey spread to three channels, colour kept as it is. */
@@ -250,12 +254,7 @@ export function imageToRgba(image: Image): Uint8ClampedArray {
 
 /** Paints a contract image in its own colours: a colour model's pictures are shown in colour, a digit in grey. */
 export function paintImage(canvas: HTMLCanvasElement, image: Image): void {
-  if (canvas.width !== image.width) canvas.width = image.width
-  if (canvas.height !== image.height) canvas.height = image.height
-  const context = canvas.getContext('2d')
-  if (!context) return
-  const rgba = imageToRgba(image)
-  context.putImageData(new ImageData(rgba as unknown as Uint8ClampedArray<ArrayBuffer>, image.width, image.height), 0, 0)
+  paintRgba(canvas, imageToRgba(image), image.width, image.height)
 }
 
 /** CSV with one row per image: name then the code values; RFC 4180 quoting for names. */
