@@ -12,6 +12,10 @@ import { seq2seq } from './seq2seq'
 import { sparse } from './sparse'
 import { vae } from './vae'
 
+// Which architectures have a code lives in the contract, which the app's views share; the CLI and the trainer take it
+// from here.
+export { hasCodeLayer } from '../../contract/index'
+
 export type ArchitectureName = 'dense' | 'sparse' | 'deep' | 'conv' | 'seq2seq' | 'vae' | 'unet' | 'denoiser'
 
 export interface ModelConfig {
@@ -109,13 +113,9 @@ export function buildAutoencoder(config: ModelConfig): Autoencoder {
   return getArchitecture(config.architecture).build(config)
 }
 
-// The rule lives in the contract, which the app's views share; the CLI and the trainer take it from here.
-export { hasCodeLayer } from '../../contract/index'
-
 export function restoreAutoencoder(config: ModelConfig, model: tf.LayersModel): Autoencoder {
   return getArchitecture(config.architecture).restore(config, model)
 }
-
 
 /**
  * The per-pixel error val_loss reports: the reconstruction term of the model's training loss, without a regulariser
